@@ -1,0 +1,304 @@
+"""The `pulsedeck` command: a stable contract for scripts and edge boxes.
+
+Exit codes: 0 ok, 1 unexpected error, 2 usage error, 3 storage problem (locked, full, corrupt,
+newer schema), 4 not found, 5 another instance is recording, 130 interrupted before start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.instance import AlreadyRunning, InstanceLock
+from app.paths import resolve_data_dir
+from app.store.errors import StoreError
+from app.store.repo import SessionInfo, Store
+
+log = logging.getLogger("pulsedeck")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_STORE, EXIT_NOT_FOUND, EXIT_RUNNING = 0, 1, 2, 3, 4, 5
+
+
+class UserError(Exception):
+    """A mistake the user can fix; printed as one line, no traceback."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _version() -> str:
+    try:
+        return version("pulsedeck")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def iso(ms: int | None, tz_name: str | None = None) -> str | None:
+    """ISO 8601 with offset in the session's zone (else the machine's local zone)."""
+    if ms is None:
+        return None
+    dt = datetime.fromtimestamp(ms / 1000, UTC)
+    tz = None
+    if tz_name:
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+            tz = ZoneInfo(tz_name)
+    return dt.astimezone(tz).isoformat(timespec="seconds")
+
+
+def session_json(s: SessionInfo) -> dict[str, object]:
+    """The stable JSON shape of a session (keys are a public contract)."""
+    data = asdict(s)
+    data["started_at"] = iso(s.started_ms, s.timezone)
+    data["ended_at"] = iso(s.ended_ms, s.timezone)
+    data["zone_s"] = list(s.zone_s)
+    return data
+
+
+def _fmt(value: float | None, spec: str = ".0f", unit: str = "") -> str:
+    return "-" if value is None else f"{value:{spec}}{unit}"
+
+
+def _hms(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def format_summary(s: SessionInfo) -> str:
+    """Human-readable session summary for the terminal."""
+    zones = " ".join(f"Z{i}:{_hms(z)}" for i, z in enumerate(s.zone_s, start=1))
+    lines = [
+        f"Session {s.id} ({s.status}) {s.athlete} - {s.sport} - {iso(s.started_ms, s.timezone)}",
+        f"  duration {_hms(s.duration_s)}  moving {_hms(s.moving_s)}  samples {s.samples}",
+        f"  HR avg {_fmt(s.avg_hr)} max {_fmt(s.max_hr)} bpm   TRIMP {_fmt(s.trimp, '.1f')}",
+        f"  zones {zones}",
+        f"  kcal {_fmt(s.kcal)} ({s.kcal_method or '-'})   cadence avg {_fmt(s.avg_cadence)}/min"
+        f"   distance {_fmt(None if s.distance_m is None else s.distance_m / 1000, '.2f', ' km')}",
+        f"  RR intervals {s.rr_count or 0}   RMSSD {_fmt(s.rmssd_ms, '.1f', ' ms')}",
+    ]
+    return "\n".join(lines)
+
+
+def _open_store(args: argparse.Namespace) -> Store:
+    return Store.open(resolve_data_dir(args.data_dir))
+
+
+# Commands --------------------------------------------------------------------------------
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    """Record from the simulated strap (or BLE sensors) until --duration or Ctrl+C."""
+    from app.recording_job import RecordOptions, run_recording
+
+    if args.duration is not None and args.duration <= 0:
+        raise UserError("--duration must be positive")
+    data_dir = resolve_data_dir(args.data_dir)
+    try:
+        lock = InstanceLock(data_dir)
+        lock.acquire()
+    except AlreadyRunning as exc:
+        raise UserError(str(exc), EXIT_RUNNING) from exc
+    try:
+        store = Store.open(data_dir)
+        recovered = store.recover_sessions()
+        for sid in recovered:
+            print(f"recovered session {sid} left open by an earlier crash", file=sys.stderr)
+        options = RecordOptions(
+            athlete=args.athlete,
+            sport=args.sport,
+            duration_s=args.duration,
+            simulate=args.simulate,
+            seed=args.seed,
+            rate_hz=args.rate,
+        )
+        session_id = run_recording(store, options, progress=not args.quiet)
+        info = store.get_session(session_id)
+        assert info is not None
+        print(json.dumps(session_json(info)) if args.json else format_summary(info))
+        return EXIT_OK
+    finally:
+        lock.release()
+
+
+def cmd_sessions_list(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    athlete_id = None
+    if args.athlete:
+        match = [a for a in store.list_athletes() if a.name == args.athlete]
+        if not match:
+            raise UserError(f"no athlete named {args.athlete!r}", EXIT_NOT_FOUND)
+        athlete_id = match[0].id
+    sessions = store.list_sessions(athlete_id)
+    if args.json:
+        print(json.dumps([session_json(s) for s in sessions], indent=2))
+        return EXIT_OK
+    if not sessions:
+        print("no sessions yet: try `pulsedeck record --simulate --duration 60`")
+        return EXIT_OK
+    print(
+        f"{'id':>5}  {'started':25}  {'athlete':12} {'sport':8} {'status':10} "
+        f"{'duration':>8} {'avg':>4} {'max':>4} {'kcal':>5}"
+    )
+    for s in sessions:
+        print(
+            f"{s.id:>5}  {iso(s.started_ms, s.timezone):25}  {s.athlete[:12]:12} "
+            f"{s.sport[:8]:8} {s.status:10} {_hms(s.duration_s):>8} {_fmt(s.avg_hr):>4} "
+            f"{_fmt(s.max_hr):>4} {_fmt(s.kcal):>5}"
+        )
+    return EXIT_OK
+
+
+def cmd_sessions_show(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    info = store.get_session(args.id)
+    if info is None:
+        raise UserError(f"no session {args.id}", EXIT_NOT_FOUND)
+    if args.json:
+        data = session_json(info)
+        data["markers"] = [
+            {"kind": k, "at": iso(t, info.timezone), "label": label}
+            for k, t, label in store.load_markers(info.id)
+        ]
+        print(json.dumps(data, indent=2))
+    else:
+        print(format_summary(info))
+    return EXIT_OK
+
+
+def cmd_athlete_set(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    athlete = store.ensure_athlete(args.name, is_self=args.name == "Me")
+    fields = {
+        k: v
+        for k, v in {
+            "birth_year": args.birth_year,
+            "sex": args.sex,
+            "weight_kg": args.weight,
+            "resting_hr": args.resting_hr,
+            "max_hr": args.max_hr,
+            "timezone": args.timezone,
+        }.items()
+        if v is not None
+    }
+    if args.timezone:
+        try:
+            ZoneInfo(args.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise UserError(f"unknown time zone {args.timezone!r}") from exc
+    info = store.update_profile(athlete.id, **fields) if fields else athlete
+    print(json.dumps({"id": info.id, "name": info.name, **asdict(info.profile)}, default=str))
+    return EXIT_OK
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    """Open the desktop app, or explain why it cannot open here."""
+    try:
+        from app.ui.main import run_gui  # type: ignore[import-not-found]
+    except ImportError as exc:
+        raise UserError(f"the desktop app is not available: {exc}", EXIT_ERROR) from exc
+    return int(run_gui(resolve_data_dir(args.data_dir)))
+
+
+# Parser ----------------------------------------------------------------------------------
+
+#: Extra subcommands contributed by feature modules: (module, function) that registers them.
+EXTENSIONS: list[tuple[str, str]] = []
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pulsedeck", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"pulsedeck {_version()}")
+    parser.add_argument("--data-dir", help="data directory (default: $PULSEDECK_HOME or user dir)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    rec = sub.add_parser("record", help="record a session and print its summary")
+    rec.add_argument("--simulate", action="store_true", help="use the simulated strap")
+    rec.add_argument("--duration", type=float, help="seconds to record (default: until Ctrl+C)")
+    rec.add_argument("--seed", type=int, help="seed for the simulator (deterministic)")
+    rec.add_argument("--athlete", help="athlete name (default: yourself)")
+    rec.add_argument("--sport", default="run", help="sport (default: run)")
+    rec.add_argument("--rate", type=float, default=1.0, help="simulator samples per second")
+    rec.add_argument("--json", action="store_true", help="print the summary as JSON")
+    rec.add_argument("-q", "--quiet", action="store_true", help="no live progress line")
+    rec.set_defaults(func=cmd_record)
+
+    sessions = sub.add_parser("sessions", help="list and show recorded sessions")
+    ssub = sessions.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
+    sl = ssub.add_parser("list", help="list sessions, newest first")
+    sl.add_argument("--athlete", help="only this athlete")
+    sl.add_argument("--json", action="store_true")
+    sl.set_defaults(func=cmd_sessions_list)
+    ss = ssub.add_parser("show", help="show one session")
+    ss.add_argument("id", type=int)
+    ss.add_argument("--json", action="store_true")
+    ss.set_defaults(func=cmd_sessions_show)
+
+    athlete = sub.add_parser("athlete", help="athlete profiles")
+    asub = athlete.add_subparsers(dest="athlete_command", metavar="ACTION", required=True)
+    aset = asub.add_parser("set", help="create or update an athlete's profile")
+    aset.add_argument("name", nargs="?", default="Me")
+    aset.add_argument("--birth-year", type=int)
+    aset.add_argument("--sex", choices=["male", "female"])
+    aset.add_argument("--weight", type=float, help="kg")
+    aset.add_argument("--resting-hr", type=int)
+    aset.add_argument("--max-hr", type=int)
+    aset.add_argument("--timezone", help="IANA zone, e.g. Europe/Paris")
+    aset.set_defaults(func=cmd_athlete_set)
+
+    for module_name, func_name in EXTENSIONS:
+        module = __import__(module_name, fromlist=[func_name])
+        register: Callable[[argparse._SubParsersAction], None] = getattr(module, func_name)
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    func = getattr(args, "func", None)
+    if func is None:
+        func = cmd_gui if _gui_available() else None
+    if func is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return int(func(args))
+    except UserError as exc:
+        print(f"pulsedeck: {exc}", file=sys.stderr)
+        return exc.code
+    except StoreError as exc:
+        print(f"pulsedeck: {exc}", file=sys.stderr)
+        return EXIT_STORE
+    except KeyboardInterrupt:
+        print("pulsedeck: interrupted", file=sys.stderr)
+        return 130
+
+
+def _gui_available() -> bool:
+    import importlib.util
+
+    return (
+        importlib.util.find_spec("PySide6") is not None
+        and importlib.util.find_spec("app.ui.main") is not None
+    )
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL) if hasattr(signal, "SIGPIPE") else None
+    sys.exit(main())

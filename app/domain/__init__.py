@@ -1,0 +1,1 @@
+"""Pure domain values and maths: no I/O, no SQLAlchemy, no Qt."""

@@ -1,0 +1,1 @@
+"""Local SQLite store: SQLAlchemy models, Alembic migrations, queries. No Qt here."""

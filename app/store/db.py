@@ -1,0 +1,122 @@
+"""Open the SQLite database: pragmas, refuse newer schemas, back up, migrate to head."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
+
+from .errors import NewerSchemaError, StoreError, classify
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+DB_FILENAME = "pulsedeck.db"
+#: How long a writer waits for another connection's lock before reporting "locked".
+BUSY_TIMEOUT_MS = 5_000
+
+
+def alembic_config() -> Config:
+    """Alembic configuration pointing at the packaged migrations (no alembic.ini needed)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    # WAL: readers never block the writer; NORMAL: durable across process crashes (only an
+    # OS crash/power cut can lose the last transactions); FK on: cascades actually happen.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.close()
+
+
+def make_engine(path: Path) -> Engine:
+    """An engine on `path` with our pragmas on every connection; no schema work."""
+    engine = create_engine(f"sqlite:///{path}", future=True)
+    event.listen(engine, "connect", _on_connect)
+    return engine
+
+
+def head_revision() -> str:
+    """The newest migration this build knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision stamped in the database, or None for an empty database."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def backup_path(path: Path, revision: str | None) -> Path:
+    return path.with_name(f"{path.name}.before-{revision or 'empty'}-{int(time.time())}.bak")
+
+
+def migrate(engine: Engine, path: Path | None = None) -> None:
+    """Bring the schema to head; refuse a database stamped by a newer Pulsedeck."""
+    script = ScriptDirectory.from_config(alembic_config())
+    current = current_revision(engine)
+    head = script.get_current_head()
+    if current == head:
+        return
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except Exception as exc:  # alembic raises CommandError/ResolutionError subclasses
+            raise NewerSchemaError(
+                f"{path or 'database'} was written by a newer Pulsedeck (schema {current}); "
+                "this version knows schemas up to "
+                f"{head}. Upgrade Pulsedeck; the file was not changed."
+            ) from exc
+        if path is not None and path.exists():
+            # Copy before altering a populated database: a failed migration must be undoable.
+            backup = backup_path(path, current)
+            with sqlite3.connect(path) as src, sqlite3.connect(backup) as dst:
+                src.backup(dst)
+            log.info("backed up %s to %s before migrating", path, backup)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    log.info("database schema at %s", head)
+
+
+def open_database(data_dir: Path) -> tuple[Engine, Path]:
+    """Create the data dir if needed, open `pulsedeck.db` in it and migrate it to head."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create data directory {data_dir}: {exc.strerror}") from exc
+    path = data_dir / DB_FILENAME
+    engine = make_engine(path)
+    try:
+        migrate(engine, path)
+    except DBAPIError as exc:
+        engine.dispose()
+        raise classify(exc, path) from exc
+    except sqlite3.Error as exc:
+        engine.dispose()
+        raise classify(exc, path) from exc
+    return engine, path
+
+
+def copy_database(src: Path, dst: Path) -> None:
+    """Consistent copy of a live WAL database (used by exports and tests)."""
+    with sqlite3.connect(src) as s, sqlite3.connect(dst) as d:
+        s.backup(d)
+    shutil.copymode(src, dst)

@@ -1,0 +1,54 @@
+"""Sync exception tree; the outbox decides retry or dead from the type alone.
+
+SyncError
+├── Retryable            try again later (backoff)
+│   ├── RateLimited      HTTP 429 / provider quota; carries retry_after_s
+│   ├── ServerError      HTTP 5xx
+│   └── NetworkError     timeout, refused, DNS, TLS
+└── Permanent            retrying will not help; job goes dead with a message
+    ├── AuthRevoked      401 after one refresh, or a revoked grant: re-authorize
+    ├── AppInactive      Strava 403 Application/Status/Inactive
+    └── Rejected         the remote refused the content (4xx, processing error)
+"""
+
+from __future__ import annotations
+
+
+class SyncError(Exception):
+    """Base of every sync failure; messages never contain tokens or secrets."""
+
+
+class Retryable(SyncError):
+    """Transient: the outbox reschedules with backoff."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class RateLimited(Retryable):
+    """The provider asked us to slow down."""
+
+
+class ServerError(Retryable):
+    """The provider failed (5xx)."""
+
+
+class NetworkError(Retryable):
+    """We could not reach the provider."""
+
+
+class Permanent(SyncError):
+    """Not worth retrying; the job is marked dead and the user sees why."""
+
+
+class AuthRevoked(Permanent):
+    """The account must be authorized again."""
+
+
+class AppInactive(Permanent):
+    """The user's Strava API application is inactive (403 Application/Status/Inactive)."""
+
+
+class Rejected(Permanent):
+    """The remote refused the content."""

@@ -1,0 +1,239 @@
+"""The outbox: durable background jobs, exactly-once in effect.
+
+A job is enqueued once per `dedupe_key` (enqueue is idempotent), claimed with a lease (a
+worker killed mid-job leaves a lease that expires, so the job is picked up again), and ends
+`done` or `dead`. Handlers must be idempotent on their side too (Strava `external_id`, S3
+object keys per session) because a crash between the remote effect and `complete` replays
+the job once. Retry or dead is decided from the exception type (see sync.errors).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from app.store import models as m
+from app.store.repo import Store
+
+from .errors import Permanent, Retryable
+
+log = logging.getLogger(__name__)
+
+PENDING, RUNNING, DONE, DEAD = "pending", "running", "done", "dead"
+
+#: First retry after ~30 s, doubling, capped at 6 h: Strava's 15-min windows and long
+#: outages both resolve without hammering the server.
+BACKOFF_BASE_S = 30.0
+BACKOFF_CAP_S = 6 * 3600.0
+#: Unexpected exceptions (bugs, not classified errors) get this many tries, then go dead.
+MAX_UNCLASSIFIED_ATTEMPTS = 5
+#: A claimed job not completed within this long is assumed to belong to a dead worker.
+DEFAULT_LEASE_S = 600.0
+
+
+def backoff_s(attempt: int, rng: random.Random | None = None) -> float:
+    """Delay before retry number `attempt` (1-based): exponential, capped, full jitter on half."""
+    raw = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(0, attempt - 1))
+    r = (rng or random).random()
+    return raw / 2 + r * raw / 2
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    kind: str
+    dedupe_key: str
+    session_id: int | None
+    account_id: int | None
+    payload: dict[str, Any]
+    state: str
+    attempts: int
+    next_attempt_ms: int
+    last_error: str | None
+    result: dict[str, Any] | None
+
+
+def _job(row: m.SyncJob) -> Job:
+    return Job(
+        row.id,
+        row.kind,
+        row.dedupe_key,
+        row.session_id,
+        row.account_id,
+        dict(row.payload or {}),
+        row.state,
+        row.attempts,
+        row.next_attempt_ms,
+        row.last_error,
+        row.result,
+    )
+
+
+class Outbox:
+    """Durable job queue in the `sync_jobs` table."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.rng = rng or random.Random()
+
+    def _now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    def enqueue(
+        self,
+        kind: str,
+        dedupe_key: str,
+        *,
+        session_id: int | None = None,
+        account_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> int:
+        """Add a job unless one with `dedupe_key` exists; returns the job id either way."""
+        now = self._now_ms()
+        stmt = (
+            insert(m.SyncJob)
+            .values(
+                kind=kind,
+                dedupe_key=dedupe_key,
+                session_id=session_id,
+                account_id=account_id,
+                payload=payload or {},
+                state=PENDING,
+                attempts=0,
+                next_attempt_ms=0,
+                created_ms=now,
+                updated_ms=now,
+            )
+            .prefix_with("OR IGNORE")
+        )
+        with self.store.engine.begin() as conn:
+            conn.execute(stmt)
+            job_id = conn.execute(
+                select(m.SyncJob.id).where(m.SyncJob.dedupe_key == dedupe_key)
+            ).scalar_one()
+        return int(job_id)
+
+    def claim(
+        self, kinds: Iterable[str] | None = None, lease_s: float = DEFAULT_LEASE_S
+    ) -> Job | None:
+        """Take the oldest due job (or one whose worker died) and lease it to this worker."""
+        now = self._now_ms()
+        due = (m.SyncJob.state == PENDING) & (m.SyncJob.next_attempt_ms <= now)
+        orphaned = (m.SyncJob.state == RUNNING) & (m.SyncJob.lease_until_ms < now)
+        kinds = list(kinds) if kinds is not None else None
+        for _ in range(5):  # another worker may win the race; try the next candidate
+            with self.store.engine.begin() as conn:
+                q = select(m.SyncJob.id).where(due | orphaned)
+                if kinds is not None:
+                    q = q.where(m.SyncJob.kind.in_(kinds))
+                job_id = conn.execute(q.order_by(m.SyncJob.id).limit(1)).scalar()
+                if job_id is None:
+                    return None
+                taken = conn.execute(
+                    update(m.SyncJob)
+                    .where(m.SyncJob.id == job_id, due | orphaned)
+                    .values(
+                        state=RUNNING,
+                        lease_until_ms=now + int(lease_s * 1000),
+                        attempts=m.SyncJob.attempts + 1,
+                        updated_ms=now,
+                    )
+                ).rowcount
+            if taken == 1:
+                return self.get(job_id)
+        return None
+
+    def get(self, job_id: int) -> Job:
+        with self.store.orm() as s:
+            row = s.get(m.SyncJob, job_id)
+            if row is None:
+                raise LookupError(f"no job {job_id}")
+            return _job(row)
+
+    def complete(self, job_id: int, result: dict[str, Any] | None = None) -> None:
+        self._set(job_id, state=DONE, result=result, last_error=None, lease_until_ms=None)
+
+    def fail(self, job_id: int, exc: BaseException) -> Job:
+        """Record a failure: Retryable -> pending with backoff; Permanent -> dead."""
+        job = self.get(job_id)
+        message = f"{type(exc).__name__}: {exc}"[:2000]
+        if isinstance(exc, Permanent):
+            state, delay = DEAD, 0.0
+        elif isinstance(exc, Retryable):
+            state = PENDING
+            delay = (
+                exc.retry_after_s
+                if exc.retry_after_s is not None
+                else backoff_s(job.attempts, self.rng)
+            )
+        elif job.attempts >= MAX_UNCLASSIFIED_ATTEMPTS:
+            state, delay = DEAD, 0.0
+        else:
+            state, delay = PENDING, backoff_s(job.attempts, self.rng)
+        log.warning("job %s (%s) failed, %s: %s", job.id, job.kind, state, message)
+        self._set(
+            job_id,
+            state=state,
+            last_error=message,
+            next_attempt_ms=self._now_ms() + int(delay * 1000),
+            lease_until_ms=None,
+        )
+        return self.get(job_id)
+
+    def retry(self, job_id: int) -> None:
+        """User asked to try a dead job again now."""
+        self._set(job_id, state=PENDING, next_attempt_ms=0, lease_until_ms=None)
+
+    def _set(self, job_id: int, **values: Any) -> None:
+        values["updated_ms"] = self._now_ms()
+        with self.store.engine.begin() as conn:
+            conn.execute(update(m.SyncJob).where(m.SyncJob.id == job_id).values(**values))
+
+    def jobs(self, state: str | None = None, kind: str | None = None) -> list[Job]:
+        q = select(m.SyncJob).order_by(m.SyncJob.id)
+        if state is not None:
+            q = q.where(m.SyncJob.state == state)
+        if kind is not None:
+            q = q.where(m.SyncJob.kind == kind)
+        with self.store.orm() as s:
+            return [_job(r) for r in s.scalars(q)]
+
+    def counts(self) -> dict[str, int]:
+        with self.store.orm() as s:
+            rows = s.execute(select(m.SyncJob.state, func.count()).group_by(m.SyncJob.state)).all()
+        return {state: n for state, n in rows}
+
+
+Handler = Callable[[Job], Awaitable[dict[str, Any] | None]]
+
+
+async def drain(outbox: Outbox, handlers: dict[str, Handler], max_jobs: int | None = None) -> int:
+    """Run due jobs of the given kinds until none is due; returns how many ran."""
+    ran = 0
+    while max_jobs is None or ran < max_jobs:
+        job = await asyncio.to_thread(outbox.claim, handlers.keys())
+        if job is None:
+            return ran
+        ran += 1
+        try:
+            result = await handlers[job.kind](job)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # classified by type in fail()
+            await asyncio.to_thread(outbox.fail, job.id, exc)
+        else:
+            await asyncio.to_thread(outbox.complete, job.id, result)
+    return ran

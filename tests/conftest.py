@@ -1,0 +1,77 @@
+"""Shared test setup: offscreen Qt, temporary data dirs, an in-memory keyring."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Qt must never try to open a display in tests.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own PULSEDECK_HOME so nothing touches the user's data."""
+    home = tmp_path / "pulsedeck-home"
+    monkeypatch.setenv("PULSEDECK_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def data_dir(_isolated_home: Path) -> Path:
+    return _isolated_home
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Iterator[object]:
+    """A migrated store on a real SQLite file in a temporary directory."""
+    from app.store.repo import Store
+
+    s = Store.open(data_dir)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def shared_reference() -> Path:
+    """../shared/reference, or skip: a user's clone does not have it (CI does)."""
+    ref = SHARED / "reference"
+    if not ref.is_dir():
+        pytest.skip("../shared/reference is not present beside the project")
+    return ref
+
+
+@pytest.fixture(autouse=True)
+def _memory_keyring() -> Iterator[None]:
+    """Secrets go to a per-test in-memory keyring; never the machine's real one."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.store: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.store.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.store[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            from keyring.errors import PasswordDeleteError
+
+            if self.store.pop((service, username), None) is None:
+                raise PasswordDeleteError(username)
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield
+    keyring.set_keyring(previous)
