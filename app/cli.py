@@ -213,7 +213,14 @@ def cmd_gui(args: argparse.Namespace) -> int:
 # Parser ----------------------------------------------------------------------------------
 
 #: Extra subcommands contributed by feature modules: (module, function) that registers them.
-EXTENSIONS: list[tuple[str, str]] = []
+EXTENSIONS: list[tuple[str, str]] = [
+    ("app.commands.devices", "register"),
+    ("app.commands.feeds", "register"),
+    ("app.commands.strava", "register"),
+    ("app.commands.lake", "register"),
+    ("app.commands.export", "register"),
+    ("app.commands.training", "register"),
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -221,6 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pulsedeck {_version()}")
     parser.add_argument("--data-dir", help="data directory (default: $PULSEDECK_HOME or user dir)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation offline (database, simulator, GUI, GPX, Parquet) and exit",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     rec = sub.add_parser("record", help="record a session and print its summary")
@@ -272,6 +284,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     func = getattr(args, "func", None)
+    if args.self_test:
+        from app.selftest import run_self_test
+
+        return run_self_test()
     if func is None:
         func = cmd_gui if _gui_available() else None
     if func is None:

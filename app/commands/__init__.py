@@ -1,0 +1,1 @@
+"""CLI subcommands contributed by feature areas; each module has `register(subparsers)`."""
