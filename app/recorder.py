@@ -61,6 +61,8 @@ class Recording:
         self.paused = False
         self.listeners: list[SampleListener] = []
         self.last_sample: Sample | None = None
+        #: Sample.source -> devices.id, so stored rows say which sensor they came from.
+        self.device_ids: dict[str, int] = {}
         self._pending: list[Sample] = []
         self._wake = asyncio.Event()
         self._closing = False
@@ -132,7 +134,9 @@ class Recording:
             return
         batch, self._pending = self._pending, []
         try:
-            await asyncio.to_thread(self.store.insert_samples, self.session_id, batch)
+            await asyncio.to_thread(
+                self.store.insert_samples, self.session_id, batch, dict(self.device_ids)
+            )
         except Exception as exc:
             # Keep the samples and retry on the next tick: a locked or busy DB is transient.
             self._pending[:0] = batch

@@ -27,7 +27,8 @@ class Sample:
     Units: hr bpm, cadence 1/min, speed m/s, power W, distance m (cumulative), lat/lon
     degrees, altitude m, steps (cumulative), met (metabolic equivalents). `rr` holds every
     RR interval (ms) delivered with this reading. `received_ms` is the local arrival time
-    when it differs from the device clock (feeds), else None.
+    when it differs from the device clock (feeds), else None. `source` identifies the sensor
+    or feed (BLE address, feed/athlete key); stored as the `device_id` the recorder maps it to.
     """
 
     t_ms: int
@@ -43,11 +44,13 @@ class Sample:
     met: float | None = None
     rr: tuple[float, ...] = field(default=())
     received_ms: int | None = None
+    source: str | None = None
 
-    def row(self, session_id: int) -> tuple[object, ...]:
+    def row(self, session_id: int, device_id: int | None = None) -> tuple[object, ...]:
         """The sample as a `samples` table row, in the column order of SAMPLE_COLUMNS."""
         return (
             session_id,
+            device_id,
             self.t_ms,
             self.hr,
             self.cadence,
@@ -64,7 +67,7 @@ class Sample:
 
 
 #: Column order used by `Sample.row` and the batched writer.
-SAMPLE_COLUMNS: tuple[str, ...] = ("session_id", "t_ms", *CHANNELS, "received_ms")
+SAMPLE_COLUMNS: tuple[str, ...] = ("session_id", "device_id", "t_ms", *CHANNELS, "received_ms")
 
 
 class InvalidSample(ValueError):

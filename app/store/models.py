@@ -121,6 +121,7 @@ class SampleRow(Base):
     __table_args__ = (Index(None, "session_id", "t_ms"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
     t_ms: Mapped[int] = mapped_column(Integer)
     hr: Mapped[int | None] = mapped_column(Integer)
     cadence: Mapped[float | None] = mapped_column(Float)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,9 +182,18 @@ class Store:
             s.flush()
             return row.id
 
-    def insert_samples(self, session_id: int, samples: Sequence[Sample]) -> None:
-        """Write one batch (samples and their RR intervals) in a single transaction."""
-        rows = [smp.row(session_id) for smp in samples]
+    def insert_samples(
+        self,
+        session_id: int,
+        samples: Sequence[Sample],
+        device_ids: Mapping[str, int] | None = None,
+    ) -> None:
+        """Write one batch (samples and their RR intervals) in a single transaction.
+
+        `device_ids` maps a sample's `source` to its `devices.id` (None when unknown).
+        """
+        ids = device_ids or {}
+        rows = [smp.row(session_id, ids.get(smp.source or "")) for smp in samples]
         rr_rows = [(session_id, smp.t_ms, rr) for smp in samples for rr in smp.rr]
         with self.engine.begin() as conn:
             conn.exec_driver_sql(_INSERT_SAMPLE, rows)
@@ -203,7 +212,8 @@ class Store:
                 f"SELECT {cols} FROM samples WHERE session_id = ? ORDER BY t_ms, id",
                 (session_id,),
             ).all()
-        return [Sample(*row) for row in rows]
+        names = ("t_ms", *CHANNELS, "received_ms")
+        return [Sample(**dict(zip(names, row, strict=True))) for row in rows]
 
     def load_rr(self, session_id: int) -> list[float]:
         with self.engine.connect() as conn:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 08:37:06.509496
+Create Date: 2026-11-25 08:41:21.359543
 """
 
 from __future__ import annotations
@@ -398,6 +398,7 @@ def upgrade() -> None:
         "samples",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("device_id", sa.Integer(), nullable=True),
         sa.Column("t_ms", sa.Integer(), nullable=False),
         sa.Column("hr", sa.Integer(), nullable=True),
         sa.Column("cadence", sa.Float(), nullable=True),
@@ -410,6 +411,12 @@ def upgrade() -> None:
         sa.Column("steps", sa.Integer(), nullable=True),
         sa.Column("met", sa.Float(), nullable=True),
         sa.Column("received_ms", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["device_id"],
+            ["devices.id"],
+            name=op.f("fk_samples_device_id_devices"),
+            ondelete="SET NULL",
+        ),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["sessions.id"],
