@@ -1,0 +1,1 @@
+"""Training log services: daily summary, goals, exercise catalog, PRs, body metrics. No Qt."""
