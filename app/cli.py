@@ -91,7 +91,20 @@ def format_summary(s: SessionInfo) -> str:
 
 
 def _open_store(args: argparse.Namespace) -> Store:
-    return Store.open(resolve_data_dir(args.data_dir))
+    """Open the store; if no other Pulsedeck is running, close sessions a crash left open."""
+    data_dir = resolve_data_dir(args.data_dir)
+    store = Store.open(data_dir)
+    lock = InstanceLock(data_dir)
+    try:
+        lock.acquire()
+    except AlreadyRunning:
+        return store  # the running instance owns its open session
+    try:
+        for sid in store.recover_sessions():
+            print(f"recovered session {sid} left open by an earlier crash", file=sys.stderr)
+    finally:
+        lock.release()
+    return store
 
 
 # Commands --------------------------------------------------------------------------------

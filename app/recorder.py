@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 #: At most this long between a sample's arrival and its commit: the crash-loss bound is
 #: this plus one write, comfortably under the 1 s the product promises.
-FLUSH_INTERVAL_S = 0.5
+FLUSH_INTERVAL_S = 0.25
 #: Commit early when this many samples are waiting (keeps transactions small under bursts).
 MAX_BATCH = 5_000
 
