@@ -319,6 +319,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("pulsedeck: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback with --verbose
+        log.debug("unexpected error", exc_info=True)
+        print(
+            f"pulsedeck: unexpected error: {type(exc).__name__}: {exc} (run with -v for details)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
 
 
 def _gui_available() -> bool:

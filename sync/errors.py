@@ -8,7 +8,10 @@ SyncError
 └── Permanent            retrying will not help; job goes dead with a message
     ├── AuthRevoked      401 after one refresh, or a revoked grant: re-authorize
     ├── AppInactive      Strava 403 Application/Status/Inactive
-    └── Rejected         the remote refused the content (4xx, processing error)
+    ├── Rejected         the remote refused the content (4xx, processing error)
+    │   └── NotFound     HTTP 404: the remote object does not exist (or is not visible)
+    └── Uncertain        a non-idempotent request may or may not have taken effect; a
+                         person must look before it is retried (never a silent duplicate)
 """
 
 from __future__ import annotations
@@ -52,3 +55,11 @@ class AppInactive(Permanent):
 
 class Rejected(Permanent):
     """The remote refused the content."""
+
+
+class NotFound(Rejected):
+    """The remote object does not exist (or the token may not see it)."""
+
+
+class Uncertain(Permanent):
+    """A request that cannot be deduplicated may have succeeded; retrying could duplicate it."""
