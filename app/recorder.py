@@ -34,6 +34,7 @@ class RecorderStats:
     stored: int = 0
     rejected: int = 0
     batches: int = 0
+    largest_batch: int = 0
     last_error: str | None = None
 
 
@@ -130,21 +131,23 @@ class Recording:
         )
 
     async def _flush(self) -> None:
-        if not self._pending:
-            return
-        batch, self._pending = self._pending, []
-        try:
-            await asyncio.to_thread(
-                self.store.insert_samples, self.session_id, batch, dict(self.device_ids)
-            )
-        except Exception as exc:
-            # Keep the samples and retry on the next tick: a locked or busy DB is transient.
-            self._pending[:0] = batch
-            self.stats.last_error = f"write failed: {exc}"
-            log.error("session %s: write failed, will retry: %s", self.session_id, exc)
-            return
-        self.stats.stored += len(batch)
-        self.stats.batches += 1
+        """Commit everything pending, at most `max_batch` samples per transaction."""
+        while self._pending:
+            batch = self._pending[: self.max_batch]
+            del self._pending[: len(batch)]
+            try:
+                await asyncio.to_thread(
+                    self.store.insert_samples, self.session_id, batch, dict(self.device_ids)
+                )
+            except Exception as exc:
+                # Keep the samples and retry on the next tick: a locked or busy DB is transient.
+                self._pending[:0] = batch
+                self.stats.last_error = f"write failed: {exc}"
+                log.error("session %s: write failed, will retry: %s", self.session_id, exc)
+                return
+            self.stats.stored += len(batch)
+            self.stats.batches += 1
+            self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
 
     async def _write_loop(self) -> None:
         while not self._closing:
