@@ -111,11 +111,15 @@ def _open_store(args: argparse.Namespace) -> Store:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    """Record from the simulated strap (or BLE sensors) until --duration or Ctrl+C."""
+    """Record from the simulator, the given BLE sensors, or the remembered ones."""
+    from app.commands.devices import EXIT_NO_BLUETOOTH
     from app.recording_job import RecordOptions, run_recording
+    from device.ble.manager import BluetoothUnavailable
 
     if args.duration is not None and args.duration <= 0:
         raise UserError("--duration must be positive")
+    if args.simulate and args.device:
+        raise UserError("use either --simulate or --device, not both")
     data_dir = resolve_data_dir(args.data_dir)
     try:
         lock = InstanceLock(data_dir)
@@ -134,8 +138,12 @@ def cmd_record(args: argparse.Namespace) -> int:
             simulate=args.simulate,
             seed=args.seed,
             rate_hz=args.rate,
+            devices=tuple(args.device or ()),
         )
-        session_id = run_recording(store, options, progress=not args.quiet)
+        try:
+            session_id = run_recording(store, options, progress=not args.quiet)
+        except BluetoothUnavailable as exc:
+            raise UserError(str(exc), EXIT_NO_BLUETOOTH) from exc
         info = store.get_session(session_id)
         assert info is not None
         print(json.dumps(session_json(info)) if args.json else format_summary(info))
@@ -250,6 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     rec = sub.add_parser("record", help="record a session and print its summary")
     rec.add_argument("--simulate", action="store_true", help="use the simulated strap")
+    rec.add_argument(
+        "--device",
+        action="append",
+        metavar="ADDRESS",
+        help="record from this BLE sensor (repeat for several); default: remembered sensors",
+    )
     rec.add_argument("--duration", type=float, help="seconds to record (default: until Ctrl+C)")
     rec.add_argument("--seed", type=int, help="seed for the simulator (deterministic)")
     rec.add_argument("--athlete", help="athlete name (default: yourself)")

@@ -22,7 +22,7 @@ from sqlalchemy import func, insert, select, update
 from app.store import models as m
 from app.store.repo import Store
 
-from .errors import Permanent, Retryable
+from .errors import Permanent, RateLimited, Retryable
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,10 @@ BACKOFF_BASE_S = 30.0
 BACKOFF_CAP_S = 6 * 3600.0
 #: Unexpected exceptions (bugs, not classified errors) get this many tries, then go dead.
 MAX_UNCLASSIFIED_ATTEMPTS = 5
+#: Transient failures (5xx, timeouts) get this many tries (~2 days with the backoff above),
+#: then the job is parked dead with its last error for the user to see and retry. Rate
+#: limiting is not the job's fault and does not count as an attempt.
+MAX_RETRYABLE_ATTEMPTS = 12
 #: A claimed job not completed within this long is assumed to belong to a dead worker.
 DEFAULT_LEASE_S = 600.0
 
@@ -170,7 +174,13 @@ class Outbox:
         """Record a failure: Retryable -> pending with backoff; Permanent -> dead."""
         job = self.get(job_id)
         message = f"{type(exc).__name__}: {exc}"[:2000]
+        attempts = job.attempts
         if isinstance(exc, Permanent):
+            state, delay = DEAD, 0.0
+        elif isinstance(exc, RateLimited):
+            state, attempts = PENDING, max(0, job.attempts - 1)
+            delay = exc.retry_after_s if exc.retry_after_s is not None else BACKOFF_BASE_S
+        elif isinstance(exc, Retryable) and job.attempts >= MAX_RETRYABLE_ATTEMPTS:
             state, delay = DEAD, 0.0
         elif isinstance(exc, Retryable):
             state = PENDING
@@ -187,6 +197,7 @@ class Outbox:
         self._set(
             job_id,
             state=state,
+            attempts=attempts,
             last_error=message,
             next_attempt_ms=self._now_ms() + int(delay * 1000),
             lease_until_ms=None,
@@ -194,8 +205,19 @@ class Outbox:
         return self.get(job_id)
 
     def retry(self, job_id: int) -> None:
-        """User asked to try a dead job again now."""
-        self._set(job_id, state=PENDING, next_attempt_ms=0, lease_until_ms=None)
+        """User asked to try a dead job again now (with a fresh attempt count)."""
+        self.get(job_id)  # LookupError for an unknown id
+        self._set(job_id, state=PENDING, attempts=0, next_attempt_ms=0, lease_until_ms=None)
+
+    def retry_dead(self, kinds: Iterable[str] | None = None) -> int:
+        """Every dead job (of `kinds`) pending again now; returns how many."""
+        wanted = set(kinds) if kinds is not None else None
+        n = 0
+        for job in self.jobs(state=DEAD):
+            if wanted is None or job.kind in wanted:
+                self.retry(job.id)
+                n += 1
+        return n
 
     def _set(self, job_id: int, **values: Any) -> None:
         values["updated_ms"] = self._now_ms()

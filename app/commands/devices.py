@@ -56,11 +56,10 @@ def cmd_devices_scan(args: argparse.Namespace) -> int:
     """Scan for heart-rate, RSC, CSC, power and fitness-machine sensors."""
     import asyncio
 
-    from device.ble.manager import BluetoothUnavailable, scan
-
     from app.paths import resolve_data_dir
     from app.sensors import SensorService
     from app.store.repo import Store
+    from device.ble.manager import BluetoothUnavailable, scan
 
     if args.timeout <= 0:
         print("pulsedeck: --timeout must be positive", file=sys.stderr)
@@ -112,9 +111,8 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
     print(f"{'address':20} {'kind':6} {'paired':6} {'battery':>7}  name")
     for s in sensors:
         battery = "-" if s.battery_pct is None else f"{s.battery_pct}%"
-        print(
-            f"{s.address:20} {s.kind:6} {'yes' if s.paired else 'no':6} {battery:>7}  {s.name or '-'}"
-        )
+        paired = "yes" if s.paired else "no"
+        print(f"{s.address:20} {s.kind:6} {paired:6} {battery:>7}  {s.name or '-'}")
     return EXIT_OK
 
 

@@ -1,9 +1,540 @@
-"""Subcommands for this feature area (filled in by the feature's issue)."""
+"""`pulsedeck simulate` and `pulsedeck feeds record|add|list|remove|serve-live`.
+
+Exit codes follow app.cli: 0 ok, 1 unexpected error or gave up reconnecting, 2 usage, 3
+storage problem, 4 not found (unknown stored feed, HTTP 404), 5 another Pulsedeck is
+recording here, 7 the feed refused the token (one line names the authentication failure).
+Tokens come from --token, else $PULSEDECK_FEED_TOKEN, else the keyring for stored feeds;
+they are never printed or logged.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+from typing import Any
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_RUNNING, EXIT_AUTH = 0, 1, 2, 4, 5, 7
+TOKEN_ENV = "PULSEDECK_FEED_TOKEN"
+#: After the simulator's duration, connected clients get this long to read `end`.
+END_GRACE_S = 3.0
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"pulsedeck: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+def _token(args: argparse.Namespace) -> str | None:
+    return args.token or os.environ.get(TOKEN_ENV) or None
+
+
+def _install_stop(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows: KeyboardInterrupt instead
+            pass
+
+
+# simulate --------------------------------------------------------------------------------
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Serve synthetic athletes with the trace protocol until --duration or Ctrl+C."""
+    from device.feeds.simulator import FaultSpecError, parse_faults
+
+    token = _token(args)
+    if not token:
+        return _fail(f"a token is required: --token T or ${TOKEN_ENV}", EXIT_USAGE)
+    if args.athletes < 1 or args.rate <= 0 or args.speed <= 0:
+        return _fail("--athletes, --rate and --speed must be positive", EXIT_USAGE)
+    if args.duration is not None and args.duration <= 0:
+        return _fail("--duration must be positive", EXIT_USAGE)
+    try:
+        plan = parse_faults(args.faults or "", args.fault_every)
+    except FaultSpecError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    try:
+        return asyncio.run(_simulate(args, token, plan))
+    except OSError as exc:
+        return _fail(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", EXIT_ERROR)
+
+
+async def _simulate(args: argparse.Namespace, token: str, plan: Any) -> int:
+    from device.feeds.server import TraceHub, TraceServer
+    from device.feeds.simulator import TraceSimulator
+
+    stop = asyncio.Event()
+    _install_stop(stop)
+    hub = TraceHub()
+    server = TraceServer(hub, token, host=args.host, port=args.port, name="pulsedeck-simulate")
+    await server.start()
+    sim = TraceSimulator(
+        hub,
+        athletes=args.athletes,
+        rate_hz=args.rate,
+        seed=args.seed,
+        speed=args.speed,
+        faults=plan,
+        server=server,
+    )
+    print(
+        f"serving {server.url}: {args.athletes} athletes at {args.rate:g} Hz (seed {sim.seed})",
+        flush=True,
+    )
+    try:
+        if args.wait_for_client:
+            waiter = asyncio.create_task(hub.wait_subscribers(1))
+            stopper = asyncio.create_task(stop.wait())
+            await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            stopper.cancel()
+        if not stop.is_set():
+            await sim.run(args.duration, stop)
+        hub.end()
+        for _ in range(int(END_GRACE_S / 0.05)):
+            if hub.subscribers == 0:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await server.close()
+    faults = ", ".join(f"{k} x{v}" for k, v in sorted(sim.injected.items())) or "none"
+    print(
+        f"sent {sim.sent_count()} samples ({sim.ticks} ticks); faults: {faults}; "
+        f"refused {server.stats.auth_failures} unauthenticated clients",
+        flush=True,
+    )
+    return EXIT_OK
+
+
+# feeds record ----------------------------------------------------------------------------
+
+
+def _endpoint(args: argparse.Namespace, store: Any) -> Any:
+    from app.feeds import check_url, stored_endpoint
+    from device.feeds.client import FeedEndpoint
+
+    target: str = args.feed
+    if "://" not in target:
+        return stored_endpoint(store, target, args.remote_id)
+    check_url(target)
+    token = _token(args)
+    if not token:
+        raise ValueError(f"a token is required: --token T or ${TOKEN_ENV}")
+    return FeedEndpoint(target, token, args.format, args.remote_id, args.token_in_query)
+
+
+def _session_line(store: Any, result: Any) -> str:
+    info = store.get_session(result.session_id)
+    if info is None:
+        return f"session {result.session_id}: missing"
+
+    def fmt(value: float | None) -> str:
+        return "-" if value is None else f"{value:.0f}"
+
+    return (
+        f"Session {info.id} {info.athlete} [{result.remote_athlete}]: {info.samples} samples, "
+        f"{fmt(info.duration_s)} s, HR avg {fmt(info.avg_hr)} max {fmt(info.max_hr)}, "
+        f"cadence avg {fmt(info.avg_cadence)}, steps {fmt(info.steps)}, "
+        f"RR {info.rr_count or 0}, kcal {fmt(info.kcal)}"
+    )
+
+
+def _report_json(store: Any, report: Any) -> dict[str, Any]:
+    sessions = []
+    for r in report.athletes:
+        info = store.get_session(r.session_id)
+        sessions.append(
+            {
+                "remote_athlete": r.remote_athlete,
+                "athlete": r.athlete_name,
+                "session_id": r.session_id,
+                "samples": None if info is None else info.samples,
+                "avg_hr": None if info is None else info.avg_hr,
+                "max_hr": None if info is None else info.max_hr,
+                "duration_s": None if info is None else info.duration_s,
+            }
+        )
+    return {
+        "source": report.source,
+        "sessions": sessions,
+        "accepted": report.accepted,
+        "stored": report.stored,
+        "duplicates": report.duplicates,
+        "rejected": dict(report.rejected),
+        "no_reading": report.no_reading,
+        "connects": report.connects,
+        "disconnects": report.disconnects,
+        "gaps": [{"athlete": g.athlete, "from": g.from_ms, "to": g.to_ms} for g in report.gaps],
+        "ended": report.ended,
+    }
+
+
+def _print_report(store: Any, report: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(_report_json(store, report)), flush=True)
+        return
+    for result in report.athletes:
+        print(_session_line(store, result))
+    rejected = ", ".join(f"{k} {v}" for k, v in sorted(report.rejected.items())) or "none"
+    print(
+        f"feed {report.source}: {report.accepted} samples accepted, {report.stored} stored, "
+        f"{report.duplicates} duplicates dropped, rejected: {rejected}; "
+        f"{report.connects} connections, {len(report.gaps)} gaps",
+        flush=True,
+    )
+
+
+def cmd_feeds_record(args: argparse.Namespace) -> int:
+    """Record a feed: one session per remote athlete, summaries printed at the end."""
+    from app.feeds import FeedConfigError
+    from app.instance import AlreadyRunning, InstanceLock
+    from app.paths import resolve_data_dir
+    from app.secrets import SecretsUnavailable
+    from app.store.repo import Store
+
+    if args.duration is not None and args.duration <= 0:
+        return _fail("--duration must be positive", EXIT_USAGE)
+    if args.format == "hyperate" and not args.remote_id and "://" in args.feed:
+        return _fail("--format hyperate needs --remote-id (the HypeRate id)", EXIT_USAGE)
+    if args.broadcast_port is not None and not args.broadcast_token:
+        return _fail("--broadcast-port needs --broadcast-token", EXIT_USAGE)
+    data_dir = resolve_data_dir(args.data_dir)
+    lock = InstanceLock(data_dir)
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        return _fail(str(exc), EXIT_RUNNING)
+    try:
+        store = Store.open(data_dir)
+        try:
+            for sid in store.recover_sessions():
+                print(f"recovered session {sid} left open by an earlier crash", file=sys.stderr)
+            try:
+                endpoint = _endpoint(args, store)
+            except LookupError as exc:
+                return _fail(str(exc).strip("'\""), EXIT_NOT_FOUND)
+            except (FeedConfigError, ValueError, SecretsUnavailable) as exc:
+                return _fail(str(exc), EXIT_USAGE)
+            return asyncio.run(_record(args, store, endpoint))
+        finally:
+            store.close()
+    finally:
+        lock.release()
+
+
+async def _record(args: argparse.Namespace, store: Any, endpoint: Any) -> int:
+    from app.feeds import FeedRecorder, LiveBroadcast
+    from device.feeds.backoff import BackoffPolicy
+    from device.feeds.errors import FeedAuthError, FeedConnectionError, FeedUnavailable
+
+    stop = asyncio.Event()
+    _install_stop(stop)
+    broadcast = None
+    if args.broadcast_port is not None:
+        broadcast = LiveBroadcast(
+            args.broadcast_token, host=args.broadcast_host, port=args.broadcast_port
+        )
+        await broadcast.start()
+        print(f"broadcasting live on {broadcast.url}", file=sys.stderr, flush=True)
+
+    def status(event: Any) -> None:
+        if not args.quiet and event.state == "disconnected":
+            print(
+                f"pulsedeck: feed disconnected ({event.detail}); retrying in "
+                f"{event.retry_in_s:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    names = None
+    single = endpoint.remote_id or ("pulsoid" if endpoint.format == "pulsoid" else None)
+    athlete = args.athlete or _stored_athlete(store, args.feed)
+    if athlete and single:
+        names = {single: athlete}
+    recorder = FeedRecorder(
+        store, sport=args.sport, athlete_names=names, broadcast=broadcast, on_status=status
+    )
+    client = recorder.client(endpoint, BackoffPolicy(max_attempts=args.max_retries))
+    code = EXIT_OK
+    report = None
+    try:
+        report = await recorder.run(client, duration_s=args.duration, stop=stop)
+    except FeedAuthError as exc:
+        code = _fail(str(exc), EXIT_AUTH)
+    except FeedUnavailable as exc:
+        code = _fail(str(exc), EXIT_NOT_FOUND)
+    except FeedConnectionError as exc:
+        code = _fail(str(exc), EXIT_ERROR)
+    finally:
+        if broadcast is not None:
+            await broadcast.close()
+    if report is None:
+        report = await _report_after_failure(recorder, client)
+        if report.athletes:
+            _print_report(store, report, args.json)
+        return code
+    _print_report(store, report, args.json)
+    return code
+
+
+def _stored_athlete(store: Any, feed: str) -> str | None:
+    """The local athlete a stored single-athlete feed records into, if one was set."""
+    from app.feeds import list_feeds
+
+    if "://" in feed:
+        return None
+    for info in list_feeds(store):
+        if info.name == feed and info.athlete_id is not None:
+            athlete = store.athlete(info.athlete_id)
+            return None if athlete is None else athlete.name
+    return None
+
+
+async def _report_after_failure(recorder: Any, client: Any) -> Any:
+    """The run already stopped and saved every recording; describe what it kept."""
+    from app.feeds import AthleteResult, FeedReport
+
+    results = tuple(
+        AthleteResult(
+            live.remote, live.athlete_id, live.athlete_name, live.recording.session_id, None
+        )
+        for live in recorder.live.values()
+    )
+    stats = client.stats
+    return FeedReport(
+        source=client.source_key,
+        athletes=results,
+        accepted=stats.accepted,
+        stored=sum(live.recording.stats.stored for live in recorder.live.values()),
+        duplicates=stats.duplicates,
+        rejected=dict(stats.rejected),
+        no_reading=stats.no_reading,
+        connects=stats.connects,
+        disconnects=stats.disconnects,
+        gaps=tuple(stats.gaps),
+        ended=client.ended,
+        last_error=stats.last_error,
+    )
+
+
+# feeds add / list / remove ---------------------------------------------------------------
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from app.paths import resolve_data_dir
+    from app.store.repo import Store
+
+    return Store.open(resolve_data_dir(args.data_dir))
+
+
+def cmd_feeds_add(args: argparse.Namespace) -> int:
+    """Remember a feed; its token goes to the OS keyring, never the database."""
+    from app.feeds import FeedConfigError, add_feed
+    from app.secrets import SecretsUnavailable
+
+    token = _token(args)
+    if not token:
+        return _fail(f"a token is required: --token T or ${TOKEN_ENV}", EXIT_USAGE)
+    store = _store(args)
+    try:
+        athlete_id = store.ensure_athlete(args.athlete).id if args.athlete else None
+        info = add_feed(store, args.name, args.url, args.format, token, athlete_id)
+    except (FeedConfigError, SecretsUnavailable) as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    finally:
+        store.close()
+    print(json.dumps({"id": info.id, "name": info.name, "format": info.protocol}))
+    return EXIT_OK
+
+
+def cmd_feeds_list(args: argparse.Namespace) -> int:
+    from app.feeds import list_feeds
+
+    store = _store(args)
+    try:
+        feeds = list_feeds(store)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([{"name": f.name, "format": f.protocol, "url": f.url} for f in feeds]))
+        return EXIT_OK
+    if not feeds:
+        print("no feeds yet: try `pulsedeck feeds add NAME URL --token T`")
+    for f in feeds:
+        print(f"{f.name:20} {f.protocol:10} {f.url}")
+    return EXIT_OK
+
+
+def cmd_feeds_remove(args: argparse.Namespace) -> int:
+    from app.feeds import remove_feed
+    from app.secrets import SecretsUnavailable
+
+    store = _store(args)
+    try:
+        if not remove_feed(store, args.name):
+            return _fail(f"no feed named {args.name!r}", EXIT_NOT_FOUND)
+    except SecretsUnavailable as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+# feeds serve-live ------------------------------------------------------------------------
+
+
+def cmd_feeds_serve_live(args: argparse.Namespace) -> int:
+    """Record the simulated strap and broadcast it live on the LAN with the trace protocol."""
+    from app.instance import AlreadyRunning, InstanceLock
+    from app.paths import resolve_data_dir
+    from app.store.repo import Store
+
+    token = _token(args)
+    if not token:
+        return _fail(f"a token is required: --token T or ${TOKEN_ENV}", EXIT_USAGE)
+    if args.duration is not None and args.duration <= 0:
+        return _fail("--duration must be positive", EXIT_USAGE)
+    data_dir = resolve_data_dir(args.data_dir)
+    lock = InstanceLock(data_dir)
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        return _fail(str(exc), EXIT_RUNNING)
+    try:
+        store = Store.open(data_dir)
+        try:
+            return asyncio.run(_serve_live(args, store, token))
+        except OSError as exc:
+            return _fail(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", 1)
+        finally:
+            store.close()
+    finally:
+        lock.release()
+
+
+async def _serve_live(args: argparse.Namespace, store: Any, token: str) -> int:
+    from app.feeds import LiveBroadcast
+    from app.recorder import Recorder
+    from device.feeds.protocol import RemoteAthlete
+    from device.simulator import SimulatedStrap
+
+    stop = asyncio.Event()
+    _install_stop(stop)
+    athlete = store.ensure_athlete(args.athlete) if args.athlete else store.default_athlete()
+    broadcast = LiveBroadcast(token, host=args.host, port=args.port)
+    await broadcast.start()
+    print(f"broadcasting {athlete.name} live on {broadcast.url}", flush=True)
+    recording = await Recorder(store).start(athlete.id, sport=args.sport, source="simulator")
+    broadcast.attach(
+        recording,
+        f"athlete-{athlete.id}",
+        RemoteAthlete(f"athlete-{athlete.id}", athlete.name, None, athlete.profile.weight_kg),
+    )
+    strap = SimulatedStrap(
+        seed=args.seed,
+        rate_hz=args.rate,
+        resting_hr=athlete.profile.resting_hr or 60,
+        max_hr=athlete.profile.max_hr or 185,
+    )
+    recording.attach(strap.samples(), name=strap.name)
+    try:
+        await asyncio.wait_for(stop.wait(), args.duration)
+    except TimeoutError:
+        pass
+    finally:
+        await recording.stop()
+        await broadcast.close()
+    info = store.get_session(recording.session_id)
+    print(f"session {recording.session_id}: {info.samples if info else 0} samples", flush=True)
+    return EXIT_OK
+
+
+# Parser ----------------------------------------------------------------------------------
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add this area's subcommands to the `pulsedeck` parser."""
+    """Add `simulate` and `feeds ...` to the `pulsedeck` parser."""
+    from device.feeds.formats import FORMATS
+    from device.feeds.simulator import FAULTS
+
+    sim = sub.add_parser(
+        "simulate",
+        help="serve synthetic athletes over the trace protocol (ws://HOST:PORT/api/v1/traces)",
+    )
+    sim.add_argument("--athletes", type=int, default=4, help="number of athletes (default 4)")
+    sim.add_argument("--rate", type=float, default=1.0, help="samples per second per athlete")
+    sim.add_argument("--port", type=int, default=8765, help="TCP port (0: any free port)")
+    sim.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    sim.add_argument("--token", help=f"token clients must present (or ${TOKEN_ENV})")
+    sim.add_argument("--seed", type=int, help="seed: same seed, same athletes and values")
+    sim.add_argument("--duration", type=float, help="stream seconds to serve (default: forever)")
+    sim.add_argument(
+        "--faults",
+        help="comma-separated faults; NAME repeats every --fault-every s, NAME@T fires once at "
+        f"T s. Names: {', '.join(FAULTS)}",
+    )
+    sim.add_argument("--fault-every", type=float, default=5.0, help="seconds between faults")
+    sim.add_argument("--speed", type=float, default=1.0, help="time factor (10: 10x real time)")
+    sim.add_argument(
+        "--wait-for-client", action="store_true", help="start the clock when a client subscribes"
+    )
+    sim.set_defaults(func=cmd_simulate)
+
+    feeds = sub.add_parser("feeds", help="record websocket trace feeds; broadcast live")
+    fsub = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
+
+    rec = fsub.add_parser("record", help="record a feed: one session per remote athlete")
+    rec.add_argument("feed", help="ws:// or wss:// URL, or the name of a stored feed")
+    rec.add_argument("--token", help=f"the feed's token (or ${TOKEN_ENV})")
+    rec.add_argument("--format", choices=FORMATS, default="pulsedeck")
+    rec.add_argument("--remote-id", help="HypeRate id (required for hyperate)")
+    rec.add_argument(
+        "--token-in-query", action="store_true", help="send ?access_token= instead of a header"
+    )
+    rec.add_argument("--duration", type=float, help="seconds to record (default: until the end)")
+    rec.add_argument("--sport", default="other")
+    rec.add_argument("--athlete", help="local athlete for a single-athlete feed")
+    rec.add_argument(
+        "--max-retries", type=int, help="give up after this many failed reconnects in a row"
+    )
+    rec.add_argument("--broadcast-port", type=int, help="also serve the samples live here")
+    rec.add_argument("--broadcast-token", help="token for the live broadcast")
+    rec.add_argument("--broadcast-host", default="0.0.0.0", help="address for the broadcast")
+    rec.add_argument("--json", action="store_true", help="print the report as JSON")
+    rec.add_argument("-q", "--quiet", action="store_true", help="no reconnect notices")
+    rec.set_defaults(func=cmd_feeds_record)
+
+    add = fsub.add_parser("add", help="remember a feed (token in the OS keyring)")
+    add.add_argument("name")
+    add.add_argument("url")
+    add.add_argument("--token", help=f"the feed's token (or ${TOKEN_ENV})")
+    add.add_argument("--format", choices=FORMATS, default="pulsedeck")
+    add.add_argument("--athlete", help="local athlete for a single-athlete feed")
+    add.set_defaults(func=cmd_feeds_add)
+
+    lst = fsub.add_parser("list", help="stored feeds")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_feeds_list)
+
+    rm = fsub.add_parser("remove", help="forget a stored feed and its token")
+    rm.add_argument("name")
+    rm.set_defaults(func=cmd_feeds_remove)
+
+    live = fsub.add_parser(
+        "serve-live", help="record the simulated strap and serve it live on the LAN"
+    )
+    live.add_argument("--port", type=int, default=8766)
+    live.add_argument("--host", default="0.0.0.0", help="address to bind (default: all, LAN)")
+    live.add_argument("--token", help=f"token coaches must present (or ${TOKEN_ENV})")
+    live.add_argument("--athlete", help="athlete name (default: yourself)")
+    live.add_argument("--sport", default="run")
+    live.add_argument("--rate", type=float, default=1.0)
+    live.add_argument("--seed", type=int)
+    live.add_argument("--duration", type=float, help="seconds (default: until Ctrl+C)")
+    live.set_defaults(func=cmd_feeds_serve_live)

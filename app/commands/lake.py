@@ -1,9 +1,260 @@
-"""Subcommands for this feature area (filled in by the feature's issue)."""
+"""`pulsedeck lake ...`: Athena DDL, push to S3, status, coach pull, settings.
+
+Exit codes follow app.cli: 0 ok, 1 some work failed (details on stderr), 2 usage, 3 storage,
+4 not found. This module sits below app.cli in the layers, so it returns codes instead of
+raising app.cli.UserError.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
+import json
+import sys
+from dataclasses import asdict
+
+from app.paths import resolve_data_dir
+from app.store.repo import Store
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 4
+
+
+def _err(message: str) -> None:
+    print(f"pulsedeck: {message}", file=sys.stderr)
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store.open(resolve_data_dir(args.data_dir))
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    return {
+        "bucket": getattr(args, "bucket", None),
+        "prefix": getattr(args, "prefix", None),
+        "endpoint_url": getattr(args, "endpoint_url", None),
+        "region": getattr(args, "region", None),
+        "path_style": getattr(args, "path_style", None),
+        "profile": getattr(args, "profile", None),
+    }
+
+
+def _config(store: Store, args: argparse.Namespace):  # noqa: ANN202
+    from sync.lake.config import LakeNotConfigured, resolve_config
+
+    try:
+        return resolve_config(store, **_overrides(args))
+    except LakeNotConfigured as exc:
+        _err(str(exc))
+        return None
+
+
+def cmd_ddl(args: argparse.Namespace) -> int:
+    from sync.lake.config import load_settings
+    from sync.lake.ddl import ddl
+
+    bucket, prefix = args.bucket, args.prefix
+    if bucket is None or prefix is None:
+        store = _store(args)
+        try:
+            settings = load_settings(store)
+        finally:
+            store.close()
+        bucket = bucket or settings["lake.bucket"]
+        prefix = prefix if prefix is not None else settings["lake.prefix"]
+    if not bucket:
+        bucket = "YOUR-BUCKET"
+        _err("no bucket configured: LOCATION uses YOUR-BUCKET (pass --bucket)")
+    print(ddl(str(bucket), str(prefix or ""), args.database), end="")
+    return EXIT_OK
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from sync.lake.push import parse_since, push
+    from sync.outbox import Outbox
+
+    try:
+        since = parse_since(args.since)
+    except ValueError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    store = _store(args)
+    try:
+        config = _config(store, args)
+        if config is None:
+            return EXIT_USAGE
+        report = asyncio.run(push(store, Outbox(store), config, since, force=args.force))
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({"destination": config.location(), **asdict(report)}, indent=2))
+    else:
+        print(
+            f"{config.location()}: {report.done} pushed, {report.pending} waiting to retry, "
+            f"{report.dead} failed ({report.enqueued} new, {report.requeued} re-queued)"
+        )
+    for error in report.errors:
+        _err(error)
+    return EXIT_OK if report.pending == 0 and report.dead == 0 else EXIT_ERROR
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from sync.lake.status import lake_status
+
+    store = _store(args)
+    try:
+        status = lake_status(store)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(asdict(status), indent=2))
+        return EXIT_OK
+    print(f"destination: {status.destination or 'not configured'}")
+    print(f"credentials: {status.credentials}")
+    print(
+        f"sessions: {status.pushed} pushed, {status.pending} pending, {status.failed} failed, "
+        f"{status.not_queued} not queued yet"
+    )
+    for a in status.athletes:
+        print(f"athlete {a['name']}: lake id {a['lake_id'] or '(assigned on first push)'}")
+    for e in status.recent_errors:
+        print(f"  error: {e}")
+    return EXIT_OK
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    from sync.errors import SyncError
+    from sync.lake.layout import BadKey
+    from sync.lake.pull import pull
+    from sync.lake.push import parse_since
+    from sync.lake.s3 import LakeClient
+
+    try:
+        since = parse_since(args.since)
+    except ValueError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    store = _store(args)
+    try:
+        config = _config(store, args)
+        if config is None:
+            return EXIT_USAGE
+        try:
+            report = pull(
+                store, LakeClient(config), None if args.all_clients else args.athlete, since
+            )
+        except BadKey as exc:
+            _err(str(exc))
+            return EXIT_USAGE
+        except SyncError as exc:
+            _err(f"pull from {config.location()} failed: {exc}")
+            return EXIT_ERROR
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(asdict(report), indent=2))
+    else:
+        print(
+            f"{len(report.athletes)} athlete(s): {report.imported} imported, "
+            f"{report.replaced} updated, {report.unchanged} unchanged, {report.failed} failed"
+        )
+    for error in report.errors:
+        _err(error)
+    if not args.all_clients and not report.athletes:
+        return EXIT_NOT_FOUND
+    return EXIT_OK if report.failed == 0 else EXIT_ERROR
+
+
+def cmd_configure(args: argparse.Namespace) -> int:
+    from sync.lake.config import DEFAULT_CREDENTIALS_KEY, save_settings, store_credentials
+
+    values = {k: v for k, v in _overrides(args).items() if v is not None}
+    if args.access_key_id:
+        secret = (
+            sys.stdin.readline().strip()
+            if args.secret_access_key_stdin
+            else getpass.getpass("S3 secret access key: ")
+        )
+        if not secret:
+            _err("no secret access key given")
+            return EXIT_USAGE
+        store_credentials(DEFAULT_CREDENTIALS_KEY, args.access_key_id, secret)
+        values["credentials_key"] = DEFAULT_CREDENTIALS_KEY
+    if args.use_aws_chain:
+        values["credentials_key"] = None
+    store = _store(args)
+    try:
+        save_settings(store, **values)
+    finally:
+        store.close()
+    print("lake settings saved" + (" (keys in the OS keyring)" if args.access_key_id else ""))
+    return EXIT_OK
+
+
+def _destination_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bucket", help="S3 bucket (default: the saved setting)")
+    p.add_argument("--prefix", help="key prefix inside the bucket")
+    p.add_argument("--endpoint-url", help="S3-compatible endpoint (MinIO, Ceph, R2...)")
+    p.add_argument("--region", help="region (default: AWS_REGION / profile)")
+    p.add_argument("--profile", help="AWS shared-config profile")
+    style = p.add_mutually_exclusive_group()
+    style.add_argument(
+        "--path-style",
+        dest="path_style",
+        action="store_true",
+        default=None,
+        help="path-style addressing (default with a custom endpoint)",
+    )
+    style.add_argument(
+        "--virtual-hosted",
+        dest="path_style",
+        action="store_false",
+        help="virtual-hosted-style addressing",
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add this area's subcommands to the `pulsedeck` parser."""
+    """Add `lake ddl|push|status|pull|configure` to the `pulsedeck` parser."""
+    lake = sub.add_parser("lake", help="the S3 data lake (Parquet, Athena/Glue-ready)")
+    lsub = lake.add_subparsers(dest="lake_command", metavar="ACTION", required=True)
+
+    d = lsub.add_parser("ddl", help="print Athena CREATE EXTERNAL TABLE statements")
+    d.add_argument("--bucket")
+    d.add_argument("--prefix")
+    d.add_argument("--database", default="pulsedeck")
+    d.set_defaults(func=cmd_ddl)
+
+    p = lsub.add_parser("push", help="upload finished sessions (retried in the background)")
+    _destination_flags(p)
+    p.add_argument("--since", help="only sessions started on or after DATE (YYYY-MM-DD)")
+    p.add_argument("--force", action="store_true", help="upload again what was pushed already")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_push)
+
+    s = lsub.add_parser("status", help="what is pushed, pending or failed")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_status)
+
+    pl = lsub.add_parser("pull", help="coach: import clients' sessions for offline review")
+    who = pl.add_mutually_exclusive_group(required=True)
+    who.add_argument("--athlete", action="append", metavar="ID", help="lake athlete id")
+    who.add_argument("--all-clients", action="store_true", help="every athlete in the lake")
+    _destination_flags(pl)
+    pl.add_argument("--since", help="only sessions started on or after DATE (YYYY-MM-DD)")
+    pl.add_argument("--json", action="store_true")
+    pl.set_defaults(func=cmd_pull)
+
+    c = lsub.add_parser("configure", help="save the lake settings (keys go to the OS keyring)")
+    _destination_flags(c)
+    c.add_argument("--access-key-id", help="store S3 keys in the keyring (asks for the secret)")
+    c.add_argument(
+        "--secret-access-key-stdin",
+        action="store_true",
+        help="read the secret access key from standard input",
+    )
+    c.add_argument(
+        "--use-aws-chain",
+        action="store_true",
+        help="forget stored keys; use env vars / AWS profile instead",
+    )
+    c.set_defaults(func=cmd_configure)
