@@ -5,6 +5,8 @@ Secrets never live here: remote accounts keep only a keyring entry name.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -67,7 +69,7 @@ class Device(Base):
     kind: Mapped[str] = mapped_column(String(20))  # hr | rsc | csc | power | ftms | feed
     paired: Mapped[bool] = mapped_column(Boolean, default=False)
     battery_pct: Mapped[int | None] = mapped_column(Integer)
-    info: Mapped[dict | None] = mapped_column(JSON)  # manufacturer, model, firmware...
+    info: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # manufacturer, model, firmware...
     last_seen_ms: Mapped[int | None] = mapped_column(Integer)
 
 
@@ -169,8 +171,8 @@ class Exercise(Base):
         ForeignKey("athletes.id", ondelete="CASCADE")
     )  # None = built in
     name: Mapped[str] = mapped_column(String(120))
-    aliases: Mapped[list | None] = mapped_column(JSON)
-    muscle_groups: Mapped[list | None] = mapped_column(JSON)
+    aliases: Mapped[list[str] | None] = mapped_column(JSON)
+    muscle_groups: Mapped[list[str] | None] = mapped_column(JSON)
     equipment: Mapped[str | None] = mapped_column(String(60))
     kind: Mapped[str] = mapped_column(String(20), default="strength")  # strength | cardio
 
@@ -272,7 +274,7 @@ class RemoteAccount(Base):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("remote_accounts.id", ondelete="CASCADE")
     )
-    child_names: Mapped[list | None] = mapped_column(JSON)  # names that route a copy here
+    child_names: Mapped[list[str] | None] = mapped_column(JSON)  # names that route a copy here
     scopes: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default="ok")  # ok | needs_reauth | inactive
     keyring_key: Mapped[str | None] = mapped_column(String(120))
@@ -315,13 +317,13 @@ class SyncJob(Base):
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("remote_accounts.id", ondelete="CASCADE")
     )
-    payload: Mapped[dict | None] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(10), default="pending")  # pending|running|done|dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_ms: Mapped[int] = mapped_column(Integer, default=0)
     lease_until_ms: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
-    result: Mapped[dict | None] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_ms: Mapped[int] = mapped_column(Integer)
     updated_ms: Mapped[int] = mapped_column(Integer)
 

@@ -7,8 +7,9 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, Select, func, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from app.domain.profile import Profile, Sex
@@ -312,10 +313,11 @@ class Store:
                 started = conn.exec_driver_sql(
                     "SELECT started_ms FROM sessions WHERE id = ?", (session_id,)
                 ).scalar()
-            self.finish_session(session_id, last or started, STATUS_RECOVERED)
+            end = int(last if last is not None else started or 0)
+            self.finish_session(session_id, end, STATUS_RECOVERED)
         return open_ids
 
-    def _session_query(self):  # noqa: ANN202 - internal select builder
+    def _session_query(self) -> Select[m.Session, str, Any]:
         counts = (
             select(m.SampleRow.session_id, func.count().label("n"))
             .group_by(m.SampleRow.session_id)
@@ -367,9 +369,9 @@ class Store:
         if athlete_id is not None:
             q = q.where(m.Session.athlete_id == athlete_id)
         with self.orm() as s:
-            return [self._info(*r) for r in s.execute(q).all()]
+            return [self._info(r[0], r[1], r[2]) for r in s.execute(q).all()]
 
     def get_session(self, session_id: int) -> SessionInfo | None:
         with self.orm() as s:
             r = s.execute(self._session_query().where(m.Session.id == session_id)).first()
-            return None if r is None else self._info(*r)
+            return None if r is None else self._info(r[0], r[1], r[2])
