@@ -191,7 +191,8 @@ class Recorder:
         source: str = "simulator",
         title: str | None = None,
         timezone: str | None = None,
-        **options: float,
+        flush_interval_s: float = FLUSH_INTERVAL_S,
+        max_batch: int = MAX_BATCH,
     ) -> Recording:
         """Commit a new `recording` session and return its live Recording."""
         session_id = await asyncio.to_thread(
@@ -204,4 +205,10 @@ class Recorder:
             timezone=timezone,
         )
         log.info("session %s started (%s, %s)", session_id, sport, source)
-        return Recording(self.store, session_id, clock=self.clock, **options)  # type: ignore[arg-type]
+        return Recording(
+            self.store,
+            session_id,
+            flush_interval_s=flush_interval_s,
+            max_batch=max_batch,
+            clock=self.clock,
+        )
