@@ -20,6 +20,9 @@ from app.store.repo import AthleteInfo, Store
 
 Notice = Callable[[str], None]
 
+#: Upper bound for handing queued samples to the writer at stop; draining is in-memory work.
+DRAIN_TIMEOUT_S = 10.0
+
 
 @dataclass(frozen=True, slots=True)
 class RecordOptions:
@@ -41,6 +44,7 @@ class BleSetup:
     scanner_cls: Any = None
     policy: Any = None  # device.ble.backoff.ReconnectPolicy
     events: list[Any] = field(default_factory=list)  # every SensorEvent, for tests and the UI
+    on_event: Callable[[Any], None] | None = None  # also told of every SensorEvent
 
 
 def _stderr(message: str) -> None:
@@ -142,6 +146,7 @@ async def _record_ble(
     recording.device_ids.update(device_ids)
     pending: set[asyncio.Future[Any]] = set()
     seen_connected: set[str] = set()
+    failing: set[str] = set()
 
     def in_background(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         fut = asyncio.ensure_future(asyncio.to_thread(func, *args, **kwargs))
@@ -150,10 +155,13 @@ async def _record_ble(
 
     def on_event(event: SensorEvent) -> None:
         ble.events.append(event)
+        if ble.on_event is not None:
+            ble.on_event(event)
         label = event.name or event.address
         device_id = device_ids.get(event.address)
         if event.state == "connected":
             again = event.address in seen_connected
+            failing.discard(event.address)
             seen_connected.add(event.address)
             notice(f"{label} ({event.kind}) {'reconnected' if again else 'connected'}")
             if again:
@@ -166,6 +174,9 @@ async def _record_ble(
                 )
             if device_id is not None:
                 in_background(service.update_status, device_id, name=event.name, kind=event.kind)
+        elif event.state == "failed" and event.address not in failing:
+            failing.add(event.address)  # said once until it connects again
+            notice(f"{label}: {event.detail}")
         elif event.state == "disconnected":
             notice(f"{label} lost: reconnecting (the gap stays empty)")
             in_background(
@@ -206,7 +217,10 @@ async def _record_ble(
         await _wait(stop, options, recording, progress, line)
     finally:
         await manager.stop()  # disconnect first: nothing arrives after this
-        await asyncio.wait_for(recording.wait_sources(), 10)  # drain what is queued
+        try:  # drain what is queued (a few ms of work even for thousands of samples)
+            await asyncio.wait_for(recording.wait_sources(), DRAIN_TIMEOUT_S)
+        except TimeoutError:
+            notice("some sensor samples were still queued at stop and were not saved")
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
         await recording.stop()
@@ -229,10 +243,11 @@ async def record(
     Raises device.ble.manager.BluetoothUnavailable when --device was given on a machine
     without usable Bluetooth.
     """
+    # SQLite never runs on the loop thread: BLE notifications must not wait for the disk.
     if options.athlete:
-        athlete = store.ensure_athlete(options.athlete)
+        athlete = await asyncio.to_thread(store.ensure_athlete, options.athlete)
     else:
-        athlete = store.default_athlete()
+        athlete = await asyncio.to_thread(store.default_athlete)
     if stop is None:
         stop = asyncio.Event()
         _install_signals(stop)
@@ -243,16 +258,16 @@ async def record(
     from device.ble.manager import BluetoothUnavailable, SensorSpec
 
     ble = ble or BleSetup()
+    service = SensorService(store)
     if options.devices:
-        known = {
-            s.address: s for s in SensorService(store).remembered(athlete.id, include_unpaired=True)
-        }
+        seen = await asyncio.to_thread(service.remembered, athlete.id, include_unpaired=True)
+        known = {s.address: s for s in seen}
         specs = []
         for address in dict.fromkeys(a.strip().upper() for a in options.devices):
             row = known.get(address)
             specs.append(SensorSpec(address, row.kind if row else None, row.name if row else None))
     else:
-        remembered = SensorService(store).remembered(athlete.id)
+        remembered = await asyncio.to_thread(service.remembered, athlete.id)
         specs = [SensorSpec(s.address, s.kind, s.name) for s in remembered]
         if not specs:
             notice(

@@ -264,6 +264,17 @@ def check_parquet(ctx: Context) -> str:
     return f"{rows} rows"
 
 
+def check_s3_client(ctx: Context) -> str:
+    """The lake's S3 client built offline: the bundled service model and endpoints load."""
+    make_client = require("sync.lake.s3", "make_boto_client")
+    lake_config = require("sync.lake.config", "LakeConfig")
+    config = lake_config(bucket="self-test", endpoint_url="http://127.0.0.1:9", region="us-east-1")
+    client = make_client(config)
+    if not callable(getattr(client, "put_object", None)):
+        raise CheckFailed("S3 client has no put_object")
+    return "s3 model loaded"
+
+
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("imports", check_imports),
     ("paths", check_paths),
@@ -272,6 +283,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("gui", check_gui),
     ("gpx", check_gpx),
     ("parquet", check_parquet),
+    ("s3", check_s3_client),
 )
 
 
@@ -430,6 +442,12 @@ def isolated_environment(work_dir: Path) -> Iterator[None]:
         "XDG_DATA_HOME": str(work_dir / "share"),
         "XDG_CACHE_HOME": str(work_dir / "cache"),
         "XDG_STATE_HOME": str(work_dir / "state"),
+        # boto3: no user profiles, no instance-metadata probe; dummy keys (never sent).
+        "AWS_CONFIG_FILE": str(work_dir / "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(work_dir / "aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ACCESS_KEY_ID": "pulsedeck-self-test",
+        "AWS_SECRET_ACCESS_KEY": "pulsedeck-self-test",
     }
     if "QT_QPA_PLATFORM" not in os.environ:
         overrides["QT_QPA_PLATFORM"] = "offscreen"  # never open a window on the desktop
@@ -509,5 +527,5 @@ def run_self_test(checks: Sequence[tuple[str, Check]] = CHECKS, out: TextIO | No
         work_dir = Path(tmp)
         with isolated_environment(work_dir):
             results = run_checks(checks, work_dir)
-    print(format_report(results, time.perf_counter() - started), file=out or sys.stdout)
+    print(format_report(results, time.perf_counter() - started), file=out or sys.stdout, flush=True)
     return 0 if all(r.ok for r in results) else 1

@@ -38,7 +38,13 @@ class ServerError(Retryable):
 
 
 class NetworkError(Retryable):
-    """We could not reach the provider."""
+    """We could not reach the provider.
+
+    `request_sent` is False when the connection was never made (nothing can have happened
+    remotely), True when the request may have arrived (a timeout after sending).
+    """
+
+    request_sent: bool = True
 
 
 class Permanent(SyncError):

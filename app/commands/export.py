@@ -1,9 +1,196 @@
-"""Subcommands for this feature area (filled in by the feature's issue)."""
+"""`pulsedeck export ...`: daily CSV, one session (CSV/GPX/TCX/Parquet), XLSX, GDPR.
+
+Exit codes follow app.cli: 0 ok, 1 failed, 2 usage, 4 not found. Returned, not raised (this
+module sits below app.cli in the layers).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+
+from app.paths import resolve_data_dir
+from app.store.repo import AthleteInfo, Store
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 4
+
+
+def _err(message: str) -> None:
+    print(f"pulsedeck: {message}", file=sys.stderr)
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store.open(resolve_data_dir(args.data_dir))
+
+
+def _athlete(store: Store, name: str | None) -> AthleteInfo | None:
+    if name is None:
+        return store.default_athlete()
+    match = [a for a in store.list_athletes() if a.name == name]
+    if not match:
+        _err(f"no athlete named {name!r}")
+        return None
+    return match[0]
+
+
+def cmd_daily(args: argparse.Namespace) -> int:
+    from sync.exports.daily import daily_rows, write_daily_csv
+
+    store = _store(args)
+    try:
+        athletes = store.list_athletes()
+        if args.athlete is not None:
+            athlete = _athlete(store, args.athlete)
+            if athlete is None:
+                return EXIT_NOT_FOUND
+            sessions = store.list_sessions(athlete.id)
+        else:
+            sessions = store.list_sessions()
+        rows = daily_rows(sessions, {a.id: a.timezone for a in athletes})
+    finally:
+        store.close()
+    path = write_daily_csv(rows, Path(args.output))
+    print(f"{len(rows)} day(s) written to {path}")
+    return EXIT_OK
+
+
+def cmd_session(args: argparse.Namespace) -> int:
+    from sync.exports.session import ExportError, export_session
+
+    store = _store(args)
+    try:
+        if store.get_session(args.id) is None:
+            _err(f"no session {args.id}")
+            return EXIT_NOT_FOUND
+        out = Path(args.output or f"session-{args.id}.{args.format}")
+        try:
+            export_session(store, args.id, args.format, out)
+        except ExportError as exc:
+            _err(str(exc))
+            return EXIT_ERROR
+    finally:
+        store.close()
+    print(f"session {args.id} written to {out}")
+    return EXIT_OK
+
+
+def cmd_xlsx(args: argparse.Namespace) -> int:
+    from sync.exports.workbook import write_workbook
+
+    store = _store(args)
+    try:
+        athlete_id = None
+        if args.athlete is not None:
+            athlete = _athlete(store, args.athlete)
+            if athlete is None:
+                return EXIT_NOT_FOUND
+            athlete_id = athlete.id
+        sessions = store.list_sessions(athlete_id)
+        path = write_workbook(store, sessions, Path(args.output))
+    finally:
+        store.close()
+    print(f"{len(sessions)} session(s) written to {path}")
+    return EXIT_OK
+
+
+def cmd_all(args: argparse.Namespace) -> int:
+    from sync.exports.gdpr import export_all
+
+    store = _store(args)
+    try:
+        athlete = _athlete(store, args.athlete)
+        if athlete is None:
+            return EXIT_NOT_FOUND
+        report = export_all(store, athlete.id, Path(args.output))
+    finally:
+        store.close()
+    print(f"everything about {athlete.name} written to {report.path}")
+    print(json.dumps(report.rows))
+    return EXIT_OK
+
+
+def cmd_delete_all(args: argparse.Namespace) -> int:
+    from sync.errors import SyncError
+    from sync.exports.gdpr import delete_all, delete_lake_objects
+    from sync.lake.config import LakeNotConfigured, resolve_config
+    from sync.lake.s3 import LakeClient
+    from sync.lake.schema import TABLES
+
+    store = _store(args)
+    try:
+        athlete = _athlete(store, args.athlete)
+        if athlete is None:
+            return EXIT_NOT_FOUND
+        if args.confirm != athlete.name:
+            _err(f"refusing: pass --confirm {athlete.name!r} to erase this athlete for good")
+            return EXIT_USAGE
+        lake_objects = 0
+        if args.lake:
+            with store.orm() as s:
+                from app.store import models as m
+
+                ref = s.get(m.Athlete, athlete.id).remote_ref  # type: ignore[union-attr]
+            if ref:
+                try:
+                    config = resolve_config(
+                        store, bucket=args.bucket, prefix=args.prefix,
+                        endpoint_url=args.endpoint_url, region=args.region,
+                    )  # fmt: skip
+                    lake_objects = delete_lake_objects(LakeClient(config), ref, TABLES)
+                except LakeNotConfigured as exc:
+                    _err(str(exc))
+                    return EXIT_USAGE
+                except SyncError as exc:
+                    _err(f"lake objects not deleted, nothing erased locally: {exc}")
+                    return EXIT_ERROR
+        report = delete_all(store, athlete.id)
+    finally:
+        store.close()
+    total = sum(report.rows.values())
+    print(
+        f"erased {athlete.name}: {total} row(s), {report.secrets_deleted} keyring entr(y/ies), "
+        f"{lake_objects} lake object(s)"
+    )
+    if report.left_behind:
+        _err(f"rows left behind: {report.left_behind}")
+        return EXIT_ERROR
+    return EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add this area's subcommands to the `pulsedeck` parser."""
+    """Add `export daily|session|xlsx|all|delete-all` to the `pulsedeck` parser."""
+    exp = sub.add_parser("export", help="export data (CSV, GPX, TCX, Parquet, XLSX, GDPR)")
+    esub = exp.add_subparsers(dest="export_command", metavar="WHAT", required=True)
+
+    d = esub.add_parser("daily", help="daily summary CSV (steps, distance, HR, kcal...)")
+    d.add_argument("-o", "--output", required=True)
+    d.add_argument("--athlete", help="only this athlete (default: all)")
+    d.set_defaults(func=cmd_daily)
+
+    s = esub.add_parser("session", help="one session as CSV, GPX, TCX or Parquet")
+    s.add_argument("id", type=int)
+    s.add_argument("--format", choices=["csv", "gpx", "tcx", "parquet"], default="csv")
+    s.add_argument("-o", "--output", help="file (default: session-ID.FORMAT)")
+    s.set_defaults(func=cmd_session)
+
+    x = esub.add_parser("xlsx", help="workbook of sessions and strength sets")
+    x.add_argument("-o", "--output", required=True)
+    x.add_argument("--athlete", help="only this athlete (default: all)")
+    x.set_defaults(func=cmd_xlsx)
+
+    a = esub.add_parser("all", help="GDPR: everything about an athlete as one zip")
+    a.add_argument("-o", "--output", required=True)
+    a.add_argument("--athlete", help="athlete name (default: yourself)")
+    a.set_defaults(func=cmd_all)
+
+    r = esub.add_parser("delete-all", help="GDPR: erase an athlete (and their lake objects)")
+    r.add_argument("--athlete", help="athlete name (default: yourself)")
+    r.add_argument("--confirm", required=True, metavar="NAME", help="the athlete's name again")
+    r.add_argument("--lake", action="store_true", help="also delete their objects in the lake")
+    r.add_argument("--bucket")
+    r.add_argument("--prefix")
+    r.add_argument("--endpoint-url")
+    r.add_argument("--region")
+    r.set_defaults(func=cmd_delete_all)

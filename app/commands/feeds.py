@@ -97,8 +97,11 @@ async def _simulate(args: argparse.Namespace, token: str, plan: Any) -> int:
         if not stop.is_set():
             await sim.run(args.duration, stop)
         hub.end()
+        # Clients get replay + `end` for a grace period; one dropped by a fault may still be
+        # backing off, so with drops the whole grace period is served.
+        dropping = sim.injected["drop"] > 0
         for _ in range(int(END_GRACE_S / 0.05)):
-            if hub.subscribers == 0:
+            if stop.is_set() or (hub.subscribers == 0 and not dropping):
                 break
             await asyncio.sleep(0.05)
     finally:

@@ -1,9 +1,472 @@
-"""Subcommands for this feature area (filled in by the feature's issue)."""
+"""`pulsedeck accounts ...`, `pulsedeck sync ...` and `pulsedeck strava ...`.
+
+Exit codes follow app.cli: 0 ok, 1 some work failed (details on stderr), 2 usage, 4 not
+found. This module sits below app.cli in the layers, so it returns codes instead of raising
+app.cli.UserError. Secrets never appear in output: the client secret is read from
+--client-secret, or from $PULSEDECK_STRAVA_CLIENT_SECRET, or typed at a hidden prompt.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+import webbrowser
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from app.paths import resolve_data_dir
+from app.secrets import SecretsUnavailable
+from app.store.repo import Store
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 4
+
+ENV_SECRET = "PULSEDECK_STRAVA_CLIENT_SECRET"
+
+KEYRING_HELP = (
+    "On a desktop, unlock GNOME Keyring or KWallet (a Secret Service). On a headless box, "
+    "install keyrings.cryptfile and run with PYTHON_KEYRING_BACKEND="
+    "keyrings.cryptfile.cryptfile.CryptFileKeyring and KEYRING_CRYPTFILE_PASSWORD set; "
+    "Pulsedeck never stores tokens in plain text."
+)
+
+
+def _err(message: str) -> None:
+    print(f"pulsedeck: {message}", file=sys.stderr)
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store.open(resolve_data_dir(args.data_dir))
+
+
+def _with_sync(args: argparse.Namespace, work: Callable[[Any, Store], Awaitable[int]]) -> int:
+    """Open the store and an HTTP client, run `work(sync, store)`, map errors to exit codes."""
+    import httpx
+
+    from sync.errors import SyncError
+    from sync.strava.config import StravaConfig
+    from sync.strava.engine import StravaSync
+
+    store = _store(args)
+
+    async def main() -> int:
+        async with httpx.AsyncClient() as http:
+            sync = StravaSync(store, http, StravaConfig.load())
+            return await work(sync, store)
+
+    try:
+        return asyncio.run(main())
+    except SecretsUnavailable as exc:
+        _err(f"{exc}. {KEYRING_HELP}")
+        return EXIT_ERROR
+    except SyncError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    finally:
+        store.close()
+
+
+# accounts ----------------------------------------------------------------------------------
+
+
+def cmd_accounts_link(args: argparse.Namespace) -> int:
+    from sync.strava.accounts import link
+    from sync.strava.children import parse_names
+
+    if args.provider != "strava":
+        _err(f"unknown provider {args.provider!r} (only strava)")
+        return EXIT_USAGE
+    secret = args.client_secret or os.environ.get(ENV_SECRET)
+    if not secret:
+        if not sys.stdin.isatty():
+            _err(f"give --client-secret or set {ENV_SECRET}")
+            return EXIT_USAGE
+        secret = getpass.getpass("Strava client secret: ")
+    names = parse_names(args.child) if args.child else None
+    if args.child and not names:
+        _err("--child needs at least one name")
+        return EXIT_USAGE
+
+    async def work(sync: Any, store: Store) -> int:
+        athlete = store.ensure_athlete(args.athlete) if args.athlete else store.default_athlete()
+
+        def announce(url: str) -> None:
+            print("Open this address to authorize Pulsedeck on Strava:", file=sys.stderr)
+            print(url, flush=True)
+
+        account = await link(
+            store,
+            sync.http,
+            sync.config,
+            client_id=str(args.client_id),
+            client_secret=secret,
+            athlete_id=athlete.id,
+            child_names=names,
+            open_browser=None if args.no_browser else webbrowser.open,
+            timeout_s=args.timeout,
+            announce=announce,
+        )
+        role = f"child ({', '.join(account.child_names)})" if names else "owner"
+        print(
+            f"linked Strava account {account.id}: {account.display_name or account.remote_id} "
+            f"as {role}"
+        )
+        return EXIT_OK
+
+    return _with_sync(args, work)
+
+
+def _account_json(a: Any) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "provider": "strava",
+        "remote_id": a.remote_id,
+        "name": a.display_name,
+        "role": a.role,
+        "parent_id": a.parent_id,
+        "child_names": list(a.child_names),
+        "scopes": a.scopes,
+        "status": a.status,
+    }
+
+
+STATUS_TEXT = {
+    "ok": "ok",
+    "needs_reauth": "NEEDS RE-AUTHORIZATION (run `pulsedeck accounts link strava ...`)",
+    "inactive": "APPLICATION INACTIVE (check https://www.strava.com/settings/api)",
+}
+
+
+def cmd_accounts_list(args: argparse.Namespace) -> int:
+    from sync.strava.accounts import list_accounts
+
+    store = _store(args)
+    try:
+        accounts = list_accounts(store)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([_account_json(a) for a in accounts], indent=2))
+        return EXIT_OK
+    if not accounts:
+        print("no linked accounts: `pulsedeck accounts link strava --client-id ID ...`")
+    for a in accounts:
+        who = a.display_name or a.remote_id
+        role = (
+            f"child of {a.parent_id}, names: {', '.join(a.child_names)}"
+            if a.parent_id
+            else ("owner")
+        )
+        print(f"{a.id:>3}  strava  {who:24} {role:32} {STATUS_TEXT.get(a.status, a.status)}")
+    return EXIT_OK
+
+
+def cmd_accounts_unlink(args: argparse.Namespace) -> int:
+    from sync.strava.accounts import get_account, unlink
+
+    async def work(sync: Any, store: Store) -> int:
+        if get_account(store, args.id) is None:
+            _err(f"no account {args.id}")
+            return EXIT_NOT_FOUND
+        for warning in await unlink(store, sync.http, sync.config, args.id):
+            _err(warning)
+        print(f"unlinked account {args.id}")
+        return EXIT_OK
+
+    return _with_sync(args, work)
+
+
+# sync ----------------------------------------------------------------------------------------
+
+
+def _handlers(sync: Any, store: Store) -> dict[str, Any]:
+    handlers = dict(sync.handlers())
+    try:  # the lake's jobs share the outbox; run them too when that area is installed
+        from sync.lake.push import KIND as LAKE_KIND
+        from sync.lake.push import make_handler
+    except ImportError:
+        return handlers
+    handlers[LAKE_KIND] = make_handler(store)
+    return handlers
+
+
+async def _run(sync: Any, store: Store, *, poll: bool, until_idle: bool, max_wait_s: float) -> int:
+    from sync.outbox import drain
+
+    report = await sync.run_once(poll=poll, max_jobs=0)
+    ran = await drain(sync.outbox, _handlers(sync, store))
+    while until_idle:
+        due = sync.next_due_s()
+        if due is None or due > max_wait_s:
+            break
+        await asyncio.sleep(due)
+        ran += await drain(sync.outbox, _handlers(sync, store))
+    sync.save_rate_usage()
+    counts = sync.outbox.counts()
+    print(
+        f"queued {report.enqueued}, copies found {report.polled}, ran {ran}; outbox: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
+    for error in report.errors:
+        _err(error)
+    return EXIT_OK if not report.errors and not counts.get("dead") else EXIT_ERROR
+
+
+def cmd_sync_run(args: argparse.Namespace) -> int:
+    return _with_sync(
+        args,
+        lambda sync, store: _run(
+            sync,
+            store,
+            poll=not args.no_poll,
+            until_idle=args.until_idle,
+            max_wait_s=args.max_wait,
+        ),
+    )
+
+
+def _iso(ms: int | None) -> str | None:
+    if not ms:
+        return None
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
+
+
+def cmd_sync_status(args: argparse.Namespace) -> int:
+    from sync.outbox import DEAD, PENDING, Outbox
+    from sync.strava.accounts import list_accounts
+    from sync.strava.engine import StravaSync
+
+    store = _store(args)
+    try:
+        outbox = Outbox(store)
+        counts = outbox.counts()
+        dead = outbox.jobs(state=DEAD)
+        pending = outbox.jobs(state=PENDING)
+        accounts = list_accounts(store)
+        usage = StravaSync(store, http=None).rate_usage()  # type: ignore[arg-type]
+    finally:
+        store.close()
+    data = {
+        "jobs": counts,
+        "dead": [
+            {
+                "id": j.id,
+                "kind": j.kind,
+                "session_id": j.session_id,
+                "account_id": j.account_id,
+                "attempts": j.attempts,
+                "error": j.last_error,
+            }
+            for j in dead
+        ],
+        "next_attempt": _iso(min((j.next_attempt_ms for j in pending), default=None)),
+        "accounts": [_account_json(a) for a in accounts],
+        "rate_limit": usage,
+    }
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return EXIT_OK
+    print("jobs: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
+    if data["next_attempt"]:
+        print(f"next attempt: {data['next_attempt']}")
+    for j in data["dead"]:
+        print(f"  dead job {j['id']} ({j['kind']}, session {j['session_id']}): {j['error']}")
+    for a in accounts:
+        if a.status != "ok":
+            print(f"account {a.id}: {STATUS_TEXT.get(a.status, a.status)}")
+    for app_id, u in usage.items():
+        for label in ("overall", "read"):
+            if u.get(label):
+                u15, l15, uday, lday = u[label]
+                print(f"Strava app {app_id} {label}: {u15}/{l15} this 15 min, {uday}/{lday} today")
+    return EXIT_OK
+
+
+def cmd_sync_retry(args: argparse.Namespace) -> int:
+    from sync.outbox import Outbox
+
+    if args.job is None and not args.dead:
+        _err("give a JOB id or --dead")
+        return EXIT_USAGE
+    store = _store(args)
+    try:
+        outbox = Outbox(store)
+        if args.dead:
+            print(f"{outbox.retry_dead()} dead jobs will run again")
+        else:
+            try:
+                outbox.retry(args.job)
+            except LookupError:
+                _err(f"no job {args.job}")
+                return EXIT_NOT_FOUND
+            print(f"job {args.job} will run again")
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def _parse_date(text: str) -> float:
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
+
+
+def cmd_sync_backfill(args: argparse.Namespace) -> int:
+    from sync.strava.accounts import OWNER, list_accounts
+
+    try:
+        since = _parse_date(args.since)
+    except ValueError:
+        _err(f"--since wants a date like 2026-01-31, not {args.since!r}")
+        return EXIT_USAGE
+
+    async def work(sync: Any, store: Store) -> int:
+        owners = [
+            a for a in list_accounts(store, OWNER) if args.account is None or a.id == args.account
+        ]
+        if not owners:
+            _err("no linked owner account" + (f" {args.account}" if args.account else ""))
+            return EXIT_NOT_FOUND
+        for owner in owners:
+            sync.start_backfill(owner.id, since)
+        print(f"backfill from {args.since} queued for {len(owners)} account(s)")
+        if args.queue_only:
+            return EXIT_OK
+        return await _run(sync, store, poll=True, until_idle=False, max_wait_s=0)
+
+    return _with_sync(args, work)
+
+
+# strava (shortcuts) ------------------------------------------------------------------------
+
+
+def cmd_strava_upload(args: argparse.Namespace) -> int:
+    from sync.outbox import DONE
+
+    async def work(sync: Any, store: Store) -> int:
+        try:
+            job_ids = sync.enqueue_session(args.id)
+        except LookupError:
+            _err(f"no session {args.id}")
+            return EXIT_NOT_FOUND
+        if not job_ids:
+            _err("no linked Strava account for this session's athlete")
+            return EXIT_USAGE
+        for job_id in job_ids:
+            if sync.outbox.get(job_id).state != DONE:
+                sync.outbox.retry(job_id)
+        await sync.run_once(poll=False)
+        ok = True
+        for job_id in job_ids:
+            job = sync.outbox.get(job_id)
+            if job.state == DONE:
+                print(f"account {job.account_id}: activity {job.result.get('activity_id')}")
+            else:
+                ok = False
+                _err(f"account {job.account_id}: {job.state}: {job.last_error}")
+        return EXIT_OK if ok else EXIT_ERROR
+
+    return _with_sync(args, work)
+
+
+def cmd_strava_status(args: argparse.Namespace) -> int:
+    if args.id is None:
+        return cmd_sync_status(args)
+    from sync.strava.engine import StravaSync
+
+    store = _store(args)
+    try:
+        if store.get_session(args.id) is None:
+            _err(f"no session {args.id}")
+            return EXIT_NOT_FOUND
+        remote = StravaSync(store, http=None).remote_for_session(args.id)  # type: ignore[arg-type]
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(remote, indent=2))
+    elif not remote:
+        print(f"session {args.id} is not on Strava")
+    for r in remote if not args.json else []:
+        print(
+            f"account {r['account_id']}: {r['state']} activity {r['activity_id'] or '-'}"
+            + (f" error: {r['error']}" if r["error"] else "")
+        )
+    return EXIT_OK
+
+
+# Parser ------------------------------------------------------------------------------------
+
+
+def _add_link_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--client-id", required=True, help="your Strava API application's id")
+    p.add_argument("--client-secret", help=f"its secret (else ${ENV_SECRET}, else a hidden prompt)")
+    p.add_argument("--child", metavar="NAME[,ALIAS...]", help="link a child account")
+    p.add_argument("--athlete", help="local athlete (default: yourself)")
+    p.add_argument("--no-browser", action="store_true", help="only print the address")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for Strava")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add this area's subcommands to the `pulsedeck` parser."""
+    """Add `accounts`, `sync` and `strava` to the `pulsedeck` parser."""
+    accounts = sub.add_parser("accounts", help="linked Strava accounts (owner and children)")
+    asub = accounts.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
+    al = asub.add_parser("link", help="authorize Pulsedeck on Strava in the browser")
+    al.add_argument("provider", choices=["strava"])
+    _add_link_args(al)
+    al.set_defaults(func=cmd_accounts_link)
+    ls = asub.add_parser("list", help="linked accounts and their state")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_accounts_list)
+    un = asub.add_parser("unlink", help="revoke at Strava and forget an account")
+    un.add_argument("id", type=int)
+    un.set_defaults(func=cmd_accounts_unlink)
+
+    sync = sub.add_parser("sync", help="background sync: outbox, polling, retries")
+    ssub = sync.add_subparsers(dest="sync_command", metavar="ACTION", required=True)
+    run = ssub.add_parser("run", help="run the outbox and the poll once, in the foreground")
+    run.add_argument(
+        "--until-idle",
+        action="store_true",
+        help="also wait for retries that fall due within --max-wait",
+    )
+    run.add_argument("--max-wait", type=float, default=900.0, help="seconds (with --until-idle)")
+    run.add_argument("--no-poll", action="store_true", help="skip polling Strava")
+    run.set_defaults(func=cmd_sync_run)
+    st = ssub.add_parser("status", help="jobs by state, dead jobs and why, rate-limit usage")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_sync_status)
+    rt = ssub.add_parser("retry", help="run a dead job (or all of them) again")
+    rt.add_argument("job", type=int, nargs="?")
+    rt.add_argument("--dead", action="store_true", help="every dead job")
+    rt.set_defaults(func=cmd_sync_retry)
+    bf = ssub.add_parser("backfill", help="copy older Strava activities to children")
+    bf.add_argument("--since", required=True, help="date, e.g. 2026-01-01")
+    bf.add_argument("--account", type=int, help="only this owner account")
+    bf.add_argument("--queue-only", action="store_true", help="leave it to the background")
+    bf.set_defaults(func=cmd_sync_backfill)
+
+    strava = sub.add_parser("strava", help="Strava shortcuts")
+    vsub = strava.add_subparsers(dest="strava_command", metavar="ACTION", required=True)
+    sl = vsub.add_parser("link", help="same as `accounts link strava`")
+    _add_link_args(sl)
+    sl.set_defaults(func=cmd_accounts_link, provider="strava")
+    su = vsub.add_parser("unlink", help="same as `accounts unlink`")
+    su.add_argument("id", type=int)
+    su.set_defaults(func=cmd_accounts_unlink)
+    ss = vsub.add_parser("status", help="sync status, or where one session is on Strava")
+    ss.add_argument("id", type=int, nargs="?")
+    ss.add_argument("--json", action="store_true")
+    ss.set_defaults(func=cmd_strava_status)
+    sp = vsub.add_parser("upload", help="upload one session now (and to named children)")
+    sp.add_argument("id", type=int)
+    sp.set_defaults(func=cmd_strava_upload)
+    sy = vsub.add_parser("sync", help="same as `sync run`")
+    sy.add_argument("--until-idle", action="store_true")
+    sy.add_argument("--max-wait", type=float, default=900.0)
+    sy.add_argument("--no-poll", action="store_true")
+    sy.set_defaults(func=cmd_sync_run)

@@ -1,9 +1,604 @@
-"""Subcommands for this feature area (filled in by the feature's issue)."""
+"""Training-log commands: summary, goals, prs, exercises, sets, body, zones, load.
+
+Exit codes follow app.cli: 2 for a usage mistake, 4 when an athlete, goal or exercise does
+not exist; storage errors propagate to the CLI's handler (3).
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import functools
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from app.paths import resolve_data_dir
+from app.store.repo import Store, now_ms
+from app.training import body as body_mod
+from app.training import catalog, strength
+from app.training.calendar import local_date
+from app.training.daily import (
+    DailyService,
+    UnknownAthlete,
+    find_athlete,
+    load_context,
+    set_zone_model,
+)
+from app.training.days import KCAL_BASIS, DaySummary
+from app.training.goals import GoalEngine, GoalError, GoalKind, GoalProgress, Period
+from app.training.load import athlete_load
+from app.training.zones import ZoneModel
+
+EXIT_OK, EXIT_USAGE, EXIT_NOT_FOUND = 0, 2, 4
+
+Handler = Callable[[argparse.Namespace, Store], int]
+
+
+class _Fail(Exception):
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _command(func: Handler) -> Callable[[argparse.Namespace], int]:
+    """Open the store, run the handler, turn known mistakes into one line and an exit code."""
+
+    @functools.wraps(func)
+    def run(args: argparse.Namespace) -> int:
+        store = Store.open(resolve_data_dir(args.data_dir))
+        try:
+            return func(args, store)
+        except (UnknownAthlete, LookupError) as exc:
+            print(f"pulsedeck: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+            return EXIT_NOT_FOUND
+        except _Fail as exc:
+            print(f"pulsedeck: {exc}", file=sys.stderr)
+            return exc.code
+        except (GoalError, catalog.CatalogError, body_mod.MetricError, ValueError) as exc:
+            print(f"pulsedeck: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        finally:
+            store.close()
+
+    return run
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def _instant(text: str | None, tz: tzinfo) -> int:
+    """UTC ms for an ISO date or date-time; naive values are in the athlete's zone."""
+    if text is None:
+        return now_ms()
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise _Fail(f"not a date or date-time: {text!r}") from exc
+    if len(text) == 10:
+        dt = datetime.combine(dt.date(), time(7, 0))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz)
+    return int(dt.timestamp() * 1000)
+
+
+def _athlete(store: Store, args: argparse.Namespace) -> int:
+    return find_athlete(store, getattr(args, "athlete", None))
+
+
+def _iso(ms: int, tz: tzinfo) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz).isoformat(timespec="seconds")
+
+
+def _dump(data: object) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+# summary ---------------------------------------------------------------------------------
+
+SUMMARY_FIELDS = (
+    "date", "steps", "distance_km", "active_min", "avg_hr", "max_hr", "kcal", "sessions",
+    "trimp", "z1_min", "z2_min", "z3_min", "z4_min", "z5_min",
+)
+
+
+def summary_row(d: DaySummary) -> dict[str, object]:
+    """The stable shape of one day in --json and --csv."""
+    row: dict[str, object] = {
+        "date": d.day.isoformat(),
+        "steps": d.steps,
+        "distance_km": round(d.distance_m / 1000, 3),
+        "active_min": round(d.active_s / 60, 1),
+        "avg_hr": None if d.avg_hr is None else round(d.avg_hr, 1),
+        "max_hr": d.max_hr,
+        "kcal": None if d.kcal is None else round(d.kcal, 1),
+        "sessions": d.sessions,
+        "trimp": round(d.trimp, 1),
+    }
+    for i, z in enumerate(d.zone_s, start=1):
+        row[f"z{i}_min"] = round(z / 60, 1)
+    return row
+
+
+@_command
+def cmd_summary(args: argparse.Namespace, store: Store) -> int:
+    athlete_id = _athlete(store, args)
+    ctx = load_context(store, athlete_id)
+    today = local_date(now_ms(), ctx.tz)
+    last = args.to or (args.from_ + timedelta(days=6) if args.from_ else today)
+    first = args.from_ or last - timedelta(days=6)
+    if last < first:
+        raise _Fail("--to is before --from")
+    if (last - first).days > 3660:
+        raise _Fail("at most ten years at a time")
+    days = DailyService(store).days(athlete_id, first, last)
+    rows = [summary_row(d) for d in days]
+    if args.json:
+        _dump({
+            "athlete": ctx.name,
+            "timezone": ctx.tz_name or str(ctx.tz),
+            "kcal_basis": KCAL_BASIS,
+            "days": [{**r, "kcal_methods": list(d.kcal_methods)} for r, d in zip(rows, days,
+                                                                              strict=True)],
+        })
+    elif args.csv:
+        w = csv.DictWriter(sys.stdout, fieldnames=SUMMARY_FIELDS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    else:
+        print(f"{ctx.name} ({ctx.tz_name or ctx.tz}); kcal = {KCAL_BASIS}")
+        print(f"{'date':10} {'steps':>7} {'km':>7} {'active':>7} {'avgHR':>5} {'maxHR':>5} "
+              f"{'kcal':>6} {'sess':>4}  zones (min)")
+        for r in rows:
+            zones = " ".join(f"{r[f'z{i}_min']:g}" for i in range(1, 6))
+            print(
+                f"{r['date']:10} {r['steps']:>7} {r['distance_km']:>7.2f} "
+                f"{r['active_min']:>7.1f} {_opt(r['avg_hr']):>5} {_opt(r['max_hr']):>5} "
+                f"{_opt(r['kcal']):>6} {r['sessions']:>4}  {zones}"
+            )
+    return EXIT_OK
+
+
+def _opt(value: object) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.0f}" if isinstance(value, float) else str(value)
+
+
+# goals -----------------------------------------------------------------------------------
+
+
+def goal_json(g: GoalProgress) -> dict[str, object]:
+    return {
+        "goal_id": g.goal.id,
+        "kind": g.goal.kind.value,
+        "period": g.goal.period.value,
+        "target": g.goal.target,
+        "unit": g.goal.unit,
+        "zone": g.goal.zone,
+        "period_start": g.period_start.isoformat(),
+        "period_end": g.period_end.isoformat(),
+        "value": None if g.value is None else round(g.value, 3),
+        "fraction": round(g.fraction, 4),
+        "met": g.met,
+        "achieved_at": g.achieved_ms,
+        "description": g.goal.describe(),
+    }
+
+
+@_command
+def cmd_goals_list(args: argparse.Namespace, store: Store) -> int:
+    engine = GoalEngine(store)
+    goals = engine.goals(_athlete(store, args), include_inactive=args.all)
+    if args.json:
+        _dump([{**asdict(g), "description": g.describe(), "unit": g.unit} for g in goals])
+    elif not goals:
+        print("no goals yet: try `pulsedeck goals add steps 10000 --period daily`")
+    for g in [] if args.json else goals:
+        print(f"{g.id:>4}  {g.describe()}{'' if g.active else '  (removed)'}")
+    return EXIT_OK
+
+
+@_command
+def cmd_goals_add(args: argparse.Namespace, store: Store) -> int:
+    engine = GoalEngine(store)
+    goal = engine.add(
+        _athlete(store, args), args.kind, args.period, args.target,
+        zone=args.zone, start=args.from_, end=args.to,
+    )
+    if args.json:
+        _dump({**asdict(goal), "description": goal.describe()})
+    else:
+        print(f"goal {goal.id}: {goal.describe()}")
+    return EXIT_OK
+
+
+@_command
+def cmd_goals_remove(args: argparse.Namespace, store: Store) -> int:
+    if not GoalEngine(store).remove(args.id):
+        raise LookupError(f"no goal {args.id}")
+    print(f"goal {args.id} removed")
+    return EXIT_OK
+
+
+@_command
+def cmd_goals_progress(args: argparse.Namespace, store: Store) -> int:
+    engine = GoalEngine(store)
+    athlete_id = _athlete(store, args)
+    new = engine.evaluate(athlete_id)
+    progress = engine.progress(athlete_id)
+    history = {p.goal.id: engine.history(p.goal.id, args.history) for p in progress} \
+        if args.history else {}
+    if args.json:
+        _dump({
+            "goals": [
+                {**goal_json(p), "history": [goal_json(h) for h in history.get(p.goal.id, [])]}
+                for p in progress
+            ],
+            "new_achievements": [asdict(a) for a in new],
+        })
+        return EXIT_OK
+    if not progress:
+        print("no goals yet: try `pulsedeck goals add steps 10000 --period daily`")
+    for p in progress:
+        value = "-" if p.value is None else f"{p.value:.4g}"
+        bar = "#" * round(p.fraction * 20)
+        flag = "  achieved" if p.achieved_ms else ""
+        print(f"{p.goal.id:>4}  [{bar:20}] {value}/{p.goal.target:g} {p.goal.unit}  "
+              f"{p.goal.describe()} ({p.period_start}..{p.period_end}){flag}")
+        for h in history.get(p.goal.id, [])[1:]:
+            hv = "-" if h.value is None else f"{h.value:.4g}"
+            print(f"        {h.period_start}  {hv}{'  achieved' if h.achieved_ms else ''}")
+    for a in new:
+        print(f"achieved: goal {a.goal_id} for the period starting {a.period_start}")
+    return EXIT_OK
+
+
+# exercises, sets, prs --------------------------------------------------------------------
+
+
+def _exercise_json(e: catalog.ExerciseInfo) -> dict[str, object]:
+    return {**asdict(e), "builtin": e.builtin}
+
+
+@_command
+def cmd_exercises_search(args: argparse.Namespace, store: Store) -> int:
+    athlete_id = _athlete(store, args)
+    found = catalog.search(catalog.exercises(store, athlete_id), args.query, limit=args.limit)
+    if args.json:
+        _dump([{**_exercise_json(f.exercise), "score": f.score, "matched": f.matched}
+               for f in found])
+    elif not found:
+        print(f"nothing resembles {args.query!r}")
+    for f in [] if args.json else found:
+        print(f"{f.score:5.1f}  {f.exercise.name}"
+              + (f"  (as {f.matched!r})" if f.matched != f.exercise.name else ""))
+    return EXIT_OK
+
+
+@_command
+def cmd_exercises_list(args: argparse.Namespace, store: Store) -> int:
+    entries = catalog.exercises(store, _athlete(store, args))
+    if args.json:
+        _dump([_exercise_json(e) for e in entries])
+        return EXIT_OK
+    for e in entries:
+        mine = "" if e.builtin else "  (yours)"
+        print(f"{e.name:32} {e.kind:8} {e.equipment or '-':10} {', '.join(e.muscle_groups)}{mine}")
+    return EXIT_OK
+
+
+@_command
+def cmd_exercises_add(args: argparse.Namespace, store: Store) -> int:
+    e = catalog.add_custom(
+        store, _athlete(store, args), args.name, aliases=args.alias or (),
+        muscle_groups=args.muscle or (), equipment=args.equipment, kind=args.kind,
+    )
+    print(json.dumps(_exercise_json(e)) if args.json else f"added exercise {e.name!r}")
+    return EXIT_OK
+
+
+def _record_text(r: strength.Record) -> str:
+    prev = "first" if r.previous is None else f"was {r.previous:g}"
+    what = {"e1rm": "estimated 1RM", "volume": "set volume", "max_reps": "max reps",
+            "weight_for_reps": f"{r.reps}-rep max"}[r.kind]
+    return f"PR {what}: {r.value:.1f} ({prev})"
+
+
+@_command
+def cmd_sets_add(args: argparse.Namespace, store: Store) -> int:
+    athlete_id = _athlete(store, args)
+    tz = load_context(store, athlete_id).tz
+    saved = strength.log_set(
+        store, athlete_id, args.exercise, args.reps, args.weight,
+        _instant(args.at, tz), session_id=args.session, rpe=args.rpe,
+    )
+    if args.json:
+        _dump({**asdict(saved), "is_pr": saved.is_pr})
+        return EXIT_OK
+    e1 = "" if saved.e1rm_kg is None else f", e1RM {saved.e1rm_kg:.1f} kg (Epley)"
+    weight = f" x {saved.weight_kg:g} kg" if saved.weight_kg else ""
+    print(f"set {saved.id}: {saved.exercise} {saved.reps}{weight}, volume {saved.volume_kg:g}"
+          f" kg{e1}")
+    for r in saved.records:
+        print(f"  {_record_text(r)}")
+    return EXIT_OK
+
+
+def _exercise_arg(store: Store, athlete_id: int, name: str | None) -> catalog.ExerciseInfo | None:
+    if name is None:
+        return None
+    found = catalog.resolve(store, athlete_id, name)
+    if found is None:
+        raise LookupError(f"no exercise matches {name!r}")
+    return found
+
+
+@_command
+def cmd_sets_list(args: argparse.Namespace, store: Store) -> int:
+    athlete_id = _athlete(store, args)
+    tz = load_context(store, athlete_id).tz
+    rows = strength.sets(store, athlete_id, _exercise_arg(store, athlete_id, args.exercise))
+    if args.json:
+        _dump([{**asdict(r), "at": _iso(r.started_ms, tz)} for r in rows])
+        return EXIT_OK
+    for r in rows:
+        w = "-" if r.weight_kg is None else f"{r.weight_kg:g}"
+        e1 = "-" if r.e1rm_kg is None else f"{r.e1rm_kg:.1f}"
+        print(f"{r.id:>5} {_iso(r.started_ms, tz):25} {r.exercise:24} {r.reps:>4} x {w:>6} kg"
+              f"  e1RM {e1}")
+    return EXIT_OK
+
+
+@_command
+def cmd_prs(args: argparse.Namespace, store: Store) -> int:
+    athlete_id = _athlete(store, args)
+    tz = load_context(store, athlete_id).tz
+    history = strength.pr_history(store, athlete_id, _exercise_arg(store, athlete_id,
+                                                                   args.exercise))
+    rows = history if args.history else strength.current_records(history)
+    if args.json:
+        _dump([{**asdict(r), "at": _iso(r.achieved_ms, tz)} for r in rows])
+        return EXIT_OK
+    if not rows:
+        print("no personal records yet: log sets with `pulsedeck sets add`")
+    for r in rows:
+        kind = f"{r.reps}-rep max" if r.kind == "weight_for_reps" else r.kind
+        print(f"{r.exercise:24} {kind:16} {r.value:8.1f}  {_iso(r.achieved_ms, tz)}")
+    return EXIT_OK
+
+
+# body ------------------------------------------------------------------------------------
+
+_BODY_FLAGS = {
+    "weight": "weight_kg", "fat": "body_fat_pct", "resting_hr": "resting_hr",
+    "rmssd": "rmssd", "sdnn": "sdnn",
+}
+
+
+@_command
+def cmd_body_add(args: argparse.Namespace, store: Store) -> int:
+    athlete_id = _athlete(store, args)
+    at = _instant(args.at, load_context(store, athlete_id).tz)
+    given = {kind: getattr(args, flag) for flag, kind in _BODY_FLAGS.items()
+             if getattr(args, flag) is not None}
+    if not given:
+        raise _Fail("give at least one of --weight --fat --resting-hr --rmssd --sdnn")
+    for kind, value in given.items():
+        body_mod.check(kind, value)  # all or nothing
+    added = [body_mod.add_metric(store, athlete_id, k, v, at) for k, v in given.items()]
+    if args.json:
+        _dump([asdict(a) for a in added])
+    else:
+        for a in added:
+            print(f"{a.kind} {a.value:g} recorded")
+    return EXIT_OK
+
+
+@_command
+def cmd_body_list(args: argparse.Namespace, store: Store) -> int:
+    athlete_id = _athlete(store, args)
+    series = body_mod.trends(store, athlete_id)
+    if args.kind:
+        series = {k: v for k, v in series.items() if k == args.kind}
+    if args.json:
+        _dump({k: [{**asdict(p), "drift": round(p.drift, 3)} for p in v]
+               for k, v in series.items()})
+        return EXIT_OK
+    if not series:
+        print("no body metrics yet: try `pulsedeck body add --weight 72.5`")
+    for kind, points in series.items():
+        print(f"{kind}:")
+        for p in points[-args.last:]:
+            print(f"  {p.day}  {p.value:7.1f}   7d {p.avg7:7.1f}   28d {p.avg28:7.1f}"
+                  f"   drift {p.drift:+.1f}")
+    return EXIT_OK
+
+
+@_command
+def cmd_body_measure(args: argparse.Namespace, store: Store) -> int:
+    reading = body_mod.measure_session(store, args.session, save=not args.dry_run)
+    h = reading.hrv
+    data = {
+        "session_id": reading.session_id,
+        "resting_hr": None if reading.resting_hr is None else round(reading.resting_hr, 1),
+        "rmssd_ms": h.rmssd_ms, "sdnn_ms": h.sdnn_ms, "beats": h.beats, "missed": h.missed,
+        "ectopic": h.ectopic, "out_of_range": h.out_of_range, "reliable": h.reliable,
+        "stored": [m.kind for m in reading.stored],
+    }
+    if args.json:
+        _dump(data)
+    else:
+        for k, v in data.items():
+            print(f"{k:14} {v if not isinstance(v, float) else round(v, 1)}")
+    return EXIT_OK
+
+
+# zones, load -----------------------------------------------------------------------------
+
+
+@_command
+def cmd_zones(args: argparse.Namespace, store: Store) -> int:
+    athlete_id = _athlete(store, args)
+    if args.model:
+        floors = None
+        if args.bounds:
+            try:
+                floors = [float(x) for x in args.bounds.split(",")]
+            except ValueError as exc:
+                raise _Fail(f"--bounds must be five numbers: {args.bounds!r}") from exc
+        set_zone_model(store, athlete_id, args.model, floors)
+    ctx = load_context(store, athlete_id)
+    floors_bpm = [round(f, 1) for f in ctx.zones.floors_bpm]
+    if args.json:
+        _dump({"model": ctx.zone_model, "floors_bpm": floors_bpm})
+    else:
+        print(f"zone model {ctx.zone_model}")
+        for i, f in enumerate(floors_bpm, start=1):
+            print(f"  Z{i} from {f:g} bpm")
+    return EXIT_OK
+
+
+@_command
+def cmd_load(args: argparse.Namespace, store: Store) -> int:
+    athlete_id = _athlete(store, args)
+    ctx = load_context(store, athlete_id)
+    last = args.to or local_date(now_ms(), ctx.tz)
+    first = args.from_ or last - timedelta(days=27)
+    if last < first:
+        raise _Fail("--to is before --from")
+    points = athlete_load(DailyService(store), athlete_id, first, last)
+    if args.json:
+        _dump([{**asdict(p), "ratio": p.ratio} for p in points])
+        return EXIT_OK
+    print(f"{'date':10} {'TRIMP':>6} {'acute':>6} {'chronic':>7} {'ratio':>5}")
+    for p in points:
+        ratio = "-" if p.ratio is None else f"{p.ratio:.2f}"
+        print(f"{p.day!s:10} {p.trimp:6.1f} {p.acute:6.1f} {p.chronic:7.1f} {ratio:>5}")
+    return EXIT_OK
+
+
+# parser ----------------------------------------------------------------------------------
+
+
+def _common(p: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
+    p.add_argument("--athlete", help="athlete name (default: yourself)")
+    if json_flag:
+        p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add this area's subcommands to the `pulsedeck` parser."""
+    p = sub.add_parser("summary", help="daily summaries in the athlete's time zone")
+    _common(p, json_flag=False)
+    p.add_argument("--from", dest="from_", type=_date, help="first day (YYYY-MM-DD)")
+    p.add_argument("--to", type=_date, help="last day (default: today)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true")
+    p.set_defaults(func=cmd_summary)
+
+    goals = sub.add_parser("goals", help="goals and their progress")
+    gsub = goals.add_subparsers(dest="goals_command", metavar="ACTION", required=True)
+    g = gsub.add_parser("list", help="list goals")
+    _common(g)
+    g.add_argument("--all", action="store_true", help="include removed goals")
+    g.set_defaults(func=cmd_goals_list)
+    g = gsub.add_parser("add", help="add a goal")
+    _common(g)
+    g.add_argument("kind", choices=[k.value for k in GoalKind])
+    g.add_argument("target", type=float, help="steps, km, min, sessions, kcal, weeks or kg")
+    g.add_argument("--period", default="daily", choices=[p.value for p in Period])
+    g.add_argument("--zone", type=int, help="zone 1-5 for zone_min goals")
+    g.add_argument("--from", dest="from_", type=_date, help="range start")
+    g.add_argument("--to", type=_date, help="range end")
+    g.set_defaults(func=cmd_goals_add)
+    g = gsub.add_parser("remove", help="stop tracking a goal (its history is kept)")
+    _common(g, json_flag=False)
+    g.add_argument("id", type=int)
+    g.set_defaults(func=cmd_goals_remove)
+    g = gsub.add_parser("progress", help="progress this period; records new achievements")
+    _common(g)
+    g.add_argument("--history", type=int, default=0, metavar="N", help="also N past periods")
+    g.set_defaults(func=cmd_goals_progress)
+
+    p = sub.add_parser("prs", help="personal records")
+    _common(p)
+    p.add_argument("--exercise", help="one exercise (typos are fine)")
+    p.add_argument("--history", action="store_true", help="every record, not just standing ones")
+    p.set_defaults(func=cmd_prs)
+
+    ex = sub.add_parser("exercises", help="the exercise catalog")
+    esub = ex.add_subparsers(dest="exercises_command", metavar="ACTION", required=True)
+    e = esub.add_parser("search", help="typo-tolerant search")
+    _common(e)
+    e.add_argument("query")
+    e.add_argument("--limit", type=int, default=5)
+    e.set_defaults(func=cmd_exercises_search)
+    e = esub.add_parser("list", help="built-in and your own exercises")
+    _common(e)
+    e.set_defaults(func=cmd_exercises_list)
+    e = esub.add_parser("add", help="define your own exercise")
+    _common(e)
+    e.add_argument("name")
+    e.add_argument("--alias", action="append")
+    e.add_argument("--muscle", action="append")
+    e.add_argument("--equipment")
+    e.add_argument("--kind", default="strength", choices=list(catalog.KINDS))
+    e.set_defaults(func=cmd_exercises_add)
+
+    st = sub.add_parser("sets", help="log and list strength sets")
+    ssub = st.add_subparsers(dest="sets_command", metavar="ACTION", required=True)
+    s = ssub.add_parser("add", help="log a set; prints any record it breaks")
+    _common(s)
+    s.add_argument("exercise")
+    s.add_argument("reps", type=int)
+    s.add_argument("weight", type=float, nargs="?", help="kg (omit for bodyweight)")
+    s.add_argument("--at", help="when (ISO date-time; default now)")
+    s.add_argument("--session", type=int, help="session id, for HR during the set")
+    s.add_argument("--rpe", type=float)
+    s.set_defaults(func=cmd_sets_add)
+    s = ssub.add_parser("list", help="list sets")
+    _common(s)
+    s.add_argument("--exercise")
+    s.set_defaults(func=cmd_sets_list)
+
+    b = sub.add_parser("body", help="body metrics and their trends")
+    bsub = b.add_subparsers(dest="body_command", metavar="ACTION", required=True)
+    ba = bsub.add_parser("add", help="record weight, body fat, resting HR or HRV")
+    _common(ba)
+    ba.add_argument("--weight", type=float, help="kg")
+    ba.add_argument("--fat", type=float, help="body fat %%")
+    ba.add_argument("--resting-hr", type=float, help="bpm")
+    ba.add_argument("--rmssd", type=float, help="ms")
+    ba.add_argument("--sdnn", type=float, help="ms")
+    ba.add_argument("--at", help="when (ISO date or date-time; default now)")
+    ba.set_defaults(func=cmd_body_add)
+    bl = bsub.add_parser("list", help="measurements with 7- and 28-day averages")
+    _common(bl)
+    bl.add_argument("--kind", choices=list(body_mod.KINDS))
+    bl.add_argument("--last", type=int, default=14, help="days shown per kind (text output)")
+    bl.set_defaults(func=cmd_body_list)
+    bm = bsub.add_parser("measure", help="resting HR and HRV from a quiet morning recording")
+    _common(bm)
+    bm.add_argument("session", type=int)
+    bm.add_argument("--dry-run", action="store_true", help="report without storing")
+    bm.set_defaults(func=cmd_body_measure)
+
+    z = sub.add_parser("zones", help="show or set the HR zone model")
+    _common(z)
+    z.add_argument("--model", choices=[m.value for m in ZoneModel])
+    z.add_argument("--bounds", help="custom: five lower bounds in bpm, e.g. 110,125,140,155,170")
+    z.set_defaults(func=cmd_zones)
+
+    ld = sub.add_parser("load", help="TRIMP per day and acute (7 d) / chronic (28 d) load")
+    _common(ld)
+    ld.add_argument("--from", dest="from_", type=_date)
+    ld.add_argument("--to", type=_date)
+    ld.set_defaults(func=cmd_load)

@@ -1,0 +1,553 @@
+"""Record websocket feeds: one session per remote athlete, resume cursors, live LAN broadcast.
+
+The device layer (`device.feeds`) yields validated samples; this service maps each remote
+athlete to a local athlete and a Recording, persists the resume cursor and clock offset in
+`feed_cursors` only once the samples before it are committed, and stores feed tokens in the
+OS keyring (never in SQLite). It can also serve live samples with the same protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
+
+from sqlalchemy import select
+
+from app.domain.samples import Sample
+from app.domain.summary import SessionSummary
+from app.recorder import Recorder, Recording
+from app.secrets import delete_secret, get_secret, set_secret
+from app.store import models as m
+from app.store.repo import Store
+from device.feeds.backoff import BackoffPolicy
+from device.feeds.client import FeedClient, FeedEndpoint, FeedSample, FeedStatus
+from device.feeds.formats import FORMATS, redact_url
+from device.feeds.protocol import Gap, RemoteAthlete
+from device.feeds.server import TraceHub, TraceServer
+
+log = logging.getLogger(__name__)
+
+#: Feeds flush far more often than the recorder's default 0.5 s: a remote sample has already
+#: spent network time, and the product promises under 50 ms from server send to commit.
+FEED_FLUSH_INTERVAL_S = 0.02
+#: How often committed cursors are written to `feed_cursors` (a crash replays at most this).
+CURSOR_SAVE_S = 1.0
+#: On close, clients get this long to read what is queued and the `end` message.
+END_DRAIN_S = 2.0
+#: Query parameters that carry credentials: never stored in a feed URL.
+SECRET_PARAMS = {"access_token", "token", "api_key", "key"}
+_SOURCE_MAX = 200
+
+
+class FeedConfigError(ValueError):
+    """A feed definition the user must fix (bad URL, unknown format, missing token)."""
+
+
+def source_key(url: str) -> str:
+    """The stable, token-free key of a feed in `feed_cursors.source` and Sample.source."""
+    key = redact_url(url)
+    if len(key) > _SOURCE_MAX:
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        key = key[: _SOURCE_MAX - 17] + "#" + digest
+    return key
+
+
+def check_url(url: str) -> None:
+    """Refuse URLs that are not websockets or that carry a credential in their query."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise FeedConfigError(
+            f"a feed URL must be ws:// or wss://host/..., got {redact_url(url)!r}"
+        )
+    if parts.username or parts.password:
+        raise FeedConfigError("put the token in --token, not in the URL")
+    if any(k.lower() in SECRET_PARAMS for k, _ in parse_qsl(parts.query)):
+        raise FeedConfigError("put the token in --token, not in the URL query")
+
+
+# Cursors ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    remote_athlete: str
+    athlete_id: int | None
+    last_measured_ms: int
+    clock_offset_ms: int | None
+
+
+def load_cursors(store: Store, source: str) -> dict[str, Cursor]:
+    """Stored resume points of one feed, per remote athlete."""
+    with store.orm() as s:
+        rows = s.scalars(select(m.FeedCursor).where(m.FeedCursor.source == source)).all()
+        return {
+            r.remote_athlete: Cursor(
+                r.remote_athlete, r.athlete_id, r.last_measured_ms, r.clock_offset_ms
+            )
+            for r in rows
+        }
+
+
+def save_cursor(store: Store, source: str, cursor: Cursor) -> None:
+    """Upsert one cursor; it only ever moves forward."""
+    with store.orm() as s, s.begin():
+        row = s.scalar(
+            select(m.FeedCursor).where(
+                m.FeedCursor.source == source,
+                m.FeedCursor.remote_athlete == cursor.remote_athlete,
+            )
+        )
+        if row is None:
+            s.add(
+                m.FeedCursor(
+                    source=source,
+                    remote_athlete=cursor.remote_athlete,
+                    athlete_id=cursor.athlete_id,
+                    last_measured_ms=cursor.last_measured_ms,
+                    clock_offset_ms=cursor.clock_offset_ms,
+                )
+            )
+            return
+        row.last_measured_ms = max(row.last_measured_ms, cursor.last_measured_ms)
+        if cursor.athlete_id is not None:
+            row.athlete_id = cursor.athlete_id
+        if cursor.clock_offset_ms is not None:
+            row.clock_offset_ms = cursor.clock_offset_ms
+
+
+def ensure_feed_device(store: Store, athlete_id: int, address: str, name: str, info: dict) -> int:
+    """The `devices` row (kind feed) that stored samples point at."""
+    with store.orm() as s, s.begin():
+        row = s.scalar(
+            select(m.Device).where(m.Device.athlete_id == athlete_id, m.Device.address == address)
+        )
+        if row is None:
+            row = m.Device(
+                athlete_id=athlete_id, address=address, name=name, kind="feed", info=info
+            )
+            s.add(row)
+        row.last_seen_ms = int(time.time() * 1000)
+        s.flush()
+        return row.id
+
+
+# Stored feeds (token in the keyring) -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedInfo:
+    id: int
+    name: str
+    protocol: str
+    url: str
+    athlete_id: int | None
+    enabled: bool
+    has_token: bool
+
+
+def _keyring_key(name: str) -> str:
+    return f"feed:{name}"
+
+
+def add_feed(
+    store: Store, name: str, url: str, protocol: str, token: str, athlete_id: int | None = None
+) -> FeedInfo:
+    """Create or update a stored feed; the token goes to the OS keyring only."""
+    check_url(url)
+    if protocol not in FORMATS:
+        raise FeedConfigError(f"unknown format {protocol!r}; choose from {', '.join(FORMATS)}")
+    if not token:
+        raise FeedConfigError("a feed needs a token")
+    key = _keyring_key(name)
+    set_secret(key, token)
+    with store.orm() as s, s.begin():
+        row = s.scalar(select(m.Feed).where(m.Feed.name == name))
+        if row is None:
+            row = m.Feed(name=name, protocol=protocol, url=url)
+            s.add(row)
+        row.protocol, row.url, row.athlete_id, row.keyring_key = protocol, url, athlete_id, key
+        row.enabled = True
+        s.flush()
+        return FeedInfo(row.id, name, protocol, url, athlete_id, True, True)
+
+
+def list_feeds(store: Store) -> list[FeedInfo]:
+    with store.orm() as s:
+        rows = s.scalars(select(m.Feed).order_by(m.Feed.name)).all()
+        return [
+            FeedInfo(r.id, r.name, r.protocol, r.url, r.athlete_id, r.enabled, bool(r.keyring_key))
+            for r in rows
+        ]
+
+
+def remove_feed(store: Store, name: str) -> bool:
+    """Forget a feed and its keyring token; False if there was none."""
+    with store.orm() as s, s.begin():
+        row = s.scalar(select(m.Feed).where(m.Feed.name == name))
+        if row is None:
+            return False
+        key = row.keyring_key
+        s.delete(row)
+    if key:
+        delete_secret(key)
+    return True
+
+
+def stored_endpoint(store: Store, name: str, remote_id: str | None = None) -> FeedEndpoint:
+    """The endpoint of a stored feed with its token from the keyring."""
+    with store.orm() as s:
+        row = s.scalar(select(m.Feed).where(m.Feed.name == name))
+        if row is None:
+            raise LookupError(f"no feed named {name!r}")
+        url, protocol, key = row.url, row.protocol, row.keyring_key
+    token = get_secret(key) if key else None
+    if not token:
+        raise FeedConfigError(f"feed {name!r} has no token in the keyring; add it again")
+    return FeedEndpoint(url, token, protocol, remote_id)
+
+
+# Live broadcast --------------------------------------------------------------------------
+
+
+class LiveBroadcast:
+    """Serve live samples of local recordings with the trace protocol (opt-in, token required)."""
+
+    def __init__(self, token: str, *, host: str = "0.0.0.0", port: int = 0) -> None:
+        self.hub = TraceHub()
+        self.server = TraceServer(self.hub, token, host=host, port=port, name="pulsedeck-live")
+        self._pending: list[tuple[str, Sample]] = []
+        self._scheduled = False
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    async def start(self) -> None:
+        await self.server.start()
+
+    async def close(self) -> None:
+        """Tell every client the stream ended (so they do not reconnect), then stop serving."""
+        self.hub.end()
+        try:
+            await asyncio.wait_for(self.hub.wait_idle(), END_DRAIN_S)
+        except TimeoutError:
+            log.warning("live broadcast: %d clients did not take `end`", self.hub.subscribers)
+        await self.server.close()
+
+    def attach(self, recording: Recording, key: str, athlete: RemoteAthlete | None = None) -> None:
+        """Publish every sample `recording` accepts as athlete `key`."""
+        self.hub.describe(athlete or RemoteAthlete(key))
+        recording.listeners.append(lambda sample: self.publish(key, sample))
+
+    def publish(self, key: str, sample: Sample) -> None:
+        """Queue one sample; samples of one loop iteration go out as one batch."""
+        self._pending.append((key, sample))
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        batch, self._pending = self._pending, []
+        self.hub.publish(batch)
+
+
+# Recording a feed ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AthleteResult:
+    remote_athlete: str
+    athlete_id: int
+    athlete_name: str
+    session_id: int
+    summary: SessionSummary | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedReport:
+    """What one `record` run did: sessions per remote athlete and every counter."""
+
+    source: str
+    athletes: tuple[AthleteResult, ...]
+    accepted: int
+    stored: int
+    duplicates: int
+    rejected: Mapping[str, int]
+    no_reading: int
+    connects: int
+    disconnects: int
+    gaps: tuple[Gap, ...]
+    ended: bool
+    last_error: str | None
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+
+@dataclass
+class _Live:
+    remote: str
+    athlete_id: int
+    athlete_name: str
+    recording: Recording
+    queued: int = 0
+    last_t: int | None = None
+    #: (samples queued, cursor) snapshots waiting for the writer to commit that many.
+    snapshots: list[tuple[int, int]] = field(default_factory=list)
+    saved_t: int | None = None
+
+
+class FeedRecorder:
+    """Drives one FeedClient into Recordings: one session per remote athlete."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        sport: str = "other",
+        athlete_names: Mapping[str, str] | None = None,
+        broadcast: LiveBroadcast | None = None,
+        flush_interval_s: float = FEED_FLUSH_INTERVAL_S,
+        on_status: Callable[[FeedStatus], None] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.sport = sport
+        self.athlete_names = dict(athlete_names or {})
+        self.broadcast = broadcast
+        self.flush_interval_s = flush_interval_s
+        self.on_status = on_status
+        self.clock = clock
+        self.recorder = Recorder(store, clock=clock)
+        self.live: dict[str, _Live] = {}
+        self.remote_info: dict[str, RemoteAthlete] = {}
+        self._cursors: dict[str, Cursor] = {}
+        self._source = ""
+        self._label = ""
+
+    def client(
+        self,
+        endpoint: FeedEndpoint,
+        policy: BackoffPolicy | None = None,
+        **options: object,
+    ) -> FeedClient:
+        """A client for `endpoint` that resumes after this database's stored cursors."""
+        self._source = source_key(endpoint.url)
+        self._label = urlsplit(endpoint.url).hostname or self._source
+        self._cursors = load_cursors(self.store, self._source)
+        cursors = {k: c.last_measured_ms for k, c in self._cursors.items()}
+        return FeedClient(
+            endpoint,
+            cursors=cursors,
+            policy=policy,
+            source_key=self._source,
+            **options,  # type: ignore[arg-type]
+        )
+
+    def _local_name(self, remote: str) -> str:
+        if remote in self.athlete_names:
+            return self.athlete_names[remote]
+        info = self.remote_info.get(remote)
+        display = info.name if info is not None and info.name else remote
+        return f"{display} ({self._label})"[:120]
+
+    def _resolve_athlete(self, remote: str) -> tuple[int, str]:
+        if remote not in self.athlete_names:
+            known = self._cursors.get(remote)
+            if known is not None and known.athlete_id is not None:
+                a = self.store.athlete(known.athlete_id)
+                if a is not None:
+                    return a.id, a.name
+        a = self.store.ensure_athlete(self._local_name(remote))
+        info = self.remote_info.get(remote)
+        if info is not None:
+            self._apply_profile(a.id, info)
+        return a.id, a.name
+
+    def _apply_profile(self, athlete_id: int, info: RemoteAthlete) -> None:
+        fields = {
+            k: v
+            for k, v in (("height_cm", info.height_cm), ("weight_kg", info.weight_kg))
+            if v is not None
+        }
+        if fields:
+            self.store.update_profile(athlete_id, **fields)
+
+    async def _live_for(self, client: FeedClient, remote: str) -> _Live:
+        live = self.live.get(remote)
+        if live is not None:
+            return live
+        athlete_id, name = await asyncio.to_thread(self._resolve_athlete, remote)
+        info = self.remote_info.get(remote)
+        display = info.name if info is not None and info.name else remote
+        digest = hashlib.sha256(self._source.encode()).hexdigest()[:10]
+        device_id = await asyncio.to_thread(
+            ensure_feed_device,
+            self.store,
+            athlete_id,
+            f"feed:{digest}:{remote}"[:64],
+            display,
+            {"feed": self._source, "protocol": client.format.name, "remote_athlete": remote},
+        )
+        recording = await self.recorder.start(
+            athlete_id,
+            sport=self.sport,
+            source="feed",
+            title=f"{display} via {self._label}"[:200],
+            flush_interval_s=self.flush_interval_s,
+        )
+        recording.device_ids[client.source_of(remote)] = device_id
+        if self.broadcast is not None:
+            self.broadcast.attach(recording, remote, info)
+        live = self.live[remote] = _Live(remote, athlete_id, name, recording)
+        log.info("feed %s: athlete %s -> session %s", self._source, remote, recording.session_id)
+        return live
+
+    async def _on_athlete(self, info: RemoteAthlete) -> None:
+        known = self.remote_info.get(info.key)
+        if known is not None:  # a profile update keeps the name it had
+            info = RemoteAthlete(
+                info.key,
+                info.name or known.name,
+                info.height_cm if info.height_cm is not None else known.height_cm,
+                info.weight_kg if info.weight_kg is not None else known.weight_kg,
+            )
+        self.remote_info[info.key] = info
+        live = self.live.get(info.key)
+        if live is not None:
+            await asyncio.to_thread(self._apply_profile, live.athlete_id, info)
+
+    async def _consume(self, client: FeedClient) -> None:
+        async for event in client.events():
+            if isinstance(event, FeedSample):
+                live = await self._live_for(client, event.athlete)
+                if live.recording.submit(event.sample):
+                    live.queued += 1
+                    live.last_t = event.sample.t_ms
+            elif isinstance(event, RemoteAthlete):
+                await self._on_athlete(event)
+            elif isinstance(event, FeedStatus) and self.on_status is not None:
+                self.on_status(event)
+
+    def _committed_cursors(self, client: FeedClient) -> list[Cursor]:
+        """Cursors whose samples are all committed; takes a new snapshot for the next round."""
+        out = []
+        offsets = client.offsets.all()
+        for live in self.live.values():
+            stored = live.recording.stats.stored
+            ready = [t for n, t in live.snapshots if n <= stored]
+            live.snapshots = [(n, t) for n, t in live.snapshots if n > stored]
+            if live.last_t is not None:
+                live.snapshots.append((live.queued, live.last_t))
+            if ready and ready[-1] != live.saved_t:
+                live.saved_t = ready[-1]
+                out.append(
+                    Cursor(live.remote, live.athlete_id, ready[-1], offsets.get(live.remote))
+                )
+        return out
+
+    async def _save_cursors(self, cursors: list[Cursor]) -> None:
+        for cursor in cursors:
+            try:
+                await asyncio.to_thread(save_cursor, self.store, self._source, cursor)
+            except Exception as exc:  # the samples are safe; only the resume point lags
+                log.error("feed %s: could not save cursor: %s", self._source, exc)
+
+    async def _cursor_loop(self, client: FeedClient) -> None:
+        while True:
+            await asyncio.sleep(CURSOR_SAVE_S)
+            await self._save_cursors(self._committed_cursors(client))
+
+    async def run(
+        self,
+        client: FeedClient,
+        *,
+        duration_s: float | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> FeedReport:
+        """Record until the feed ends, `duration_s` passes or `stop` is set; always save.
+
+        Raises FeedAuthError / FeedUnavailable / FeedConnectionError after saving whatever
+        was recorded, so the caller can report a permanent failure.
+        """
+        consumer = asyncio.create_task(self._consume(client), name="feed-consumer")
+        saver = asyncio.create_task(self._cursor_loop(client), name="feed-cursors")
+        waiters: list[asyncio.Task[object]] = [consumer]  # type: ignore[list-item]
+        if stop is not None:
+            waiters.append(asyncio.create_task(stop.wait()))
+        try:
+            await asyncio.wait(waiters, timeout=duration_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waiters[1:]:
+                task.cancel()
+            saver.cancel()
+            consumer.cancel()
+            results = await asyncio.gather(consumer, saver, return_exceptions=True)
+            report = await self._finish(client)
+        error = results[0]
+        if isinstance(error, BaseException) and not isinstance(error, asyncio.CancelledError):
+            raise error
+        return report
+
+    async def _finish(self, client: FeedClient) -> FeedReport:
+        results = []
+        stored = 0
+        offsets = client.offsets.all()
+        for live in self.live.values():
+            summary = await live.recording.stop()
+            stored += live.recording.stats.stored
+            if live.last_t is not None:
+                cursor = Cursor(live.remote, live.athlete_id, live.last_t, offsets.get(live.remote))
+                await self._save_cursors([cursor])
+            results.append(
+                AthleteResult(
+                    live.remote,
+                    live.athlete_id,
+                    live.athlete_name,
+                    live.recording.session_id,
+                    summary,
+                )
+            )
+        stats = client.stats
+        return FeedReport(
+            source=self._source,
+            athletes=tuple(results),
+            accepted=stats.accepted,
+            stored=stored,
+            duplicates=stats.duplicates,
+            rejected=dict(stats.rejected),
+            no_reading=stats.no_reading,
+            connects=stats.connects,
+            disconnects=stats.disconnects,
+            gaps=tuple(stats.gaps),
+            ended=client.ended,
+            last_error=stats.last_error,
+        )
+
+
+async def record_feed(
+    store: Store,
+    endpoint: FeedEndpoint,
+    *,
+    duration_s: float | None = None,
+    stop: asyncio.Event | None = None,
+    sport: str = "other",
+    athlete_names: Mapping[str, str] | None = None,
+    broadcast: LiveBroadcast | None = None,
+    policy: BackoffPolicy | None = None,
+    on_status: Callable[[FeedStatus], None] | None = None,
+) -> FeedReport:
+    """Record one feed into sessions (one per remote athlete) and return the report."""
+    check_url(endpoint.url)
+    recorder = FeedRecorder(
+        store, sport=sport, athlete_names=athlete_names, broadcast=broadcast, on_status=on_status
+    )
+    client = recorder.client(endpoint, policy)
+    return await recorder.run(client, duration_s=duration_s, stop=stop)

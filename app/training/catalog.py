@@ -1,0 +1,248 @@
+"""Exercise catalog: built-ins from resources/exercises.json, user-defined ones, fuzzy search.
+
+Search scores every name and alias with rapidfuzz: 0.6 x WRatio (forgiving about word order
+and partial words) + 0.4 x QRatio (plain edit distance, so "romanian dl" prefers "Romanian
+Deadlift" over "Deadlift"), after rapidfuzz's default normalisation (lower case, punctuation
+to spaces). An exercise scores its best name; ties go to built-ins, then the shorter name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz, process, utils
+from sqlalchemy import or_, select
+
+from app.store import models as m
+from app.store.repo import Store
+
+RESOURCE = Path(__file__).resolve().parents[2] / "resources" / "exercises.json"
+KINDS = ("strength", "cardio")
+#: Below this combined score (0-100) a result is noise rather than a typo.
+MIN_SCORE = 60.0
+_W_WRATIO, _W_QRATIO = 0.6, 0.4
+
+
+class CatalogError(ValueError):
+    """The catalog file is missing or malformed, or an exercise definition is invalid."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseInfo:
+    id: int | None
+    name: str
+    aliases: tuple[str, ...]
+    muscle_groups: tuple[str, ...]
+    equipment: str | None
+    kind: str
+    athlete_id: int | None  # None = built in
+
+    @property
+    def builtin(self) -> bool:
+        return self.athlete_id is None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    exercise: ExerciseInfo
+    score: float
+    matched: str  # the name or alias that scored best
+
+
+def _clean_list(value: object, what: str, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise CatalogError(f"exercise {name!r}: {what} must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def parse_entry(raw: object, athlete_id: int | None = None) -> ExerciseInfo:
+    """Validate one catalog entry (a JSON object)."""
+    if not isinstance(raw, dict):
+        raise CatalogError(f"catalog entry is not an object: {raw!r}")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 120:
+        raise CatalogError(f"exercise name must be 1-120 characters: {name!r}")
+    name = name.strip()
+    kind = raw.get("kind", "strength")
+    if kind not in KINDS:
+        raise CatalogError(f"exercise {name!r}: kind must be one of {KINDS}, got {kind!r}")
+    equipment = raw.get("equipment")
+    if equipment is not None and not isinstance(equipment, str):
+        raise CatalogError(f"exercise {name!r}: equipment must be text")
+    return ExerciseInfo(
+        id=None,
+        name=name,
+        aliases=_clean_list(raw.get("aliases"), "aliases", name),
+        muscle_groups=_clean_list(raw.get("muscle_groups"), "muscle_groups", name),
+        equipment=equipment,
+        kind=kind,
+        athlete_id=athlete_id,
+    )
+
+
+def load_builtin(path: Path = RESOURCE) -> list[ExerciseInfo]:
+    """The shipped catalog; CatalogError names the file and the problem."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CatalogError(f"cannot read the exercise catalog {path}: {exc}") from exc
+    except ValueError as exc:
+        raise CatalogError(f"the exercise catalog {path} is not valid JSON: {exc}") from exc
+    entries = doc.get("exercises") if isinstance(doc, dict) else None
+    if not isinstance(entries, list):
+        raise CatalogError(f"the exercise catalog {path} has no 'exercises' list")
+    out = [parse_entry(e) for e in entries]
+    seen: set[str] = set()
+    for e in out:
+        if e.name.casefold() in seen:
+            raise CatalogError(f"the exercise catalog {path} lists {e.name!r} twice")
+        seen.add(e.name.casefold())
+    return out
+
+
+def search(
+    entries: Sequence[ExerciseInfo], query: str, limit: int = 5, min_score: float = MIN_SCORE
+) -> list[Match]:
+    """Exercises whose name or an alias resembles `query`, best first."""
+    q = utils.default_process(query)
+    if not q or not entries:
+        return []
+    choices: list[str] = []
+    owner: list[int] = []
+    for i, e in enumerate(entries):
+        for text in (e.name, *e.aliases):
+            choices.append(utils.default_process(text))
+            owner.append(i)
+    w = process.cdist([q], choices, scorer=fuzz.WRatio)[0]
+    r = process.cdist([q], choices, scorer=fuzz.QRatio)[0]
+    best: dict[int, tuple[float, int]] = {}
+    for j, i in enumerate(owner):
+        score = _W_WRATIO * float(w[j]) + _W_QRATIO * float(r[j])
+        if i not in best or score > best[i][0]:
+            best[i] = (score, j)
+    ranked = sorted(
+        best.items(),
+        key=lambda kv: (-kv[1][0], not entries[kv[0]].builtin, len(entries[kv[0]].name)),
+    )
+    out = []
+    for i, (score, j) in ranked[:limit]:
+        if score < min_score:
+            break
+        e = entries[i]
+        texts = (e.name, *e.aliases)
+        out.append(Match(e, round(score, 1), texts[j - owner.index(i)]))
+    return out
+
+
+# Store -------------------------------------------------------------------------------------
+
+
+def _info(row: m.Exercise) -> ExerciseInfo:
+    return ExerciseInfo(
+        row.id,
+        row.name,
+        tuple(row.aliases or ()),
+        tuple(row.muscle_groups or ()),
+        row.equipment,
+        row.kind,
+        row.athlete_id,
+    )
+
+
+def sync_builtin(store: Store, path: Path = RESOURCE) -> int:
+    """Insert or update the built-in rows from the shipped file; returns rows changed.
+
+    Built-ins have athlete_id NULL, which SQLite's unique (athlete_id, name) does not police,
+    so this matches by name inside one write transaction.
+    """
+    entries = load_builtin(path)
+    changed = 0
+    with store.orm() as s, s.begin():
+        rows = {
+            r.name.casefold(): r
+            for r in s.scalars(select(m.Exercise).where(m.Exercise.athlete_id.is_(None)))
+        }
+        for e in entries:
+            row = rows.get(e.name.casefold())
+            values = {
+                "aliases": list(e.aliases),
+                "muscle_groups": list(e.muscle_groups),
+                "equipment": e.equipment,
+                "kind": e.kind,
+            }
+            if row is None:
+                s.add(m.Exercise(athlete_id=None, name=e.name, **values))
+                changed += 1
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(row, k, v)
+                changed += 1
+    return changed
+
+
+def exercises(store: Store, athlete_id: int | None = None) -> list[ExerciseInfo]:
+    """Built-ins plus `athlete_id`'s own exercises, by name (built-ins synced on first use)."""
+    with store.orm() as s:
+        has_builtin = s.scalar(select(m.Exercise.id).where(m.Exercise.athlete_id.is_(None)))
+    if has_builtin is None:
+        sync_builtin(store)
+    cond = m.Exercise.athlete_id.is_(None)
+    if athlete_id is not None:
+        cond = or_(cond, m.Exercise.athlete_id == athlete_id)
+    with store.orm() as s:
+        rows = s.scalars(select(m.Exercise).where(cond).order_by(m.Exercise.name, m.Exercise.id))
+        return [_info(r) for r in rows]
+
+
+def add_custom(
+    store: Store,
+    athlete_id: int,
+    name: str,
+    *,
+    aliases: Sequence[str] = (),
+    muscle_groups: Sequence[str] = (),
+    equipment: str | None = None,
+    kind: str = "strength",
+) -> ExerciseInfo:
+    """A user-defined exercise for one athlete; refuses a name the catalog already has."""
+    entry = parse_entry(
+        {
+            "name": name,
+            "aliases": list(aliases),
+            "muscle_groups": list(muscle_groups),
+            "equipment": equipment,
+            "kind": kind,
+        },
+        athlete_id,
+    )
+    existing = {e.name.casefold() for e in exercises(store, athlete_id)}
+    if entry.name.casefold() in existing:
+        raise CatalogError(f"an exercise called {entry.name!r} already exists")
+    with store.orm() as s, s.begin():
+        row = m.Exercise(
+            athlete_id=athlete_id,
+            name=entry.name,
+            aliases=list(entry.aliases),
+            muscle_groups=list(entry.muscle_groups),
+            equipment=entry.equipment,
+            kind=entry.kind,
+        )
+        s.add(row)
+        s.flush()
+        return _info(row)
+
+
+def resolve(store: Store, athlete_id: int | None, name: str) -> ExerciseInfo | None:
+    """The exercise `name` refers to: exact name or alias (any case), else the best fuzzy match."""
+    entries = exercises(store, athlete_id)
+    wanted = name.strip().casefold()
+    for e in entries:
+        if e.name.casefold() == wanted or wanted in (a.casefold() for a in e.aliases):
+            return e
+    found = search(entries, name, limit=1)
+    return found[0].exercise if found else None

@@ -1,0 +1,159 @@
+"""Live goal progress during a recording, for the GUI: feed samples, read progress, get events.
+
+    tracker = GoalTracker(engine, athlete_id, session_id=sid, sport="run")
+    for sample in recording:                 # on the recorder's loop or any one thread
+        for event in tracker.feed(sample):   # Achievement, already stored exactly once
+            show_toast(event)
+    bars = tracker.progress()                # list[GoalProgress], cheap to poll
+
+Live value = the store's value for the period without this session (computed once, at start)
+plus this session's own samples, run through the very same day maths as the stored summary,
+so the figure does not jump when the session is saved. The live part does not merge with
+other sources recording at the same moment; `GoalEngine.evaluate` after the session does.
+Achievements go through `GoalEngine.record`, so the later evaluation does not repeat them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from app.domain.samples import Sample
+
+from .calendar import days_between, local_date, week_start
+from .daily import load_context
+from .days import DaySummary, summarize_days
+from .goals import (
+    SUMMED,
+    Achievement,
+    Goal,
+    GoalEngine,
+    GoalKind,
+    GoalProgress,
+    day_value,
+    period_of,
+    streak,
+)
+from .pieces import PieceBuilder, Track, sample_row
+
+#: How often (in sample time) `feed` re-evaluates goals; `progress()` is always fresh.
+CHECK_EVERY_MS = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Base:
+    goal: Goal
+    start: date
+    end: date
+    value: float | None  # the stored value without this session
+
+
+class GoalTracker:
+    """Progress of an athlete's active goals while one session records."""
+
+    def __init__(
+        self,
+        engine: GoalEngine,
+        athlete_id: int,
+        *,
+        session_id: int | None = None,
+        sport: str = "other",
+        started_ms: int | None = None,
+        check_every_ms: int = CHECK_EVERY_MS,
+    ) -> None:
+        self.engine = engine
+        self.athlete_id = athlete_id
+        self.session_id = session_id
+        self.sport = sport
+        self._ctx = load_context(engine.store, athlete_id)
+        self._started_ms = started_ms
+        self._check_every = check_every_ms
+        self._builder = PieceBuilder()
+        self._first_ms: int | None = None
+        self._last_ms: int | None = None
+        self._last_check: int | None = None
+        self._today = local_date(started_ms or engine.clock(), self._ctx.tz)
+        self._weeks = engine.active_weeks(athlete_id, session_id)
+        self._bases = [self._baseline(g) for g in engine.goals(athlete_id)]
+
+    def _baseline(self, goal: Goal) -> _Base:
+        start, end = period_of(goal, self._today)
+        value: float | None = 0.0
+        if goal.kind is not GoalKind.STREAK:
+            value = self.engine.value(
+                goal, start, end, self._today, exclude_session=self.session_id
+            )
+        return _Base(goal, start, end, value)
+
+    def feed(self, sample: Sample) -> list[Achievement]:
+        """Add one sample; returns goals achieved just now (already stored, exactly once)."""
+        self._builder.add(sample_row(sample))
+        if self._first_ms is None:
+            self._first_ms = sample.t_ms
+        self._last_ms = sample.t_ms
+        if self._last_check is not None and sample.t_ms - self._last_check < self._check_every:
+            return []
+        self._last_check = sample.t_ms
+        return self.check()
+
+    def check(self) -> list[Achievement]:
+        """Store and return achievements of goals met now; each is returned at most once."""
+        events: list[Achievement] = []
+        for p, key in self._progress():
+            if p.met and p.achieved_ms is None:
+                got = self.engine.record(p.goal, key, p.value or 0.0)
+                if got is not None:
+                    events.append(got)
+        return events
+
+    def progress(self) -> list[GoalProgress]:
+        """Each active goal's live value over its current period."""
+        return [p for p, _ in self._progress()]
+
+    def _live_days(self) -> dict[date, DaySummary]:
+        if self._first_ms is None or self._last_ms is None:
+            return {}
+        tz = self._ctx.tz
+        pieces = tuple(list(ch) for ch in self._builder.pieces)
+        track = Track(
+            self.session_id or -1,
+            "ble",
+            self.sport,
+            self._started_ms or self._first_ms,
+            self._last_ms,
+            pieces,
+        )
+        days = days_between(local_date(self._first_ms, tz), local_date(self._last_ms, tz))
+        summaries = summarize_days([track], days, tz, self._ctx.profile, self._ctx.zones)
+        return {d.day: d for d in summaries}
+
+    def _progress(self) -> list[tuple[GoalProgress, date]]:
+        live = self._live_days()
+        this_week = week_start(self._today)
+        out: list[tuple[GoalProgress, date]] = []
+        for base in self._bases:
+            goal, value, key = base.goal, base.value, base.start
+            if goal.kind in SUMMED:
+                value = (value or 0.0) + sum(
+                    day_value(goal.kind, d, goal.zone)
+                    for day, d in live.items()
+                    if base.start <= day <= base.end
+                )
+            elif goal.kind is GoalKind.STREAK:
+                weeks = self._weeks | {this_week} if live else self._weeks
+                length, run = streak(weeks, this_week)
+                value, key = float(length), run or base.start
+            elif goal.kind is GoalKind.WEIGHT:
+                value = self.engine.value(goal, base.start, base.end, self._today)
+            fraction, met = self.engine.assess(goal, value)
+            progress = GoalProgress(
+                goal,
+                base.start,
+                base.end,
+                value,
+                fraction,
+                met,
+                self.engine.achieved_ms(goal.id, key),
+            )
+            out.append((progress, key))
+        return out

@@ -1,0 +1,291 @@
+"""One session's samples as per-channel pieces of time, so overlapping sources can be merged.
+
+A piece is `(start_ms, end_ms, value)`. Held channels (heart rate, MET, the "active"
+verdict) hold their last reading until the next reading of the same channel, never longer
+than the domain's MAX_HOLD_MS (a longer gap is a drop-out). Counters (steps, distance) turn
+two consecutive readings into a rate spread evenly over the time between them, so a day
+boundary or an overlapping source can take a proportional share. Holding each channel on its
+own (rather than until the next sample of any kind) keeps a strap and a foot pod that
+interleave their samples from cutting each other's time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import compress
+
+from app.domain.samples import Sample
+from app.domain.summary import MAX_HOLD_MS, STOPPED_SPEED, Pause
+
+#: Channel indexes into a track's `pieces`.
+HR, MET, ACTIVE, STEPS, DISTANCE = range(5)
+CHANNELS: tuple[str, ...] = ("hr", "met", "active", "steps", "distance")
+#: Moderate activity starts at 3 MET (ACSM/WHO); below that a MET-only source is not active.
+ACTIVE_MET = 3.0
+
+#: A sample as the builder takes it: t_ms, hr, cadence, speed, distance, steps, met.
+Row = tuple[int, float | None, float | None, float | None, float | None, float | None, float | None]
+Piece = tuple[int, int, float]
+
+
+def sample_row(s: Sample) -> Row:
+    """The builder's row for a domain Sample."""
+    return (s.t_ms, s.hr, s.cadence, s.speed, s.distance, s.steps, s.met)
+
+
+class PieceBuilder:
+    """Builds pieces from time-ordered samples; incremental, so live sessions use it too."""
+
+    def __init__(self, *, distance_from_speed: bool = True, switch: bool = True) -> None:
+        """`switch`: stop integrating speed at the first odometer reading (live use)."""
+        self.pieces: tuple[list[Piece], ...] = ([], [], [], [], [])
+        self._from_speed = distance_from_speed
+        self._switch = switch
+        self._last_t: int | None = None
+        self._verdict = 1.0
+        self._hr: tuple[int, float] | None = None
+        self._met: tuple[int, float] | None = None
+        self._speed_hold: tuple[int, float] | None = None
+        self._steps: tuple[int, float] | None = None
+        self._dist: tuple[int, float] | None = None
+        self._recent: dict[str, tuple[int, float]] = {}
+
+    def _held(
+        self, channel: int, prev: tuple[int, float] | None, t: int, scale: float = 1.0
+    ) -> None:
+        if prev is None:
+            return
+        t0, value = prev
+        end = t0 + min(max(0, t - t0), MAX_HOLD_MS)
+        if end > t0:
+            self.pieces[channel].append((t0, end, value * scale))
+
+    def _counter(self, channel: int, prev: tuple[int, float] | None, t: int, value: float) -> None:
+        if prev is None or value < prev[1]:
+            return  # first reading, or the counter was reset: no delta to spread
+        t0, v0 = prev
+        end = max(t, t0 + 1)
+        if value > v0:
+            self.pieces[channel].append((t0, end, (value - v0) / (end - t0)))
+
+    def _verdict_at(self, t: int) -> float:
+        """Active (1.0) or not (0.0) from the most telling recent channel."""
+        for name, active in (
+            ("speed", lambda v: v >= STOPPED_SPEED),
+            ("cadence", lambda v: v > 0),
+            ("met", lambda v: v >= ACTIVE_MET),
+        ):
+            seen = self._recent.get(name)
+            if seen is not None and t - seen[0] <= MAX_HOLD_MS:
+                return 1.0 if active(seen[1]) else 0.0
+        return 1.0  # heart rate only (gym, desk): recorded time counts as active, as in summarize
+
+    def add(self, row: Row) -> None:
+        """Take the next sample; pieces that it closes are appended to `pieces`."""
+        t, hr, cadence, speed, distance, steps, met = row
+        if self._last_t is not None:
+            self._held(ACTIVE, (self._last_t, self._verdict), t)
+        if hr is not None:
+            self._held(HR, self._hr, t)
+            self._hr = (t, float(hr))
+        if met is not None:
+            self._held(MET, self._met, t)
+            self._met = (t, float(met))
+        if distance is not None:
+            if self._from_speed and self._switch:  # an odometer beats integrating speed
+                self._held(DISTANCE, self._speed_hold, t, 1 / 1000)
+                self._from_speed, self._speed_hold = False, None
+            if not self._from_speed:
+                self._counter(DISTANCE, self._dist, t, float(distance))
+            self._dist = (t, float(distance))
+        if speed is not None and self._from_speed:
+            self._held(DISTANCE, self._speed_hold, t, 1 / 1000)
+            self._speed_hold = (t, float(speed))
+        if steps is not None:
+            self._counter(STEPS, self._steps, t, float(steps))
+            self._steps = (t, float(steps))
+        for name, value in (("speed", speed), ("cadence", cadence), ("met", met)):
+            if value is not None:
+                self._recent[name] = (t, float(value))
+        self._verdict = self._verdict_at(t)
+        self._last_t = t
+
+    def finish(self, ended_ms: int) -> None:
+        """Close the held channels at the session's end (each within the hold cap)."""
+        if self._last_t is not None:
+            self._held(ACTIVE, (self._last_t, self._verdict), ended_ms)
+        self._held(HR, self._hr, ended_ms)
+        self._held(MET, self._met, ended_ms)
+        if self._from_speed:
+            self._held(DISTANCE, self._speed_hold, ended_ms, 1 / 1000)
+        self._last_t = self._hr = self._met = self._speed_hold = None
+
+    def drain(self) -> tuple[list[Piece], ...]:
+        """The pieces closed since the last drain (live use)."""
+        out, self.pieces = self.pieces, ([], [], [], [], [])
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    """One session ready for merging: its identity, priority and per-channel pieces."""
+
+    session_id: int
+    source: str
+    sport: str
+    started_ms: int
+    ended_ms: int
+    pieces: tuple[list[Piece], ...]
+    peak_hr: float | None = None  # stored max HR for summary-only tracks
+
+
+def _paused(t: int, pauses: Sequence[Pause]) -> bool:
+    return any(p.start_ms <= t and (p.end_ms is None or t < p.end_ms) for p in pauses)
+
+
+def coalesce(pieces: Sequence[Piece]) -> list[Piece]:
+    """Join touching pieces of equal value (a steady verdict or HR becomes one piece)."""
+    out: list[Piece] = []
+    if not pieces:
+        return out
+    s0, e0, v0 = pieces[0]
+    for s, e, v in pieces[1:]:
+        if s == e0 and v == v0:
+            e0 = e
+        else:
+            out.append((s0, e0, v0))
+            s0, e0, v0 = s, e, v
+    out.append((s0, e0, v0))
+    return out
+
+
+def _held_batch(ts: list[int], vs: list[float], ended: int, scale: float = 1.0) -> list[Piece]:
+    """Held pieces for one channel's readings, exactly as PieceBuilder makes them."""
+    if not ts:
+        return []
+    nxt = ts[1:]
+    nxt.append(ended)
+    cap = MAX_HOLD_MS
+    if scale != 1.0:
+        vs = [v * scale for v in vs]
+    return [
+        (t, t + (d if d < cap else cap), v)
+        for t, n, v in zip(ts, nxt, vs, strict=True)
+        if (d := n - t) > 0
+    ]
+
+
+def _counter_batch(ts: list[int], vs: list[float]) -> list[Piece]:
+    out: list[Piece] = []
+    pt = pv = None
+    for t, v in zip(ts, vs, strict=True):
+        if pv is not None and pt is not None and v > pv:
+            end = t if t > pt else pt + 1
+            out.append((pt, end, (v - pv) / (end - pt)))
+        pt, pv = t, v
+    return out
+
+
+def _verdicts(rows: Sequence[Row]) -> list[float]:
+    """The active verdict at each row (see PieceBuilder._verdict_at)."""
+    if all(r[2] is None and r[3] is None and r[6] is None for r in rows):
+        return [1.0] * len(rows)
+    if all(r[3] is not None for r in rows):  # speed on every row decides alone
+        return [1.0 if r[3] >= STOPPED_SPEED else 0.0 for r in rows]
+    cap = MAX_HOLD_MS
+    ls: tuple[int, float] | None = None
+    lc: tuple[int, float] | None = None
+    lm: tuple[int, float] | None = None
+    out: list[float] = []
+    for t, _hr, cad, spd, _dist, _steps, met in rows:
+        if spd is not None:
+            ls = (t, spd)
+        if cad is not None:
+            lc = (t, cad)
+        if met is not None:
+            lm = (t, met)
+        if ls is not None and t - ls[0] <= cap:
+            out.append(1.0 if ls[1] >= STOPPED_SPEED else 0.0)
+        elif lc is not None and t - lc[0] <= cap:
+            out.append(1.0 if lc[1] > 0 else 0.0)
+        elif lm is not None and t - lm[0] <= cap:
+            out.append(1.0 if lm[1] >= ACTIVE_MET else 0.0)
+        else:
+            out.append(1.0)
+    return out
+
+
+def _channel(ts: Sequence[int], col: Sequence[object]) -> tuple[list[int], list[float]]:
+    """The readings of one column: (times, values) where the value is not None."""
+    if None not in col:
+        return list(ts), list(col)  # type: ignore[arg-type]
+    keep = [v is not None for v in col]
+    return list(compress(ts, keep)), list(compress(col, keep))  # type: ignore[arg-type]
+
+
+def pieces_from_rows(rows: Sequence[Row], ended_ms: int) -> tuple[list[Piece], ...]:
+    """All channels' pieces for a finished batch of rows, coalesced.
+
+    Same result as feeding PieceBuilder(distance_from_speed=<fewer than 2 odometer readings>)
+    and coalescing, but several times faster: the full recompute runs this on every sample.
+    """
+    if not rows:
+        return ([], [], [], [], [])
+    ts, hr_c, _cad_c, speed_c, dist_c, steps_c, met_c = (list(c) for c in zip(*rows, strict=True))
+    hr = _held_batch(*_channel(ts, hr_c), ended_ms)
+    met = _held_batch(*_channel(ts, met_c), ended_ms)
+    active = _held_batch(ts, _verdicts(rows), ended_ms)
+    dts, dvs = _channel(ts, dist_c)
+    if len(dts) >= 2:
+        distance = _counter_batch(dts, dvs)
+    else:
+        distance = coalesce(_held_batch(*_channel(ts, speed_c), ended_ms, 1 / 1000))
+    steps = _counter_batch(*_channel(ts, steps_c))
+    # Counters rarely repeat a rate exactly: joining them would cost more than it saves.
+    return (coalesce(hr), coalesce(met), coalesce(active), steps, distance)
+
+
+def track_from_rows(
+    session_id: int,
+    source: str,
+    sport: str,
+    started_ms: int,
+    ended_ms: int,
+    rows: Iterable[Row],
+    pauses: Sequence[Pause] = (),
+) -> Track:
+    """A track from time-ordered sample rows; paused samples are skipped, as in summarize."""
+    rows = list(rows)
+    if pauses:
+        rows = [r for r in rows if not _paused(r[0], pauses)]
+    return Track(
+        session_id, source, sport, started_ms, ended_ms, pieces_from_rows(rows, ended_ms)
+    )
+
+
+def track_from_summary(
+    session_id: int,
+    source: str,
+    sport: str,
+    started_ms: int,
+    ended_ms: int,
+    *,
+    avg_hr: float | None,
+    max_hr: float | None,
+    moving_s: float | None,
+    steps: float | None,
+    distance_m: float | None,
+) -> Track:
+    """A track for a session stored without samples: its totals spread evenly over its span."""
+    span = max(1, ended_ms - started_ms)
+    pieces: tuple[list[Piece], ...] = ([], [], [], [], [])
+    active = 1.0 if moving_s is None else min(1.0, max(0.0, moving_s * 1000 / span))
+    pieces[ACTIVE].append((started_ms, started_ms + span, active))
+    if avg_hr is not None:
+        pieces[HR].append((started_ms, started_ms + span, float(avg_hr)))
+    if steps:
+        pieces[STEPS].append((started_ms, started_ms + span, steps / span))
+    if distance_m:
+        pieces[DISTANCE].append((started_ms, started_ms + span, distance_m / span))
+    return Track(session_id, source, sport, started_ms, ended_ms, pieces, max_hr)

@@ -1,0 +1,287 @@
+"""Shared state of one window: current athlete, units, theme and the live recording.
+
+Screens hold an AppContext and listen to its signals; they never reach the store or the
+recorder themselves: every request goes through `ctx.bridge.run(...)` to the loop thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.domain.profile import Profile as DomainProfile
+from app.domain.samples import Sample
+from app.domain.zones import Zones
+
+from . import theme as th
+from . import viewmodels as vm
+from .bridge import REDRAW_INTERVAL_MS, Bridge, Throttle
+from .live import IDLE, PAUSED, RECORDING, LiveSession, LiveView
+from .services import Services, Started
+
+if TYPE_CHECKING:
+    from .goal_progress import GoalsProvider
+
+log = logging.getLogger(__name__)
+
+#: How often the goals are re-evaluated during a recording (cheap queries, off the GUI thread).
+GOALS_REFRESH_MS = 5_000
+#: The dashboard clock and sensor states tick at least this often without samples.
+CLOCK_TICK_MS = 500
+
+
+class AppContext(QObject):
+    athleteChanged = Signal(object)  # vm.AthleteItem
+    themeChanged = Signal(object)  # th.Theme
+    unitsChanged = Signal(str)
+    historyChanged = Signal()
+    liveChanged = Signal(object)  # LiveView (throttled, ≤ 30 Hz)
+    liveRedrawn = Signal()  # after screens repainted from a live update
+    stateChanged = Signal(str)  # idle | recording | paused
+    recordingStopped = Signal(int, bool)  # session id, discarded
+    goalsChanged = Signal(object)  # list[vm.GoalItem]
+    goalReached = Signal(object)  # vm.GoalItem, once per goal and period
+    message = Signal(str)
+
+    def __init__(
+        self,
+        bridge: Bridge,
+        services: Services,
+        goals: GoalsProvider | None,
+        athlete: vm.AthleteItem,
+        theme_name: str = "light",
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.services = services
+        self.goals = goals
+        self.athlete = athlete
+        self.theme = th.get(theme_name)
+        self.live: LiveSession | None = None
+        self.last_view = LiveView()
+        self.state = IDLE
+        self.session_id: int | None = None
+        self.sport = "run"
+        self.last_goals: list[vm.GoalItem] = []
+        #: perf_counter of the oldest sample not yet on screen (latency measurement).
+        self.pending_since: float | None = None
+        self.latencies_ms: list[float] = []
+        self._redraw = Throttle(self._emit_live, REDRAW_INTERVAL_MS, self)
+        bridge.samplesArrived.connect(self._on_samples)
+        bridge.failed.connect(self.message)
+        self._clock = QTimer(self)
+        self._clock.setInterval(CLOCK_TICK_MS)
+        self._clock.timeout.connect(self._redraw)
+        self._goals_timer = QTimer(self)
+        self._goals_timer.setInterval(GOALS_REFRESH_MS)
+        self._goals_timer.timeout.connect(self.refresh_goals)
+        self._busy = False
+
+    @property
+    def units(self) -> str:
+        return self.athlete.units
+
+    def now_ms(self) -> int:
+        return int(self.services.clock() * 1000)
+
+    # Athlete, theme, units ----------------------------------------------------------
+
+    def set_athlete(self, athlete: vm.AthleteItem) -> None:
+        self.athlete = athlete
+        self.bridge.run(lambda: self.services.set_setting("ui.athlete_id", athlete.id))
+        self.athleteChanged.emit(athlete)
+        self.refresh_goals()
+
+    def set_units(self, units: str) -> None:
+        if units == self.athlete.units:
+            return
+        a = self.athlete
+        self.athlete = vm.AthleteItem(a.id, a.name, a.is_self, a.read_only, units)
+        self.unitsChanged.emit(units)
+
+    def set_theme(self, name: str) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        self.theme = th.apply(app, name) if app is not None else th.get(name)  # type: ignore[arg-type]
+        self.bridge.run(lambda: self.services.set_setting("ui.theme", name))
+        self.themeChanged.emit(self.theme)
+
+    # Recording ----------------------------------------------------------------------
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.stateChanged.emit(state)
+
+    def start(self, sport: str = "run", on_done: Callable[[], None] | None = None) -> None:
+        """Start recording the current athlete from the configured sources."""
+        if self.state != IDLE or self._busy:
+            return
+        self._busy = True
+        self.sport = sport
+
+        def started(info: Started) -> None:
+            self._busy = False
+            p = info.athlete.profile
+            self.live = LiveSession(
+                DomainProfile(p.birth_year, p.sex, p.weight_kg, p.resting_hr, p.max_hr),
+                info.started_ms,
+                sport=info.sport,
+                session_id=info.session_id,
+                zones_override=Zones(info.zone_floors),
+            )
+            for key, name, kind in info.sources:
+                self.live.register_source(key, name, kind, info.started_ms)
+            self.session_id = info.session_id
+            self._set_state(RECORDING)
+            self._on_samples()
+            aid, sid, sp, t0 = info.athlete.id, info.session_id, info.sport, info.started_ms
+            if goals is not None:
+                self.bridge.run(lambda: goals.start_live(aid, sid, sp, t0))
+            self._clock.start()
+            self._goals_timer.start()
+            self._emit_live()
+            if on_done:
+                on_done()
+
+        def failed(exc: BaseException) -> None:
+            self._busy = False
+            self.message.emit(f"Could not start: {exc}")
+
+        goals, push = self.goals, self.bridge.push_sample
+
+        def listener(sample: Sample) -> None:
+            push(sample)
+            if goals is not None:
+                goals.feed(sample)
+
+        self.bridge.run(
+            self.services.start_recording(self.athlete.id, sport, listener), started, failed
+        )
+
+    def pause(self) -> None:
+        if self.state != RECORDING:
+            return
+
+        def done(t_ms: int) -> None:
+            if self.live:
+                self.live.pause(t_ms)
+            self._set_state(PAUSED)
+            self._emit_live()
+
+        self.bridge.run(self.services.pause(), done)
+
+    def resume(self) -> None:
+        if self.state != PAUSED:
+            return
+
+        def done(t_ms: int) -> None:
+            if self.live:
+                self.live.resume(t_ms)
+            self._set_state(RECORDING)
+            self._emit_live()
+
+        self.bridge.run(self.services.resume(), done)
+
+    def toggle_pause(self) -> None:
+        self.pause() if self.state == RECORDING else self.resume()
+
+    def lap(self, on_done: Callable[[], None] | None = None) -> None:
+        if self.state == IDLE:
+            return
+
+        def done(t_ms: int) -> None:
+            if self.live:
+                self.live.lap(t_ms)
+            self._emit_live()
+            if on_done:
+                on_done()
+
+        self.bridge.run(self.services.lap(), done)
+
+    def stop(self, discard: bool = False, on_done: Callable[[int], None] | None = None) -> None:
+        """Stop and save (or discard: soft-deleted, undoable from history)."""
+        if self.state == IDLE or self._busy:
+            return
+        self._busy = True
+        sid = self.session_id
+
+        def done(_summary: object) -> None:
+            self._busy = False
+            self._clock.stop()
+            self._goals_timer.stop()
+            self.live = None
+            if self.goals is not None:
+                self.bridge.run(self.goals.stop_live, lambda _r: self.refresh_goals())
+            self.bridge.take_samples()  # late samples of the stopped session
+            self.session_id = None
+            self.last_view = LiveView()
+            self._set_state(IDLE)
+            self.liveChanged.emit(self.last_view)
+            assert sid is not None
+            self.recordingStopped.emit(sid, discard)
+            self.historyChanged.emit()
+            self.message.emit("Recording discarded" if discard else "Recording saved")
+            if on_done:
+                on_done(sid)
+
+        def failed(exc: BaseException) -> None:
+            self._busy = False
+            self.message.emit(f"Could not stop cleanly: {exc}")
+
+        self.bridge.run(self.services.stop(discard), done, failed)
+
+    def _on_samples(self) -> None:
+        if self.live is None:
+            return  # kept in the bridge until the live model exists (drained in `started`)
+        batch = self.bridge.take_samples()
+        if not batch:
+            return
+        if self.pending_since is None:
+            self.pending_since = batch[0][0]
+        self.live.add([s for _, s in batch])
+        self._redraw()
+
+    def _emit_live(self) -> None:
+        if self.live is not None:
+            self.last_view = self.live.view(self.now_ms())
+        self.liveChanged.emit(self.last_view)
+        if self.pending_since is not None:
+            self.latencies_ms.append((time.perf_counter() - self.pending_since) * 1000)
+            self.pending_since = None
+        self.liveRedrawn.emit()
+
+    def close(self) -> None:
+        """Stop the timers (the window is going away)."""
+        self._clock.stop()
+        self._goals_timer.stop()
+
+    # Goals --------------------------------------------------------------------------
+
+    def refresh_goals(self) -> None:
+        athlete_id = self.athlete.id
+        goals = self.goals
+        if goals is None:
+            return  # still starting up
+
+        def work() -> tuple[list[vm.GoalItem], list[vm.GoalItem]]:
+            new = goals.newly_achieved(athlete_id)
+            return goals.progress(athlete_id), new
+
+        def done(result: tuple[list[vm.GoalItem], list[vm.GoalItem]]) -> None:
+            items, new = result
+            if athlete_id != self.athlete.id:
+                return
+            self.last_goals = items
+            self.goalsChanged.emit(items)
+            for item in new:
+                self.goalReached.emit(item)
+
+        self.bridge.run(work, done)
+
+

@@ -1,0 +1,1 @@
+"""One module per screen, imported on first view so start-up stays fast."""

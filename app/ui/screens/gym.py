@@ -1,0 +1,266 @@
+"""Gym mode: pick an exercise (typo-tolerant), log reps/weight/RPE with one key, rest timer."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import viewmodels as vm
+from ..context import AppContext
+from ..live import IDLE
+from ..services import HR_RECOVERY_S
+from ..widgets import card
+
+#: Default rest between sets; the timer counts down from it and then up (overrun).
+REST_S = 90
+#: A set logged without pressing "Start set" is assumed to have lasted this long.
+DEFAULT_SET_S = 40
+
+
+class GymScreen(QWidget):
+    def __init__(self, ctx: AppContext, window: QWidget) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.rows: list[vm.SetRow] = []
+        self.set_started_ms: int | None = None
+        self.rest_started_ms: int | None = None
+        self.last_logged: vm.SetRow | None = None
+        root = QHBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+
+        left = QVBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Exercise (typos are fine: 'bench prss')")
+        self.search.setStyleSheet("font-size: 20px; padding: 10px;")
+        self.search.textChanged.connect(self._search)
+        left.addWidget(self.search)
+        self.matches = QListWidget()
+        self.matches.setMaximumHeight(190)
+        self.matches.currentTextChanged.connect(self._picked)
+        left.addWidget(self.matches)
+        form_card = card()
+        form = QFormLayout(form_card)
+        self.exercise = QLabel("-")
+        self.exercise.setStyleSheet("font-size: 22px; font-weight: 700;")
+        form.addRow("Exercise", self.exercise)
+        self.reps = QSpinBox()
+        self.reps.setRange(1, 1000)
+        self.reps.setValue(8)
+        self.weight = QDoubleSpinBox()
+        self.weight.setRange(0, 1000)
+        self.weight.setSingleStep(2.5)
+        self.weight.setValue(40)
+        self.rpe = QDoubleSpinBox()
+        self.rpe.setRange(0, 10)
+        self.rpe.setSingleStep(0.5)
+        self.rpe.setSpecialValueText("-")
+        for w in (self.reps, self.weight, self.rpe):
+            w.setStyleSheet("font-size: 22px; padding: 6px;")
+        form.addRow("Reps", self.reps)
+        self.weight_label = QLabel("Weight (kg)")
+        form.addRow(self.weight_label, self.weight)
+        form.addRow("RPE", self.rpe)
+        left.addWidget(form_card)
+        buttons = QHBoxLayout()
+        self.start_btn = QPushButton("Start set  (F8)")
+        self.start_btn.setProperty("role", "big")
+        self.start_btn.clicked.connect(self.start_set)
+        self.done_btn = QPushButton("Set done  (F9)")
+        self.done_btn.setProperty("role", "primary")
+        self.done_btn.setStyleSheet("font-size: 22px; padding: 16px 26px;")
+        self.done_btn.clicked.connect(self.set_done)
+        buttons.addWidget(self.start_btn)
+        buttons.addWidget(self.done_btn, 1)
+        left.addLayout(buttons)
+        self.hint = QLabel("")
+        self.hint.setProperty("role", "muted")
+        self.hint.setWordWrap(True)
+        left.addWidget(self.hint)
+        left.addStretch(1)
+        root.addLayout(left, 2)
+
+        right = QVBoxLayout()
+        timer_card = card()
+        tl = QVBoxLayout(timer_card)
+        self.timer_caption = QLabel("REST")
+        self.timer_caption.setProperty("role", "metricname")
+        self.timer_label = QLabel("--:--")
+        self.timer_label.setStyleSheet("font-size: 96px; font-weight: 800;")
+        self.hr_label = QLabel("HR -")
+        self.hr_label.setStyleSheet("font-size: 30px; font-weight: 700;")
+        tl.addWidget(self.timer_caption)
+        tl.addWidget(self.timer_label)
+        tl.addWidget(self.hr_label)
+        right.addWidget(timer_card)
+        self.table = QTableWidget(0, 6)
+        self.table.setHorizontalHeaderLabels(["Exercise", "Reps", "Weight", "RPE", "Avg/max HR",
+                                              "Recovery"])  # fmt: skip
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setColumnWidth(0, 200)
+        right.addWidget(self.table, 1)
+        root.addLayout(right, 3)
+
+        self._tick = QTimer(self)
+        self._tick.setInterval(250)
+        self._tick.timeout.connect(self._update_timer)
+        self._tick.start()
+        QShortcut(QKeySequence("F8"), self, activated=self.start_set)
+        QShortcut(QKeySequence("F9"), self, activated=self.set_done)
+        ctx.liveChanged.connect(self._on_live)
+        ctx.stateChanged.connect(lambda _s: self.reload())
+        ctx.unitsChanged.connect(lambda _u: self._units_changed())
+        self._units_changed()
+        self._search("")
+        self.reload()
+
+    def activate(self) -> None:
+        self.reload()
+        self.search.setFocus()
+
+    def _units_changed(self) -> None:
+        self.weight_label.setText("Weight (lb)" if self.ctx.units == vm.IMPERIAL else "Weight (kg)")
+        self._show_rows()
+
+    def _search(self, text: str) -> None:
+        athlete_id = self.ctx.athlete.id
+
+        def done(matches: list[vm.ExerciseMatch]) -> None:
+            if self.search.text() != text:
+                return  # a newer query is on its way
+            self.matches.clear()
+            for match in matches:
+                self.matches.addItem(match.name)
+            if matches:
+                self.matches.setCurrentRow(0)
+
+        self.ctx.bridge.run(lambda: self.ctx.services.search_exercises(athlete_id, text), done)
+
+    def _picked(self, name: str) -> None:
+        if name:
+            self.exercise.setText(name)
+
+    def reload(self) -> None:
+        sid = self.ctx.session_id
+        if sid is None:
+            self._set_rows([])
+            self.hint.setText("Start a recording on the dashboard to see HR during each set "
+                              "(sets are still saved without one).")  # fmt: skip
+            return
+        self.hint.setText("F8 starts a set, F9 logs it and starts the rest timer.")
+        self.ctx.bridge.run(lambda: self.ctx.services.sets(sid), self._set_rows)
+
+    def _set_rows(self, rows: list[vm.SetRow]) -> None:
+        self.rows = rows
+        self._show_rows()
+
+    def _show_rows(self) -> None:
+        units = self.ctx.units
+        self.table.setRowCount(len(self.rows))
+        for i, r in enumerate(self.rows):
+            values = [
+                r.exercise + ("  ★ PR" if r.is_pr else ""),
+                vm.number(r.reps),
+                vm.weight(r.weight_kg, units),
+                vm.number(r.rpe, ".1f"),
+                f"{vm.number(r.avg_hr)} / {vm.number(r.max_hr)}",
+                vm.number(r.hr_recovery, ".0f", " bpm") if r.hr_recovery is not None else "…",
+            ]
+            for col, text in enumerate(values):
+                self.table.setItem(i, col, QTableWidgetItem(text))
+
+    def start_set(self) -> None:
+        self.set_started_ms = self.ctx.now_ms()
+        self.rest_started_ms = None
+        self.timer_caption.setText("SET")
+
+    def set_done(self) -> None:
+        """Log the set with what the form shows; the rest timer starts."""
+        name = self.exercise.text()
+        if name == "-":
+            self.ctx.message.emit("Pick an exercise first")
+            return
+        end = self.ctx.now_ms()
+        start = self.set_started_ms or end - DEFAULT_SET_S * 1000
+        sid = self.ctx.session_id
+        reps = self.reps.value()
+        weight = vm.weight_to_kg(self.weight.value(), self.ctx.units) or None
+        rpe = self.rpe.value() or None
+        athlete_id = self.ctx.athlete.id
+        services = self.ctx.services
+        self.done_btn.setEnabled(False)
+
+        async def work() -> vm.SetRow:
+            if sid is not None and services.recording is not None:
+                await services.flush()  # the set's HR must be committed before it is read
+            import asyncio
+
+            return await asyncio.to_thread(
+                services.log_set, sid, athlete_id, name, reps, weight, rpe, start, end
+            )
+
+        def done(row: vm.SetRow) -> None:
+            self.done_btn.setEnabled(True)
+            self.last_logged = row
+            self.set_started_ms = None
+            self.rest_started_ms = end
+            self.timer_caption.setText("REST")
+            self._set_rows([*self.rows, row])
+            pr = " · new personal record!" if row.is_pr else ""
+            load = vm.weight(row.weight_kg, self.ctx.units)
+            self.ctx.message.emit(f"Logged {row.exercise} {row.reps}×{load}{pr}")
+            if sid is not None:
+                QTimer.singleShot(int((HR_RECOVERY_S + 2) * 1000), lambda: self._recovery(row.id))
+
+        def failed(exc: BaseException) -> None:
+            self.done_btn.setEnabled(True)
+            self.ctx.message.emit(f"Set not saved: {exc}")
+
+        self.ctx.bridge.run(work(), done, failed)
+
+    def _recovery(self, set_id: int) -> None:
+        services = self.ctx.services
+
+        async def work() -> vm.SetRow | None:
+            if services.recording is not None:
+                await services.flush()
+            import asyncio
+
+            return await asyncio.to_thread(services.set_recovery, set_id)
+
+        def done(row: vm.SetRow | None) -> None:
+            if row is not None:
+                self._set_rows([row if r.id == row.id else r for r in self.rows])
+
+        self.ctx.bridge.run(work(), done)
+
+    def _update_timer(self) -> None:
+        now = self.ctx.now_ms()
+        if self.set_started_ms is not None:
+            self.timer_label.setText(vm.hms((now - self.set_started_ms) / 1000))
+        elif self.rest_started_ms is not None:
+            left = REST_S - (now - self.rest_started_ms) / 1000
+            text = vm.hms(abs(left))
+            self.timer_label.setText(text if left >= 0 else f"+{text}")
+        else:
+            self.timer_label.setText("--:--")
+
+    def _on_live(self, view) -> None:  # noqa: ANN001
+        if view.state == IDLE or view.hr is None:
+            self.hr_label.setText("HR -")
+        else:
+            self.hr_label.setText(f"HR {view.hr} bpm · zone {view.zone}")

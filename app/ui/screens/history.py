@@ -1,0 +1,202 @@
+"""History: sessions of the current athlete (or everyone) with search, filter and undo delete."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import viewmodels as vm
+from ..context import AppContext
+
+COLUMNS = ("Date", "Athlete", "Sport", "Title", "Duration", "Distance", "Avg HR", "kcal", "Sync")
+#: How long "Undo delete" stays offered after a delete.
+UNDO_MS = 15_000
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class SessionTable(QAbstractTableModel):
+    """A table model over SessionRow view models (no queries here)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[vm.SessionRow] = []
+        self.units = vm.METRIC
+
+    def set_rows(self, rows: list[vm.SessionRow], units: str) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.units = units
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):  # noqa: N802, ANN201
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def text(self, row: vm.SessionRow, col: int) -> str:
+        u = self.units
+        return [
+            vm.local_time(row.started_ms, row.timezone),
+            row.athlete,
+            row.sport,
+            (row.title or "") + (" (recording)" if row.status == "recording" else ""),
+            vm.hms(row.duration_s),
+            vm.distance(row.distance_m, u),
+            vm.number(row.avg_hr),
+            vm.number(row.kcal),
+            row.sync,
+        ][col]
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.text(row, index.column())
+        if role == Qt.ItemDataRole.UserRole:
+            return row.id
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 4:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class HistoryScreen(QWidget):
+    def __init__(self, ctx: AppContext, window: QWidget) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.window_ = window
+        self.all_rows: list[vm.SessionRow] = []
+        self._deleted: int | None = None
+        self._pending_open_latest = False
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search title, sport, athlete…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
+        bar.addWidget(self.search, 1)
+        self.sport = QComboBox()
+        self.sport.addItem("All sports", "")
+        for s in vm.SPORTS:
+            self.sport.addItem(s, s)
+        self.sport.currentIndexChanged.connect(self._filter)
+        bar.addWidget(self.sport)
+        self.everyone = QCheckBox("All athletes")
+        self.everyone.toggled.connect(lambda _on: self.reload())
+        bar.addWidget(self.everyone)
+        root.addLayout(bar)
+        self.model = SessionTable()
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(38)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda idx: self.open_row(idx.row()))
+        self.table.activated.connect(lambda idx: self.open_row(idx.row()))
+        root.addWidget(self.table, 1)
+        foot = QHBoxLayout()
+        self.count = QLabel("")
+        self.count.setProperty("role", "muted")
+        foot.addWidget(self.count, 1)
+        self.undo = QPushButton("Undo delete")
+        self.undo.hide()
+        self.undo.clicked.connect(self.undo_delete)
+        foot.addWidget(self.undo)
+        self.open_btn = QPushButton("Open")
+        self.open_btn.setProperty("role", "primary")
+        self.open_btn.clicked.connect(self._open_selected)
+        foot.addWidget(self.open_btn)
+        root.addLayout(foot)
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setSingleShot(True)
+        self._undo_timer.timeout.connect(self.undo.hide)
+        ctx.historyChanged.connect(self.reload)
+        ctx.athleteChanged.connect(lambda _a: self.reload())
+        ctx.unitsChanged.connect(lambda _u: self._filter())
+        self.loaded = False
+        self.reload()
+
+    def activate(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        athlete_id = None if self.everyone.isChecked() else self.ctx.athlete.id
+        services = self.ctx.services
+
+        def done(rows: list[vm.SessionRow]) -> None:
+            self.all_rows = rows
+            self.loaded = True
+            self._filter()
+            if self._pending_open_latest:
+                self._pending_open_latest = False
+                self.open_latest()
+
+        self.ctx.bridge.run(lambda: services.history(athlete_id), done)
+
+    def _filter(self) -> None:
+        text = self.search.text()
+        sport = self.sport.currentData()
+        rows = [r for r in self.all_rows if r.matches(text) and (not sport or r.sport == sport)]
+        self.model.set_rows(rows, self.ctx.units)
+        self.count.setText(f"{len(rows)} of {len(self.all_rows)} sessions")
+
+    def open_row(self, row: int) -> None:
+        if 0 <= row < len(self.model.rows):
+            self.window_.open_session(self.model.rows[row].id)  # type: ignore[attr-defined]
+
+    def _open_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        self.open_row(rows[0].row() if rows else 0)
+
+    def open_latest(self) -> None:
+        """Open the newest session (used by `pulsedeck screenshot --screen session`)."""
+        if not self.loaded:
+            self._pending_open_latest = True
+            return
+        finished = [r for r in self.model.rows if r.status != "recording"]
+        if finished:
+            self.window_.open_session(finished[0].id)  # type: ignore[attr-defined]
+
+    def deleted(self, session_id: int) -> None:
+        """Called after a delete: offer undo for a while."""
+        self._deleted = session_id
+        self.undo.setText(f"Undo delete of session {session_id}")
+        self.undo.show()
+        self._undo_timer.start(UNDO_MS)
+        self.reload()
+
+    def undo_delete(self) -> None:
+        sid = self._deleted
+        if sid is None:
+            return
+        self._deleted = None
+        self.undo.hide()
+        self.ctx.bridge.run(
+            lambda: self.ctx.services.undelete(sid), lambda _r: self.ctx.historyChanged.emit()
+        )

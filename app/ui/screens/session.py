@@ -1,0 +1,230 @@
+"""Session detail: zoomable charts with crosshair, zones, laps, sets, HRV and actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import viewmodels as vm
+from ..charts import SessionCharts
+from ..context import AppContext
+from ..widgets import MetricTile, ZoneBand
+
+
+class SessionScreen(QWidget):
+    def __init__(self, ctx: AppContext, window: QWidget) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.window_ = window
+        self.detail: vm.SessionDetail | None = None
+        self.session_id: int | None = None
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        head = QHBoxLayout()
+        back = QPushButton("← History")
+        back.clicked.connect(lambda: window.show_screen("history"))  # type: ignore[attr-defined]
+        head.addWidget(back)
+        self.heading = QLabel("")
+        self.heading.setStyleSheet("font-size: 20px; font-weight: 700;")
+        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        head.addWidget(self.heading, 1)
+        self.rename_btn = QPushButton("Rename…")
+        self.rename_btn.clicked.connect(self._rename)
+        self.sport_box = QComboBox()
+        self.sport_box.addItems(list(vm.SPORTS))
+        self.sport_box.setAccessibleName("Sport")
+        self.sport_box.activated.connect(self._change_sport)
+        self.export_btn = QPushButton("Export TCX…")
+        self.export_btn.clicked.connect(self._export)
+        self.delete_btn = QPushButton("Delete")
+        self.delete_btn.setProperty("role", "danger")
+        self.delete_btn.clicked.connect(self._delete)
+        for w in (self.rename_btn, self.sport_box, self.export_btn, self.delete_btn):
+            head.addWidget(w)
+        root.addLayout(head)
+
+        split = QSplitter()
+        self.charts = SessionCharts()
+        split.addWidget(self.charts)
+        side = QWidget()
+        side.setMinimumWidth(300)
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(8, 0, 0, 0)
+        grid = QGridLayout()
+        grid.setSpacing(8)
+        self.tiles: dict[str, MetricTile] = {}
+        for i, (key, label) in enumerate(
+            [("duration", "Duration"), ("distance", "Distance"), ("avg_hr", "Avg HR"),
+             ("max_hr", "Max HR"), ("kcal", "kcal"), ("trimp", "TRIMP"),
+             ("rmssd", "RMSSD"), ("cadence", "Cadence")]
+        ):  # fmt: skip
+            tile = MetricTile(label)
+            tile.value.setStyleSheet("font-size: 22px;")
+            self.tiles[key] = tile
+            grid.addWidget(tile, i // 2, i % 2)
+        sl.addLayout(grid)
+        zl = QLabel("TIME IN ZONES")
+        zl.setProperty("role", "metricname")
+        sl.addWidget(zl)
+        self.zones = ZoneBand()
+        self.zones.setMinimumHeight(44)
+        sl.addWidget(self.zones)
+        self.laps = QTableWidget(0, 3)
+        self.laps.setHorizontalHeaderLabels(["Lap", "Time", "Avg HR"])
+        self.laps.verticalHeader().hide()
+        self.laps.horizontalHeader().setStretchLastSection(True)
+        self.sets = QTableWidget(0, 6)
+        self.sets.setHorizontalHeaderLabels(
+            ["Exercise", "Reps", "Weight", "RPE", "Avg/max HR", "HRR"]
+        )
+        self.sets.verticalHeader().hide()
+        self.sets.horizontalHeader().setStretchLastSection(True)
+        sl.addWidget(self.laps, 1)
+        sl.addWidget(self.sets, 1)
+        split.addWidget(side)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        root.addWidget(split, 1)
+        self.note = QLabel("")
+        self.note.setProperty("role", "muted")
+        root.addWidget(self.note)
+        ctx.unitsChanged.connect(lambda _u: self.reload())
+        ctx.themeChanged.connect(lambda _t: self._show())
+
+    def activate(self, session_id: int | None = None) -> None:
+        if session_id is not None:
+            self.session_id = int(session_id)
+        self.reload()
+
+    def reload(self) -> None:
+        sid = self.session_id
+        if sid is None:
+            return
+        self.ctx.bridge.run(lambda: self.ctx.services.session_detail(sid), self._loaded)
+
+    def _loaded(self, detail: vm.SessionDetail) -> None:
+        if detail.row.id != self.session_id:
+            return
+        self.detail = detail
+        self._show()
+
+    def _show(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        units = self.ctx.units
+        r = d.row
+        title = r.title or r.sport.replace("_", " ").title()
+        self.heading.setText(f"{title} · {r.athlete} · {vm.local_time(r.started_ms, r.timezone)}")
+        self.sport_box.setCurrentText(r.sport)
+        for w in (self.rename_btn, self.sport_box, self.delete_btn):
+            w.setEnabled(not d.read_only)
+        factor, unit = (3.6, "km/h") if units == vm.METRIC else (3.6 / vm.KM_PER_MILE, "mph")
+        self.charts.show_session(d.t, d.channels, d.zone_floors, self.ctx.theme, factor, unit)
+        self.tiles["duration"].set(vm.hms(r.duration_s))
+        self.tiles["distance"].set(vm.distance(r.distance_m, units))
+        self.tiles["avg_hr"].set(vm.number(r.avg_hr, ".0f", " bpm"))
+        self.tiles["max_hr"].set(vm.number(d.max_hr, ".0f", " bpm"))
+        self.tiles["kcal"].set(vm.number(r.kcal))
+        self.tiles["trimp"].set(vm.number(d.trimp, ".0f"))
+        self.tiles["rmssd"].set(vm.number(d.rmssd_ms, ".1f", " ms") if d.rr_count else "no RR")
+        self.tiles["cadence"].set(vm.number(d.avg_cadence, ".0f", " /min"))
+        self.zones.set(d.zone_s, 0, self.ctx.theme)
+        self.laps.setRowCount(len(d.laps))
+        for i, lap in enumerate(d.laps):
+            for col, text in enumerate(
+                [str(lap.number), vm.hms(lap.duration_s), vm.number(lap.avg_hr)]
+            ):
+                self.laps.setItem(i, col, QTableWidgetItem(text))
+        self.sets.setRowCount(len(d.sets))
+        self.sets.setVisible(bool(d.sets))
+        for i, s in enumerate(d.sets):
+            values = [
+                s.exercise,
+                vm.number(s.reps),
+                vm.weight(s.weight_kg, units),
+                vm.number(s.rpe, ".1f"),
+                f"{vm.number(s.avg_hr)}/{vm.number(s.max_hr)}",
+                vm.number(s.hr_recovery, ".0f", " bpm"),
+            ]
+            for col, text in enumerate(values):
+                self.sets.setItem(i, col, QTableWidgetItem(text))
+        rr = f"{d.rr_count} RR intervals" if d.rr_count else "no RR intervals"
+        ro = " · read-only (imported client)" if d.read_only else ""
+        self.note.setText(f"{rr} · sync: {r.sync}{ro} · drag to pan, wheel to zoom")
+
+    # Actions ------------------------------------------------------------------------
+
+    def rename(self, title: str) -> None:
+        sid = self.session_id
+        assert sid is not None
+        self.ctx.bridge.run(lambda: self.ctx.services.rename(sid, title), self._changed)
+
+    def _rename(self) -> None:
+        if self.detail is None:
+            return
+        title, ok = QInputDialog.getText(self, "Rename", "Title", text=self.detail.row.title or "")
+        if ok:
+            self.rename(title)
+
+    def _change_sport(self) -> None:
+        sid, sport = self.session_id, self.sport_box.currentText()
+        if sid is None or self.detail is None or sport == self.detail.row.sport:
+            return
+        self.ctx.bridge.run(lambda: self.ctx.services.change_sport(sid, sport), self._changed)
+
+    def _changed(self, _result: object = None) -> None:
+        self.ctx.historyChanged.emit()
+        self.reload()
+
+    def _delete(self) -> None:
+        sid = self.session_id
+        if sid is None:
+            return
+        answer = QMessageBox.question(self, "Delete session", "Delete this session? You can "
+                                      "undo from History for a few seconds.")  # fmt: skip
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete()
+
+    def delete(self) -> None:
+        sid = self.session_id
+        assert sid is not None
+
+        def done(_r: object) -> None:
+            history = self.window_.show_screen("history")  # type: ignore[attr-defined]
+            history.deleted(sid)
+
+        self.ctx.bridge.run(lambda: self.ctx.services.delete(sid), done)
+
+    def export_to(self, path: Path) -> None:
+        sid = self.session_id
+        assert sid is not None
+        self.ctx.bridge.run(
+            lambda: self.ctx.services.export_tcx(sid, path),
+            lambda p: self.ctx.message.emit(f"Exported to {p}"),
+        )
+
+    def _export(self) -> None:
+        if self.detail is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export TCX", f"pulsedeck-{self.detail.row.id}.tcx", "TCX (*.tcx)"
+        )
+        if name:
+            self.export_to(Path(name))

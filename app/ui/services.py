@@ -1,0 +1,578 @@
+"""What the screens ask for, answered off the GUI thread: store queries and the live recording.
+
+No Qt here. Every method either is `async` (runs on the bridge's asyncio loop) or is a plain
+function the bridge runs in a worker thread; results are view-model dataclasses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import select, update
+
+from app.domain.samples import Sample
+from app.domain.summary import SessionSummary
+from app.instance import AlreadyRunning, InstanceLock
+from app.recorder import Recorder, Recording
+from app.store import models as m
+from app.store.repo import AthleteInfo, SessionInfo, Store, now_ms
+
+from . import viewmodels as vm
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+#: The set's HR recovery is the drop over this long after it ends (the usual 60 s HRR).
+HR_RECOVERY_S = 60.0
+
+THEME_KEY = "ui.theme"
+ATHLETE_KEY = "ui.athlete_id"
+
+
+class RecordingError(RuntimeError):
+    """A recording action the user asked for cannot happen; the message says why."""
+
+
+class Source(Protocol):
+    """A sample source the dashboard can record from (simulator, BLE sensor, feed)."""
+
+    name: str
+    kind: str
+
+    def samples(self): ...  # noqa: ANN201 - AsyncIterator[Sample]
+
+
+SourceFactory = Callable[[AthleteInfo], Sequence[Source]]
+
+
+def simulator_sources(athlete: AthleteInfo) -> list[Source]:
+    """The default source until BLE sensors are connected: one simulated strap."""
+    from device.simulator import SimulatedStrap
+
+    return [
+        SimulatedStrap(
+            resting_hr=athlete.profile.resting_hr or 60, max_hr=athlete.profile.max_hr or 185
+        )
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """What the dashboard needs to build its live model."""
+
+    session_id: int
+    started_ms: int
+    athlete: AthleteInfo
+    sport: str
+    sources: tuple[tuple[str, str, str], ...]  # (key, name, kind)
+    zone_floors: tuple[float, ...]
+
+
+def zone_floors(store: Store, athlete_id: int) -> tuple[float, ...]:
+    """The athlete's zone floors in bpm under their zone model (app.training decides)."""
+    from app.training.daily import load_context
+
+    return load_context(store, athlete_id).zones.floors_bpm
+
+
+class Services:
+    """One per window: the store, the recorder and the current recording."""
+
+    def __init__(
+        self,
+        store: Store,
+        data_dir: Path,
+        *,
+        sources: SourceFactory = simulator_sources,
+        clock: Callable[[], float] = time.time,
+        recording_options: dict[str, float] | None = None,
+    ) -> None:
+        self.store = store
+        self.data_dir = data_dir
+        self.sources = sources
+        self.clock = clock
+        self.recorder = Recorder(store, clock=clock)
+        self.recording: Recording | None = None
+        self.recording_options = recording_options or {}
+        self._lock: InstanceLock | None = None
+
+    # Athletes and settings (worker thread) -------------------------------------------
+
+    def recover(self) -> list[int]:
+        """Close sessions a crash left open, only if no other Pulsedeck holds the data dir."""
+        lock = InstanceLock(self.data_dir)
+        try:
+            lock.acquire()
+        except AlreadyRunning:
+            return []
+        try:
+            return self.store.recover_sessions()
+        finally:
+            lock.release()
+
+    def athletes(self) -> list[vm.AthleteItem]:
+        self.store.default_athlete()
+        with self.store.orm() as s:
+            rows = s.scalars(select(m.Athlete).order_by(m.Athlete.is_self.desc(), m.Athlete.name))
+            return [vm.AthleteItem(a.id, a.name, a.is_self, a.read_only, a.units) for a in rows]
+
+    def get_setting(self, key: str, default: object = None) -> object:
+        with self.store.orm() as s:
+            row = s.get(m.Setting, key)
+            return default if row is None else row.value
+
+    def set_setting(self, key: str, value: object) -> None:
+        with self.store.orm() as s, s.begin():
+            row = s.get(m.Setting, key)
+            if row is None:
+                s.add(m.Setting(key=key, value=value))
+            else:
+                row.value = value
+
+    def current_athlete(self) -> vm.AthleteItem:
+        """The athlete last selected in the switcher, else yourself."""
+        wanted = self.get_setting(ATHLETE_KEY)
+        items = self.athletes()
+        for item in items:
+            if item.id == wanted:
+                return item
+        return next((a for a in items if a.is_self), items[0])
+
+    def profile(self, athlete_id: int) -> vm.Profile:
+        with self.store.orm() as s:
+            a = s.get(m.Athlete, athlete_id)
+            if a is None:
+                raise LookupError(f"no athlete {athlete_id}")
+            return vm.Profile(
+                a.id, a.name, a.read_only, a.birth_year, a.sex, a.weight_kg, a.resting_hr,
+                a.max_hr, a.units, a.zone_model, zone_floors(self.store, a.id),
+            )  # fmt: skip
+
+    def save_profile(self, athlete_id: int, **fields: object) -> vm.Profile:
+        info = self.store.athlete(athlete_id)
+        if info is None:
+            raise LookupError(f"no athlete {athlete_id}")
+        if info.read_only:
+            raise PermissionError(f"{info.name} is an imported client: read-only")
+        model = fields.pop("zone_model", None)
+        resting, max_hr = fields.get("resting_hr"), fields.get("max_hr")
+        if isinstance(resting, int) and isinstance(max_hr, int) and max_hr <= resting:
+            raise ValueError("max HR must be above resting HR")
+        self.store.update_profile(athlete_id, **fields)
+        if model is not None:
+            from app.training.daily import set_zone_model
+
+            set_zone_model(self.store, athlete_id, str(model))
+        return self.profile(athlete_id)
+
+    def add_athlete(self, name: str) -> vm.AthleteItem:
+        name = name.strip()
+        if not name:
+            raise ValueError("a name is required")
+        a = self.store.ensure_athlete(name)
+        return vm.AthleteItem(a.id, a.name, a.is_self, a.read_only, "metric")
+
+    # History (worker thread) --------------------------------------------------------
+
+    def _sync_states(self, ids: Sequence[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        with self.store.orm() as s:
+            rows = s.execute(
+                select(m.RemoteActivity.session_id, m.RemoteActivity.state).where(
+                    m.RemoteActivity.session_id.in_(ids)
+                )
+            ).all()
+        labels = {"ready": "synced", "uploading": "uploading", "processing": "uploading"}
+        out: dict[int, str] = {}
+        for sid, state in rows:
+            out[sid] = labels.get(state, "error" if state == "error" else state)
+        return out
+
+    def _row(self, s: SessionInfo, sync: dict[int, str]) -> vm.SessionRow:
+        return vm.SessionRow(
+            s.id, s.athlete, s.started_ms, s.timezone, s.title, s.sport, s.status,
+            s.duration_s, s.distance_m, s.avg_hr, s.kcal, sync.get(s.id, "-"),
+        )  # fmt: skip
+
+    def history(self, athlete_id: int | None) -> list[vm.SessionRow]:
+        sessions = self.store.list_sessions(athlete_id)
+        sync = self._sync_states([s.id for s in sessions])
+        return [self._row(s, sync) for s in sessions]
+
+    def rename(self, session_id: int, title: str) -> None:
+        self._update_session(session_id, title=title.strip() or None)
+
+    def change_sport(self, session_id: int, sport: str) -> None:
+        if sport not in vm.SPORTS:
+            raise ValueError(f"unknown sport {sport!r}")
+        self._update_session(session_id, sport=sport)
+
+    def delete(self, session_id: int) -> None:
+        """Soft delete: the row stays until the undo window has passed."""
+        self._update_session(session_id, deleted_ms=now_ms())
+
+    def undelete(self, session_id: int) -> None:
+        self._update_session(session_id, deleted_ms=None)
+
+    def _update_session(self, session_id: int, **values: object) -> None:
+        info = self.store.get_session(session_id)
+        if info is None and "deleted_ms" not in values:
+            raise LookupError(f"no session {session_id}")
+        if info is not None:
+            owner = self.store.athlete(info.athlete_id)
+            if owner is not None and owner.read_only:
+                raise PermissionError("sessions of imported clients are read-only")
+        with self.store.engine.begin() as conn:
+            conn.execute(update(m.Session).where(m.Session.id == session_id).values(**values))
+
+    def session_detail(self, session_id: int) -> vm.SessionDetail:
+        import numpy as np
+
+        info = self.store.get_session(session_id)
+        if info is None:
+            raise LookupError(f"no session {session_id}")
+        athlete = self.store.athlete(info.athlete_id)
+        assert athlete is not None
+        units = self._units(info.athlete_id)
+        samples = self.store.load_samples(session_id)
+        t = np.fromiter(((s.t_ms - info.started_ms) / 1000 for s in samples), float, len(samples))
+        channels = {}
+        for c in ("hr", "cadence", "speed", "power"):
+            y = np.array([np.nan if getattr(s, c) is None else getattr(s, c) for s in samples])
+            if len(y) and np.isfinite(y).any():
+                channels[c] = y
+        with self.store.engine.connect() as conn:
+            rr = conn.exec_driver_sql(
+                "SELECT t_ms, rr_ms FROM rr_intervals WHERE session_id = ? ORDER BY t_ms, id",
+                (session_id,),
+            ).all()
+        rr_t = np.array([(r[0] - info.started_ms) / 1000 for r in rr], dtype=float)
+        rr_ms = np.array([r[1] for r in rr], dtype=float)
+        end_ms = info.ended_ms or (samples[-1].t_ms if samples else info.started_ms)
+        laps = _laps(self.store.load_markers(session_id), info.started_ms, end_ms, t, channels)
+        return vm.SessionDetail(
+            row=self._row(info, self._sync_states([session_id])),
+            athlete_id=info.athlete_id,
+            read_only=athlete.read_only,
+            units=units,
+            t=t,
+            channels=channels,
+            zone_s=info.zone_s,
+            zone_floors=zone_floors(self.store, info.athlete_id),
+            laps=laps,
+            sets=tuple(self.sets(session_id)),
+            moving_s=info.moving_s,
+            max_hr=info.max_hr,
+            trimp=info.trimp,
+            avg_cadence=info.avg_cadence,
+            avg_power=info.avg_power,
+            avg_speed=info.avg_speed,
+            steps=info.steps,
+            rr_count=info.rr_count,
+            rmssd_ms=info.rmssd_ms,
+            rr_t=rr_t,
+            rr_ms=rr_ms,
+        )
+
+    def export_tcx(self, session_id: int, path: Path) -> Path:
+        """Write the session as TCX (sync.files does the format); atomic via a temp file."""
+        from sync.files.tcx import session_to_tcx
+
+        info = self.store.get_session(session_id)
+        if info is None:
+            raise LookupError(f"no session {session_id}")
+        laps = [t for kind, t, _ in self.store.load_markers(session_id) if kind == "lap"]
+        text = session_to_tcx(info, self.store.load_samples(session_id), laps)
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    def _units(self, athlete_id: int) -> str:
+        with self.store.orm() as s:
+            a = s.get(m.Athlete, athlete_id)
+            return a.units if a is not None else vm.METRIC
+
+    # Gym sets (worker thread) -------------------------------------------------------
+
+    def sets(self, session_id: int) -> list[vm.SetRow]:
+        with self.store.orm() as s:
+            rows = s.scalars(
+                select(m.ExerciseSet)
+                .where(m.ExerciseSet.session_id == session_id)
+                .order_by(m.ExerciseSet.started_ms)
+            )
+            return [
+                vm.SetRow(
+                    r.id,
+                    r.exercise_name,
+                    r.reps,
+                    r.weight_kg,
+                    r.rpe,
+                    r.started_ms,
+                    r.ended_ms,
+                    r.avg_hr,
+                    r.max_hr,
+                    r.hr_recovery,
+                )  # fmt: skip
+                for r in rows
+            ]
+
+    def search_exercises(
+        self, athlete_id: int, query: str, limit: int = 6
+    ) -> list[vm.ExerciseMatch]:
+        """Typo-tolerant catalog search (app.training.catalog does the scoring)."""
+        from app.training import catalog
+
+        entries = catalog.exercises(self.store, athlete_id)
+        if not query.strip():
+            return [vm.ExerciseMatch(e.name, 0.0, e.id) for e in entries[:limit]]
+        return [
+            vm.ExerciseMatch(hit.exercise.name, hit.score, hit.exercise.id)
+            for hit in catalog.search(entries, query, limit=limit)
+        ]
+
+    def log_set(
+        self,
+        session_id: int | None,
+        athlete_id: int,
+        exercise: str,
+        reps: int,
+        weight_kg: float | None,
+        rpe: float | None,
+        started_ms: int,
+        ended_ms: int,
+    ) -> vm.SetRow:
+        """Store a finished set (HR during it and records via app.training.strength)."""
+        from app.training import strength
+
+        if not exercise.strip():
+            raise ValueError("choose an exercise")
+        saved = strength.log_set(
+            self.store, athlete_id, exercise, reps, weight_kg, started_ms,
+            ended_ms=ended_ms, session_id=session_id, rpe=rpe,
+        )  # fmt: skip
+        return self.sets_by_id([saved.id])[0]
+
+    def sets_by_id(self, ids: Sequence[int]) -> list[vm.SetRow]:
+        with self.store.orm() as s:
+            rows = s.scalars(select(m.ExerciseSet).where(m.ExerciseSet.id.in_(ids)))
+            return [_set_row(r) for r in rows]
+
+    def set_recovery(self, set_id: int) -> vm.SetRow | None:
+        """Fill the HR drop `HR_RECOVERY_S` after the set once those samples are stored."""
+        from app.training import strength
+
+        with self.store.orm() as s:
+            row = s.get(m.ExerciseSet, set_id)
+            if row is None or row.session_id is None or row.ended_ms is None:
+                return None
+            sid, start, end = row.session_id, row.started_ms, row.ended_ms
+        # The training package owns the HR-of-a-set maths; reuse it rather than repeat it.
+        _avg, _max, recovery = strength._set_hr(self.store, sid, start, end)  # noqa: SLF001
+        if recovery is None:
+            return None
+        with self.store.orm() as s, s.begin():
+            row = s.get(m.ExerciseSet, set_id)
+            assert row is not None
+            row.hr_recovery = recovery
+        return self.sets_by_id([set_id])[0]
+
+    # Devices and feeds (worker thread) ------------------------------------------------
+
+    def remembered_devices(self, athlete_id: int) -> list[vm.DeviceItem]:
+        with self.store.orm() as s:
+            rows = s.scalars(
+                select(m.Device).where(m.Device.athlete_id == athlete_id).order_by(m.Device.name)
+            )
+            return [
+                vm.DeviceItem(d.address, d.name or d.address, d.kind, None, d.battery_pct, True)
+                for d in rows
+            ]
+
+    def remember_device(self, athlete_id: int, item: vm.DeviceItem) -> None:
+        with self.store.orm() as s, s.begin():
+            row = s.scalar(
+                select(m.Device).where(
+                    m.Device.athlete_id == athlete_id, m.Device.address == item.address
+                )
+            )
+            if row is None:
+                s.add(
+                    m.Device(
+                        athlete_id=athlete_id,
+                        address=item.address,
+                        name=item.name,
+                        kind=item.kind,
+                        paired=True,
+                        battery_pct=item.battery_pct,
+                        last_seen_ms=now_ms(),
+                    )  # fmt: skip
+                )
+            else:
+                row.paired = True
+                row.last_seen_ms = now_ms()
+
+    def forget_device(self, athlete_id: int, address: str) -> None:
+        with self.store.orm() as s, s.begin():
+            row = s.scalar(
+                select(m.Device).where(
+                    m.Device.athlete_id == athlete_id, m.Device.address == address
+                )
+            )
+            if row is not None:
+                s.delete(row)
+
+    def feeds(self) -> list[vm.FeedItem]:
+        with self.store.orm() as s:
+            rows = s.scalars(select(m.Feed).order_by(m.Feed.name))
+            return [
+                vm.FeedItem(f.id, f.name, f.protocol, f.url, f.enabled, f.keyring_key is not None)
+                for f in rows
+            ]
+
+    def add_feed(self, name: str, url: str, token: str, protocol: str = "pulsedeck") -> vm.FeedItem:
+        """Store a feed; its token goes to the keyring, never the database."""
+        from app.secrets import set_secret
+
+        name, url = name.strip(), url.strip()
+        if not name:
+            raise ValueError("a feed needs a name")
+        if not url.startswith(("ws://", "wss://")):
+            raise ValueError("the feed URL must start with ws:// or wss://")
+        key = None
+        if token:
+            key = f"feed:{name}"
+            set_secret(key, token)
+        with self.store.orm() as s, s.begin():
+            row = m.Feed(name=name, protocol=protocol, url=url, keyring_key=key, enabled=True)
+            s.add(row)
+            s.flush()
+            return vm.FeedItem(
+                row.id, row.name, row.protocol, row.url, row.enabled, key is not None
+            )
+
+    def remove_feed(self, feed_id: int) -> None:
+        with self.store.orm() as s, s.begin():
+            row = s.get(m.Feed, feed_id)
+            if row is not None:
+                s.delete(row)
+
+    # Recording (event loop) ---------------------------------------------------------
+
+    async def start_recording(
+        self, athlete_id: int, sport: str, on_sample: Callable[[Sample], None]
+    ) -> Started:
+        """Take the data-dir lock, open a session and attach the sources."""
+        if self.recording is not None:
+            raise RecordingError("a recording is already running")
+        athlete = await asyncio.to_thread(self.store.athlete, athlete_id)
+        if athlete is None:
+            raise RecordingError(f"no athlete {athlete_id}")
+        if athlete.read_only:
+            raise RecordingError(f"{athlete.name} is an imported client: read-only")
+        lock = InstanceLock(self.data_dir)
+        try:
+            lock.acquire()
+        except AlreadyRunning as exc:
+            raise RecordingError(str(exc)) from exc
+        try:
+            sources = list(self.sources(athlete))
+            kind = sources[0].kind if sources else "simulator"
+            source = "simulator" if kind == "simulator" else ("feed" if kind == "feed" else "ble")
+            rec = await self.recorder.start(
+                athlete_id, sport=sport, source=source, timezone=athlete.timezone,
+                **self.recording_options,
+            )  # fmt: skip
+        except BaseException:
+            lock.release()
+            raise
+        self._lock = lock
+        rec.listeners.append(on_sample)
+        described = []
+        for src in sources:
+            rec.attach(src.samples(), name=src.name)
+            described.append((getattr(src, "key", None) or "default", src.name, src.kind))
+        self.recording = rec
+        started = await asyncio.to_thread(self.store.get_session, rec.session_id)
+        assert started is not None
+        floors = await asyncio.to_thread(zone_floors, self.store, athlete_id)
+        return Started(
+            rec.session_id, started.started_ms, athlete, sport, tuple(described), floors
+        )
+
+    def _require(self) -> Recording:
+        if self.recording is None:
+            raise RecordingError("nothing is recording")
+        return self.recording
+
+    async def pause(self) -> int:
+        await self._require().pause()
+        return int(self.clock() * 1000)
+
+    async def resume(self) -> int:
+        await self._require().resume()
+        return int(self.clock() * 1000)
+
+    async def lap(self) -> int:
+        await self._require().lap()
+        return int(self.clock() * 1000)
+
+    async def flush(self) -> None:
+        """Commit what is pending now (gym sets read the HR of the set from the store)."""
+        rec = self._require()
+        await rec._flush()  # noqa: SLF001 - the recorder has no public flush yet
+
+    async def stop(self, discard: bool = False) -> SessionSummary:
+        """Stop and save (or soft-delete when discarding, so it can still be undone)."""
+        rec = self._require()
+        try:
+            summary = await rec.stop()
+            if discard:
+                await asyncio.to_thread(self.delete, rec.session_id)
+            return summary
+        finally:
+            self.recording = None
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+
+
+def _set_row(r: m.ExerciseSet) -> vm.SetRow:
+    return vm.SetRow(
+        r.id, r.exercise_name, r.reps, r.weight_kg, r.rpe, r.started_ms, r.ended_ms,
+        r.avg_hr, r.max_hr, r.hr_recovery, bool(r.is_pr),
+    )  # fmt: skip
+
+
+def _laps(
+    markers: Sequence[tuple[str, int, str | None]],
+    started_ms: int,
+    ended_ms: int,
+    t: np.ndarray,
+    channels: dict[str, np.ndarray],
+) -> tuple[vm.Lap, ...]:
+    """Laps from lap markers: [start, marker1), [marker1, marker2) ... [last, end]."""
+    import numpy as np
+
+    edges = [started_ms] + [ms for kind, ms, _ in markers if kind == "lap"] + [ended_ms]
+    hr = channels.get("hr")
+    out = []
+    for i, (a, b) in enumerate(zip(edges, edges[1:], strict=False), start=1):
+        x0, x1 = (a - started_ms) / 1000, (b - started_ms) / 1000
+        avg = None
+        if hr is not None and len(t):
+            sel = hr[(t >= x0) & (t < x1)]
+            sel = sel[np.isfinite(sel)]
+            avg = float(sel.mean()) if len(sel) else None
+        out.append(vm.Lap(i, x0, max(0.0, x1 - x0), avg))
+    return tuple(out)

@@ -1,0 +1,187 @@
+"""Training benchmark: daily summaries and goal progress from the store, full and incremental.
+
+Default: 20 athletes x 730 days x one 60-minute 1 Hz session a day (52.6 M samples), one
+day in ten with a second, overlapping feed session of the same activity (so the merge runs),
+three goals per athlete. Prints:
+  * full recompute: a fresh DailyService computes every day of every athlete and each
+    athlete's goal progress and achievements (GoalEngine.progress + evaluate);
+  * the raw library doing the least comparable work on the same rows in the same run:
+    bare sqlite3 reading every sample (t, hr, steps, speed) and summing per session in SQL;
+    the ratio says what the day maths, the merge and the goals cost on top of reading;
+  * incremental: after one new session is stored, one athlete's two years of days plus goal
+    progress and evaluation again (the cache revalidates against the sessions table and
+    recomputes only the touched day); the issue asks for under 100 ms.
+
+    .venv/bin/python benchmarks/training.py [--athletes 20] [--days 730] [--minutes 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sqlite3
+import tempfile
+import time
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from app.store.repo import Store
+from app.training.daily import DailyService
+from app.training.goals import GoalEngine
+
+TZ = "Europe/Paris"
+SAMPLE_SQL = (
+    "INSERT INTO samples (session_id, t_ms, hr, speed, steps) VALUES (?, ?, ?, ?, ?)"
+)
+SESSION_SQL = (
+    "INSERT INTO sessions (id, uid, athlete_id, sport, source, status, started_ms, ended_ms, "
+    "sample_count) VALUES (?, ?, ?, 'run', ?, 'finished', ?, ?, ?)"
+)
+
+
+def _rows(sid: int, t0: int, n: int, phase: float):
+    for i in range(n):
+        hr = int(125 + 25 * math.sin(i / 300 + phase))
+        yield (sid, t0 + i * 1000, hr, 2.8, int(i * 2.7))
+
+
+def build(data_dir: Path, athletes: int, days: int, minutes: int, last_day: date) -> int:
+    """Create the database; returns the number of samples."""
+    store = Store.open(data_dir)
+    ids = []
+    for a in range(athletes):
+        info = store.ensure_athlete(f"athlete{a:02d}", is_self=a == 0)
+        store.update_profile(info.id, birth_year=1985 + a % 20, sex="male" if a % 2 else "female",
+                             weight_kg=60.0 + a, resting_hr=55, max_hr=185, timezone=TZ)
+        ids.append(info.id)
+    store.close()
+    tz = ZoneInfo(TZ)
+    conn = sqlite3.connect(data_dir / "pulsedeck.db")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")
+    n = minutes * 60
+    sid = 0
+    total = 0
+    first_day = last_day - timedelta(days=days - 1)
+    for a in ids:
+        for d in range(days):
+            day = first_day + timedelta(days=d)
+            t0 = int(datetime(day.year, day.month, day.day, 7, a % 60, tzinfo=tz).timestamp()
+                     * 1000)
+            sources = ["ble", "feed"] if d % 10 == 0 else ["ble"]
+            for source in sources:
+                sid += 1
+                conn.execute(SESSION_SQL, (sid, str(uuid.uuid4()), a, source, t0,
+                                           t0 + n * 1000, n))
+                conn.executemany(SAMPLE_SQL, _rows(sid, t0, n, a + d))
+                total += n
+        conn.commit()
+    conn.close()
+    return total
+
+
+def full_recompute(
+    store: Store, athletes: list[int], first: date, last: date
+) -> tuple[float, float]:
+    """(wall s, CPU s) for every athlete's days and goals from a cold service."""
+    daily = DailyService(store)
+    engine = GoalEngine(store, daily, clock=lambda: _noon(last))
+    t0, c0 = time.perf_counter(), time.process_time()
+    for a in athletes:
+        daily.days(a, first, last)
+        engine.progress(a, last)
+        engine.evaluate(a, last)
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def raw_read(path: Path) -> tuple[float, float]:
+    conn = sqlite3.connect(path)
+    t0, c0 = time.perf_counter(), time.process_time()
+    rows = conn.execute(
+        "SELECT session_id, count(*), avg(hr), max(hr), max(steps) - min(steps), sum(speed) "
+        "FROM samples GROUP BY session_id"
+    ).fetchall()
+    elapsed = time.perf_counter() - t0, time.process_time() - c0
+    assert rows
+    conn.close()
+    return elapsed
+
+
+def _noon(day: date) -> int:
+    tz = ZoneInfo(TZ)
+    return int(datetime(day.year, day.month, day.day, 12, tzinfo=tz).timestamp() * 1000)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--athletes", type=int, default=20)
+    ap.add_argument("--days", type=int, default=730)
+    ap.add_argument("--minutes", type=int, default=60)
+    ap.add_argument("--dir", help="keep the database here (default: a temporary directory)")
+    args = ap.parse_args()
+    last = date(2026, 6, 30)
+    first = last - timedelta(days=args.days - 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(args.dir or tmp)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        samples = build(data_dir, args.athletes, args.days, args.minutes, last)
+        print(f"built {args.athletes} athletes x {args.days} days, {samples:,} samples "
+              f"in {time.perf_counter() - t0:.1f} s")
+        store = Store.open(data_dir)
+        athletes = [a.id for a in store.list_athletes()]
+        engine = GoalEngine(store, clock=lambda: _noon(last))
+        for a in athletes:
+            engine.add(a, "steps", "daily", 9000)
+            engine.add(a, "active_min", "weekly", 300)
+            engine.add(a, "zone_min", "monthly", 200, zone=2)
+
+        raw, raw_cpu = raw_read(data_dir / "pulsedeck.db")
+        full, full_cpu = full_recompute(store, athletes, first, last)
+        print(f"full recompute: {full:.1f} s wall, {full_cpu:.1f} s CPU for "
+              f"{len(athletes) * args.days:,} athlete-days "
+              f"({samples / full / 1e6:.2f} M samples/s)")
+        print(f"raw sqlite3 read + per-session SQL aggregate of the same rows: {raw:.1f} s wall, "
+              f"{raw_cpu:.1f} s CPU ({samples / raw / 1e6:.2f} M samples/s); "
+              f"ratio ours/raw = {full / raw:.1f}x wall, {full_cpu / raw_cpu:.1f}x CPU")
+
+        # Incremental: a warm service, then one new session for athlete 0 on the last day.
+        daily = DailyService(store)
+        engine = GoalEngine(store, daily, clock=lambda: _noon(last))
+        a0 = athletes[0]
+        daily.days(a0, first, last)
+        engine.evaluate(a0, last)  # goals may reach before `first` (last month's period)
+        t1 = time.perf_counter()
+        daily.days(a0, first, last)
+        engine.progress(a0, last)
+        engine.evaluate(a0, last)
+        warm = time.perf_counter() - t1
+        tz = ZoneInfo(TZ)
+        start = int(datetime(last.year, last.month, last.day, 18, tzinfo=tz).timestamp() * 1000)
+        n = args.minutes * 60
+        conn = sqlite3.connect(data_dir / "pulsedeck.db")
+        sid = conn.execute("SELECT max(id) FROM sessions").fetchone()[0] + 1
+        conn.execute(SESSION_SQL, (sid, str(uuid.uuid4()), a0, "ble", start, start + n * 1000, n))
+        conn.executemany(SAMPLE_SQL, _rows(sid, start, n, 0.0))
+        conn.commit()
+        conn.close()
+        before = daily.recomputed_days
+        t2 = time.perf_counter()
+        days = daily.days(a0, first, last)
+        progress = engine.progress(a0, last)
+        new = engine.evaluate(a0, last)
+        incremental = time.perf_counter() - t2
+        assert days[-1].sessions == 2, days[-1]
+        assert daily.recomputed_days - before == 1, daily.recomputed_days - before
+        print(f"no change, warm cache: {warm * 1000:.0f} ms "
+              f"({args.days} days + {len(progress)} goals, one athlete)")
+        print(f"incremental after one new {args.minutes}-min session: {incremental * 1000:.0f} ms"
+              f" (1 day recomputed, {args.days} days revalidated, {len(progress)} goals, "
+              f"{len(new)} new achievements) -> {'OK' if incremental < 0.1 else 'OVER'} 100 ms")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()

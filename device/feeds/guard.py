@@ -1,0 +1,58 @@
+"""Per-athlete ordering: dedupe by (source, athlete, measured_at) and monotonic device time."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+#: Remembered timestamps per athlete: a replay or resent batch within this many recent samples
+#: is recognised as a duplicate rather than an out-of-order sample.
+RECENT = 4096
+
+
+class Verdict(Enum):
+    ACCEPT = "accept"
+    DUPLICATE = "duplicate"  # measured_at already accepted: dropped silently (counted)
+    NON_MONOTONIC = "non-monotonic"  # older than the cursor and never seen: rejected
+
+
+@dataclass
+class _Track:
+    cursor: int
+    #: At or below this we have no memory (stored cursor, evicted history): assume delivered.
+    floor: int
+    recent: deque[int] = field(default_factory=lambda: deque(maxlen=RECENT))
+    seen: set[int] = field(default_factory=set)
+
+
+class SequenceGuard:
+    """Accepts each athlete's samples only in strictly increasing `measured_at` order."""
+
+    def __init__(self, cursors: Mapping[str, int] | None = None) -> None:
+        self._tracks: dict[str, _Track] = {}
+        for athlete, cursor in (cursors or {}).items():
+            self._tracks[athlete] = _Track(cursor, cursor)
+
+    def check(self, athlete: str, t_ms: int) -> Verdict:
+        """Classify one sample and, if accepted, advance the athlete's cursor to it."""
+        track = self._tracks.get(athlete)
+        if track is None:
+            track = self._tracks[athlete] = _Track(t_ms, -1)  # no history yet
+        elif t_ms <= track.cursor:
+            if t_ms <= track.floor or t_ms in track.seen:
+                return Verdict.DUPLICATE
+            return Verdict.NON_MONOTONIC
+        track.cursor = t_ms
+        if len(track.recent) == track.recent.maxlen:
+            evicted = track.recent[0]
+            track.seen.discard(evicted)
+            track.floor = max(track.floor, evicted)
+        track.recent.append(t_ms)
+        track.seen.add(t_ms)
+        return Verdict.ACCEPT
+
+    def cursors(self) -> dict[str, int]:
+        """Last accepted measured_at per athlete: what to resume after."""
+        return {athlete: track.cursor for athlete, track in self._tracks.items()}

@@ -1,0 +1,114 @@
+"""Shared helpers for activity file writers: merge samples into track points, units."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from app.domain.samples import Sample
+
+#: Sports whose cadence Pulsedeck stores in steps/min; files (and Strava) expect strides/min
+#: (one leg), so these are halved on export: Strava's own GPX exports show ~88 for a 176 spm run.
+STEP_CADENCE_SPORTS = frozenset({"run", "walk", "hike", "trail_run", "virtual_run"})
+
+#: A heart-rate or cadence reading from a second sensor (a strap beside a GPS source) is
+#: attached to a position sample at most this long after it was measured; older is stale.
+CARRY_MS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One merged track point, values already in file units (cadence per leg for running)."""
+
+    t_ms: int
+    lat: float | None
+    lon: float | None
+    altitude: float | None
+    hr: int | None
+    cadence: int | None
+    distance: float | None
+    speed: float | None
+    power: int | None
+
+
+def has_positions(samples: Sequence[Sample]) -> bool:
+    """True when at least one sample carries both latitude and longitude."""
+    return any(s.lat is not None and s.lon is not None for s in samples)
+
+
+def utc(t_ms: int) -> datetime:
+    return datetime.fromtimestamp(t_ms / 1000, tz=UTC)
+
+
+def iso(t_ms: int) -> str:
+    """ISO 8601 UTC with milliseconds and a Z, the form TCX files from Garmin use."""
+    return utc(t_ms).strftime("%Y-%m-%dT%H:%M:%S.") + f"{t_ms % 1000:03d}Z"
+
+
+def _hr(value: int | None) -> int | None:
+    # Both schemas type HR as a positive byte; 0 means "no contact", not a reading.
+    if value is None or value < 1:
+        return None
+    return min(int(round(value)), 255)
+
+
+def _cadence(value: float | None, sport: str) -> int | None:
+    if value is None:
+        return None
+    if sport in STEP_CADENCE_SPORTS:
+        value = value / 2
+    return max(0, min(int(round(value)), 254))  # unsignedByte, max 254 in both schemas
+
+
+def merge_points(samples: Sequence[Sample], sport: str) -> list[Point]:
+    """Samples sharing a timestamp merged into one point, newest value per channel winning.
+
+    HR and cadence from another sensor are carried forward to later points for CARRY_MS so a
+    GPS fix without HR still gets the strap's latest reading.
+    """
+    ordered = sorted(samples, key=lambda s: s.t_ms)
+    merged: list[dict[str, float | int | None]] = []
+    for s in ordered:
+        if not merged or merged[-1]["t_ms"] != s.t_ms:
+            merged.append({"t_ms": s.t_ms})
+        row = merged[-1]
+        for name in ("lat", "lon", "altitude", "hr", "cadence", "distance", "speed", "power"):
+            value = getattr(s, name)
+            if value is not None:
+                row[name] = value
+    points: list[Point] = []
+    last: dict[str, tuple[int, float]] = {}
+    for row in merged:
+        t = int(row["t_ms"])  # type: ignore[arg-type]
+        for name in ("hr", "cadence"):
+            if row.get(name) is not None:
+                last[name] = (t, float(row[name]))  # type: ignore[arg-type]
+            elif name in last and t - last[name][0] <= CARRY_MS:
+                row[name] = last[name][1]
+        lat, lon = row.get("lat"), row.get("lon")
+        if (lat is None) != (lon is None):
+            lat = lon = None
+        power = row.get("power")
+        points.append(
+            Point(
+                t_ms=t,
+                lat=None if lat is None else float(lat),
+                lon=None if lon is None else float(lon),
+                altitude=_float(row.get("altitude")),
+                hr=_hr(_int(row.get("hr"))),
+                cadence=_cadence(_float(row.get("cadence")), sport),
+                distance=_float(row.get("distance")),
+                speed=_float(row.get("speed")),
+                power=None if power is None else max(0, min(int(round(power)), 65535)),
+            )
+        )
+    return points
+
+
+def _float(value: float | int | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _int(value: float | int | None) -> int | None:
+    return None if value is None else int(round(value))

@@ -1,0 +1,83 @@
+"""GPX 1.1 with Garmin TrackPointExtension v1 (hr, cad): what Strava reads for GPS sessions."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+
+import gpxpy.gpx
+
+from app.domain.samples import Sample
+from app.store.repo import SessionInfo
+
+from .common import Point, has_positions, merge_points, utc
+
+__all__ = ["session_to_gpx", "has_positions", "points_to_gpx", "TPX_NS", "CREATOR"]
+
+TPX_NS = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1"
+CREATOR = "Pulsedeck"
+
+#: Strava maps the GPX <type> of a track to its activity type; Pulsedeck sport -> Strava type.
+GPX_TYPE = {
+    "run": "running",
+    "ride": "cycling",
+    "virtual_ride": "cycling",
+    "walk": "walking",
+    "hike": "hiking",
+    "swim": "swimming",
+    "row": "rowing",
+}
+
+_SCHEMA_LOCATIONS = [
+    "http://www.topografix.com/GPX/1/1",
+    "http://www.topografix.com/GPX/1/1/gpx.xsd",
+    TPX_NS,
+    "http://www.garmin.com/xmlschemas/TrackPointExtensionv1.xsd",
+]
+
+
+def _extension(point: Point) -> ET.Element | None:
+    if point.hr is None and point.cadence is None:
+        return None
+    tpe = ET.Element(f"{{{TPX_NS}}}TrackPointExtension")
+    # Schema order inside TrackPointExtension: atemp, wtemp, depth, hr, cad.
+    if point.hr is not None:
+        ET.SubElement(tpe, f"{{{TPX_NS}}}hr").text = str(point.hr)
+    if point.cadence is not None:
+        ET.SubElement(tpe, f"{{{TPX_NS}}}cad").text = str(point.cadence)
+    return tpe
+
+
+def points_to_gpx(points: Sequence[Point], *, name: str, sport: str) -> str:
+    """GPX text for already merged points; points without a position are left out."""
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = CREATOR
+    gpx.nsmap["gpxtpx"] = TPX_NS
+    gpx.schema_locations = list(_SCHEMA_LOCATIONS)
+    located = [p for p in points if p.lat is not None and p.lon is not None]
+    if not located:
+        raise ValueError("GPX needs positions; this session has none (use TCX)")
+    gpx.time = utc(located[0].t_ms)
+    track = gpxpy.gpx.GPXTrack(name=name)
+    if sport in GPX_TYPE:
+        track.type = GPX_TYPE[sport]
+    segment = gpxpy.gpx.GPXTrackSegment()
+    for p in located:
+        tp = gpxpy.gpx.GPXTrackPoint(
+            latitude=p.lat, longitude=p.lon, elevation=p.altitude, time=utc(p.t_ms)
+        )
+        ext = _extension(p)
+        if ext is not None:
+            tp.extensions.append(ext)
+        segment.points.append(tp)
+    track.segments.append(segment)
+    gpx.tracks.append(track)
+    return gpx.to_xml(version="1.1")
+
+
+def session_to_gpx(session: SessionInfo, samples: list[Sample]) -> str:
+    """The session as GPX 1.1 text; raises ValueError when no sample has a position."""
+    if not has_positions(samples):
+        raise ValueError(f"session {session.id} has no positions; GPX needs lat/lon (use TCX)")
+    name = session.title or f"{session.sport.replace('_', ' ').title()} (Pulsedeck)"
+    return points_to_gpx(merge_points(samples, session.sport), name=name, sport=session.sport)

@@ -1,0 +1,252 @@
+"""Coach pull: clients' sessions from the lake into the local SQLite, read-only, idempotently.
+
+Each session is imported in one transaction keyed by its uid: pulling again skips sessions
+that are unchanged and replaces changed ones, so nothing is ever duplicated. Sessions that
+belong to an athlete of this machine (not read-only) are never overwritten by the lake.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import select
+
+from app.store import models as m
+from app.store.repo import Store, now_ms
+from sync.errors import SyncError
+
+from .layout import object_key, parse_key, safe_id, table_prefix
+from .s3 import LakeClient, NotFound
+from .schema import LAPS, RR_INTERVALS, SAMPLES, SESSIONS, SETS, SchemaMismatch
+from .writer import read_parquet_bytes
+
+log = logging.getLogger(__name__)
+
+SOURCE_LAKE = "lake"
+
+
+@dataclass
+class PullReport:
+    athletes: list[str] = field(default_factory=list)
+    imported: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    own: int = 0  # sessions of this machine's own athletes, left alone
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def list_athletes(client: LakeClient) -> list[str]:
+    """Athlete ids that have sessions in the lake."""
+    base = table_prefix(client.config.prefix, SESSIONS)
+    ids = []
+    for d in client.list_dirs(base):
+        seg = d[len(base) :].strip("/")
+        if seg.startswith("athlete_id="):
+            ids.append(seg.removeprefix("athlete_id="))
+    return sorted(ids)
+
+
+def _plain(table: pa.Table) -> dict[str, list[object]]:
+    """Columns as Python lists with timestamps as epoch ms and dictionaries decoded."""
+    out: dict[str, list[object]] = {}
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_timestamp(col.type):
+            col = pc.cast(col, pa.int64())
+        elif pa.types.is_dictionary(col.type):
+            col = pc.cast(col, col.type.value_type)
+        out[name] = col.to_pylist()
+    return out
+
+
+def _rows(table: pa.Table) -> list[dict[str, object]]:
+    cols = _plain(table)
+    n = table.num_rows
+    return [{k: v[i] for k, v in cols.items()} for i in range(n)]
+
+
+def _ensure_athlete(s: object, ref: str, name: str | None) -> int:
+    """The local read-only athlete mirroring lake athlete `ref`."""
+    from sqlalchemy.orm import Session as OrmSession
+
+    assert isinstance(s, OrmSession)
+    a = s.scalar(select(m.Athlete).where(m.Athlete.remote_ref == ref, m.Athlete.read_only))
+    if a is not None:
+        return a.id
+    wanted = name or f"athlete {ref}"
+    taken = s.scalar(select(m.Athlete.id).where(m.Athlete.name == wanted))
+    if taken is not None:
+        wanted = f"{wanted} ({ref})"
+    a = m.Athlete(
+        name=wanted[:120], is_self=False, read_only=True, remote_ref=ref, created_ms=now_ms()
+    )
+    s.add(a)
+    s.flush()
+    return a.id
+
+
+_SESSION_FIELDS = (
+    "sport", "title", "status", "timezone", "notes", "duration_s", "moving_s",
+    "sample_count", "avg_hr", "max_hr", "zone1_s", "zone2_s", "zone3_s", "zone4_s", "zone5_s",
+    "kcal", "kcal_method", "trimp", "avg_cadence", "max_cadence", "avg_power", "max_power",
+    "avg_speed", "max_speed", "distance_m", "steps", "rr_count", "rmssd_ms",
+)  # fmt: skip
+_SAMPLE_INSERT = (
+    "INSERT INTO samples (session_id, device_id, t_ms, hr, cadence, speed, power, distance, "
+    "lat, lon, altitude, steps, met, received_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def _same(local: m.Session, head: dict[str, object]) -> bool:
+    """Whether the local copy already holds exactly this lake version of the session."""
+    if (local.started_ms, local.ended_ms) != (head["started_at"], head["ended_at"]):
+        return False
+    return all(getattr(local, k) == head[k] for k in _SESSION_FIELDS)
+
+
+def import_session(store: Store, ref: str, tables: dict[str, pa.Table]) -> str:
+    """Write one pulled session; returns 'imported', 'replaced', 'unchanged' or 'own'."""
+    heads = _rows(tables[SESSIONS])
+    if len(heads) != 1:
+        raise SchemaMismatch(f"sessions object holds {len(heads)} rows, expected 1")
+    head = heads[0]
+    uid = str(head["session_id"])
+    samples = _plain(tables[SAMPLES])
+    with store.orm() as s, s.begin():
+        local = s.scalar(select(m.Session).where(m.Session.uid == uid))
+        outcome = "imported"
+        if local is not None:
+            owner = s.get(m.Athlete, local.athlete_id)
+            if owner is None or not owner.read_only:
+                return "own"
+            if _same(local, head):
+                return "unchanged"
+            s.delete(local)
+            s.flush()
+            outcome = "replaced"
+        athlete_id = _ensure_athlete(s, ref, head.get("athlete_name"))  # type: ignore[arg-type]
+        row = m.Session(
+            uid=uid,
+            athlete_id=athlete_id,
+            source=SOURCE_LAKE,
+            started_ms=head["started_at"],
+            ended_ms=head["ended_at"],
+            **{k: head[k] for k in _SESSION_FIELDS},
+        )
+        s.add(row)
+        s.flush()
+        devices: dict[str, int] = {}
+        for address in {a for a in samples["device"] if a}:
+            dev = s.scalar(
+                select(m.Device).where(
+                    m.Device.athlete_id == athlete_id, m.Device.address == address
+                )
+            )
+            if dev is None:
+                dev = m.Device(athlete_id=athlete_id, address=address, kind="remote")
+                s.add(dev)
+                s.flush()
+            devices[str(address)] = dev.id
+        chans = ("hr", "cadence", "speed", "power", "distance", "lat", "lon", "altitude", "steps")
+        sample_rows = list(
+            zip(
+                [row.id] * len(samples["t"]),
+                [devices.get(str(a)) if a else None for a in samples["device"]],
+                samples["t"],
+                *(samples[c] for c in chans),
+                samples["met"],
+                samples["received_at"],
+                strict=True,
+            )
+        )
+        conn = s.connection()
+        if sample_rows:
+            conn.exec_driver_sql(_SAMPLE_INSERT, sample_rows)
+        rr = _plain(tables[RR_INTERVALS])
+        if rr["t"]:
+            conn.exec_driver_sql(
+                "INSERT INTO rr_intervals (session_id, t_ms, rr_ms) VALUES (?, ?, ?)",
+                [(row.id, t, v) for t, v in zip(rr["t"], rr["rr_ms"], strict=True)],
+            )
+        laps = _rows(tables[LAPS])
+        for lap in laps[:-1]:  # each lap but the last was closed by a lap marker
+            s.add(m.Marker(session_id=row.id, kind="lap", t_ms=lap["ended_at"], label=lap["label"]))
+        for st in _rows(tables[SETS]):
+            s.add(
+                m.ExerciseSet(
+                    session_id=row.id,
+                    athlete_id=athlete_id,
+                    exercise_name=st["exercise_name"],
+                    reps=st["reps"],
+                    weight_kg=st["weight_kg"],
+                    rpe=st["rpe"],
+                    started_ms=st["started_at"],
+                    ended_ms=st["ended_at"],
+                    avg_hr=st["avg_hr"],
+                    max_hr=st["max_hr"],
+                    hr_recovery=st["hr_recovery"],
+                    e1rm_kg=st["e1rm_kg"],
+                    is_pr=bool(st["is_pr"]),
+                )
+            )
+    return outcome
+
+
+def _month_ok(year: int, month: int, since_ms: int | None) -> bool:
+    if since_ms is None:
+        return True
+    since = datetime.fromtimestamp(since_ms / 1000, UTC)
+    return (year, month) >= (since.year, since.month)
+
+
+def pull(
+    store: Store,
+    client: LakeClient,
+    athletes: Iterable[str] | None = None,
+    since_ms: int | None = None,
+) -> PullReport:
+    """Import the given athletes' sessions (all athletes in the lake when None).
+
+    Network and server failures of one session are counted and reported; the others still
+    import, and the next pull picks the failed ones up.
+    """
+    report = PullReport()
+    refs = list(athletes) if athletes is not None else list_athletes(client)
+    prefix = client.config.prefix
+    for ref in refs:
+        safe_id(ref, "athlete id")
+        report.athletes.append(ref)
+        for key in client.list_keys(table_prefix(prefix, SESSIONS, ref)):
+            parsed = parse_key(key)
+            if parsed is None or not _month_ok(parsed.year, parsed.month, since_ms):
+                continue
+            try:
+                head = read_parquet_bytes(SESSIONS, client.get(key))
+                started = int(pc.cast(head.column("started_at"), pa.int64())[0].as_py())
+                if since_ms is not None and started < since_ms:
+                    continue
+                tables = {SESSIONS: head}
+                for table in (SAMPLES, RR_INTERVALS, SETS, LAPS):
+                    k = object_key(prefix, table, ref, started, parsed.session_uid)
+                    tables[table] = read_parquet_bytes(table, client.get(k))
+                outcome = import_session(store, ref, tables)
+            except (SyncError, SchemaMismatch, ValueError, OSError) as exc:
+                kind = "missing object" if isinstance(exc, NotFound) else type(exc).__name__
+                log.warning("pull %s failed: %s", key, exc)
+                report.failed += 1
+                report.errors.append(f"{key}: {kind}: {exc}")
+                continue
+            if outcome == "imported":
+                report.imported += 1
+            elif outcome == "replaced":
+                report.replaced += 1
+            elif outcome == "unchanged":
+                report.unchanged += 1
+            else:
+                report.own += 1
+    return report

@@ -1,0 +1,209 @@
+"""Push finished sessions to the lake, one outbox job per session and destination.
+
+A job uploads the session's five objects (sessions last) under fixed keys, so a replay after a
+crash or a forced re-push overwrites them: the lake never holds a session twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from app.store import models as m
+from app.store.repo import STATUS_FINISHED, STATUS_RECOVERED, Store
+from sync.errors import Rejected
+from sync.outbox import DEAD, DONE, Handler, Job, Outbox, drain
+
+from .config import LakeConfig, LakeNotConfigured, resolve_config
+from .layout import object_key, safe_id
+from .s3 import LakeClient
+from .schema import TABLES
+from .tables import session_tables
+from .writer import to_parquet_bytes
+
+log = logging.getLogger(__name__)
+
+KIND = "lake_push"
+
+ClientFactory = Callable[[LakeConfig], LakeClient]
+
+
+def destination_id(config: LakeConfig) -> str:
+    """Short stable id of a destination (endpoint, bucket, prefix) for job keys."""
+    raw = f"{config.effective_endpoint() or 'aws'}|{config.bucket}|{config.prefix}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def dedupe_key(config: LakeConfig, session_uid: str) -> str:
+    return f"{KIND}:{destination_id(config)}:{session_uid}"
+
+
+def athlete_ref(store: Store, athlete_id: int) -> str:
+    """The athlete's id in the lake (`remote_ref`), created once as a random hex id."""
+    with store.orm() as s, s.begin():
+        a = s.get(m.Athlete, athlete_id)
+        if a is None:
+            raise LookupError(f"no athlete {athlete_id}")
+        if not a.remote_ref:
+            a.remote_ref = uuid.uuid4().hex[:16]
+        return safe_id(a.remote_ref, "athlete id")
+
+
+def pushable_sessions(store: Store, since_ms: int | None = None) -> list[tuple[int, str]]:
+    """(id, uid) of finished, undeleted sessions of athletes we own (coached ones are not ours)."""
+    q = (
+        select(m.Session.id, m.Session.uid)
+        .join(m.Athlete, m.Athlete.id == m.Session.athlete_id)
+        .where(
+            m.Session.status.in_([STATUS_FINISHED, STATUS_RECOVERED]),
+            m.Session.deleted_ms.is_(None),
+            m.Athlete.read_only.is_(False),
+        )
+        .order_by(m.Session.started_ms, m.Session.id)
+    )
+    if since_ms is not None:
+        q = q.where(m.Session.started_ms >= since_ms)
+    with store.orm() as s:
+        return [(sid, uid) for sid, uid in s.execute(q).all()]
+
+
+@dataclass(frozen=True, slots=True)
+class Enqueued:
+    job_ids: list[int]
+    new: int
+    requeued: int
+
+
+def enqueue_sessions(
+    store: Store,
+    outbox: Outbox,
+    config: LakeConfig,
+    since_ms: int | None = None,
+    force: bool = False,
+) -> Enqueued:
+    """One job per pushable session; dead jobs are retried, done ones only with `force`."""
+    ids: list[int] = []
+    new = requeued = 0
+    existing = {j.dedupe_key: j for j in outbox.jobs(kind=KIND)}
+    for session_id, uid in pushable_sessions(store, since_ms):
+        key = dedupe_key(config, uid)
+        job = existing.get(key)
+        if job is None:
+            payload = {"config": config.to_payload(), "session_uid": uid}
+            ids.append(outbox.enqueue(KIND, key, session_id=session_id, payload=payload))
+            new += 1
+            continue
+        ids.append(job.id)
+        if job.state == DEAD or (force and job.state == DONE):
+            outbox.retry(job.id)
+            requeued += 1
+    return Enqueued(ids, new, requeued)
+
+
+def push_session(store: Store, client: LakeClient, session_id: int) -> dict[str, Any]:
+    """Upload one session's objects (sessions table last); returns keys and byte counts."""
+    data = session_tables(store, session_id)
+    ref = athlete_ref(store, data.athlete_local_id)
+    keys: dict[str, str] = {}
+    total = 0
+    for table in TABLES:
+        body = to_parquet_bytes(table, data.tables[table])
+        key = object_key(client.config.prefix, table, ref, data.started_ms, data.session_uid)
+        client.put(key, body)
+        keys[table] = key
+        total += len(body)
+    log.info("pushed session %s (%d bytes) to %s", session_id, total, client.config.location())
+    return {"athlete_id": ref, "keys": keys, "bytes": total, "session_uid": data.session_uid}
+
+
+def make_handler(store: Store, client_factory: ClientFactory = LakeClient) -> Handler:
+    """The outbox handler for `lake_push` jobs (one S3 client per destination, reused)."""
+    clients: dict[LakeConfig, LakeClient] = {}
+
+    def run(job: Job) -> dict[str, Any]:
+        config = LakeConfig.from_payload(job.payload.get("config") or {})
+        if job.session_id is None:
+            raise Rejected(f"job {job.id} has no session (it was deleted)")
+        with store.orm() as s:
+            row = s.get(m.Session, job.session_id)
+            deleted = row is None or row.deleted_ms is not None
+        if deleted:
+            return {"skipped": "session deleted"}
+        client = clients.get(config)
+        if client is None:
+            client = clients[config] = client_factory(config)
+        return push_session(store, client, job.session_id)
+
+    async def handler(job: Job) -> dict[str, Any]:
+        return await asyncio.to_thread(run, job)
+
+    return handler
+
+
+def enqueue_configured(store: Store, outbox: Outbox) -> Enqueued | None:
+    """For the background scheduler: queue new sessions for the lake in the settings, if any.
+
+    Run it after a session finishes (or periodically), then `drain(outbox, {KIND:
+    make_handler(store)})`; None when no lake is configured.
+    """
+    try:
+        config = resolve_config(store)
+    except LakeNotConfigured:
+        return None
+    return enqueue_sessions(store, outbox, config)
+
+
+@dataclass(frozen=True, slots=True)
+class PushReport:
+    enqueued: int
+    requeued: int
+    ran: int
+    done: int
+    pending: int
+    dead: int
+    errors: list[str] = field(default_factory=list)
+
+
+async def push(
+    store: Store,
+    outbox: Outbox,
+    config: LakeConfig,
+    since_ms: int | None = None,
+    force: bool = False,
+    client_factory: ClientFactory = LakeClient,
+) -> PushReport:
+    """Enqueue what is not in the lake yet and run every due push job once."""
+    queued = enqueue_sessions(store, outbox, config, since_ms, force)
+    ran = await drain(outbox, {KIND: make_handler(store, client_factory)})
+    mine = [outbox.get(i) for i in queued.job_ids]
+    errors = sorted({j.last_error for j in mine if j.state != DONE and j.last_error})
+    return PushReport(
+        enqueued=queued.new,
+        requeued=queued.requeued,
+        ran=ran,
+        done=sum(j.state == DONE for j in mine),
+        pending=sum(j.state not in (DONE, DEAD) for j in mine),
+        dead=sum(j.state == DEAD for j in mine),
+        errors=errors,
+    )
+
+
+def parse_since(value: str | None) -> int | None:
+    """`YYYY-MM-DD` (UTC midnight) or a full ISO time, as epoch ms."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"--since {value!r} is not a date (YYYY-MM-DD)") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp() * 1000)

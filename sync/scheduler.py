@@ -1,0 +1,154 @@
+"""Background sync: APScheduler 3 runs the outbox and the Strava poll on the asyncio loop.
+
+Nothing schedule-related is persisted: the work itself is durable (the outbox in SQLite), so
+after a restart both jobs simply run at once and pick up where the last process stopped.
+Wall-clock jumps (suspend/resume, NTP corrections) are detected by comparing the wall clock
+with the monotonic clock, as Vorta's scheduler does; after a jump both jobs run now instead of
+waiting for a trigger computed on the old clock. `wake()` runs the outbox now (a session just
+finished, the network came back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+log = logging.getLogger(__name__)
+
+Tick = Callable[[], Awaitable[Any]]
+
+OUTBOX_JOB, POLL_JOB, WATCH_JOB = "outbox", "poll", "clock-watch"
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerConfig:
+    """Intervals with named defaults; the poll interval is a user setting."""
+
+    #: Due jobs (retries with backoff, rate-limit waits) are looked for this often.
+    outbox_interval_s: float = 60.0
+    #: Strava webhooks need a public server, so new activities are polled for.
+    poll_interval_s: float = 15 * 60.0
+    #: How often the clocks are compared; a difference above `jump_tolerance_s` is a jump.
+    watch_interval_s: float = 30.0
+    jump_tolerance_s: float = 60.0
+
+
+class ClockWatch:
+    """Detects wall-clock jumps: the wall and monotonic clocks must advance together."""
+
+    def __init__(
+        self,
+        tolerance_s: float,
+        wall: Callable[[], float] = time.time,
+        mono: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.tolerance_s = tolerance_s
+        self.wall = wall
+        self.mono = mono
+        self._last = (wall(), mono())
+
+    def check(self) -> float | None:
+        """The jump in seconds since the last check (positive = forward), or None."""
+        wall, mono = self.wall(), self.mono()
+        drift = (wall - self._last[0]) - (mono - self._last[1])
+        self._last = (wall, mono)
+        return drift if abs(drift) > self.tolerance_s else None
+
+
+class SyncScheduler:
+    """Runs `outbox` and `poll` ticks periodically on the running asyncio loop."""
+
+    def __init__(
+        self,
+        outbox: Tick,
+        poll: Tick | None = None,
+        config: SchedulerConfig | None = None,
+        *,
+        watch: ClockWatch | None = None,
+    ) -> None:
+        self.config = config or SchedulerConfig()
+        self._outbox = outbox
+        self._poll = poll
+        self.watch = watch or ClockWatch(self.config.jump_tolerance_s)
+        self._scheduler: AsyncIOScheduler | None = None
+        self.runs = {OUTBOX_JOB: 0, POLL_JOB: 0}
+        self.jumps: list[float] = []
+
+    async def _guard(self, name: str, tick: Tick) -> None:
+        try:
+            await tick()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug in one run must not stop the schedule
+            log.exception("background %s run failed", name)
+        finally:
+            self.runs[name] += 1
+
+    async def _run_outbox(self) -> None:
+        await self._guard(OUTBOX_JOB, self._outbox)
+
+    async def _run_poll(self) -> None:
+        if self._poll is not None:
+            await self._guard(POLL_JOB, self._poll)
+
+    async def _watch(self) -> None:
+        jump = self.watch.check()
+        if jump is not None:
+            log.info("wall clock jumped by %.0f s (sleep or time change): syncing now", jump)
+            self.jumps.append(jump)
+            self.wake(poll=True)
+
+    def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Start on `loop` (default: the running loop); both jobs run immediately."""
+        loop = loop or asyncio.get_running_loop()
+        scheduler = AsyncIOScheduler(event_loop=loop, timezone=UTC)
+        now = datetime.now(UTC)
+        common: dict[str, Any] = {
+            "coalesce": True,  # after a long sleep, one run, not one per missed interval
+            "max_instances": 1,
+            "misfire_grace_time": None,  # late is fine, never skip a run
+            "replace_existing": True,
+        }
+        scheduler.add_job(
+            self._run_outbox,
+            "interval",
+            seconds=self.config.outbox_interval_s,
+            id=OUTBOX_JOB,
+            next_run_time=now,
+            **common,
+        )
+        if self._poll is not None:
+            scheduler.add_job(
+                self._run_poll,
+                "interval",
+                seconds=self.config.poll_interval_s,
+                id=POLL_JOB,
+                next_run_time=now,
+                **common,
+            )
+        scheduler.add_job(
+            self._watch, "interval", seconds=self.config.watch_interval_s, id=WATCH_JOB, **common
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+
+    def wake(self, poll: bool = False) -> None:
+        """Run the outbox (and the poll) now instead of at the next interval."""
+        if self._scheduler is None:
+            return
+        now = datetime.now(UTC)
+        self._scheduler.modify_job(OUTBOX_JOB, next_run_time=now)
+        if poll and self._poll is not None:
+            self._scheduler.modify_job(POLL_JOB, next_run_time=now)
+
+    def shutdown(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None

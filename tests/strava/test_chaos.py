@@ -1,0 +1,143 @@
+"""Chaos: 200 sessions and 50 remote activities with children, random faults, killed workers.
+
+At the end every expected activity exists exactly once on the right account, nothing is
+missing, and the outbox holds only dead jobs that say why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import random
+import signal
+import sys
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from conftest import LUNA_ID, MAX_ID, OWNER_ID, T0_S, FakeClock  # noqa: E402
+from helpers import make_session  # noqa: E402
+
+from app.store.repo import Store  # noqa: E402
+from sync.outbox import DEAD, DEFAULT_LEASE_S, DONE, Outbox  # noqa: E402
+from sync.strava.engine import StravaSync, copy_external_id, external_id  # noqa: E402
+
+
+class SharedClock(FakeClock):
+    """The fake clock in shared memory, so forked workers and the emulator agree on it."""
+
+    def __init__(self, start: float = T0_S) -> None:
+        self._value = multiprocessing.get_context("fork").Value("d", start, lock=False)
+        self.slept = []
+
+    @property
+    def now(self) -> float:  # type: ignore[override]
+        return self._value.value
+
+    @now.setter
+    def now(self, value: float) -> None:
+        self._value.value = value
+
+
+@pytest.fixture
+def clock() -> SharedClock:
+    return SharedClock()
+
+
+async def _until_idle(store: Store, config, clock, rounds: int = 400) -> None:
+    async with httpx.AsyncClient() as http:
+        sync = StravaSync(store, http, config, clock=clock, sleep=clock.sleep)
+        for i in range(rounds):
+            report = await sync.run_once(poll=i == 0)  # the scheduler polls far less often
+            due = sync.next_due_s()
+            if due is None and report.ran == 0:
+                return
+            clock.advance(max(due or 0.0, 1.0) if report.ran == 0 else 1.0)
+
+
+def _worker(data_dir: str, config, clock) -> None:  # a forked sync process
+    asyncio.run(_until_idle(Store.open(Path(data_dir)), config, clock))
+
+
+def _stream(n: int) -> dict[str, list]:
+    return {"time": list(range(n)), "heartrate": [140] * n, "cadence": [80] * n,
+            "distance": [3.0 * i for i in range(n)],
+            "latlng": [[46.0 + i * 1e-4, 7.0] for i in range(n)]}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="kills forked sync processes")
+def test_chaos_exactly_once_with_kills(store, emulator, config, clock, family) -> None:
+    rng = random.Random(7)
+    sessions = {}
+    for i in range(200):
+        title = f"Session {i}" + (" with Max" if i % 4 == 0 else "") + (
+            " and luna" if i % 5 == 0 else "")
+        sid = make_session(store, clock() + i * 60, title=title, n=5, seed=i,
+                           gps=i % 3 != 0, sport="run" if i % 2 else "ride")
+        sessions[sid] = (store.get_session(sid).uid, title)
+    remote = {}
+    for i in range(50):
+        name = f"Watch {i}" + (" Max" if i % 2 else "") + (" Luna" if i % 3 == 0 else "")
+        manual = i % 7 == 0
+        aid = emulator.add_activity(OWNER_ID, name, clock() - 3600 - i * 600,
+                                    streams=None if manual else _stream(5), manual=manual)
+        remote[aid] = (name, manual)
+    emulator.chaos_rate = 0.12
+    config = replace(config, page_size=100)
+
+    ctx = multiprocessing.get_context("fork")
+    kills = 0
+    for _ in range(4):
+        worker = ctx.Process(target=_worker, args=(str(store.path.parent), config, clock))
+        worker.start()
+        worker.join(rng.uniform(0.5, 2.0))
+        if worker.is_alive():
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.join(10)
+            kills += 1
+        clock.advance(DEFAULT_LEASE_S + 1)  # leases of the killed worker run out
+    emulator.chaos_rate = 0.0
+    started = time.monotonic()
+    asyncio.run(_until_idle(store, config, clock, rounds=1000))
+    assert time.monotonic() - started < 120
+    assert kills >= 1  # the chaos really interrupted work
+
+    outbox = Outbox(store)
+    jobs = outbox.jobs()
+    assert {j.state for j in jobs} <= {DONE, DEAD}
+    dead = [j for j in jobs if j.state == DEAD]
+    assert all(j.last_error for j in dead)
+    uncertain = [j.payload.get("source_activity_id") for j in dead
+                 if j.last_error.startswith("Uncertain")]
+    # Only manual copies may be dead: a kill or a 5xx left them possibly created.
+    assert len(dead) == len(uncertain)
+    assert all(remote[int(a)][1] for a in uncertain)
+
+    def ext_counts(athlete: int) -> Counter:
+        return Counter(a["external_id"] for a in emulator.activities_of(athlete))
+
+    owner = ext_counts(OWNER_ID)
+    for uid, _ in sessions.values():
+        assert owner[external_id(uid)] == 1
+    for child, word in ((MAX_ID, "max"), (LUNA_ID, "luna")):
+        got = ext_counts(child)
+        names = Counter(a["name"] for a in emulator.activities_of(child) if a["manual"])
+        for uid, title in sessions.values():
+            assert got[external_id(uid)] == (1 if word in title.lower() else 0), title
+        for aid, (name, manual) in remote.items():
+            wanted = word in name.lower()
+            if manual:
+                if str(aid) in uncertain:  # a person checks these; never two
+                    assert names[name] <= 1
+                else:
+                    assert names[name] == (1 if wanted else 0), name
+            else:
+                assert got[copy_external_id(aid)] == (1 if wanted else 0), name

@@ -1,0 +1,46 @@
+"""Building real sessions in a real store for the training tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from app.domain.samples import Sample
+from app.store.repo import Store
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def ms(*args: int, tz: ZoneInfo = PARIS) -> int:
+    return int(datetime(*args, tzinfo=tz).timestamp() * 1000)
+
+
+def athlete(store: Store, name: str = "Me", tz: str = "Europe/Paris") -> int:
+    a = store.ensure_athlete(name, is_self=name == "Me")
+    store.update_profile(
+        a.id, birth_year=1990, sex="male", weight_kg=80.0, resting_hr=60, max_hr=180, timezone=tz
+    )
+    return a.id
+
+
+def samples(t0: int, n: int, *, hr: int | None = 130, steps_per_s: int | None = 1,
+            speed: float | None = None) -> list[Sample]:
+    return [
+        Sample(
+            t_ms=t0 + i * 1000,
+            hr=hr,
+            steps=None if steps_per_s is None else i * steps_per_s,
+            speed=speed,
+        )
+        for i in range(n)
+    ]
+
+
+def session(store: Store, athlete_id: int, t0: int, n: int, *, source: str = "ble",
+            sport: str = "run", finish: bool = True, **kw: object) -> int:
+    """A session of `n` 1-Hz samples from `t0`, finished like the recorder does."""
+    sid = store.create_session(athlete_id, sport=sport, source=source, started_ms=t0)
+    store.insert_samples(sid, samples(t0, n, **kw))  # type: ignore[arg-type]
+    if finish:
+        store.finish_session(sid, t0 + n * 1000)
+    return sid
