@@ -9,21 +9,24 @@ OS keyring (never in SQLite). It can also serve live samples with the same proto
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from sqlalchemy import select
 
-from app.domain.samples import Sample
+from app.domain.samples import SAMPLE_COLUMNS, Sample
 from app.domain.summary import SessionSummary
 from app.recorder import Recorder, Recording
 from app.secrets import delete_secret, get_secret, set_secret
 from app.store import models as m
-from app.store.repo import Store
+from app.store.repo import STATUS_FINISHED, Store
 from device.feeds.backoff import BackoffPolicy
 from device.feeds.client import FeedClient, FeedEndpoint, FeedSample, FeedStatus
 from device.feeds.formats import FORMATS, redact_url
@@ -32,9 +35,12 @@ from device.feeds.server import TraceHub, TraceServer
 
 log = logging.getLogger(__name__)
 
-#: Feeds flush far more often than the recorder's default 0.5 s: a remote sample has already
-#: spent network time, and the product promises under 50 ms from server send to commit.
-FEED_FLUSH_INTERVAL_S = 0.02
+#: Feed recordings commit as soon as a sample is queued (the recorder's `max_batch` of 1
+#: wakes its writer): a remote sample has already spent network time and the product promises
+#: under 50 ms from server send to commit. Samples arriving while a write is in flight go in
+#: the next one, so bursts still batch. The interval is only the idle fallback.
+FEED_MAX_BATCH = 100_000
+FEED_FLUSH_INTERVAL_S = 0.025
 #: How often committed cursors are written to `feed_cursors` (a crash replays at most this).
 CURSOR_SAVE_S = 1.0
 #: On close, clients get this long to read what is queued and the `end` message.
@@ -68,6 +74,115 @@ def check_url(url: str) -> None:
         raise FeedConfigError("put the token in --token, not in the URL")
     if any(k.lower() in SECRET_PARAMS for k, _ in parse_qsl(parts.query)):
         raise FeedConfigError("put the token in --token, not in the URL query")
+
+
+# Group commit ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Ticket:
+    session_id: int
+    samples: Sequence[Sample]
+    device_ids: Mapping[str, int] | None
+    done: bool = False
+    error: BaseException | None = None
+
+
+class GroupCommitStore(Store):
+    """The same database, with every feed recording's batch committed in shared transactions.
+
+    A feed records one session per remote athlete, so a 50-athlete feed would otherwise run 50
+    writers whose transactions fight over SQLite's single write lock (and SQLite's busy
+    handler sleeps while it waits). Here the first writer to arrive commits everything queued
+    by the others in one transaction; the rest wait for that commit (group commit). A failed
+    transaction fails every batch in it, and each Recording keeps and retries its samples.
+    Other writes made through this store share the same lock, so they never contend either.
+    """
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store.engine, store.path)
+        self._db_lock = threading.RLock()  # exclusive() may wrap the locked methods
+        self._cond = threading.Condition()
+        self._queue: list[_Ticket] = []
+        self._writing = False
+        self.transactions = 0
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the write lock for a write that is not a sample batch."""
+        with self._db_lock:
+            yield
+
+    def insert_samples(
+        self,
+        session_id: int,
+        samples: Sequence[Sample],
+        device_ids: Mapping[str, int] | None = None,
+    ) -> None:
+        ticket = _Ticket(session_id, samples, device_ids)
+        with self._cond:
+            self._queue.append(ticket)
+            while not ticket.done:
+                if self._writing:
+                    self._cond.wait()
+                    continue
+                self._writing = True
+                batch, self._queue = self._queue, []
+                self._cond.release()
+                error: BaseException | None = None
+                try:
+                    with self._db_lock:
+                        self._write(batch)
+                except Exception as exc:  # handed to every waiting Recording
+                    error = exc
+                finally:
+                    self._cond.acquire()
+                    self._writing = False
+                    for t in batch:
+                        t.done, t.error = True, error
+                    self._cond.notify_all()
+        if ticket.error is not None:
+            raise ticket.error
+
+    def _write(self, batch: Sequence[_Ticket]) -> None:
+        rows = []
+        rr_rows = []
+        for t in batch:
+            ids = t.device_ids or {}
+            rows.extend(smp.row(t.session_id, ids.get(smp.source or "")) for smp in t.samples)
+            rr_rows.extend((t.session_id, smp.t_ms, rr) for smp in t.samples for rr in smp.rr)
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(_INSERT_SAMPLE, rows)
+            if rr_rows:
+                conn.exec_driver_sql(_INSERT_RR, rr_rows)
+        self.transactions += 1
+
+    def create_session(self, athlete_id: int, **kwargs: Any) -> int:
+        with self._db_lock:
+            return super().create_session(athlete_id, **kwargs)
+
+    def finish_session(self, session_id: int, ended_ms: int, status: str = STATUS_FINISHED):  # type: ignore[no-untyped-def]
+        with self._db_lock:
+            return super().finish_session(session_id, ended_ms, status)
+
+    def add_marker(self, session_id: int, kind: str, t_ms: int, label: str | None = None) -> None:
+        with self._db_lock:
+            super().add_marker(session_id, kind, t_ms, label)
+
+    def ensure_athlete(self, name: str, *, is_self: bool = False):  # type: ignore[no-untyped-def]
+        with self._db_lock:
+            return super().ensure_athlete(name, is_self=is_self)
+
+    def update_profile(self, athlete_id: int, **fields: object):  # type: ignore[no-untyped-def]
+        with self._db_lock:
+            return super().update_profile(athlete_id, **fields)
+
+
+_INSERT_SAMPLE = (
+    f"INSERT INTO samples ({', '.join(SAMPLE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in SAMPLE_COLUMNS)})"
+)
+_INSERT_RR = "INSERT INTO rr_intervals (session_id, t_ms, rr_ms) VALUES (?, ?, ?)"
 
 
 # Cursors ---------------------------------------------------------------------------------
@@ -318,14 +433,14 @@ class FeedRecorder:
         on_status: Callable[[FeedStatus], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.store = store
+        self.store = store if isinstance(store, GroupCommitStore) else GroupCommitStore(store)
         self.sport = sport
         self.athlete_names = dict(athlete_names or {})
         self.broadcast = broadcast
         self.flush_interval_s = flush_interval_s
         self.on_status = on_status
         self.clock = clock
-        self.recorder = Recorder(store, clock=clock)
+        self.recorder = Recorder(self.store, clock=clock)
         self.live: dict[str, _Live] = {}
         self.remote_info: dict[str, RemoteAthlete] = {}
         self._cursors: dict[str, Cursor] = {}
@@ -350,6 +465,11 @@ class FeedRecorder:
             source_key=self._source,
             **options,  # type: ignore[arg-type]
         )
+
+    def _locked(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run a write under the group-commit lock (called in a worker thread)."""
+        with self.store.exclusive():
+            return fn(*args)
 
     def _local_name(self, remote: str) -> str:
         if remote in self.athlete_names:
@@ -380,21 +500,28 @@ class FeedRecorder:
         if fields:
             self.store.update_profile(athlete_id, **fields)
 
+    def _prepare(self, remote: str, display: str, protocol: str) -> tuple[int, str, int]:
+        """Local athlete and feed device for `remote`, in one worker-thread call."""
+        with self.store.exclusive():
+            athlete_id, name = self._resolve_athlete(remote)
+            digest = hashlib.sha256(self._source.encode()).hexdigest()[:10]
+            device_id = ensure_feed_device(
+                self.store,
+                athlete_id,
+                f"feed:{digest}:{remote}"[:64],
+                display,
+                {"feed": self._source, "protocol": protocol, "remote_athlete": remote},
+            )
+        return athlete_id, name, device_id
+
     async def _live_for(self, client: FeedClient, remote: str) -> _Live:
         live = self.live.get(remote)
         if live is not None:
             return live
-        athlete_id, name = await asyncio.to_thread(self._resolve_athlete, remote)
         info = self.remote_info.get(remote)
         display = info.name if info is not None and info.name else remote
-        digest = hashlib.sha256(self._source.encode()).hexdigest()[:10]
-        device_id = await asyncio.to_thread(
-            ensure_feed_device,
-            self.store,
-            athlete_id,
-            f"feed:{digest}:{remote}"[:64],
-            display,
-            {"feed": self._source, "protocol": client.format.name, "remote_athlete": remote},
+        athlete_id, name, device_id = await asyncio.to_thread(
+            self._prepare, remote, display, client.format.name
         )
         recording = await self.recorder.start(
             athlete_id,
@@ -402,6 +529,7 @@ class FeedRecorder:
             source="feed",
             title=f"{display} via {self._label}"[:200],
             flush_interval_s=self.flush_interval_s,
+            max_batch=FEED_MAX_BATCH,
         )
         recording.device_ids[client.source_of(remote)] = device_id
         if self.broadcast is not None:
@@ -456,7 +584,7 @@ class FeedRecorder:
     async def _save_cursors(self, cursors: list[Cursor]) -> None:
         for cursor in cursors:
             try:
-                await asyncio.to_thread(save_cursor, self.store, self._source, cursor)
+                await asyncio.to_thread(self._locked, save_cursor, self.store, self._source, cursor)
             except Exception as exc:  # the samples are safe; only the resume point lags
                 log.error("feed %s: could not save cursor: %s", self._source, exc)
 

@@ -29,6 +29,11 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None  # type: ignore[assignment]
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BUNDLE = ROOT / "dist" / "pulsedeck" / ("pulsedeck.exe" if os.name == "nt" else "pulsedeck")
 TARGET_SOURCE_S = 1.0
@@ -61,25 +66,38 @@ class Timing:
     median_s: float
     min_s: float
     max_s: float
+    cpu_median_s: float
     runs: int
 
 
-def _run_once(cmd: list[str], env: dict[str, str]) -> float:
+def _children_cpu_s() -> float:
+    if resource is None:  # Windows: no rusage; CPU columns stay 0
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run; CPU is steadier on a busy machine."""
+    cpu_before = _children_cpu_s()
     started = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     elapsed = time.perf_counter() - started
+    cpu = _children_cpu_s() - cpu_before
     if proc.returncode != 0:
         raise RuntimeError(
             f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr.strip()[-800:]}"
         )
-    return elapsed
+    return elapsed, cpu
 
 
 def measure(name: str, cmd: list[str], env: dict[str, str], runs: int) -> Timing:
     """One untimed first run (database creation, cache warm-up), then `runs` timed ones."""
-    first = _run_once(cmd, env)
-    times = [_run_once(cmd, env) for _ in range(runs)]
-    return Timing(name, first, statistics.median(times), min(times), max(times), runs)
+    first, _ = _run_once(cmd, env)
+    pairs = [_run_once(cmd, env) for _ in range(runs)]
+    times = [wall for wall, _ in pairs]
+    cpu = statistics.median(c for _, c in pairs)
+    return Timing(name, first, statistics.median(times), min(times), max(times), cpu, runs)
 
 
 def disk_usage(path: Path) -> tuple[int, int, int]:
@@ -133,11 +151,17 @@ def main(argv: list[str] | None = None) -> int:
 
     raw = results["raw_qt"].median_s
     print(f"start-up to first painted main window, offscreen, median of {args.runs} (seconds)")
-    print(f"{'variant':24} {'median':>7} {'min':>7} {'max':>7} {'first':>7} {'x raw Qt':>9}")
+    raw_cpu = results["raw_qt"].cpu_median_s or 1.0
+    load = f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "?"
+    print(f"(wall clock; CPU = user+sys of the process; load {load} on {os.cpu_count()} CPUs)")
+    print(
+        f"{'variant':24} {'median':>7} {'min':>7} {'max':>7} {'first':>7} {'x raw Qt':>9} "
+        f"{'CPU':>7} {'CPU x raw':>9}"
+    )
     for t in results.values():
         print(
             f"{t.name:24} {t.median_s:7.3f} {t.min_s:7.3f} {t.max_s:7.3f} {t.first_s:7.3f} "
-            f"{t.median_s / raw:9.2f}"
+            f"{t.median_s / raw:9.2f} {t.cpu_median_s:7.3f} {t.cpu_median_s / raw_cpu:9.2f}"
         )
     verdicts = [
         f"source {results['source'].median_s:.3f} s "

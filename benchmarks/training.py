@@ -153,11 +153,11 @@ def main() -> None:
         a0 = athletes[0]
         daily.days(a0, first, last)
         engine.evaluate(a0, last)  # goals may reach before `first` (last month's period)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         daily.days(a0, first, last)
         engine.progress(a0, last)
         engine.evaluate(a0, last)
-        warm = time.perf_counter() - t1
+        warm, warm_cpu = time.perf_counter() - t1, time.process_time() - c1
         tz = ZoneInfo(TZ)
         start = int(datetime(last.year, last.month, last.day, 18, tzinfo=tz).timestamp() * 1000)
         n = args.minutes * 60
@@ -168,18 +168,19 @@ def main() -> None:
         conn.commit()
         conn.close()
         before = daily.recomputed_days
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         days = daily.days(a0, first, last)
         progress = engine.progress(a0, last)
         new = engine.evaluate(a0, last)
-        incremental = time.perf_counter() - t2
+        incremental, inc_cpu = time.perf_counter() - t2, time.process_time() - c2
         assert days[-1].sessions == 2, days[-1]
         assert daily.recomputed_days - before == 1, daily.recomputed_days - before
-        print(f"no change, warm cache: {warm * 1000:.0f} ms "
+        print(f"no change, warm cache: {warm * 1000:.0f} ms wall, {warm_cpu * 1000:.0f} ms CPU "
               f"({args.days} days + {len(progress)} goals, one athlete)")
         print(f"incremental after one new {args.minutes}-min session: {incremental * 1000:.0f} ms"
-              f" (1 day recomputed, {args.days} days revalidated, {len(progress)} goals, "
-              f"{len(new)} new achievements) -> {'OK' if incremental < 0.1 else 'OVER'} 100 ms")
+              f" wall, {inc_cpu * 1000:.0f} ms CPU (1 day recomputed, {args.days} days "
+              f"revalidated, {len(progress)} goals, {len(new)} new achievements) -> "
+              f"{'under' if incremental < 0.1 else 'OVER'} 100 ms")
         store.close()
 
 

@@ -193,7 +193,8 @@ class Outbox:
             state, delay = DEAD, 0.0
         else:
             state, delay = PENDING, backoff_s(job.attempts, self.rng)
-        log.warning("job %s (%s) failed, %s: %s", job.id, job.kind, state, message)
+        level = logging.INFO if isinstance(exc, RateLimited) else logging.WARNING
+        log.log(level, "job %s (%s) failed, %s: %s", job.id, job.kind, state, message)
         self._set(
             job_id,
             state=state,
@@ -242,8 +243,17 @@ class Outbox:
 Handler = Callable[[Job], Awaitable[dict[str, Any] | None]]
 
 
-async def drain(outbox: Outbox, handlers: dict[str, Handler], max_jobs: int | None = None) -> int:
-    """Run due jobs of the given kinds until none is due; returns how many ran."""
+async def drain(
+    outbox: Outbox,
+    handlers: dict[str, Handler],
+    max_jobs: int | None = None,
+    stop_on: tuple[type[BaseException], ...] = (),
+) -> int:
+    """Run due jobs of the given kinds until none is due; returns how many ran.
+
+    A failure of a type in `stop_on` (e.g. RateLimited: the other jobs would only meet the
+    same limit) ends this run after recording it.
+    """
     ran = 0
     while max_jobs is None or ran < max_jobs:
         job = await asyncio.to_thread(outbox.claim, handlers.keys())
@@ -256,6 +266,8 @@ async def drain(outbox: Outbox, handlers: dict[str, Handler], max_jobs: int | No
             raise
         except Exception as exc:  # classified by type in fail()
             await asyncio.to_thread(outbox.fail, job.id, exc)
+            if isinstance(exc, stop_on):
+                return ran
         else:
             await asyncio.to_thread(outbox.complete, job.id, result)
     return ran

@@ -183,29 +183,29 @@ def cmd_accounts_unlink(args: argparse.Namespace) -> int:
 # sync ----------------------------------------------------------------------------------------
 
 
-def _handlers(sync: Any, store: Store) -> dict[str, Any]:
-    handlers = dict(sync.handlers())
-    try:  # the lake's jobs share the outbox; run them too when that area is installed
+def _other_handlers(store: Store) -> dict[str, Any]:
+    """Handlers of other areas that share the outbox (the lake), when installed."""
+    try:
         from sync.lake.push import KIND as LAKE_KIND
         from sync.lake.push import make_handler
     except ImportError:
-        return handlers
-    handlers[LAKE_KIND] = make_handler(store)
-    return handlers
+        return {}
+    return {LAKE_KIND: make_handler(store)}
 
 
 async def _run(sync: Any, store: Store, *, poll: bool, until_idle: bool, max_wait_s: float) -> int:
     from sync.outbox import drain
 
-    report = await sync.run_once(poll=poll, max_jobs=0)
-    ran = await drain(sync.outbox, _handlers(sync, store))
+    others = _other_handlers(store)
+    report = await sync.run_once(poll=poll)
+    ran = report.ran + (await drain(sync.outbox, others) if others else 0)
     while until_idle:
         due = sync.next_due_s()
         if due is None or due > max_wait_s:
             break
         await asyncio.sleep(due)
-        ran += await drain(sync.outbox, _handlers(sync, store))
-    sync.save_rate_usage()
+        ran += (await sync.run_once(poll=False)).ran
+        ran += await drain(sync.outbox, others) if others else 0
     counts = sync.outbox.counts()
     print(
         f"queued {report.enqueued}, copies found {report.polled}, ran {ran}; outbox: "

@@ -157,7 +157,7 @@ class _Meta:
         return (self.id, self.ended_ms, self.status, self.sample_count)
 
     def touches(self, start: int, end: int) -> bool:
-        ended = self.ended_ms if self.ended_ms is not None else self.started_ms
+        ended = _ended(self)  # a session still recording may reach up to now
         return self.started_ms < end and (ended > start or self.started_ms >= start)
 
 
@@ -282,9 +282,9 @@ class DailyService:
                 result[d] = hit[1]
             else:
                 todo.append(d)
-        tracks: dict[int, Track | None] = {}
         for run in _runs(todo):
-            for summary in self._compute(ctx, run, metas, tracks):
+            # a month at a time keeps memory flat on a full recompute of years
+            for summary in self._compute(ctx, run, metas, {}):
                 result[summary.day] = summary
                 stamp, live = stamps[summary.day]
                 if live:
@@ -325,11 +325,15 @@ def _ended(mt: _Meta) -> int:
     return mt.ended_ms if mt.ended_ms is not None else 2**62
 
 
+#: Longest run of days computed in one go (bounds the samples held in memory).
+MAX_RUN_DAYS = 31
+
+
 def _runs(days: list[date]) -> list[list[date]]:
-    """Split sorted dates into runs of consecutive dates."""
+    """Split sorted dates into runs of consecutive dates, at most MAX_RUN_DAYS long."""
     runs: list[list[date]] = []
     for d in days:
-        if runs and runs[-1][-1] + timedelta(days=1) == d:
+        if runs and runs[-1][-1] + timedelta(days=1) == d and len(runs[-1]) < MAX_RUN_DAYS:
             runs[-1].append(d)
         else:
             runs.append([d])

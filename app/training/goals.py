@@ -11,7 +11,7 @@ minutes in `zone`, streak weeks in a row with at least one session, weight kg.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert
 from app.store import models as m
 from app.store.repo import Store, now_ms
 
-from .calendar import day_bounds, local_date, month_end, month_start, week_start
+from .calendar import day_bounds, days_between, local_date, month_end, month_start, week_start
 from .daily import DailyService, load_context
 from .days import DaySummary
 
@@ -312,13 +312,22 @@ class GoalEngine:
         today: date,
         *,
         exclude_session: int | None = None,
+        memo: Mapping[date, DaySummary] | None = None,
     ) -> float | None:
-        """The goal's value over [start, end] as stored (days after `today` count as zero)."""
+        """The goal's value over [start, end] as stored (days after `today` count as zero).
+
+        `memo` holds days already fetched for several goals at once (see `_memo`).
+        """
         if goal.kind in SUMMED:
             last = min(end, today)
             if last < start:
                 return 0.0
-            days = self.daily.days(goal.athlete_id, start, last, exclude_session=exclude_session)
+            if memo is not None and start in memo and last in memo:
+                days: Iterable[DaySummary] = (memo[d] for d in days_between(start, last))
+            else:
+                days = self.daily.days(
+                    goal.athlete_id, start, last, exclude_session=exclude_session
+                )
             return sum(day_value(goal.kind, d, goal.zone) for d in days)
         if goal.kind is GoalKind.WEIGHT:
             return self._latest_weight(goal.athlete_id, start, min(end, today))
@@ -391,8 +400,26 @@ class GoalEngine:
         v = value or 0.0
         return _fraction(v, goal.target), v >= goal.target
 
-    def progress_for(self, goal: Goal, today: date, start: date, end: date) -> GoalProgress:
-        value = self.value(goal, start, end, today)
+    def _memo(
+        self, athlete_id: int, spans: Iterable[tuple[Goal, date, date]], today: date
+    ) -> dict[date, DaySummary]:
+        """Every day the summed goals' spans need, fetched in one call."""
+        wanted = [(s, min(e, today)) for g, s, e in spans if g.kind in SUMMED and s <= today]
+        if not wanted:
+            return {}
+        first = min(s for s, _ in wanted)
+        last = max(e for _, e in wanted)
+        return {d.day: d for d in self.daily.days(athlete_id, first, last)}
+
+    def progress_for(
+        self,
+        goal: Goal,
+        today: date,
+        start: date,
+        end: date,
+        memo: Mapping[date, DaySummary] | None = None,
+    ) -> GoalProgress:
+        value = self.value(goal, start, end, today, memo=memo)
         fraction, met = self.assess(goal, value)
         key = self.period_key(goal, start, today) if met else start
         return GoalProgress(goal, start, end, value, fraction, met, self.achieved_ms(goal.id, key))
@@ -400,7 +427,9 @@ class GoalEngine:
     def progress(self, athlete_id: int, today: date | None = None) -> list[GoalProgress]:
         """Each active goal over its current period."""
         today = today or self.today(athlete_id)
-        return [self.progress_for(g, today, *period_of(g, today)) for g in self.goals(athlete_id)]
+        spans = [(g, *period_of(g, today)) for g in self.goals(athlete_id)]
+        memo = self._memo(athlete_id, spans, today)
+        return [self.progress_for(g, today, s, e, memo) for g, s, e in spans]
 
     def history(
         self, goal_id: int, periods: int = 8, today: date | None = None
@@ -446,13 +475,17 @@ class GoalEngine:
         """Record every goal met in its current or previous period; returns only new ones."""
         today = today or self.today(athlete_id)
         new: list[Achievement] = []
+        plan: list[tuple[Goal, list[tuple[date, date]]]] = []
         for goal in self.goals(athlete_id):
             spans = [period_of(goal, today)]
             prev = previous_period(goal, spans[0][0])
             if prev is not None:
                 spans.append(prev)
+            plan.append((goal, spans))
+        memo = self._memo(athlete_id, [(g, s, e) for g, sp in plan for s, e in sp], today)
+        for goal, spans in plan:
             for start, end in spans:
-                value = self.value(goal, start, end, today)
+                value = self.value(goal, start, end, today, memo=memo)
                 _, met = self.assess(goal, value)
                 if met:
                     key = self.period_key(goal, start, today)

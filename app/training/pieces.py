@@ -59,7 +59,12 @@ class PieceBuilder:
         t0, value = prev
         end = t0 + min(max(0, t - t0), MAX_HOLD_MS)
         if end > t0:
-            self.pieces[channel].append((t0, end, value * scale))
+            value *= scale
+            out = self.pieces[channel]
+            if out and out[-1][1] == t0 and out[-1][2] == value:
+                out[-1] = (out[-1][0], end, value)  # steady HR or verdict: one long piece
+            else:
+                out.append((t0, end, value))
 
     def _counter(self, channel: int, prev: tuple[int, float] | None, t: int, value: float) -> None:
         if prev is None or value < prev[1]:

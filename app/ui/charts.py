@@ -31,7 +31,7 @@ def configure_curve(item: pg.PlotDataItem) -> pg.PlotDataItem:
 class TimeAxis(pg.AxisItem):
     """Seconds since the start shown as m:ss or h:mm:ss."""
 
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 - Qt naming
+    def tickStrings(self, values, scale, spacing):
         out = []
         for v in values:
             s = int(round(v * scale))
@@ -93,7 +93,7 @@ class ZoneBands:
 class LiveChart(pg.GraphicsLayoutWidget):
     """Last minutes of HR (left axis, zone shading) and cadence (right axis)."""
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.plot: pg.PlotItem = self.addPlot(axisItems={"bottom": TimeAxis("bottom")})
         self.plot.setMenuEnabled(False)
@@ -144,7 +144,7 @@ class LiveChart(pg.GraphicsLayoutWidget):
             self.plot.setXRange(start, max(start + 30.0, end), padding=0)
         self.repaints += 1
 
-    def paintEvent(self, ev) -> None:  # noqa: ANN001, N802 - Qt naming
+    def paintEvent(self, ev) -> None:
         super().paintEvent(ev)
         if self.on_painted is not None:
             self.on_painted()
@@ -158,7 +158,7 @@ class SessionCharts(pg.GraphicsLayoutWidget):
     LABELS = {"hr": ("HR", "bpm"), "cadence": ("Cadence", "/min"), "power": ("Power", "W"),
               "speed": ("Speed", "m/s")}  # fmt: skip
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
@@ -197,6 +197,7 @@ class SessionCharts(pg.GraphicsLayoutWidget):
             plot = self.addPlot(row=row, col=0, axisItems={"bottom": TimeAxis("bottom")})
             row += 1
             label, unit = self.LABELS[name]
+            plot.getAxis("left").setWidth(64)  # aligned plots: one x for all of them
             plot.setLabel("left", label, units=speed_unit if name == "speed" else unit)
             _style_plot(plot, theme)
             plot.setMouseEnabled(x=True, y=False)
@@ -219,7 +220,7 @@ class SessionCharts(pg.GraphicsLayoutWidget):
         if first is not None and len(t):
             first.setXRange(float(t[0]), float(t[-1]), padding=0.01)
 
-    def _moved(self, event) -> None:  # noqa: ANN001
+    def _moved(self, event) -> None:
         if not self.plots:
             return
         pos = event[0]

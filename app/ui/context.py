@@ -283,5 +283,3 @@ class AppContext(QObject):
                 self.goalReached.emit(item)
 
         self.bridge.run(work, done)
-
-

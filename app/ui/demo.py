@@ -16,8 +16,9 @@ from device.simulator import SimulatedStrap
 from .services import Services
 
 DAY_MS = 86_400_000
-#: The demo dashboard shows a recording this far in (12 minutes of simulated backlog).
-DEMO_BACKLOG_S = 720
+#: The demo dashboard shows a recording this far in: the end of the last hard interval of the
+#: simulator's workout, so the screenshot shows a high zone.
+DEMO_BACKLOG_S = 535
 
 
 def fill_demo(store: Store, now_ms: int | None = None) -> None:
@@ -59,7 +60,11 @@ def fill_demo(store: Store, now_ms: int | None = None) -> None:
         ):
             s.add(
                 m.Goal(
-                    athlete_id=me.id, kind=kind, period=period, target=target, zone=zone,
+                    athlete_id=me.id,
+                    kind=kind,
+                    period=period,
+                    target=target,
+                    zone=zone,
                     created_ms=now - 30 * DAY_MS,
                 )  # fmt: skip
             )
@@ -69,8 +74,13 @@ def fill_demo(store: Store, now_ms: int | None = None) -> None:
         ):
             s.add(
                 m.Device(
-                    athlete_id=me.id, address=address, name=name, kind=kind, paired=True,
-                    battery_pct=battery, last_seen_ms=now - DAY_MS,
+                    athlete_id=me.id,
+                    address=address,
+                    name=name,
+                    kind=kind,
+                    paired=True,
+                    battery_pct=battery,
+                    last_seen_ms=now - DAY_MS,
                 )  # fmt: skip
             )
 
@@ -111,10 +121,17 @@ def _session(
                 window = [x.hr for x in samples if t0 <= x.t_ms <= t0 + 45_000 and x.hr]
                 s.add(
                     m.ExerciseSet(
-                        session_id=sid, athlete_id=athlete_id, exercise_name=name, reps=reps,
-                        weight_kg=kg, rpe=7.5 + i % 3 * 0.5, started_ms=t0, ended_ms=t0 + 45_000,
+                        session_id=sid,
+                        athlete_id=athlete_id,
+                        exercise_name=name,
+                        reps=reps,
+                        weight_kg=kg,
+                        rpe=7.5 + i % 3 * 0.5,
+                        started_ms=t0,
+                        ended_ms=t0 + 45_000,
                         avg_hr=sum(window) / len(window) if window else None,
-                        max_hr=max(window) if window else None, hr_recovery=22.0 - i,
+                        max_hr=max(window) if window else None,
+                        hr_recovery=22.0 - i,
                     )  # fmt: skip
                 )
     store.finish_session(sid, started + seconds * 1000)

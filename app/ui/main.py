@@ -33,7 +33,7 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _application(offscreen: bool = False):  # noqa: ANN202 - QApplication, imported lazily
+def _application(offscreen: bool = False):
     if offscreen and not os.environ.get("QT_QPA_PLATFORM") and not _has_app():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication

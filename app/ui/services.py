@@ -47,7 +47,7 @@ class Source(Protocol):
     name: str
     kind: str
 
-    def samples(self): ...  # noqa: ANN201 - AsyncIterator[Sample]
+    def samples(self): ...
 
 
 SourceFactory = Callable[[AthleteInfo], Sequence[Source]]
@@ -378,7 +378,7 @@ class Services:
                 return None
             sid, start, end = row.session_id, row.started_ms, row.ended_ms
         # The training package owns the HR-of-a-set maths; reuse it rather than repeat it.
-        _avg, _max, recovery = strength._set_hr(self.store, sid, start, end)  # noqa: SLF001
+        _avg, _max, recovery = strength._set_hr(self.store, sid, start, end)
         if recovery is None:
             return None
         with self.store.orm() as s, s.begin():
@@ -506,9 +506,7 @@ class Services:
         started = await asyncio.to_thread(self.store.get_session, rec.session_id)
         assert started is not None
         floors = await asyncio.to_thread(zone_floors, self.store, athlete_id)
-        return Started(
-            rec.session_id, started.started_ms, athlete, sport, tuple(described), floors
-        )
+        return Started(rec.session_id, started.started_ms, athlete, sport, tuple(described), floors)
 
     def _require(self) -> Recording:
         if self.recording is None:
@@ -530,7 +528,7 @@ class Services:
     async def flush(self) -> None:
         """Commit what is pending now (gym sets read the HR of the set from the store)."""
         rec = self._require()
-        await rec._flush()  # noqa: SLF001 - the recorder has no public flush yet
+        await rec._flush()
 
     async def stop(self, discard: bool = False) -> SessionSummary:
         """Stop and save (or soft-delete when discarding, so it can still be undone)."""

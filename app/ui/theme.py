@@ -76,18 +76,20 @@ def style_sheet(t: Theme) -> str:
         {t.border}; font-size: 17px; padding-top: 8px; }}
     QListWidget#nav::item {{ padding: 12px 16px; border-radius: 8px; margin: 2px 8px; }}
     QListWidget#nav::item:selected {{ background: {t.accent}; color: {t.window}; }}
+    QListWidget#nav {{ outline: none; }}
     QPushButton {{ background: {t.panel}; border: {border_w}px solid {t.border};
         border-radius: 8px; padding: 8px 16px; font-size: 16px; }}
     QPushButton:hover {{ border-color: {t.accent}; }}
     QPushButton:disabled {{ color: {t.muted}; }}
     QPushButton[role="primary"] {{ background: {t.accent}; color: {t.window};
         border-color: {t.accent}; font-weight: 700; }}
-    QPushButton[role="primary"]:disabled {{ background: {t.border}; color: {t.muted};
-        border-color: {t.border}; }}
+    QPushButton[role="primary"]:disabled {{ background: {t.panel}; color: {t.muted};
+        border: {border_w}px dashed {t.muted}; }}
     QPushButton[role="danger"] {{ color: {t.danger}; border-color: {t.danger}; }}
     QPushButton[role="big"] {{ font-size: 20px; padding: 14px 22px; min-width: 120px; }}
     QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox {{ background: {t.panel};
         border: {border_w}px solid {t.border}; border-radius: 6px; padding: 6px; }}
+    QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 0px; border: none; }}
     QLineEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus, QComboBox:focus {{
         border: 2px solid {t.accent}; }}
     QTableView, QTableWidget, QListWidget {{ background: {t.panel}; alternate-background-color:

@@ -63,14 +63,15 @@ class ZoneBand(QWidget):
             self.zone_s, self.current, self.theme = zone_s, current, theme
             self.update()
 
-    def paintEvent(self, _event) -> None:  # noqa: ANN001, N802 - Qt naming
+    def paintEvent(self, _event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         gap = 6
         w = (self.width() - gap * 4) / 5
         h = self.height()
+        narrow = w < 120  # two lines ("Z1" over the time) when a segment is narrow
         font = QFont(self.font())
-        font.setPixelSize(max(14, int(h * 0.3)))
+        font.setPixelSize(max(12, min(int(h * (0.26 if narrow else 0.3)), int(w / 4.5))))
         font.setBold(True)
         p.setFont(font)
         total = sum(z or 0.0 for z in self.zone_s) or 1.0
@@ -95,7 +96,7 @@ class ZoneBand(QWidget):
                 p.setPen(QColor("#000000" if self.theme.name != "dark" else "#000000"))
             else:
                 p.setPen(QColor(self.theme.text))
-            p.drawText(
-                rect, Qt.AlignmentFlag.AlignCenter, f"Z{zone}  {vm.hms(self.zone_s[i] or 0.0)}"
-            )
+            sep = "\n" if narrow else "  "
+            text = f"Z{zone}{sep}{vm.hms(self.zone_s[i] or 0.0)}"
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         p.end()

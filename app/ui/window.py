@@ -51,7 +51,7 @@ class _PaintWatcher(QObject):
         super().__init__(window)
         self._window = window
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt naming
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             self._window.centralWidget().removeEventFilter(self)
             self._window.firstPainted.emit()
@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
         self.nav.setFixedWidth(190)
+        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Ctrl+1..6 switch screens
         for _name, label, _m, _c in NAV:
             self.nav.addItem(label)
         self.nav.setCurrentRow(0)  # before connecting: focusing the list must not load a screen
@@ -304,7 +305,7 @@ class MainWindow(QMainWindow):
                 idle_rounds = 0
                 time.sleep(0.002)
 
-    def wait_until(self, predicate, timeout_s: float = 10.0) -> bool:  # noqa: ANN001
+    def wait_until(self, predicate, timeout_s: float = 10.0) -> bool:
         """Process events until `predicate()` holds (offscreen renders); False on timeout."""
         app = QApplication.instance()
         assert app is not None
@@ -316,7 +317,7 @@ class MainWindow(QMainWindow):
             time.sleep(0.005)
         return False
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt naming
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting:
             event.accept()
             return

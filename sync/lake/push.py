@@ -129,7 +129,10 @@ def make_handler(store: Store, client_factory: ClientFactory = LakeClient) -> Ha
     clients: dict[LakeConfig, LakeClient] = {}
 
     def run(job: Job) -> dict[str, Any]:
-        config = LakeConfig.from_payload(job.payload.get("config") or {})
+        raw = job.payload.get("config")
+        if not isinstance(raw, dict) or not raw.get("bucket"):
+            raise Rejected(f"job {job.id} has no lake destination in its payload")
+        config = LakeConfig.from_payload(raw)
         if job.session_id is None:
             raise Rejected(f"job {job.id} has no session (it was deleted)")
         with store.orm() as s:

@@ -22,7 +22,9 @@ from botocore.exceptions import (
     ClientError,
     HTTPClientError,
     NoCredentialsError,
+    ParamValidationError,
     PartialCredentialsError,
+    ProfileNotFound,
 )
 from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
@@ -89,6 +91,8 @@ def classify(exc: BaseException, what: str) -> SyncError:
             f"{what}: no S3 credentials (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
             "AWS_PROFILE, or store keys with `pulsedeck lake configure`)"
         )
+    if isinstance(exc, (ParamValidationError, ProfileNotFound)):
+        return Rejected(f"{what}: invalid S3 settings ({type(exc).__name__}: {exc})")
     if isinstance(exc, (BotoConnectionError, HTTPClientError)):
         return NetworkError(f"{what}: cannot reach the S3 endpoint ({type(exc).__name__})")
     if isinstance(exc, BotoCoreError):

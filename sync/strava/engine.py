@@ -284,56 +284,94 @@ class StravaSync:
 
     # Enqueueing ----------------------------------------------------------------------------
 
+    def _targets(
+        self,
+        athlete_id: int,
+        title: str | None,
+        started_ms: int | None,
+        accounts: list[Account] | None = None,
+    ) -> list[Account]:
+        """Accounts a session goes to: the athlete's owners, and children named in the title.
+
+        With `started_ms`, only accounts linked before the session started (automatic
+        uploads); without it, all of them (an explicit `strava upload`).
+        """
+        accounts = list_accounts(self.store) if accounts is None else accounts
+        out: list[Account] = []
+        for owner in accounts:
+            if owner.role != OWNER or owner.athlete_id != athlete_id or owner.status != "ok":
+                continue
+            children = [a for a in accounts if a.role == CHILD and a.parent_id == owner.id]
+            for acc in [owner, *children]:
+                if acc.role == CHILD and not title_matches(title, acc.child_names):
+                    continue
+                if started_ms is not None and started_ms < acc.created_ms:
+                    continue
+                out.append(acc)
+        return out
+
+    @staticmethod
+    def _upload_key(account_id: int, session_uid: str) -> str:
+        return f"{KIND_UPLOAD}:{account_id}:{session_uid}"
+
+    def _enqueue_upload(self, acc: Account, session_id: int, uid: str) -> int:
+        return self.outbox.enqueue(
+            KIND_UPLOAD,
+            self._upload_key(acc.id, uid),
+            session_id=session_id,
+            account_id=acc.id,
+            payload={"external_id": external_id(uid)},
+        )
+
     def enqueue_session(self, session_id: int) -> list[int]:
-        """Jobs for a session: its athlete's owner accounts, and children named in the title."""
+        """Jobs for one session now, whenever it was recorded (`pulsedeck strava upload`)."""
         session = self.store.get_session(session_id)
         if session is None:
             raise LookupError(f"no session {session_id}")
-        jobs: list[int] = []
-        ext = external_id(session.uid)
-        for owner in list_accounts(self.store, OWNER):
-            if owner.athlete_id != session.athlete_id:
-                continue
-            targets = [owner] + [
-                c
-                for c in children_of(self.store, owner.id)
-                if title_matches(session.title, c.child_names)
-            ]
-            for acc in targets:
-                jobs.append(
-                    self.outbox.enqueue(
-                        KIND_UPLOAD,
-                        f"{KIND_UPLOAD}:{acc.id}:{session.uid}",
-                        session_id=session.id,
-                        account_id=acc.id,
-                        payload={"external_id": ext},
-                    )
-                )
-        return jobs
+        return [
+            self._enqueue_upload(acc, session.id, session.uid)
+            for acc in self._targets(session.athlete_id, session.title, None)
+        ]
 
     def enqueue_finished(self) -> int:
-        """Finished sessions recorded since their athlete linked Strava, not yet queued."""
-        owners = [a for a in list_accounts(self.store, OWNER) if a.status == "ok"]
+        """Jobs for finished sessions recorded since the target account was linked.
+
+        Checked per (account, session), so a process killed halfway through queueing one
+        session's jobs gets the rest queued by the next run.
+        """
+        accounts = list_accounts(self.store)
+        owners = [a for a in accounts if a.role == OWNER and a.status == "ok"]
         if not owners:
             return 0
+        earliest: dict[int, int] = {}
+        for o in owners:
+            earliest[o.athlete_id] = min(o.created_ms, earliest.get(o.athlete_id, o.created_ms))
         with self.store.orm() as s:
             queued = set(
-                s.scalars(select(m.SyncJob.session_id).where(m.SyncJob.kind == KIND_UPLOAD))
+                s.scalars(select(m.SyncJob.dedupe_key).where(m.SyncJob.kind == KIND_UPLOAD))
             )
-            since = {o.athlete_id: o.created_ms for o in owners}
             rows = s.execute(
-                select(m.Session.id, m.Session.athlete_id, m.Session.started_ms).where(
+                select(
+                    m.Session.id,
+                    m.Session.uid,
+                    m.Session.athlete_id,
+                    m.Session.title,
+                    m.Session.started_ms,
+                ).where(
                     m.Session.status.in_([STATUS_FINISHED, STATUS_RECOVERED]),
                     m.Session.deleted_ms.is_(None),
                     m.Session.source != "strava",
-                    m.Session.athlete_id.in_(list(since)),
+                    m.Session.athlete_id.in_(list(earliest)),
                 )
             ).all()
         n = 0
-        for sid, athlete_id, started in rows:
-            if sid in queued or started < since[athlete_id]:
+        for sid, uid, athlete_id, title, started in rows:
+            if started < earliest[athlete_id]:
                 continue
-            n += len(self.enqueue_session(sid))
+            for acc in self._targets(athlete_id, title, started, accounts):
+                if self._upload_key(acc.id, uid) not in queued:
+                    self._enqueue_upload(acc, sid, uid)
+                    n += 1
         return n
 
     # Uploads -------------------------------------------------------------------------------
@@ -717,7 +755,9 @@ class StravaSync:
         report.enqueued = await asyncio.to_thread(self.enqueue_finished)
         if poll:
             report.polled = await self.poll_all(report)
-        report.ran = await drain(self.outbox, self.handlers(), max_jobs=max_jobs)
+        report.ran = await drain(
+            self.outbox, self.handlers(), max_jobs=max_jobs, stop_on=(RateLimited,)
+        )
         await asyncio.to_thread(self.save_rate_usage)
         return report
 

@@ -56,7 +56,7 @@ def expected_row(s: Sample) -> tuple[object, ...]:
 def test_twenty_athletes_with_drops_and_malformed_messages_store_exactly_what_was_sent(
     store: Store,
 ) -> None:
-    """20 athletes x 4 Hz x 30 stream-seconds (10x speed) with every fault kind injected."""
+    """20 athletes x 4 Hz x 30 stream-seconds (5x speed) with every fault kind injected."""
 
     async def main() -> tuple[TraceSimulator, object, FeedRecorder]:
         hub = TraceHub()
@@ -67,9 +67,11 @@ def test_twenty_athletes_with_drops_and_malformed_messages_store_exactly_what_wa
             athletes=20,
             rate_hz=4,
             seed=42,
-            speed=10,
+            speed=5,
             server=server,
-            faults=parse_faults(",".join(["drop", *REJECTS, "duplicate", "drop"]), every_s=2.5),
+            # Every 2.5 stream-s (0.5 s wall): each reject kind, a duplicate batch, two drops,
+            # then three more rejects after the drops (12 faults in 30 s).
+            faults=parse_faults(",".join([*REJECTS, "duplicate", "drop", "drop"]), every_s=2.5),
         )
         recorder = FeedRecorder(store, sport="run")
         client = recorder.client(FeedEndpoint(server.url, TOKEN), FAST)
@@ -89,7 +91,9 @@ def test_twenty_athletes_with_drops_and_malformed_messages_store_exactly_what_wa
         {reason: sim.delivered[fault] for fault, reason in REJECTS.items() if sim.delivered[fault]}
     )
     assert Counter(report.rejected) == expected_rejects  # type: ignore[attr-defined]
-    assert sum(expected_rejects.values()) >= 6
+    # Faults sent before the first drop always reach the (subscribed) client.
+    assert all(sim.delivered[fault] >= 1 for fault in REJECTS), sim.delivered
+    assert sim.delivered["duplicate"] >= 1
     assert report.duplicates == 20 * sim.delivered["duplicate"]  # type: ignore[attr-defined]
     # One session per remote athlete with exactly the samples sent, in order, once each.
     results = {r.remote_athlete: r for r in report.athletes}  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ import re
 
 import pyarrow as pa
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync.lake.ddl import ddl
@@ -84,6 +84,7 @@ def test_unsafe_ids_are_refused(bad):
         object_key("", "samples", "a", 0, bad)
 
 
+@settings(deadline=None)
 @given(st.text(min_size=1, max_size=40))
 def test_any_id_either_round_trips_or_is_refused(value):
     try:

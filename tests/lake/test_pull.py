@@ -208,3 +208,30 @@ def test_query_engine_over_the_lake_matches_sqlite_totals(store, lake_config, pu
     # Timestamps come back as real UTC timestamps, not integers.
     assert samples.schema.field("t").type == pa.timestamp("ms", tz="UTC")
     assert pc.min(samples["t"]).as_py().timestamp() * 1000 == T0
+
+
+def test_corrupt_and_newer_schema_objects_are_counted(store, lake_config, pushed, s3, tmp_path):
+    import io as _io
+
+    import pyarrow.parquet as pq
+
+    from .conftest import all_keys
+
+    keys = [k for k in all_keys(s3, lake_config.bucket) if "/sessions/" in k]
+    s3.put_object(Bucket=lake_config.bucket, Key=keys[0], Body=b"PAR1 this is not parquet")
+    table = pq.read_table(_io.BytesIO(s3.get_object(Bucket=lake_config.bucket,
+                                                    Key=keys[1])["Body"].read()))  # fmt: skip
+    newer = table.replace_schema_metadata(
+        {**table.schema.metadata, b"pulsedeck.schema_version": b"99"}
+    )
+    buf = _io.BytesIO()
+    pq.write_table(newer, buf)
+    s3.put_object(Bucket=lake_config.bucket, Key=keys[1], Body=buf.getvalue())
+    coach = Store.open(tmp_path / "coach")
+    try:
+        report = pull(coach, LakeClient(lake_config))
+        assert (report.imported, report.failed) == (1, 2)
+        assert any("schema version 99" in e for e in report.errors)
+        assert len(coach.list_sessions()) == 1
+    finally:
+        coach.close()

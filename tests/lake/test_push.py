@@ -109,6 +109,7 @@ def test_transient_500s_are_absorbed_and_persistent_ones_back_off(store, proxy, 
     clock[0] = job.next_attempt_ms / 1000 + 1
     report = run_push(store, config, outbox)
     assert (report.done, report.pending) == (1, 0)
+    assert proxy.faults.fail_next == 0  # the injected 500 was really served, and absorbed
     assert len(all_keys(s3, bucket)) == len(TABLES)
 
 
@@ -248,3 +249,24 @@ def test_background_enqueue_uses_the_settings(store, lake_config, s3, bucket):
     assert asyncio.run(drain(outbox, {KIND: make_handler(store)})) == 1
     assert len(all_keys(s3, bucket)) == len(TABLES)
     assert all(k.startswith("bg/") for k in all_keys(s3, bucket))
+
+
+def test_a_job_with_a_broken_payload_goes_dead_not_retried(store, lake_config):
+    from sync.lake.push import make_handler
+    from sync.outbox import drain
+
+    sid = record_session(store)
+    outbox = Outbox(store)
+    outbox.enqueue(KIND, "broken", session_id=sid, payload={"config": "nonsense"})
+    asyncio.run(drain(outbox, {KIND: make_handler(store)}))
+    job = outbox.jobs(kind=KIND)[0]
+    assert job.state == DEAD and "no lake destination" in job.last_error
+
+
+def test_no_credentials_anywhere_is_a_clear_dead_job(store, lake_config, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    record_session(store)
+    report = run_push(store, lake_config)
+    assert report.dead == 1
+    assert "no S3 credentials" in report.errors[0] and "AuthRevoked" in report.errors[0]

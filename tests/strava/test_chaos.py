@@ -7,6 +7,8 @@ missing, and the outbox holds only dead jobs that say why.
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import json
 import multiprocessing
 import os
 import random
@@ -18,7 +20,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -51,6 +55,46 @@ def clock() -> SharedClock:
     return SharedClock()
 
 
+class FileKeyring(KeyringBackend):
+    """A keyring in a JSON file, shared by the forked workers like a real OS keyring is.
+
+    (No Secret Service runs in CI; the in-memory test keyring would fork into copies, and a
+    worker's rotated refresh token would then never reach the next process.)
+    """
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+    def _edit(self, change=None):  # noqa: ANN001, ANN202
+        with open(self.path, "a+") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            f.seek(0)
+            data = json.loads(f.read() or "{}")
+            if change is not None:
+                change(data)
+                f.seek(0)
+                f.truncate()
+                f.write(json.dumps(data))
+            return data
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._edit().get(f"{service}/{username}")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._edit(lambda d: d.__setitem__(f"{service}/{username}", password))
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._edit(lambda d: d.pop(f"{service}/{username}", None))
+
+
+@pytest.fixture
+def shared_keyring(tmp_path: Path) -> None:
+    keyring.set_keyring(FileKeyring(tmp_path / "keyring.json"))  # conftest restores it
+
+
 async def _until_idle(store: Store, config, clock, rounds: int = 400) -> None:
     async with httpx.AsyncClient() as http:
         sync = StravaSync(store, http, config, clock=clock, sleep=clock.sleep)
@@ -74,7 +118,8 @@ def _stream(n: int) -> dict[str, list]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="kills forked sync processes")
-def test_chaos_exactly_once_with_kills(store, emulator, config, clock, family) -> None:
+def test_chaos_exactly_once_with_kills(shared_keyring, store, emulator, config, clock,
+                                       family) -> None:
     rng = random.Random(7)
     sessions = {}
     for i in range(200):
@@ -91,6 +136,8 @@ def test_chaos_exactly_once_with_kills(store, emulator, config, clock, family) -
                                     streams=None if manual else _stream(5), manual=manual)
         remote[aid] = (name, manual)
     emulator.chaos_rate = 0.12
+    emulator.token_ttl_s = 1200  # short-lived tokens: refreshes in every worker
+    emulator.expire_tokens()
     config = replace(config, page_size=100)
 
     ctx = multiprocessing.get_context("fork")
@@ -109,6 +156,8 @@ def test_chaos_exactly_once_with_kills(store, emulator, config, clock, family) -
     asyncio.run(_until_idle(store, config, clock, rounds=1000))
     assert time.monotonic() - started < 120
     assert kills >= 1  # the chaos really interrupted work
+    # Tokens expired and rotated many times, across the processes.
+    assert emulator.token_requests.count("refresh_token") >= 3
 
     outbox = Outbox(store)
     jobs = outbox.jobs()

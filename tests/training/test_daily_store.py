@@ -91,3 +91,11 @@ def test_unknown_athlete(store) -> None:
         find_athlete(store, "Nobody")
     with pytest.raises(UnknownAthlete):
         DailyService(store).day(999, date(2026, 6, 1))
+
+
+def test_a_recording_session_across_midnight_reaches_today(store) -> None:
+    a = athlete(store)
+    sid = session(store, a, ms(2026, 6, 1, 23, 59), 120, finish=False)  # 23:59 -> 00:01
+    d1, d2 = DailyService(store).days(a, date(2026, 6, 1), date(2026, 6, 2))
+    assert d1.active_s == pytest.approx(60) and d2.active_s == pytest.approx(59)
+    assert sid in d2.session_ids

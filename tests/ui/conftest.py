@@ -18,7 +18,7 @@ pytest.importorskip("pytestqt")
 FAST_HZ = 20.0
 
 
-def fast_sources(athlete):  # noqa: ANN001, ANN201 - SourceFactory
+def fast_sources(athlete):
     """A real simulated strap, paced in real time, just faster than a real one."""
     from device.simulator import SimulatedStrap
 
@@ -26,7 +26,7 @@ def fast_sources(athlete):  # noqa: ANN001, ANN201 - SourceFactory
 
 
 @pytest.fixture
-def make_window(qtbot, store, data_dir: Path):  # noqa: ANN001, ANN201
+def make_window(qtbot, store, data_dir: Path):
     """Build MainWindow instances on the test store; each is shut down after the test."""
     from app.ui.services import Services
     from app.ui.window import MainWindow
@@ -51,15 +51,15 @@ def make_window(qtbot, store, data_dir: Path):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def window(make_window):  # noqa: ANN001, ANN201
+def window(make_window):
     return make_window()
 
 
-def wait_idle(qtbot, window) -> None:  # noqa: ANN001
+def wait_idle(qtbot, window) -> None:
     """Until every background action the window started has delivered its result."""
-    qtbot.waitUntil(lambda: window.bridge.busy == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: window.bridge.busy == 0, timeout=20_000)
 
 
 @pytest.fixture
-def idle(qtbot) -> Iterator[object]:  # noqa: ANN001
+def idle(qtbot) -> Iterator[object]:
     yield lambda window: wait_idle(qtbot, window)

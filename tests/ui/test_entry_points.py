@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,15 +21,24 @@ def test_importing_the_entry_module_does_not_load_qt() -> None:
     assert out.stdout.split() == ["False", "False"]
 
 
-def test_run_gui_quits_after_first_paint(qtbot, data_dir, monkeypatch) -> None:  # noqa: ANN001
-    from app.ui.main import run_gui
-
-    monkeypatch.setenv("PULSEDECK_QUIT_AFTER_SHOW", "1")
-    assert run_gui(data_dir) == 0
+def test_run_gui_quits_after_first_paint(data_dir) -> None:
+    # In a child process: run_gui drives the real QApplication event loop and quits it.
+    code = (
+        "import sys; from pathlib import Path; from app.ui.main import run_gui; "
+        "sys.exit(run_gui(Path(sys.argv[1])))"
+    )
+    env = {**os.environ, "PULSEDECK_QUIT_AFTER_SHOW": "1", "QT_QPA_PLATFORM": "offscreen"}
+    cwd = Path(__file__).parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(data_dir)],
+        capture_output=True, text=True, env=env, cwd=cwd, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
     assert (data_dir / "pulsedeck.db").exists()
+    assert "Traceback" not in out.stderr
 
 
-def test_no_display_says_so_and_points_to_headless_commands(data_dir, monkeypatch, capsys) -> None:  # noqa: ANN001
+def test_no_display_says_so_and_points_to_headless_commands(data_dir, monkeypatch, capsys) -> None:
     from app.ui import main
 
     monkeypatch.setattr(main.sys, "platform", "linux")
@@ -45,7 +55,7 @@ def _png_size(path: Path) -> tuple[int, int]:
     return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
-def test_render_main_window_png(qtbot, data_dir, tmp_path) -> None:  # noqa: ANN001
+def test_render_main_window_png(qtbot, data_dir, tmp_path) -> None:
     from app.ui.main import render_main_window_png
 
     out = tmp_path / "main.png"
@@ -53,7 +63,7 @@ def test_render_main_window_png(qtbot, data_dir, tmp_path) -> None:  # noqa: ANN
     assert _png_size(out) == (1280, 800)
 
 
-def test_render_every_screen_with_demo_data(qtbot, data_dir, tmp_path) -> None:  # noqa: ANN001
+def test_render_every_screen_with_demo_data(qtbot, data_dir, tmp_path) -> None:
     from app.ui.main import render_screens_png
 
     outputs = {name: tmp_path / f"{name}.png" for name in SCREENS}
@@ -62,7 +72,7 @@ def test_render_every_screen_with_demo_data(qtbot, data_dir, tmp_path) -> None: 
         assert _png_size(out) == (1024, 700), name
 
 
-def test_unknown_screen_is_a_clear_error(data_dir, tmp_path) -> None:  # noqa: ANN001
+def test_unknown_screen_is_a_clear_error(data_dir, tmp_path) -> None:
     from app.ui.main import render_screen_png
 
     with pytest.raises(ValueError, match="unknown screen 'charts'"):

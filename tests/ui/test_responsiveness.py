@@ -21,18 +21,25 @@ MAX_STALL_MS = 50.0
 WRITE_DELAY_S = 0.5
 
 
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(len(ordered) * 0.99) - 1)]
+
+
 class SlowStore(Store):
     """The real store with a delay injected into the writer (the one thing we slow down)."""
 
     writer_threads: set[int] = set()
 
-    def insert_samples(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def insert_samples(self, *args, **kwargs) -> None:
         self.writer_threads.add(threading.get_ident())
         time.sleep(WRITE_DELAY_S)
         super().insert_samples(*args, **kwargs)
 
 
-def test_gui_thread_is_never_blocked_with_a_slow_writer(qtbot, make_window, store, data_dir) -> None:  # noqa: ANN001
+def test_gui_thread_is_never_blocked_with_a_slow_writer(
+    qtbot, make_window, store, data_dir
+) -> None:
     slow = SlowStore(store.engine, store.path)
     services = Services(slow, data_dir, sources=fast_sources,
                         recording_options={"flush_interval_s": 0.05})  # fmt: skip
@@ -43,7 +50,12 @@ def test_gui_thread_is_never_blocked_with_a_slow_writer(qtbot, make_window, stor
     timer.setInterval(5)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
     timer.start()
-    with qtbot.waitSignal(ctx.stateChanged, timeout=10_000):
+    # Baseline: how late 5 ms ticks arrive on this machine right now with the app idle
+    # (a shared CI box adds scheduler delay that is not ours to count).
+    qtbot.waitUntil(lambda: len(ticks) > 200, timeout=20_000)
+    idle = _p99([(b - a) * 1000 for a, b in zip(ticks, ticks[1:], strict=False)])
+    ticks.clear()
+    with qtbot.waitSignal(ctx.stateChanged, timeout=20_000):
         ctx.start("run")
     # Record through several slow batch writes while the dashboard redraws.
     qtbot.waitUntil(lambda: services.recording is not None
@@ -57,14 +69,13 @@ def test_gui_thread_is_never_blocked_with_a_slow_writer(qtbot, make_window, stor
     # The slow writes never ran on the GUI thread, so no gap comes near their length...
     assert threading.get_ident() not in slow.writer_threads and slow.writer_threads
     assert gaps[-1] < WRITE_DELAY_S * 1000 / 2, f"GUI blocked {gaps[-1]:.1f} ms"
-    # ...and the GUI thread stays responsive: 99 % of 5 ms ticks arrive within the budget.
-    # (The max alone also measures how loaded the test machine is, so it is bounded above.)
-    p99 = gaps[int(len(gaps) * 0.99) - 1]
-    assert p99 < MAX_STALL_MS, f"GUI stalled {p99:.1f} ms (p99)"
+    # ...and the GUI thread stays responsive: 99 % of 5 ms ticks arrive within the budget,
+    # beyond what the idle app already sees on this machine.
+    p99 = _p99(gaps)
+    assert p99 - max(0.0, idle - 5.0) < MAX_STALL_MS, f"stalled {p99:.1f} ms (p99, idle {idle:.1f})"
     assert window.screen("dashboard").chart.repaints > 10
     # Latency of samples reaching the screen stays low despite the slow disk.
-    lat = sorted(ctx.latencies_ms)
-    assert lat and lat[int(len(lat) * 0.99) - 1] < MAX_STALL_MS
+    assert ctx.latencies_ms and _p99(ctx.latencies_ms) < MAX_STALL_MS + max(0.0, idle - 5.0)
     # Every sample still reached the database despite the slow writes.
     info = slow.list_sessions()[0]
     assert info.status == "finished" and info.samples == rec.stats.received > 0

@@ -23,10 +23,10 @@ from ..live import IDLE, PAUSED, RECORDING, LiveView
 from ..services import zone_floors
 from ..widgets import MetricTile, ZoneBand, card
 
-ZONE_NAMES = ("Rest", "Zone 1 · Recovery", "Zone 2 · Endurance", "Zone 3 · Tempo",
-              "Zone 4 · Threshold", "Zone 5 · Maximum")  # fmt: skip
+ZONE_NAMES = ("Rest", "Z1 · Recovery", "Z2 · Endurance", "Z3 · Tempo", "Z4 · Threshold",
+              "Z5 · Maximum")  # fmt: skip
 #: The number is the point of the screen: readable from three metres on a gym floor.
-HR_STYLE = "font-size: 160px; font-weight: 800;"
+HR_STYLE = "font-size: 150px; font-weight: 800;"
 
 
 class DashboardScreen(QWidget):
@@ -56,7 +56,7 @@ class DashboardScreen(QWidget):
         self.zone_label = QLabel(ZONE_NAMES[0])
         self.zone_label.setStyleSheet("font-size: 26px; font-weight: 700;")
         hl.addWidget(self.zone_label)
-        top.addWidget(hr_card, 3)
+        top.addWidget(hr_card, 2)
 
         grid = QGridLayout()
         grid.setSpacing(10)
@@ -70,7 +70,7 @@ class DashboardScreen(QWidget):
             tile = MetricTile(label)
             self.tiles[key] = tile
             grid.addWidget(tile, i // 4, i % 4)
-        top.addLayout(grid, 7)
+        top.addLayout(grid, 3)
         root.addLayout(top)
 
         self.zone_band = ZoneBand()
@@ -111,7 +111,7 @@ class DashboardScreen(QWidget):
     def sport(self) -> str:
         return self.sport_box.currentText()
 
-    def _button(self, text: str, role: str | None, slot) -> QPushButton:  # noqa: ANN001
+    def _button(self, text: str, role: str | None, slot) -> QPushButton:
         b = QPushButton(text)
         b.setProperty("role", "big")
         if role:

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -49,7 +50,8 @@ class GymScreen(QWidget):
         self.search.textChanged.connect(self._search)
         left.addWidget(self.search)
         self.matches = QListWidget()
-        self.matches.setMaximumHeight(190)
+        self.matches.setMaximumHeight(210)
+        self.matches.setStyleSheet("font-size: 18px;")
         self.matches.currentTextChanged.connect(self._picked)
         left.addWidget(self.matches)
         form_card = card()
@@ -70,10 +72,10 @@ class GymScreen(QWidget):
         self.rpe.setSpecialValueText("-")
         for w in (self.reps, self.weight, self.rpe):
             w.setStyleSheet("font-size: 22px; padding: 6px;")
-        form.addRow("Reps", self.reps)
+        form.addRow("Reps", self._stepper(self.reps, 1))
         self.weight_label = QLabel("Weight (kg)")
-        form.addRow(self.weight_label, self.weight)
-        form.addRow("RPE", self.rpe)
+        form.addRow(self.weight_label, self._stepper(self.weight, 2.5))
+        form.addRow("RPE", self._stepper(self.rpe, 0.5))
         left.addWidget(form_card)
         buttons = QHBoxLayout()
         self.start_btn = QPushButton("Start set  (F8)")
@@ -111,7 +113,9 @@ class GymScreen(QWidget):
                                               "Recovery"])  # fmt: skip
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 200)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         right.addWidget(self.table, 1)
         root.addLayout(right, 3)
 
@@ -127,6 +131,23 @@ class GymScreen(QWidget):
         self._units_changed()
         self._search("")
         self.reload()
+
+    @staticmethod
+    def _stepper(box: QSpinBox | QDoubleSpinBox, step: float) -> QWidget:
+        """The field with big − / + buttons: usable with chalky fingers on a gym floor."""
+        row = QWidget()
+        lay = QHBoxLayout(row)
+        lay.setContentsMargins(0, 0, 0, 0)
+        minus, plus = QPushButton("−"), QPushButton("+")
+        for button, sign, name in ((minus, -1, "Decrease"), (plus, 1, "Increase")):
+            button.setFixedWidth(56)
+            button.setStyleSheet("font-size: 24px; font-weight: 700; padding: 4px;")
+            button.setAccessibleName(name)
+            button.clicked.connect(lambda _c=False, s=sign: box.setValue(box.value() + s * step))
+        lay.addWidget(minus)
+        lay.addWidget(box, 1)
+        lay.addWidget(plus)
+        return row
 
     def activate(self) -> None:
         self.reload()
@@ -257,10 +278,12 @@ class GymScreen(QWidget):
             text = vm.hms(abs(left))
             self.timer_label.setText(text if left >= 0 else f"+{text}")
         else:
-            self.timer_label.setText("--:--")
+            self.timer_label.setText("0:00")
+            self.timer_caption.setText("READY")
 
-    def _on_live(self, view) -> None:  # noqa: ANN001
+    def _on_live(self, view) -> None:
         if view.state == IDLE or view.hr is None:
             self.hr_label.setText("HR -")
         else:
-            self.hr_label.setText(f"HR {view.hr} bpm · zone {view.zone}")
+            zone = f"zone {view.zone}" if view.zone else "rest"
+            self.hr_label.setText(f"HR {view.hr} bpm · {zone}")

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QMessageBox,
@@ -83,12 +84,12 @@ class SessionScreen(QWidget):
         zl.setProperty("role", "metricname")
         sl.addWidget(zl)
         self.zones = ZoneBand()
-        self.zones.setMinimumHeight(44)
+        self.zones.setMinimumHeight(52)
         sl.addWidget(self.zones)
         self.laps = QTableWidget(0, 3)
         self.laps.setHorizontalHeaderLabels(["Lap", "Time", "Avg HR"])
         self.laps.verticalHeader().hide()
-        self.laps.horizontalHeader().setStretchLastSection(True)
+        self.laps.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.sets = QTableWidget(0, 6)
         self.sets.setHorizontalHeaderLabels(
             ["Exercise", "Reps", "Weight", "RPE", "Avg/max HR", "HRR"]
@@ -167,7 +168,8 @@ class SessionScreen(QWidget):
                 self.sets.setItem(i, col, QTableWidgetItem(text))
         rr = f"{d.rr_count} RR intervals" if d.rr_count else "no RR intervals"
         ro = " · read-only (imported client)" if d.read_only else ""
-        self.note.setText(f"{rr} · sync: {r.sync}{ro} · drag to pan, wheel to zoom")
+        sync = "not synced" if r.sync == "-" else r.sync
+        self.note.setText(f"{rr} · {sync}{ro} · drag to pan, wheel to zoom")
 
     # Actions ------------------------------------------------------------------------
 

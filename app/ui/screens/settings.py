@@ -200,9 +200,7 @@ class SettingsScreen(QWidget):
             self.ctx.set_units(units)
             self.reload()
 
-        self.ctx.bridge.run(
-            lambda: self.ctx.services.save_profile(athlete_id, units=units), done
-        )
+        self.ctx.bridge.run(lambda: self.ctx.services.save_profile(athlete_id, units=units), done)
 
     def _add_athlete(self) -> None:
         name = self.new_name.text()
