@@ -14,19 +14,21 @@ import hashlib
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
 
 from app.domain.samples import SAMPLE_COLUMNS, Sample
 from app.domain.summary import SessionSummary
-from app.recorder import Recorder, Recording
+from app.recorder import Recording
 from app.secrets import delete_secret, get_secret, set_secret
 from app.store import models as m
-from app.store.repo import STATUS_FINISHED, Store
+from app.store.repo import STATUS_FINISHED, STATUS_RECORDING, Store, now_ms
 from device.feeds.backoff import BackoffPolicy
 from device.feeds.client import FeedClient, FeedEndpoint, FeedSample, FeedStatus
 from device.feeds.formats import FORMATS, redact_url
@@ -39,8 +41,8 @@ log = logging.getLogger(__name__)
 #: wakes its writer): a remote sample has already spent network time and the product promises
 #: under 50 ms from server send to commit. Samples arriving while a write is in flight go in
 #: the next one, so bursts still batch. The interval is only the idle fallback.
-FEED_MAX_BATCH = 100_000
-FEED_FLUSH_INTERVAL_S = 0.025
+FEED_MAX_BATCH = 1
+FEED_FLUSH_INTERVAL_S = 0.5
 #: How often committed cursors are written to `feed_cursors` (a crash replays at most this).
 CURSOR_SAVE_S = 1.0
 #: On close, clients get this long to read what is queued and the `end` message.
@@ -78,33 +80,40 @@ def check_url(url: str) -> None:
 
 # Group commit ----------------------------------------------------------------------------
 
-
-@dataclass
-class _Ticket:
-    session_id: int
-    samples: Sequence[Sample]
-    device_ids: Mapping[str, int] | None
-    done: bool = False
-    error: BaseException | None = None
+#: The shared writer commits at most this long after a batch was handed to it: it gathers
+#: every feed recording's samples of that window into one transaction.
+GROUP_WINDOW_S = 0.01
+#: After a failed transaction the writer keeps the rows and retries after this long.
+RETRY_S = 0.5
+#: A session is finished only once its rows are committed; a database that stays broken
+#: this long fails the stop (the samples stay in memory, the session is recovered later).
+FINISH_WAIT_S = 30.0
 
 
 class GroupCommitStore(Store):
-    """The same database, with every feed recording's batch committed in shared transactions.
+    """The same database, with every feed recording's samples written by one shared writer.
 
-    A feed records one session per remote athlete, so a 50-athlete feed would otherwise run 50
-    writers whose transactions fight over SQLite's single write lock (and SQLite's busy
-    handler sleeps while it waits). Here the first writer to arrive commits everything queued
-    by the others in one transaction; the rest wait for that commit (group commit). A failed
-    transaction fails every batch in it, and each Recording keeps and retries its samples.
-    Other writes made through this store share the same lock, so they never contend either.
+    A feed records one session per remote athlete, so a 50-athlete feed would otherwise run
+    50 writers whose transactions fight over SQLite's single write lock (SQLite's busy handler
+    sleeps while it waits) and cost one transaction per sample. Here `insert_samples` hands
+    the rows to one writer thread that commits everything handed over within GROUP_WINDOW_S in
+    one transaction. Rows stay in memory until committed, exactly like a Recording's pending
+    samples: a failed transaction is retried, never dropped. `finish_session` first waits until
+    that session's rows are committed, so summaries and `committed()` only count stored rows.
+    Other writes made through this store take the same lock, so they never contend either.
     """
 
     def __init__(self, store: Store) -> None:
         super().__init__(store.engine, store.path)
         self._db_lock = threading.RLock()  # exclusive() may wrap the locked methods
         self._cond = threading.Condition()
-        self._queue: list[_Ticket] = []
-        self._writing = False
+        self._rows: list[tuple[object, ...]] = []
+        self._rr_rows: list[tuple[int, int, float]] = []
+        self._handed: dict[int, int] = {}
+        self._committed: dict[int, int] = {}
+        self._error: BaseException | None = None
+        self._closing = False
+        self._thread: threading.Thread | None = None
         self.transactions = 0
 
     @contextlib.contextmanager
@@ -119,49 +128,94 @@ class GroupCommitStore(Store):
         samples: Sequence[Sample],
         device_ids: Mapping[str, int] | None = None,
     ) -> None:
-        ticket = _Ticket(session_id, samples, device_ids)
+        """Hand a batch to the shared writer; raises (keeping nothing) while writes fail."""
+        ids = device_ids or {}
+        rows = [smp.row(session_id, ids.get(smp.source or "")) for smp in samples]
+        rr_rows = [(session_id, smp.t_ms, rr) for smp in samples for rr in smp.rr]
         with self._cond:
-            self._queue.append(ticket)
-            while not ticket.done:
-                if self._writing:
-                    self._cond.wait()
-                    continue
-                self._writing = True
-                batch, self._queue = self._queue, []
-                self._cond.release()
-                error: BaseException | None = None
-                try:
-                    with self._db_lock:
-                        self._write(batch)
-                except Exception as exc:  # handed to every waiting Recording
-                    error = exc
-                finally:
-                    self._cond.acquire()
-                    self._writing = False
-                    for t in batch:
-                        t.done, t.error = True, error
-                    self._cond.notify_all()
-        if ticket.error is not None:
-            raise ticket.error
+            if self._error is not None:
+                raise self._error  # the Recording keeps its samples and retries
+            if self._closing:
+                raise RuntimeError("the feed writer is closed")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="feed-writer", daemon=True)
+                self._thread.start()
+            self._rows.extend(rows)
+            self._rr_rows.extend(rr_rows)
+            self._handed[session_id] = self._handed.get(session_id, 0) + len(rows)
+            self._cond.notify_all()
 
-    def _write(self, batch: Sequence[_Ticket]) -> None:
-        rows = []
-        rr_rows = []
-        for t in batch:
-            ids = t.device_ids or {}
-            rows.extend(smp.row(t.session_id, ids.get(smp.source or "")) for smp in t.samples)
-            rr_rows.extend((t.session_id, smp.t_ms, rr) for smp in t.samples for rr in smp.rr)
+    def committed(self, session_id: int) -> int:
+        """Rows of `session_id` committed so far."""
+        with self._cond:
+            return self._committed.get(session_id, 0)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._rows and not self._closing:
+                    self._cond.wait()
+                if not self._rows and self._closing:
+                    return
+            time.sleep(GROUP_WINDOW_S)  # let the other recordings' batches join
+            with self._cond:
+                rows, self._rows = self._rows, []
+                rr_rows, self._rr_rows = self._rr_rows, []
+            try:
+                with self._db_lock:
+                    self._write(rows, rr_rows)
+            except Exception as exc:
+                log.error("feed writer: commit failed, will retry: %s", exc)
+                with self._cond:
+                    self._rows[:0] = rows
+                    self._rr_rows[:0] = rr_rows
+                    self._error = exc
+                    self._cond.notify_all()
+                    if self._closing:
+                        return
+                    self._cond.wait(RETRY_S)
+                continue
+            with self._cond:
+                self._error = None
+                for row in rows:
+                    sid = int(row[0])  # type: ignore[call-overload]
+                    self._committed[sid] = self._committed.get(sid, 0) + 1
+                self._cond.notify_all()
+
+    def _write(self, rows: Sequence[tuple[object, ...]], rr_rows: Sequence[tuple]) -> None:
         with self.engine.begin() as conn:
-            conn.exec_driver_sql(_INSERT_SAMPLE, rows)
+            conn.exec_driver_sql(_INSERT_SAMPLE, list(rows))
             if rr_rows:
-                conn.exec_driver_sql(_INSERT_RR, rr_rows)
+                conn.exec_driver_sql(_INSERT_RR, list(rr_rows))
         self.transactions += 1
+
+    def wait_committed(self, session_id: int, timeout: float | None = None) -> None:
+        """Until every row handed over for `session_id` is committed (or the writer fails)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while self._committed.get(session_id, 0) < self._handed.get(session_id, 0):
+                if self._thread is None or not self._thread.is_alive():
+                    raise RuntimeError(f"samples of session {session_id} not stored: {self._error}")
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise TimeoutError(f"samples of session {session_id} not stored in time")
+                self._cond.wait(remaining)
+
+    def close_writer(self) -> None:
+        """Commit what is queued and stop the writer thread (idempotent)."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
 
     def create_session(self, athlete_id: int, **kwargs: Any) -> int:
         with self._db_lock:
             return super().create_session(athlete_id, **kwargs)
 
     def finish_session(self, session_id: int, ended_ms: int, status: str = STATUS_FINISHED):  # type: ignore[no-untyped-def]
+        self.wait_committed(session_id, FINISH_WAIT_S)
         with self._db_lock:
             return super().finish_session(session_id, ended_ms, status)
 
@@ -235,20 +289,12 @@ def save_cursor(store: Store, source: str, cursor: Cursor) -> None:
             row.clock_offset_ms = cursor.clock_offset_ms
 
 
-def ensure_feed_device(store: Store, athlete_id: int, address: str, name: str, info: dict) -> int:
-    """The `devices` row (kind feed) that stored samples point at."""
+def discard_session(store: Store, session_id: int) -> None:
+    """Soft-delete a session that never received a sample (an athlete that stayed silent)."""
     with store.orm() as s, s.begin():
-        row = s.scalar(
-            select(m.Device).where(m.Device.athlete_id == athlete_id, m.Device.address == address)
-        )
-        if row is None:
-            row = m.Device(
-                athlete_id=athlete_id, address=address, name=name, kind="feed", info=info
-            )
-            s.add(row)
-        row.last_seen_ms = int(time.time() * 1000)
-        s.flush()
-        return row.id
+        row = s.get(m.Session, session_id)
+        if row is not None and row.deleted_ms is None:
+            row.deleted_ms = int(time.time() * 1000)
 
 
 # Stored feeds (token in the keyring) -----------------------------------------------------
@@ -440,12 +486,13 @@ class FeedRecorder:
         self.flush_interval_s = flush_interval_s
         self.on_status = on_status
         self.clock = clock
-        self.recorder = Recorder(self.store, clock=clock)
         self.live: dict[str, _Live] = {}
         self.remote_info: dict[str, RemoteAthlete] = {}
         self._cursors: dict[str, Cursor] = {}
         self._source = ""
         self._label = ""
+        self._announced: set[str] = set()
+        self._opening: asyncio.Task[None] | None = None
 
     def client(
         self,
@@ -478,19 +525,6 @@ class FeedRecorder:
         display = info.name if info is not None and info.name else remote
         return f"{display} ({self._label})"[:120]
 
-    def _resolve_athlete(self, remote: str) -> tuple[int, str]:
-        if remote not in self.athlete_names:
-            known = self._cursors.get(remote)
-            if known is not None and known.athlete_id is not None:
-                a = self.store.athlete(known.athlete_id)
-                if a is not None:
-                    return a.id, a.name
-        a = self.store.ensure_athlete(self._local_name(remote))
-        info = self.remote_info.get(remote)
-        if info is not None:
-            self._apply_profile(a.id, info)
-        return a.id, a.name
-
     def _apply_profile(self, athlete_id: int, info: RemoteAthlete) -> None:
         fields = {
             k: v
@@ -500,45 +534,108 @@ class FeedRecorder:
         if fields:
             self.store.update_profile(athlete_id, **fields)
 
-    def _prepare(self, remote: str, display: str, protocol: str) -> tuple[int, str, int]:
-        """Local athlete and feed device for `remote`, in one worker-thread call."""
-        with self.store.exclusive():
-            athlete_id, name = self._resolve_athlete(remote)
-            digest = hashlib.sha256(self._source.encode()).hexdigest()[:10]
-            device_id = ensure_feed_device(
+    def _display(self, remote: str) -> str:
+        info = self.remote_info.get(remote)
+        return info.name if info is not None and info.name else remote
+
+    def _athlete_row(self, s: OrmSession, remote: str) -> m.Athlete:
+        """The local athlete of `remote`: as mapped before, as named, or created."""
+        if remote not in self.athlete_names:
+            known = self._cursors.get(remote)
+            if known is not None and known.athlete_id is not None:
+                row = s.get(m.Athlete, known.athlete_id)
+                if row is not None:
+                    return row
+        name = self._local_name(remote)
+        row = s.scalar(select(m.Athlete).where(m.Athlete.name == name))
+        if row is None:
+            row = m.Athlete(name=name, is_self=False, read_only=False, created_ms=now_ms())
+            s.add(row)
+        info = self.remote_info.get(remote)
+        if info is not None:
+            if info.height_cm is not None:
+                row.height_cm = info.height_cm
+            if info.weight_kg is not None:
+                row.weight_kg = info.weight_kg
+        return row
+
+    def _prepare_many(
+        self, remotes: Sequence[str], protocol: str
+    ) -> list[tuple[int, str, int, int]]:
+        """Athlete, feed device and `recording` session per remote athlete: one transaction."""
+        out: list[tuple[int, str, int, int]] = []
+        started_ms = int(self.clock() * 1000)
+        digest = hashlib.sha256(self._source.encode()).hexdigest()[:10]
+        with self.store.exclusive(), self.store.orm() as s, s.begin():
+            for remote in remotes:
+                athlete = self._athlete_row(s, remote)
+                s.flush()
+                address = f"feed:{digest}:{remote}"[:64]
+                device = s.scalar(
+                    select(m.Device).where(
+                        m.Device.athlete_id == athlete.id, m.Device.address == address
+                    )
+                )
+                if device is None:
+                    device = m.Device(athlete_id=athlete.id, address=address, kind="feed")
+                    s.add(device)
+                device.name = self._display(remote)
+                device.info = {"feed": self._source, "protocol": protocol, "remote_athlete": remote}
+                device.last_seen_ms = started_ms
+                session = m.Session(
+                    uid=str(uuid.uuid4()),
+                    athlete_id=athlete.id,
+                    sport=self.sport,
+                    source="feed",
+                    status=STATUS_RECORDING,
+                    started_ms=started_ms,
+                    title=f"{self._display(remote)} via {self._label}"[:200],
+                )
+                s.add(session)
+                s.flush()
+                out.append((athlete.id, athlete.name, device.id, session.id))
+        return out
+
+    async def _open(self, client: FeedClient, remotes: Sequence[str]) -> None:
+        """Start a Recording for each remote athlete (as Recorder.start does, batched)."""
+        prepared = await asyncio.to_thread(self._prepare_many, remotes, client.format.name)
+        for remote, (athlete_id, name, device_id, session_id) in zip(
+            remotes, prepared, strict=True
+        ):
+            recording = Recording(
                 self.store,
-                athlete_id,
-                f"feed:{digest}:{remote}"[:64],
-                display,
-                {"feed": self._source, "protocol": protocol, "remote_athlete": remote},
+                session_id,
+                flush_interval_s=self.flush_interval_s,
+                max_batch=FEED_MAX_BATCH,
+                clock=self.clock,
             )
-        return athlete_id, name, device_id
+            recording.device_ids[client.source_of(remote)] = device_id
+            if self.broadcast is not None:
+                self.broadcast.attach(recording, remote, self.remote_info.get(remote))
+            self.live[remote] = _Live(remote, athlete_id, name, recording)
+            log.info("feed %s: athlete %s -> session %s", self._source, remote, session_id)
+
+    async def _open_announced(self, client: FeedClient) -> None:
+        await asyncio.sleep(0)  # the rest of the hello's athletes arrive in this loop turn
+        while self._announced:
+            batch = sorted(self._announced - set(self.live))
+            self._announced.clear()
+            if batch:
+                await self._open(client, batch)
 
     async def _live_for(self, client: FeedClient, remote: str) -> _Live:
         live = self.live.get(remote)
         if live is not None:
             return live
-        info = self.remote_info.get(remote)
-        display = info.name if info is not None and info.name else remote
-        athlete_id, name, device_id = await asyncio.to_thread(
-            self._prepare, remote, display, client.format.name
-        )
-        recording = await self.recorder.start(
-            athlete_id,
-            sport=self.sport,
-            source="feed",
-            title=f"{display} via {self._label}"[:200],
-            flush_interval_s=self.flush_interval_s,
-            max_batch=FEED_MAX_BATCH,
-        )
-        recording.device_ids[client.source_of(remote)] = device_id
-        if self.broadcast is not None:
-            self.broadcast.attach(recording, remote, info)
-        live = self.live[remote] = _Live(remote, athlete_id, name, recording)
-        log.info("feed %s: athlete %s -> session %s", self._source, remote, recording.session_id)
-        return live
+        if self._opening is not None and not self._opening.done():
+            await asyncio.shield(self._opening)
+            live = self.live.get(remote)
+            if live is not None:
+                return live
+        await self._open(client, [remote])
+        return self.live[remote]
 
-    async def _on_athlete(self, info: RemoteAthlete) -> None:
+    async def _on_athlete(self, client: FeedClient, info: RemoteAthlete) -> None:
         known = self.remote_info.get(info.key)
         if known is not None:  # a profile update keeps the name it had
             info = RemoteAthlete(
@@ -550,7 +647,12 @@ class FeedRecorder:
         self.remote_info[info.key] = info
         live = self.live.get(info.key)
         if live is not None:
-            await asyncio.to_thread(self._apply_profile, live.athlete_id, info)
+            await asyncio.to_thread(self._locked, self._apply_profile, live.athlete_id, info)
+            return
+        # Announced athletes get their sessions before their first samples arrive, in one go.
+        self._announced.add(info.key)
+        if self._opening is None or self._opening.done():
+            self._opening = asyncio.create_task(self._open_announced(client))
 
     async def _consume(self, client: FeedClient) -> None:
         async for event in client.events():
@@ -560,7 +662,7 @@ class FeedRecorder:
                     live.queued += 1
                     live.last_t = event.sample.t_ms
             elif isinstance(event, RemoteAthlete):
-                await self._on_athlete(event)
+                await self._on_athlete(client, event)
             elif isinstance(event, FeedStatus) and self.on_status is not None:
                 self.on_status(event)
 
@@ -569,7 +671,7 @@ class FeedRecorder:
         out = []
         offsets = client.offsets.all()
         for live in self.live.values():
-            stored = live.recording.stats.stored
+            stored = self.store.committed(live.recording.session_id)
             ready = [t for n, t in live.snapshots if n <= stored]
             live.snapshots = [(n, t) for n, t in live.snapshots if n > stored]
             if live.last_t is not None:
@@ -618,6 +720,8 @@ class FeedRecorder:
             saver.cancel()
             consumer.cancel()
             results = await asyncio.gather(consumer, saver, return_exceptions=True)
+            if self._opening is not None:  # let sessions being created get their Recording
+                await asyncio.gather(self._opening, return_exceptions=True)
             report = await self._finish(client)
         error = results[0]
         if isinstance(error, BaseException) and not isinstance(error, asyncio.CancelledError):
@@ -625,11 +729,23 @@ class FeedRecorder:
         return report
 
     async def _finish(self, client: FeedClient) -> FeedReport:
+        try:
+            return await self._finish_recordings(client)
+        finally:
+            await asyncio.to_thread(self.store.close_writer)
+
+    async def _finish_recordings(self, client: FeedClient) -> FeedReport:
         results = []
         stored = 0
         offsets = client.offsets.all()
         for live in self.live.values():
             summary = await live.recording.stop()
+            if live.recording.stats.received == 0:
+                # Announced but silent: no session to show for it.
+                await asyncio.to_thread(
+                    self._locked, discard_session, self.store, live.recording.session_id
+                )
+                continue
             stored += live.recording.stats.stored
             if live.last_t is not None:
                 cursor = Cursor(live.remote, live.athlete_id, live.last_t, offsets.get(live.remote))

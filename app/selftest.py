@@ -174,15 +174,16 @@ def check_record(ctx: Context) -> str:
     session_id, stats, summary = asyncio.run(record())
     ctx.session_id = session_id
     info = store.get_session(session_id)
-    expected = int(RECORD_SECONDS * RECORD_RATE_HZ) - 1
+    # Half the nominal count: a heavily loaded machine may deliver late, never this few.
+    expected = int(RECORD_SECONDS * RECORD_RATE_HZ) // 2
     if stats.rejected:
         raise CheckFailed(f"{stats.rejected} samples rejected: {stats.last_error}")
     if info is None or info.status != "finished":
         raise CheckFailed(f"session {session_id} not finished")
-    if stats.stored < expected or info.samples != stats.stored:
+    if stats.stored < expected or not info.samples == stats.stored == stats.received:
         raise CheckFailed(
-            f"stored {stats.stored} samples ({info.samples} in the database), "
-            f"expected at least {expected}"
+            f"stored {stats.stored} of {stats.received} samples ({info.samples} in the "
+            f"database), expected at least {expected}"
         )
     if summary.avg_hr is None:
         raise CheckFailed("summary has no average heart rate")

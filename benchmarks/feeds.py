@@ -76,17 +76,16 @@ async def client_pulsedeck(args: argparse.Namespace) -> dict[str, Any]:
     from app.store.repo import Store
     from device.feeds.client import FeedEndpoint
 
-    commits: dict[tuple[str, int], float] = {}
+    commits: dict[tuple[int, int], float] = {}
 
     class TimedStore(GroupCommitStore):
         """Notes when each sample's transaction committed (the only instrumentation)."""
 
-        def _write(self, batch):  # type: ignore[no-untyped-def]
-            super()._write(batch)
+        def _write(self, rows, rr_rows):  # type: ignore[no-untyped-def]
+            super()._write(rows, rr_rows)
             now = time.time()
-            for ticket in batch:
-                for s in ticket.samples:
-                    commits[(s.source or "", s.t_ms)] = now
+            for row in rows:
+                commits[(row[0], row[2])] = now  # (session_id, t_ms)
 
     store = TimedStore(Store.open(Path(args.data)))
     recorder = FeedRecorder(store, sport="run")
@@ -95,9 +94,10 @@ async def client_pulsedeck(args: argparse.Namespace) -> dict[str, Any]:
     cpu0 = usage()["cpu_s"]
     report = await recorder.run(client)
     wall = time.time() - t0
-    prefix = client.source_key + "/"
+    remote = {r.session_id: r.remote_athlete for r in report.athletes}
     return {
-        "commits": {f"{k[0][len(prefix) :]}|{k[1]}": v for k, v in commits.items()},
+        "commits": {f"{remote[k[0]]}|{k[1]}": v for k, v in commits.items()},
+        "transactions": store.transactions,
         "stored": report.stored,
         "rejected": report.rejected_total,
         "duplicates": report.duplicates,
@@ -234,14 +234,18 @@ def run_pair(args: argparse.Namespace, role: str, workdir: Path) -> dict[str, An
     sent = json.loads(server_out.read_text())["sent"]
     got = json.loads(client_out.read_text())
     latencies = []
+    steady = []  # after the first 2 s: sessions are being created at the start
     missing = 0
+    first = min(rows[0][1] for rows in sent.values() if rows)
     for athlete, rows in sent.items():
         for t_ms, published in rows:
             committed = got["commits"].get(f"{athlete}|{t_ms}")
             if committed is None:
                 missing += 1
-            else:
-                latencies.append((committed - published) * 1000)
+                continue
+            latencies.append((committed - published) * 1000)
+            if published >= first + 2.0:
+                steady.append(latencies[-1])
     total = sum(len(rows) for rows in sent.values())
     return {
         "sent": total,
@@ -250,6 +254,8 @@ def run_pair(args: argparse.Namespace, role: str, workdir: Path) -> dict[str, An
         "rate": got["stored"] / got["wall_s"],
         "p50": percentile(latencies, 50),
         "p99": percentile(latencies, 99),
+        "p99s": percentile(steady, 99),
+        "max": max(latencies, default=float("nan")),
         "cpu_s": got["cpu_s"],
         "cpu_pct": 100 * got["cpu_s"] / got["wall_s"],
         "rss": got["max_rss_mb"],
@@ -283,13 +289,15 @@ def main() -> None:
         results = {role: run_pair(args, role, Path(tmp)) for role in ("pulsedeck", "raw")}
     header = (
         f"{'client':10} {'sent':>7} {'stored':>7} {'lost':>5} {'samples/s':>10} "
-        f"{'p50 ms':>7} {'p99 ms':>7} {'CPU s':>6} {'CPU %':>6} {'RSS MB':>7}"
+        f"{'p50 ms':>7} {'p99 ms':>7} {'p99>2s':>7} {'max ms':>7} {'CPU s':>6} {'CPU %':>6} "
+        f"{'RSS MB':>7}"
     )
     print(header)
     for role, r in results.items():
         print(
             f"{role:10} {r['sent']:>7} {r['stored']:>7} {r['missing']:>5} {r['rate']:>10.0f} "
-            f"{r['p50']:>7.1f} {r['p99']:>7.1f} {r['cpu_s']:>6.1f} {r['cpu_pct']:>6.1f} "
+            f"{r['p50']:>7.1f} {r['p99']:>7.1f} {r['p99s']:>7.1f} {r['max']:>7.0f} "
+            f"{r['cpu_s']:>6.1f} {r['cpu_pct']:>6.1f} "
             f"{r['rss']:>7.1f}"
         )
     ours, raw = results["pulsedeck"], results["raw"]

@@ -78,8 +78,18 @@ dpkg-deb --info "dist/$DEB_NAME.deb" >/dev/null  # fails on a malformed package
 packaged=$(date +%s)
 
 if [ "$self_test" = 1 ]; then
-  echo "== self-test of the bundle"
-  "$BUNDLE/pulsedeck" --self-test
+  # Like a user would: --version and --help work, the self-test passes, and nothing
+  # unexpected reaches stderr (a missing module often shows only as a logged warning).
+  echo "== smoke test and self-test of the bundle"
+  "$BUNDLE/pulsedeck" --version
+  "$BUNDLE/pulsedeck" --help >/dev/null
+  stderr_log=build/self-test.stderr
+  "$BUNDLE/pulsedeck" --self-test 2>"$stderr_log" || { cat "$stderr_log" >&2; exit 1; }
+  unexpected=$(grep -v -x -F -f packaging/benign-stderr.txt "$stderr_log" || true)
+  if [ -n "$unexpected" ]; then
+    printf 'unexpected output on stderr from the self-test:\n%s\n' "$unexpected" >&2
+    exit 1
+  fi
 fi
 
 echo "== done in $(( $(date +%s) - started )) s (PyInstaller $(( built - started )) s, packages $(( packaged - built )) s)"

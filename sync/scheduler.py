@@ -152,3 +152,39 @@ class SyncScheduler:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+
+
+def for_strava(
+    sync: Any,
+    config: SchedulerConfig | None = None,
+    after_run: Callable[[Any], None] | None = None,
+) -> SyncScheduler:
+    """A scheduler for a `sync.strava.engine.StravaSync`; `after_run(report)` after each run.
+
+    The outbox tick queues finished sessions and runs due jobs; the poll tick also lists the
+    owners' new activities for child copies. (The GUI turns `after_run` into a Qt signal.)
+    """
+
+    async def outbox() -> None:
+        report = await sync.run_once(poll=False)
+        if after_run is not None:
+            after_run(report)
+
+    async def poll() -> None:
+        report = await sync.run_once(poll=True)
+        if after_run is not None:
+            after_run(report)
+
+    return SyncScheduler(outbox, poll, config)
+
+
+def load_config(settings: dict[str, Any] | None = None) -> SchedulerConfig:
+    """Intervals from settings (`sync.outbox_interval_s`, `strava.poll_interval_s`)."""
+    settings = settings or {}
+    base = SchedulerConfig()
+    return SchedulerConfig(
+        outbox_interval_s=float(settings.get("sync.outbox_interval_s") or base.outbox_interval_s),
+        poll_interval_s=float(settings.get("strava.poll_interval_s") or base.poll_interval_s),
+        watch_interval_s=base.watch_interval_s,
+        jump_tolerance_s=base.jump_tolerance_s,
+    )

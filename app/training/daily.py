@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
@@ -29,6 +30,8 @@ from .zones import zones_for
 
 log = logging.getLogger(__name__)
 
+#: Session tracks kept for incremental updates (a few thousand pieces each).
+TRACK_CACHE = 64
 #: Setting key holding an athlete's five custom zone floors (bpm), used when zone_model=custom.
 CUSTOM_ZONES_KEY = "training.custom_zones.{athlete_id}"
 
@@ -224,25 +227,42 @@ class DailyService:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._cache: dict[int, _AthleteCache] = {}
+        # Tracks of sessions on days recomputed one at a time (today, while sessions come in),
+        # so a new session does not reload the day's earlier ones. Keyed by the stamp.
+        self._tracks: OrderedDict[tuple[int, tuple[object, ...]], Track | None] = OrderedDict()
         self.recomputed_days = 0  # for tests and the benchmark: days computed, not reused
 
     def _metas(self, athlete_id: int, start_ms: int, end_ms: int) -> list[_Meta]:
-        with self.store.engine.connect() as conn:
-            rows = conn.exec_driver_sql(_SESSIONS_SQL, (athlete_id, end_ms, start_ms)).all()
+        raw = self.store.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            rows = cur.execute(_SESSIONS_SQL, (athlete_id, end_ms, start_ms)).fetchall()
+            cur.close()
+        finally:
+            raw.close()
         return [_Meta(*r) for r in rows]
 
     def _compute(
-        self, ctx: AthleteContext, days: list[date], metas: Sequence[_Meta],
-        tracks: dict[int, Track | None],
+        self, ctx: AthleteContext, days: list[date], metas: Sequence[_Meta], recent_ms: int
     ) -> list[DaySummary]:
+        """Summaries of consecutive `days`; tracks of sessions since `recent_ms` are kept."""
         start, _ = day_bounds(days[0], ctx.tz)
         _, end = day_bounds(days[-1], ctx.tz)
         needed = [mt for mt in metas if mt.touches(start, end)]
-        missing = [mt for mt in needed if mt.id not in tracks]
+        missing = [mt for mt in needed if (mt.id, mt.stamp) not in self._tracks]
         pauses = _pauses(self.store, [mt.id for mt in missing])
+        loaded: dict[int, Track | None] = {}
         for mt in missing:
-            tracks[mt.id] = load_track(self.store, mt, pauses.get(mt.id, ()))
-        chosen = [t for mt in needed if (t := tracks[mt.id]) is not None]
+            loaded[mt.id] = track = load_track(self.store, mt, pauses.get(mt.id, ()))
+            if mt.ended_ms is not None and mt.started_ms >= recent_ms:  # the latest sessions
+                self._tracks[(mt.id, mt.stamp)] = track
+                while len(self._tracks) > TRACK_CACHE:
+                    self._tracks.popitem(last=False)
+        chosen = []
+        for mt in needed:
+            track = loaded[mt.id] if mt.id in loaded else self._tracks[(mt.id, mt.stamp)]
+            if track is not None:
+                chosen.append(track)
         self.recomputed_days += len(days)
         return summarize_days(chosen, days, ctx.tz, ctx.profile, ctx.zones)
 
@@ -282,9 +302,11 @@ class DailyService:
                 result[d] = hit[1]
             else:
                 todo.append(d)
+        # New sessions usually land beside the latest ones: keep those tracks for next time.
+        recent_ms = max((mt.started_ms for mt in metas), default=0) - 2 * 86_400_000
         for run in _runs(todo):
             # a month at a time keeps memory flat on a full recompute of years
-            for summary in self._compute(ctx, run, metas, {}):
+            for summary in self._compute(ctx, run, metas, recent_ms):
                 result[summary.day] = summary
                 stamp, live = stamps[summary.day]
                 if live:

@@ -411,6 +411,20 @@ class GoalEngine:
         last = max(e for _, e in wanted)
         return {d.day: d for d in self.daily.days(athlete_id, first, last)}
 
+    def _achieved_map(self, goals: Sequence[Goal]) -> dict[tuple[int, date], int]:
+        """(goal id, period start) -> achieved_ms for these goals, in one query."""
+        if not goals:
+            return {}
+        with self.store.orm() as s:
+            rows = s.execute(
+                select(
+                    m.GoalAchievement.goal_id,
+                    m.GoalAchievement.period_start,
+                    m.GoalAchievement.achieved_ms,
+                ).where(m.GoalAchievement.goal_id.in_([g.id for g in goals]))
+            ).all()
+        return {(gid, date.fromisoformat(start)): at for gid, start, at in rows}
+
     def progress_for(
         self,
         goal: Goal,
@@ -418,18 +432,24 @@ class GoalEngine:
         start: date,
         end: date,
         memo: Mapping[date, DaySummary] | None = None,
+        achieved: Mapping[tuple[int, date], int] | None = None,
     ) -> GoalProgress:
         value = self.value(goal, start, end, today, memo=memo)
         fraction, met = self.assess(goal, value)
         key = self.period_key(goal, start, today) if met else start
-        return GoalProgress(goal, start, end, value, fraction, met, self.achieved_ms(goal.id, key))
+        at = achieved.get((goal.id, key)) if achieved is not None else self.achieved_ms(
+            goal.id, key
+        )
+        return GoalProgress(goal, start, end, value, fraction, met, at)
 
     def progress(self, athlete_id: int, today: date | None = None) -> list[GoalProgress]:
         """Each active goal over its current period."""
         today = today or self.today(athlete_id)
-        spans = [(g, *period_of(g, today)) for g in self.goals(athlete_id)]
+        goals = self.goals(athlete_id)
+        spans = [(g, *period_of(g, today)) for g in goals]
         memo = self._memo(athlete_id, spans, today)
-        return [self.progress_for(g, today, s, e, memo) for g, s, e in spans]
+        achieved = self._achieved_map(goals)
+        return [self.progress_for(g, today, s, e, memo, achieved) for g, s, e in spans]
 
     def history(
         self, goal_id: int, periods: int = 8, today: date | None = None
@@ -483,14 +503,15 @@ class GoalEngine:
                 spans.append(prev)
             plan.append((goal, spans))
         memo = self._memo(athlete_id, [(g, s, e) for g, sp in plan for s, e in sp], today)
+        achieved = self._achieved_map([g for g, _ in plan])
         for goal, spans in plan:
             for start, end in spans:
                 value = self.value(goal, start, end, today, memo=memo)
                 _, met = self.assess(goal, value)
                 if met:
                     key = self.period_key(goal, start, today)
-                    if self.achieved_ms(goal.id, key) is not None:
-                        continue  # cheap read first: no write transaction in steady state
+                    if (goal.id, key) in achieved:
+                        continue  # no write transaction in the steady state
                     got = self.record(goal, key, value or 0.0)
                     if got is not None:
                         new.append(got)

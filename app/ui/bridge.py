@@ -141,6 +141,10 @@ class Bridge(QObject):
         future.add_done_callback(done)
         return future
 
+    def call_soon_in_gui(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on the GUI thread (from any thread); used for sensor status events."""
+        self._deliver.emit(fn)
+
     def _set_busy(self, delta: int) -> None:
         self._busy += delta
         self.busyChanged.emit(self._busy)

@@ -217,6 +217,9 @@ class SessionCharts(pg.GraphicsLayoutWidget):
             self.lines.append(line)
             self.plots[name] = plot
             self.curves[name] = curve
+        # One time axis, under the last plot: the others share it (and skip its paint cost).
+        for plot in list(self.plots.values())[:-1]:
+            plot.hideAxis("bottom")
         if first is not None and len(t):
             first.setXRange(float(t[0]), float(t[-1]), padding=0.01)
 

@@ -81,6 +81,7 @@ class AppContext(QObject):
         self._goals_timer.setInterval(GOALS_REFRESH_MS)
         self._goals_timer.timeout.connect(self.refresh_goals)
         self._busy = False
+        services.on_sensor_event = self._sensor_event_from_loop
 
     @property
     def units(self) -> str:
@@ -139,7 +140,8 @@ class AppContext(QObject):
                 self.live.register_source(key, name, kind, info.started_ms)
             self.session_id = info.session_id
             self._set_state(RECORDING)
-            self._on_samples()
+            self._on_samples()  # samples that arrived while the session was being opened
+            self.pending_since = None  # latency is measured in steady state, not start-up
             aid, sid, sp, t0 = info.athlete.id, info.session_id, info.sport, info.started_ms
             if goals is not None:
                 self.bridge.run(lambda: goals.start_live(aid, sid, sp, t0))
@@ -235,6 +237,21 @@ class AppContext(QObject):
             self.message.emit(f"Could not stop cleanly: {exc}")
 
         self.bridge.run(self.services.stop(discard), done, failed)
+
+    def _sensor_event_from_loop(self, event: object) -> None:
+        """A device.ble SensorEvent (loop thread): battery and state go to the live model."""
+        self.bridge.call_soon_in_gui(lambda: self._sensor_event(event))
+
+    def _sensor_event(self, event: object) -> None:
+        live = self.live
+        address = getattr(event, "address", None)
+        if live is None or address is None:
+            return
+        live.update_source(address, battery=getattr(event, "battery_pct", None))
+        detail = getattr(event, "detail", None)
+        if getattr(event, "state", "") in ("failed", "disconnected") and detail:
+            self.message.emit(f"{getattr(event, 'name', None) or address}: {detail}")
+        self._redraw()
 
     def _on_samples(self) -> None:
         if self.live is None:

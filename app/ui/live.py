@@ -149,7 +149,10 @@ class LiveSession:
         """Show a sensor before its first sample arrives."""
         self._sources.setdefault(key, _SourceState(name, kind, now_ms))
 
-    def update_source(self, key: str, *, rssi: int | None = None, battery: int | None = None):
+    def update_source(
+        self, key: str, *, rssi: int | None = None, battery: int | None = None
+    ) -> None:
+        """Signal strength or battery reported by a sensor (status events, not samples)."""
         src = self._sources.get(key)
         if src is not None:
             if rssi is not None:

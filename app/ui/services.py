@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import select, update
 
 from app.domain.samples import Sample
-from app.domain.summary import SessionSummary
+from app.domain.summary import MAX_HOLD_MS, SessionSummary
 from app.instance import AlreadyRunning, InstanceLock
 from app.recorder import Recorder, Recording
 from app.store import models as m
@@ -64,6 +64,31 @@ def simulator_sources(athlete: AthleteInfo) -> list[Source]:
     ]
 
 
+class BleSource:
+    """The remembered Bluetooth sensors as one source (device.ble's SensorManager)."""
+
+    kind = "ble"
+    key = None
+
+    def __init__(self, manager: object, devices: Sequence[vm.DeviceItem]) -> None:
+        self.manager = manager
+        self.devices = tuple(devices)
+        self.name = ", ".join(d.name for d in devices)
+
+    async def samples(self):  # noqa: ANN201 - AsyncIterator[Sample]
+        """Connect, then yield every sensor's samples; disconnect when the pump stops."""
+        manager = self.manager
+        await manager.start()  # type: ignore[attr-defined]
+        try:
+            async for sample in manager.samples():  # type: ignore[attr-defined]
+                yield sample
+        finally:
+            await manager.stop()  # type: ignore[attr-defined]
+
+
+SIMULATOR, BLUETOOTH = "simulator", "bluetooth"
+
+
 @dataclass(frozen=True, slots=True)
 class Started:
     """What the dashboard needs to build its live model."""
@@ -103,6 +128,10 @@ class Services:
         self.recording: Recording | None = None
         self.recording_options = recording_options or {}
         self._lock: InstanceLock | None = None
+        #: Where the next recording reads from: the simulated strap or remembered sensors.
+        self.source_mode = SIMULATOR
+        #: Sensor status (connected, battery...) for the dashboard; called on the loop thread.
+        self.on_sensor_event: Callable[[object], None] | None = None
 
     # Athletes and settings (worker thread) -------------------------------------------
 
@@ -255,6 +284,7 @@ class Services:
                 "SELECT t_ms, rr_ms FROM rr_intervals WHERE session_id = ? ORDER BY t_ms, id",
                 (session_id,),
             ).all()
+        t, channels = with_gaps(t, channels, MAX_HOLD_MS / 1000)
         rr_t = np.array([(r[0] - info.started_ms) / 1000 for r in rr], dtype=float)
         rr_ms = np.array([r[1] for r in rr], dtype=float)
         end_ms = info.ended_ms or (samples[-1].t_ms if samples else info.started_ms)
@@ -296,6 +326,19 @@ class Services:
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
         return path
+
+    async def upload(self, session_id: int) -> int:
+        """Queue the session for every linked Strava account (sync.strava owns the upload)."""
+        import httpx
+
+        from sync.strava.engine import StravaSync
+
+        async with httpx.AsyncClient() as http:  # enqueueing sends nothing
+            strava = StravaSync(self.store, http)
+            jobs = await asyncio.to_thread(strava.enqueue_session, session_id)
+        if not jobs:
+            raise RecordingError("no Strava account is linked: run `pulsedeck strava link`")
+        return len(jobs)
 
     def _units(self, athlete_id: int) -> str:
         with self.store.orm() as s:
@@ -433,39 +476,27 @@ class Services:
                 s.delete(row)
 
     def feeds(self) -> list[vm.FeedItem]:
-        with self.store.orm() as s:
-            rows = s.scalars(select(m.Feed).order_by(m.Feed.name))
-            return [
-                vm.FeedItem(f.id, f.name, f.protocol, f.url, f.enabled, f.keyring_key is not None)
-                for f in rows
-            ]
+        from app import feeds
+
+        return [
+            vm.FeedItem(f.id, f.name, f.protocol, f.url, f.enabled, f.has_token)
+            for f in feeds.list_feeds(self.store)
+        ]
 
     def add_feed(self, name: str, url: str, token: str, protocol: str = "pulsedeck") -> vm.FeedItem:
-        """Store a feed; its token goes to the keyring, never the database."""
-        from app.secrets import set_secret
+        """Store a feed (app.feeds validates it and keeps the token in the OS keyring)."""
+        from app import feeds
 
-        name, url = name.strip(), url.strip()
+        name = name.strip()
         if not name:
             raise ValueError("a feed needs a name")
-        if not url.startswith(("ws://", "wss://")):
-            raise ValueError("the feed URL must start with ws:// or wss://")
-        key = None
-        if token:
-            key = f"feed:{name}"
-            set_secret(key, token)
-        with self.store.orm() as s, s.begin():
-            row = m.Feed(name=name, protocol=protocol, url=url, keyring_key=key, enabled=True)
-            s.add(row)
-            s.flush()
-            return vm.FeedItem(
-                row.id, row.name, row.protocol, row.url, row.enabled, key is not None
-            )
+        f = feeds.add_feed(self.store, name, url.strip(), protocol, token)
+        return vm.FeedItem(f.id, f.name, f.protocol, f.url, f.enabled, f.has_token)
 
-    def remove_feed(self, feed_id: int) -> None:
-        with self.store.orm() as s, s.begin():
-            row = s.get(m.Feed, feed_id)
-            if row is not None:
-                s.delete(row)
+    def remove_feed(self, name: str) -> None:
+        from app import feeds
+
+        feeds.remove_feed(self.store, name)
 
     # Recording (event loop) ---------------------------------------------------------
 
@@ -480,13 +511,17 @@ class Services:
             raise RecordingError(f"no athlete {athlete_id}")
         if athlete.read_only:
             raise RecordingError(f"{athlete.name} is an imported client: read-only")
+        sources: list[Source]
+        if self.source_mode == BLUETOOTH:
+            sources = await self._bluetooth_sources(athlete_id)
+        else:
+            sources = list(await asyncio.to_thread(self.sources, athlete))
         lock = InstanceLock(self.data_dir)
         try:
             lock.acquire()
         except AlreadyRunning as exc:
             raise RecordingError(str(exc)) from exc
         try:
-            sources = list(self.sources(athlete))
             kind = sources[0].kind if sources else "simulator"
             source = "simulator" if kind == "simulator" else ("feed" if kind == "feed" else "ble")
             rec = await self.recorder.start(
@@ -501,12 +536,29 @@ class Services:
         described = []
         for src in sources:
             rec.attach(src.samples(), name=src.name)
-            described.append((getattr(src, "key", None) or "default", src.name, src.kind))
+            if isinstance(src, BleSource):
+                described += [(d.address, d.name, d.kind) for d in src.devices]
+            else:
+                described.append((getattr(src, "key", None) or "default", src.name, src.kind))
         self.recording = rec
         started = await asyncio.to_thread(self.store.get_session, rec.session_id)
         assert started is not None
         floors = await asyncio.to_thread(zone_floors, self.store, athlete_id)
         return Started(rec.session_id, started.started_ms, athlete, sport, tuple(described), floors)
+
+    async def _bluetooth_sources(self, athlete_id: int) -> list[Source]:
+        """The athlete's remembered sensors, after checking this machine has Bluetooth."""
+        from device.ble.manager import SensorManager, SensorSpec, probe_bluetooth
+
+        reason = await probe_bluetooth()
+        if reason:
+            raise RecordingError(reason)
+        devices = await asyncio.to_thread(self.remembered_devices, athlete_id)
+        if not devices:
+            raise RecordingError("no remembered sensors: scan and connect one in Devices")
+        specs = [SensorSpec(d.address, d.kind, d.name) for d in devices]
+        manager = SensorManager(specs, on_event=self.on_sensor_event)
+        return [BleSource(manager, devices)]
 
     def _require(self) -> Recording:
         if self.recording is None:
@@ -543,6 +595,21 @@ class Services:
             if self._lock is not None:
                 self._lock.release()
                 self._lock = None
+
+
+def with_gaps(
+    t: np.ndarray, channels: dict[str, np.ndarray], gap_s: float
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Insert one NaN row after every silence longer than `gap_s`: charts draw it as a gap."""
+    import numpy as np
+
+    if len(t) < 2:
+        return t, channels
+    breaks = np.nonzero(np.diff(t) > gap_s)[0] + 1
+    if not len(breaks):
+        return t, channels
+    t2 = np.insert(t, breaks, t[breaks - 1] + gap_s / 2)
+    return t2, {k: np.insert(v.astype(float), breaks, np.nan) for k, v in channels.items()}
 
 
 def _set_row(r: m.ExerciseSet) -> vm.SetRow:

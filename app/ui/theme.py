@@ -70,7 +70,7 @@ def style_sheet(t: Theme) -> str:
     QLabel {{ background: transparent; }}
     QLabel[role="muted"] {{ color: {t.muted}; }}
     QLabel[role="title"] {{ font-size: 26px; font-weight: 700; }}
-    QLabel[role="metric"] {{ font-size: 30px; font-weight: 700; }}
+    QLabel[role="metric"] {{ font-size: 28px; font-weight: 700; }}
     QLabel[role="metricname"] {{ color: {t.muted}; font-size: 14px; text-transform: uppercase; }}
     QListWidget#nav {{ background: {t.panel}; border: none; border-right: {border_w}px solid
         {t.border}; font-size: 17px; padding-top: 8px; }}

@@ -258,17 +258,3 @@ class ExerciseMatch:
     name: str
     score: float
     exercise_id: int | None = None
-
-
-def segments_with_gaps(t: np.ndarray, y: np.ndarray, gap_s: float) -> tuple[np.ndarray, ...]:
-    """Insert a NaN where consecutive x differ by more than `gap_s`, so charts show a gap."""
-    import numpy as np
-
-    if len(t) < 2:
-        return t, y
-    breaks = np.nonzero(np.diff(t) > gap_s)[0]
-    if len(breaks) == 0:
-        return t, y
-    t2 = np.insert(t.astype(np.float64), breaks + 1, t[breaks] + gap_s / 2)
-    y2 = np.insert(y.astype(np.float64), breaks + 1, np.nan)
-    return t2, y2

@@ -268,6 +268,13 @@ class SensorLink:
         except Exception:  # a broken status view must not stop recording
             log.exception("sensor event callback failed")
 
+    def _in_loop(self, func: Callable[[], None]) -> None:
+        """Run `func` on our loop, whichever thread the backend calls us from."""
+        if self._loop is not None and threading.get_ident() != self._loop_thread:
+            self._loop.call_soon_threadsafe(func)
+        else:
+            func()
+
     def _on_notify(self, uuid: str, data: bytes | bytearray) -> None:
         """Bleak's callback; a backend calling from a foreign thread hops onto our loop."""
         if self._loop is not None and threading.get_ident() != self._loop_thread:
@@ -325,7 +332,7 @@ class SensorLink:
             device = await self._find()
             client = self.client_cls(
                 device,
-                disconnected_callback=lambda _c: disconnected.set(),
+                disconnected_callback=lambda _c: self._in_loop(disconnected.set),
                 timeout=self.policy.connect_timeout_s,
             )
             try:

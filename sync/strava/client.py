@@ -77,6 +77,11 @@ class AccountAuth:
         try:
             fresh = await oauth.refresh(self.http, self.config, tokens, secret, self.clock)
         except AuthRevoked:
+            # Another Pulsedeck process (the GUI beside a CLI run) may have rotated the
+            # refresh token first: then the keyring holds a newer, working grant.
+            stored = await asyncio.to_thread(load_tokens, self.key)
+            if stored is not None and stored.refresh_token != tokens.refresh_token:
+                return stored
             self.on_status(NEEDS_REAUTH)
             raise
         # Store before use: Strava has already invalidated the old refresh token.

@@ -40,16 +40,16 @@ from ..errors import (
     SyncError,
     Uncertain,
 )
-from ..files.common import Point, has_positions
-from ..files.gpx import GPX_TYPE, points_to_gpx
-from ..files.tcx import TCX_SPORT, points_to_tcx
+from ..files.common import Point, has_positions, merge_points
+from ..files.gpx import GPX_TYPE, points_to_gpx, session_to_gpx
+from ..files.tcx import TCX_SPORT, points_to_tcx, session_to_tcx
 from ..outbox import PENDING, Handler, Outbox, drain
 from .accounts import CHILD, OWNER, Account, children_of, get_account, list_accounts, set_status
 from .children import title_matches
 from .client import INACTIVE_MESSAGE, AccountAuth, StravaClient
 from .config import StravaConfig
 from .ratelimit import RateBudget
-from .tokens import token_key
+from .tokens import load_tokens, token_key
 
 log = logging.getLogger(__name__)
 
@@ -181,8 +181,6 @@ class StravaSync:
         existing = self._clients.get(account.id)
         if existing is not None:
             return existing
-        from .tokens import load_tokens
-
         tokens = load_tokens(account.keyring_key or token_key(account.remote_id))
         auth = AccountAuth(
             account.keyring_key or token_key(account.remote_id),
@@ -384,14 +382,10 @@ class StravaSync:
         samples = self.store.load_samples(session_id)
         if not samples:
             raise Rejected(f"session {session_id} has no samples to upload")
-        if has_positions(samples):
-            from ..files.gpx import session_to_gpx
-
+        if _mostly_located(samples):
             text = session_to_gpx(session, samples)
             inferred = _INFERRED_GPX.get(GPX_TYPE.get(session.sport, ""), "Ride")
             return text.encode(), "gpx", inferred, False
-        from ..files.tcx import session_to_tcx
-
         laps = [t for kind, t, _ in self.store.load_markers(session_id) if kind == "lap"]
         text = session_to_tcx(session, samples, laps=laps)
         return text.encode(), "tcx", _INFERRED_TCX[TCX_SPORT.get(session.sport, "Other")], True
@@ -791,8 +785,15 @@ class StravaSync:
             return None
         return max(0.0, min(j.next_attempt_ms for j in pending) / 1000 - self.clock())
 
-    def known_children(self) -> list[Account]:
-        return list_accounts(self.store, CHILD)
+
+def _mostly_located(samples: list[Any]) -> bool:
+    """GPX keeps only located points, so it is used when at least half of them have a
+    position; a session whose GPS dropped out early goes as TCX, which keeps every reading."""
+    if not has_positions(samples):
+        return False
+    merged = merge_points(samples, "other")
+    located = sum(1 for p in merged if p.lat is not None)
+    return located * 2 >= len(merged)
 
 
 def _usage(u: Any) -> tuple[int, int, int, int]:

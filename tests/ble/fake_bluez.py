@@ -325,6 +325,7 @@ class FakeBlueZ:
         self._bus: MessageBus | None = None
         self._adapter: Adapter1 | None = None
         self._adv_task: asyncio.Task[None] | None = None
+        self._streams: list[Any] = []
         #: Called on the fake's loop just before each Value PropertiesChanged is sent.
         self.on_send: Callable[[str, str, bytes], None] | None = None
 
@@ -355,6 +356,8 @@ class FakeBlueZ:
         self._loop.close()
 
     async def _stop(self) -> None:
+        for fut in self._streams:
+            fut.cancel()
         if self._adv_task:
             self._adv_task.cancel()
         if self._bus:
@@ -446,6 +449,24 @@ class FakeBlueZ:
             # ~1 ms apart: the dbus-fast writer drops the connection when flooded.
             await asyncio.sleep(pace_s)
         return sent
+
+    async def _stream(self, address: str, uuid: str, make: Callable[[int], bytes], every_s: float):
+        i = 0
+        while True:
+            char = self.chars.get((address, uuid))
+            if char is not None and char.notifying and char.device.connected:
+                await self._notify(address, uuid, [make(i)], 0)
+                i += 1
+            await asyncio.sleep(every_s)
+
+    def stream(
+        self, address: str, uuid: str, make: Callable[[int], bytes], every_s: float = 0.05
+    ) -> None:
+        """Notify `make(i)` every `every_s` whenever someone is subscribed, until stop()."""
+        fut = asyncio.run_coroutine_threadsafe(
+            self._stream(address, uuid, make, every_s), self._loop
+        )
+        self._streams.append(fut)
 
     def notify(
         self, address: str, uuid: str, payloads: Sequence[bytes], pace_s: float = 0.001

@@ -213,3 +213,30 @@ def test_unusable_adapter_falls_back_to_the_simulator(
     (notice,) = [line for line in captured.err.splitlines() if line.strip()]
     assert says in notice and "Recording from the simulator instead." in notice
     assert json.loads(captured.out)["source"] == "simulator"
+
+
+def test_cli_records_from_a_sensor_then_remembers_it(
+    fake_bluez: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = fake_bluez([hr_strap(HR, "Fake H10")])
+    fake.stream(HR, HRM, hr_payload, every_s=0.05)
+    code = main(["record", "--device", HR, "--duration", "1.5", "--sport", "ride", "--json", "-q"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    first = json.loads(captured.out)
+    assert first["source"] == "ble" and first["samples"] >= 5
+    assert first["avg_hr"] is not None and first["rr_count"] == 2 * first["samples"]
+    assert "Fake H10 (hr) connected" in captured.err
+    assert main(["devices", "list", "--json"]) == 0
+    (remembered,) = json.loads(capsys.readouterr().out)
+    assert (remembered["address"], remembered["paired"], remembered["battery_pct"]) == (
+        HR,
+        True,
+        87,
+    )
+    # No --device, no --simulate: the remembered strap is used again.
+    code = main(["record", "--duration", "1.5", "--json", "-q"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    second = json.loads(captured.out)
+    assert second["source"] == "ble" and second["samples"] >= 5 and second["id"] != first["id"]

@@ -385,3 +385,26 @@ def test_a_strap_with_a_foot_pod_inside_delivers_both() -> None:
         assert h.manager.links[0].kind == "hr"
 
     asyncio.run(run())
+
+
+def test_callbacks_from_a_foreign_thread_enter_the_loop() -> None:
+    """CoreBluetooth/WinRT may call back from their own threads: no data race, no loss."""
+    import threading
+
+    async def run() -> None:
+        w = world()
+        h = Harness(w, [SensorSpec(HR, kind="hr")])
+        await h.manager.start()
+        client = w.client(HR)
+        payload = bytes.fromhex("0048")
+        worker = threading.Thread(target=client.notify, args=(U.HEART_RATE_MEASUREMENT, payload))
+        worker.start()
+        worker.join()
+        dropper = threading.Thread(target=client.drop)
+        dropper.start()
+        dropper.join()
+        await wait_for(lambda: "disconnected" in h.states(HR), h.changed)
+        samples = await h.drain()
+        assert [(s.hr, s.source) for s in samples] == [(72, HR)]
+
+    asyncio.run(run())

@@ -215,7 +215,7 @@ def test_recorded_session_feeds_gpx_and_parquet(tmp_path: Path) -> None:
     results = selftest.run_checks(checks, tmp_path)
     assert [(r.name, r.ok) for r in results] == [(name, True) for name, _ in checks], results
     samples = int(results[1].detail.split()[0])
-    assert samples >= 7
+    assert samples >= 4
     assert results[2].detail == f"{samples} track points"
     assert results[3].detail == f"{samples} rows"
 

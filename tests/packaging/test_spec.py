@@ -188,7 +188,10 @@ def test_unused_qt_modules_are_excluded(spec: Any) -> None:
         ("botocore/data/ec2/2016-11-15/service-2.json.gz", False),
         ("botocore/data/endpoints.json.gz", True),
         ("app/store/migrations/env.py", True),
-        ("PySide6\\Qt\\qml\\QtQuick\\qmldir", False),
+        ("PySide6\\qml\\QtQuick\\qmldir", False),  # Windows layout
+        ("PySide6\\translations\\qtbase_fr.qm", True),
+        ("PySide6\\translations\\qt_help_fr.qm", False),
+        ("PySide6\\plugins\\platforms\\qwindows.dll", True),
     ],
 )
 def test_size_filter(spec: Any, dest: str, kept: bool) -> None:

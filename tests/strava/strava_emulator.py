@@ -437,9 +437,20 @@ class StravaEmulator:
             self.release_upload_post.wait(30)  # a test may hold the reply (kill the worker)
             return status, payload, rate_headers
         with self.lock:
-            status, payload = self._api(
-                method, path.removeprefix("/api/v3"), token, query, form, json_body
-            )
+            try:
+                status, payload = self._api(
+                    method, path.removeprefix("/api/v3"), token, query, form, json_body
+                )
+            except (KeyError, ValueError, TypeError) as exc:  # what Strava calls a bad request
+                status, payload = (
+                    400,
+                    {
+                        "message": "Bad Request",
+                        "errors": [
+                            {"resource": "Request", "field": str(exc)[:40], "code": "invalid"}
+                        ],
+                    },
+                )
         return status, payload, rate_headers
 
     @staticmethod

@@ -77,3 +77,20 @@ def test_unknown_screen_is_a_clear_error(data_dir, tmp_path) -> None:
 
     with pytest.raises(ValueError, match="unknown screen 'charts'"):
         render_screen_png(data_dir, "charts", tmp_path / "x.png")
+
+
+def test_screenshot_command_parses_and_renders(qtbot, data_dir, tmp_path) -> None:
+    import argparse
+
+    from app.ui import screenshot
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", default=str(data_dir))
+    screenshot.register(parser.add_subparsers(dest="command"))
+    out = tmp_path / "goals.png"
+    args = parser.parse_args(["screenshot", "--screen", "goals", "--out", str(out),
+                              "--size", "1100x720"])  # fmt: skip
+    assert args.func(args) == 0
+    assert _png_size(out) == (1100, 720)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["screenshot", "--screen", "charts", "--out", str(out)])

@@ -10,6 +10,8 @@ from app.ui.live import IDLE, PAUSED, RECORDING
 
 pytestmark = pytest.mark.gui
 
+T0 = 1_764_000_000_000
+
 
 def _start(qtbot, window) -> None:
     ctx = window.ctx
@@ -154,3 +156,21 @@ def test_export_tcx_writes_a_file(qtbot, window, store, tmp_path) -> None:
         detail.export_to(out)
     assert str(out) in msg.args[0]
     assert "<TrainingCenterDatabase" in out.read_text()
+
+
+def test_upload_without_a_linked_account_says_what_to_do(qtbot, window, store) -> None:
+    from device.simulator import SimulatedStrap
+
+    me = store.default_athlete()
+    sid = store.create_session(me.id, sport="run", source="simulator", started_ms=T0)
+    store.insert_samples(
+        sid, list(SimulatedStrap(seed=3, start_ms=T0, realtime=False).generate(30))
+    )
+    store.finish_session(sid, T0 + 30_000)
+    window.open_session(sid)
+    detail = window.screens["session"]
+    qtbot.waitUntil(lambda: detail.detail is not None, timeout=15_000)
+    with qtbot.waitSignal(window.ctx.message, timeout=15_000) as msg:
+        detail.upload()
+    assert msg.args[0] == "Not uploaded: no Strava account is linked: run `pulsedeck strava link`"
+    assert detail.upload_btn.isEnabled()

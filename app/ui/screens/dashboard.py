@@ -20,7 +20,7 @@ from .. import viewmodels as vm
 from ..charts import LiveChart
 from ..context import AppContext
 from ..live import IDLE, PAUSED, RECORDING, LiveView
-from ..services import zone_floors
+from ..services import BLUETOOTH, SIMULATOR, zone_floors
 from ..widgets import MetricTile, ZoneBand, card
 
 ZONE_NAMES = ("Rest", "Z1 · Recovery", "Z2 · Endurance", "Z3 · Tempo", "Z4 · Threshold",
@@ -77,22 +77,42 @@ class DashboardScreen(QWidget):
         root.addWidget(self.zone_band)
 
         self.chart = LiveChart()
-        self.chart.setMinimumHeight(220)
+        self.chart.setMinimumHeight(150)
         root.addWidget(self.chart, 1)
 
-        bottom = QHBoxLayout()
+        status = QHBoxLayout()
         self.sensors = QLabel("No sensor: press Start to record from the simulated strap")
         self.sensors.setProperty("role", "muted")
         self.sensors.setTextFormat(Qt.TextFormat.RichText)
         self.sensors.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        bottom.addWidget(self.sensors, 1)
+        status.addWidget(self.sensors, 1)
+        keys = QLabel("F5 start / pause · Ctrl+L lap · Ctrl+Shift+S stop")
+        keys.setProperty("role", "muted")
+        status.addWidget(keys)
+        root.addLayout(status)
+
+        bottom = QHBoxLayout()
+        self.source_box = QComboBox()
+        self.source_box.addItem("Simulated strap", SIMULATOR)
+        self.source_box.addItem("Bluetooth sensors", BLUETOOTH)
+        self.source_box.setAccessibleName("Record from")
+        self.source_box.currentIndexChanged.connect(
+            lambda _i: setattr(ctx.services, "source_mode", self.source_box.currentData())
+        )
+        bottom.addWidget(self.source_box)
         self.sport_box = QComboBox()
+        for box in (self.source_box, self.sport_box):
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            box.setMinimumContentsLength(10)
         self.sport_box.addItems(list(vm.SPORTS))
         self.sport_box.setAccessibleName("Sport")
         bottom.addWidget(self.sport_box)
-        self.start_btn = self._button("Start  (F5)", "primary", self._start)
-        self.pause_btn = self._button("Pause  (F5)", None, ctx.toggle_pause)
-        self.lap_btn = self._button("Lap  (Ctrl+L)", None, ctx.lap)
+        bottom.addStretch(1)
+        self.start_btn = self._button("Start", "primary", self._start)
+        self.pause_btn = self._button("Pause", None, ctx.toggle_pause)
+        self.lap_btn = self._button("Lap", None, ctx.lap)
         self.stop_btn = self._button("Stop…", "danger", self._stop)
         for b in (self.start_btn, self.pause_btn, self.lap_btn, self.stop_btn):
             bottom.addWidget(b)
@@ -113,10 +133,8 @@ class DashboardScreen(QWidget):
 
     def _button(self, text: str, role: str | None, slot) -> QPushButton:
         b = QPushButton(text)
-        b.setProperty("role", "big")
-        if role:
-            b.setProperty("role", role)
-            b.setStyleSheet("font-size: 20px; padding: 14px 22px;")
+        b.setProperty("role", role or "big")
+        b.setStyleSheet("font-size: 22px; font-weight: 700; padding: 12px 14px;")
         b.clicked.connect(slot)
         return b
 
@@ -147,8 +165,9 @@ class DashboardScreen(QWidget):
     def _on_state(self, state: str) -> None:
         self.start_btn.setEnabled(state == IDLE)
         self.sport_box.setEnabled(state == IDLE)
+        self.source_box.setEnabled(state == IDLE)
         self.pause_btn.setEnabled(state != IDLE)
-        self.pause_btn.setText("Resume  (F5)" if state == PAUSED else "Pause  (F5)")
+        self.pause_btn.setText("Resume" if state == PAUSED else "Pause")
         self.lap_btn.setEnabled(state != IDLE)
         self.stop_btn.setEnabled(state != IDLE)
 

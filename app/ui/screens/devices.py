@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -83,6 +84,8 @@ class DevicesScreen(QWidget):
         self.feed_name.setPlaceholderText("Name")
         self.feed_url = QLineEdit()
         self.feed_url.setPlaceholderText("wss://example.org/feed")
+        self.feed_format = QComboBox()
+        self.feed_format.addItems(["pulsedeck", "pulsoid", "hyperate"])
         self.feed_token = QLineEdit()
         self.feed_token.setPlaceholderText("Token (kept in the OS keyring)")
         self.feed_token.setEchoMode(QLineEdit.EchoMode.Password)
@@ -90,7 +93,8 @@ class DevicesScreen(QWidget):
         add.clicked.connect(self._add_feed)
         remove = QPushButton("Remove")
         remove.clicked.connect(self._remove_feed)
-        for w, stretch in ((self.feed_name, 1), (self.feed_url, 3), (self.feed_token, 2),
+        for w, stretch in ((self.feed_name, 1), (self.feed_url, 3), (self.feed_format, 0),
+                           (self.feed_token, 2),
                            (add, 0), (remove, 0)):  # fmt: skip
             row.addWidget(w, stretch)
         fl.addLayout(row)
@@ -206,6 +210,7 @@ class DevicesScreen(QWidget):
 
     def _add_feed(self) -> None:
         name, url, token = self.feed_name.text(), self.feed_url.text(), self.feed_token.text()
+        protocol = self.feed_format.currentText()
 
         def done(_f: vm.FeedItem) -> None:
             self.feed_name.clear()
@@ -217,11 +222,13 @@ class DevicesScreen(QWidget):
         def failed(exc: BaseException) -> None:
             self.feed_status.setText(f"Feed not added: {exc}")
 
-        self.ctx.bridge.run(lambda: self.ctx.services.add_feed(name, url, token), done, failed)
+        self.ctx.bridge.run(
+            lambda: self.ctx.services.add_feed(name, url, token, protocol), done, failed
+        )
 
     def _remove_feed(self) -> None:
         rows = self.feed_table.selectionModel().selectedRows()
         if rows:
-            fid = self.feed_items[rows[0].row()].id
-            self.ctx.bridge.run(lambda: self.ctx.services.remove_feed(fid),
+            name = self.feed_items[rows[0].row()].name
+            self.ctx.bridge.run(lambda: self.ctx.services.remove_feed(name),
                                 lambda _r: self.reload())  # fmt: skip

@@ -53,10 +53,14 @@ class SessionScreen(QWidget):
         self.sport_box.activated.connect(self._change_sport)
         self.export_btn = QPushButton("Export TCX…")
         self.export_btn.clicked.connect(self._export)
+        self.upload_btn = QPushButton("Upload")
+        self.upload_btn.setToolTip("Queue for Strava (the sync worker sends it)")
+        self.upload_btn.clicked.connect(self.upload)
         self.delete_btn = QPushButton("Delete")
         self.delete_btn.setProperty("role", "danger")
         self.delete_btn.clicked.connect(self._delete)
-        for w in (self.rename_btn, self.sport_box, self.export_btn, self.delete_btn):
+        for w in (self.rename_btn, self.sport_box, self.export_btn, self.upload_btn,
+                  self.delete_btn):  # fmt: skip
             head.addWidget(w)
         root.addLayout(head)
 
@@ -213,6 +217,23 @@ class SessionScreen(QWidget):
             history.deleted(sid)
 
         self.ctx.bridge.run(lambda: self.ctx.services.delete(sid), done)
+
+    def upload(self) -> None:
+        sid = self.session_id
+        if sid is None:
+            return
+        self.upload_btn.setEnabled(False)
+
+        def done(count: int) -> None:
+            self.upload_btn.setEnabled(True)
+            self.ctx.message.emit(f"Queued for upload to {count} Strava account(s)")
+            self.reload()
+
+        def failed(exc: BaseException) -> None:
+            self.upload_btn.setEnabled(True)
+            self.ctx.message.emit(f"Not uploaded: {exc}")
+
+        self.ctx.bridge.run(self.ctx.services.upload(sid), done, failed)
 
     def export_to(self, path: Path) -> None:
         sid = self.session_id
