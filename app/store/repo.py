@@ -76,6 +76,9 @@ class SessionInfo:
     steps: int | None
     rr_count: int | None
     rmssd_ms: float | None
+    max_power: float | None = None
+    max_speed: float | None = None
+    notes: str | None = None
 
 
 def _profile(a: m.Athlete) -> Profile:
@@ -356,11 +359,14 @@ class Store:
             avg_cadence=row.avg_cadence,
             max_cadence=row.max_cadence,
             avg_power=row.avg_power,
+            max_power=row.max_power,
             avg_speed=row.avg_speed,
+            max_speed=row.max_speed,
             distance_m=row.distance_m,
             steps=row.steps,
             rr_count=row.rr_count,
             rmssd_ms=row.rmssd_ms,
+            notes=row.notes,
         )
 
     def list_sessions(self, athlete_id: int | None = None) -> list[SessionInfo]:
