@@ -18,23 +18,20 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.commands import (
+    EXIT_ERROR,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_RUNNING,
+    EXIT_STORE,
+    UserError,
+)
 from app.instance import AlreadyRunning, InstanceLock
 from app.paths import resolve_data_dir
 from app.store.errors import StoreError
 from app.store.repo import SessionInfo, Store
 
 log = logging.getLogger("pulsedeck")
-
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_STORE, EXIT_NOT_FOUND, EXIT_RUNNING = 0, 1, 2, 3, 4, 5
-
-
-class UserError(Exception):
-    """A mistake the user can fix; printed as one line, no traceback."""
-
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.code = code
-
 
 def _version() -> str:
     try:
