@@ -1,7 +1,8 @@
 """The `pulsedeck` command: a stable contract for scripts and edge boxes.
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage error, 3 storage problem (locked, full, corrupt,
-newer schema), 4 not found, 5 another instance is recording, 130 interrupted before start.
+newer schema), 4 not found, 5 another instance is recording, 6 no usable Bluetooth,
+130 interrupted before start.
 """
 
 from __future__ import annotations

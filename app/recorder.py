@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from app.domain.samples import InvalidSample, Sample, validate
+from app.domain.samples import InvalidSample, Sample, drop_bad_rr, validate
 from app.domain.summary import SessionSummary
 from app.store.repo import STATUS_FINISHED, Store
 
@@ -35,6 +35,7 @@ class RecorderStats:
     rejected: int = 0
     batches: int = 0
     largest_batch: int = 0
+    rejected_rr: int = 0
     last_error: str | None = None
 
 
@@ -73,6 +74,10 @@ class Recording:
     def submit(self, sample: Sample) -> bool:
         """Queue a sample for the writer; returns False (counted, logged) if it is invalid."""
         self.stats.received += 1
+        sample, dropped = drop_bad_rr(sample)
+        if dropped:
+            self.stats.rejected_rr += dropped
+            log.warning("session %s: dropped %d out-of-range RR values", self.session_id, dropped)
         try:
             validate(sample)
         except InvalidSample as exc:

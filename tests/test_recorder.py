@@ -70,12 +70,16 @@ def test_invalid_samples_are_counted_and_logged(
         assert rec.submit(Sample(t_ms=1_700_000_000_000, hr=80))
         assert not rec.submit(Sample(t_ms=1_700_000_001_000, hr=400))
         assert not rec.submit(Sample(t_ms=1_700_000_002_000, speed=float("nan")))
+        # one glitched RR value costs only itself, not the HR reading
+        assert rec.submit(Sample(t_ms=1_700_000_003_000, hr=81, rr=(700.0, 20.0)))
         await rec.stop()
-        assert rec.stats.rejected == 2 and rec.stats.stored == 1
+        assert rec.stats.rejected == 2 and rec.stats.stored == 2 and rec.stats.rejected_rr == 1
+        assert store.load_rr(rec.session_id) == [700.0]
 
     with caplog.at_level(logging.WARNING):
         asyncio.run(main())
     assert sum("rejected sample" in r.message for r in caplog.records) == 2
+    assert sum("out-of-range RR" in r.message for r in caplog.records) == 1
 
 
 def test_pause_lap_stop_lifecycle(store: Store) -> None:

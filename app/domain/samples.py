@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 #: Channels a sample may carry; each is optional (None = not measured in this sample).
 CHANNELS: tuple[str, ...] = (
@@ -88,6 +88,18 @@ RANGES: dict[str, tuple[float, float]] = {
     "met": (0, 25),
 }
 RR_RANGE_MS: tuple[float, float] = (200.0, 3000.0)
+
+
+def drop_bad_rr(sample: Sample) -> tuple[Sample, int]:
+    """The sample without out-of-range RR intervals, and how many were dropped.
+
+    A glitched RR value must not cost the heart-rate reading delivered with it.
+    """
+    low, high = RR_RANGE_MS
+    good = tuple(rr for rr in sample.rr if math.isfinite(rr) and low <= rr <= high)
+    if len(good) == len(sample.rr):
+        return sample, 0
+    return replace(sample, rr=good), len(sample.rr) - len(good)
 
 
 def validate(sample: Sample) -> Sample:
