@@ -301,11 +301,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    if hasattr(signal, "SIGPIPE"):  # `pulsedeck sessions list | head` must not traceback
+def run() -> None:
+    """Console-script entry: `pulsedeck ... | head` ends quietly, then exit with main's code."""
+    if hasattr(signal, "SIGPIPE"):  # process-wide, so only here and never inside main()
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sys.exit(main())
+
+
+def _global_options_first(argv: Sequence[str]) -> list[str]:
+    """Accept `--data-dir DIR` anywhere (`pulsedeck sessions list --data-dir X` too)."""
+    front: list[str] = []
+    rest: list[str] = []
+    items = list(argv)
+    i = 0
+    while i < len(items):
+        arg = items[i]
+        if arg == "--data-dir" and i + 1 < len(items):
+            front += items[i : i + 2]
+            i += 2
+            continue
+        (front if arg.startswith("--data-dir=") else rest).append(arg)
+        i += 1
+    return front + rest
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_global_options_first(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -350,4 +372,4 @@ def _gui_available() -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

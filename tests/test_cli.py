@@ -157,3 +157,10 @@ def test_sigint_stops_and_saves(data_dir: Path) -> None:
     assert proc.returncode == 0, err
     summary = json.loads(out)
     assert summary["status"] == "finished" and summary["samples"] > 5
+
+
+def test_data_dir_is_accepted_after_the_subcommand(tmp_path: Path) -> None:
+    assert main(["sessions", "list", "--data-dir", str(tmp_path / "a")]) == 0
+    assert main(["sessions", "list", f"--data-dir={tmp_path / 'b'}"]) == 0
+    assert (tmp_path / "a" / "pulsedeck.db").exists()
+    assert (tmp_path / "b" / "pulsedeck.db").exists()

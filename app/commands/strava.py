@@ -183,12 +183,12 @@ def cmd_accounts_unlink(args: argparse.Namespace) -> int:
 # sync ----------------------------------------------------------------------------------------
 
 
-def _other_handlers(store: Store) -> dict[str, Any]:
-    """Handlers of other areas that share the outbox (the lake), when installed."""
-    try:
-        from sync.lake.push import KIND as LAKE_KIND
-        from sync.lake.push import make_handler
-    except ImportError:
+def _other_handlers(store: Store, outbox: Any) -> dict[str, Any]:
+    """Handlers of other areas that share the outbox (the lake), after queueing their work."""
+    from sync.lake.push import KIND as LAKE_KIND
+    from sync.lake.push import enqueue_configured, make_handler
+
+    if enqueue_configured(store, outbox) is None:  # no lake configured: nothing to push
         return {}
     return {LAKE_KIND: make_handler(store)}
 
@@ -196,7 +196,7 @@ def _other_handlers(store: Store) -> dict[str, Any]:
 async def _run(sync: Any, store: Store, *, poll: bool, until_idle: bool, max_wait_s: float) -> int:
     from sync.outbox import drain
 
-    others = _other_handlers(store)
+    others = await asyncio.to_thread(_other_handlers, store, sync.outbox)
     report = await sync.run_once(poll=poll)
     ran = report.ran + (await drain(sync.outbox, others) if others else 0)
     while until_idle:
