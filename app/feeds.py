@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from app.domain.samples import SAMPLE_COLUMNS, Sample
@@ -28,6 +28,7 @@ from app.domain.summary import SessionSummary
 from app.recorder import Recording
 from app.secrets import delete_secret, get_secret, set_secret
 from app.store import models as m
+from app.store.errors import StoreError, classify
 from app.store.repo import STATUS_FINISHED, STATUS_RECORDING, Store, now_ms
 from device.feeds.backoff import BackoffPolicy
 from device.feeds.client import FeedClient, FeedEndpoint, FeedSample, FeedStatus
@@ -37,10 +38,10 @@ from device.feeds.server import TraceHub, TraceServer
 
 log = logging.getLogger(__name__)
 
-#: Feed recordings commit as soon as a sample is queued (the recorder's `max_batch` of 1
-#: wakes its writer): a remote sample has already spent network time and the product promises
-#: under 50 ms from server send to commit. Samples arriving while a write is in flight go in
-#: the next one, so bursts still batch. The interval is only the idle fallback.
+#: A feed recording hands each sample to the shared writer (GroupCommitStore) as soon as it
+#: is queued (the recorder's `max_batch` of 1 wakes its writer): a remote sample has already
+#: spent network time and the target is under 50 ms from server send to commit. Samples
+#: queued while a hand-over is in flight go in the next one. The interval is the idle fallback.
 FEED_MAX_BATCH = 1
 FEED_FLUSH_INTERVAL_S = 0.5
 #: How often committed cursors are written to `feed_cursors` (a crash replays at most this).
@@ -82,7 +83,7 @@ def check_url(url: str) -> None:
 
 #: The shared writer commits at most this long after a batch was handed to it: it gathers
 #: every feed recording's samples of that window into one transaction.
-GROUP_WINDOW_S = 0.01
+GROUP_WINDOW_S = 0.005
 #: After a failed transaction the writer keeps the rows and retries after this long.
 RETRY_S = 0.5
 #: A session is finished only once its rows are committed; a database that stays broken
@@ -172,6 +173,7 @@ class GroupCommitStore(Store):
                     self._error = exc
                     self._cond.notify_all()
                     if self._closing:
+                        log.error("feed writer: %d samples could not be stored", len(rows))
                         return
                     self._cond.wait(RETRY_S)
                 continue
@@ -182,7 +184,9 @@ class GroupCommitStore(Store):
                     self._committed[sid] = self._committed.get(sid, 0) + 1
                 self._cond.notify_all()
 
-    def _write(self, rows: Sequence[tuple[object, ...]], rr_rows: Sequence[tuple]) -> None:
+    def _write(
+        self, rows: Sequence[tuple[object, ...]], rr_rows: Sequence[tuple[int, int, float]]
+    ) -> None:
         with self.engine.begin() as conn:
             conn.exec_driver_sql(_INSERT_SAMPLE, list(rows))
             if rr_rows:
@@ -198,6 +202,9 @@ class GroupCommitStore(Store):
                     raise RuntimeError(f"samples of session {session_id} not stored: {self._error}")
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
+                    cause = classify(self._error, self.path) if self._error else None
+                    if isinstance(cause, StoreError):
+                        raise cause  # disk full, locked, corrupt: the user must act
                     raise TimeoutError(f"samples of session {session_id} not stored in time")
                 self._cond.wait(remaining)
 
@@ -260,6 +267,48 @@ def load_cursors(store: Store, source: str) -> dict[str, Cursor]:
             )
             for r in rows
         }
+
+
+def _device_prefix(source: str) -> str:
+    return f"feed:{hashlib.sha256(source.encode()).hexdigest()[:10]}:"
+
+
+#: Recent feed sessions per athlete searched for samples newer than the stored cursor.
+HEAD_SESSIONS = 3
+
+
+def committed_heads(store: Store, source: str) -> dict[str, int]:
+    """Newest stored device time per remote athlete of this feed, read from the samples.
+
+    The cursor row is saved about once a second; after a crash the samples may be ahead of
+    it. Resuming after max(cursor, head) keeps a killed process from storing anything twice.
+    """
+    heads: dict[str, int] = {}
+    with store.orm() as s:
+        devices = s.execute(
+            select(m.Device.id, m.Device.athlete_id, m.Device.info).where(
+                m.Device.kind == "feed", m.Device.address.startswith(_device_prefix(source))
+            )
+        ).all()
+        for device_id, athlete_id, info in devices:
+            remote = (info or {}).get("remote_athlete")
+            if not isinstance(remote, str):
+                continue
+            sessions = s.scalars(
+                select(m.Session.id)
+                .where(m.Session.athlete_id == athlete_id, m.Session.source == "feed")
+                .order_by(m.Session.started_ms.desc(), m.Session.id.desc())
+                .limit(HEAD_SESSIONS)
+            ).all()
+            for session_id in sessions:
+                newest = s.execute(
+                    select(func.max(m.SampleRow.t_ms)).where(
+                        m.SampleRow.session_id == session_id, m.SampleRow.device_id == device_id
+                    )
+                ).scalar()
+                if newest is not None and newest > heads.get(remote, 0):
+                    heads[remote] = newest
+    return heads
 
 
 def save_cursor(store: Store, source: str, cursor: Cursor) -> None:
@@ -505,6 +554,8 @@ class FeedRecorder:
         self._label = urlsplit(endpoint.url).hostname or self._source
         self._cursors = load_cursors(self.store, self._source)
         cursors = {k: c.last_measured_ms for k, c in self._cursors.items()}
+        for remote, head in committed_heads(self.store, self._source).items():
+            cursors[remote] = max(head, cursors.get(remote, head))
         return FeedClient(
             endpoint,
             cursors=cursors,
@@ -565,12 +616,12 @@ class FeedRecorder:
         """Athlete, feed device and `recording` session per remote athlete: one transaction."""
         out: list[tuple[int, str, int, int]] = []
         started_ms = int(self.clock() * 1000)
-        digest = hashlib.sha256(self._source.encode()).hexdigest()[:10]
+        prefix = _device_prefix(self._source)
         with self.store.exclusive(), self.store.orm() as s, s.begin():
             for remote in remotes:
                 athlete = self._athlete_row(s, remote)
                 s.flush()
-                address = f"feed:{digest}:{remote}"[:64]
+                address = f"{prefix}{remote}"[:64]
                 device = s.scalar(
                     select(m.Device).where(
                         m.Device.athlete_id == athlete.id, m.Device.address == address
@@ -709,7 +760,7 @@ class FeedRecorder:
         """
         consumer = asyncio.create_task(self._consume(client), name="feed-consumer")
         saver = asyncio.create_task(self._cursor_loop(client), name="feed-cursors")
-        waiters: list[asyncio.Task[object]] = [consumer]  # type: ignore[list-item]
+        waiters: list[asyncio.Task[Any]] = [consumer]
         if stop is not None:
             waiters.append(asyncio.create_task(stop.wait()))
         try:

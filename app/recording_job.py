@@ -8,6 +8,7 @@ from the simulator after a one-line notice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 import time
@@ -85,10 +86,9 @@ async def _wait(
     try:
         while not stop.is_set():
             timeout = 1.0 if deadline is None else min(1.0, max(0.0, deadline - time.time()))
-            try:
-                await asyncio.wait_for(stop.wait(), timeout)
-            except TimeoutError:
-                pass
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await stop.wait()
             if progress and sys.stderr.isatty():
                 print(line(), end="", file=sys.stderr, flush=True)
             if deadline is not None and time.time() >= deadline:
@@ -218,7 +218,8 @@ async def _record_ble(
     finally:
         await manager.stop()  # disconnect first: nothing arrives after this
         try:  # drain what is queued (a few ms of work even for thousands of samples)
-            await asyncio.wait_for(recording.wait_sources(), DRAIN_TIMEOUT_S)
+            async with asyncio.timeout(DRAIN_TIMEOUT_S):
+                await recording.wait_sources()
         except TimeoutError:
             notice("some sensor samples were still queued at stop and were not saved")
         if pending:

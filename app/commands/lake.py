@@ -160,7 +160,9 @@ def cmd_pull(args: argparse.Namespace) -> int:
         )
     for error in report.errors:
         _err(error)
-    if not args.all_clients and not report.athletes:
+    if report.unknown:
+        _err(f"no sessions in the lake for athlete id(s) {', '.join(report.unknown)}")
+    if not args.all_clients and len(report.unknown) == len(report.athletes):
         return EXIT_NOT_FOUND
     return EXIT_OK if report.failed == 0 else EXIT_ERROR
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from app.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UserError
 from app.paths import resolve_data_dir
 from app.store.repo import Store, now_ms
 from app.training import body as body_mod
@@ -32,15 +33,7 @@ from app.training.goals import GoalEngine, GoalError, GoalKind, GoalProgress, Pe
 from app.training.load import athlete_load
 from app.training.zones import ZoneModel
 
-EXIT_OK, EXIT_USAGE, EXIT_NOT_FOUND = 0, 2, 4
-
 Handler = Callable[[argparse.Namespace, Store], int]
-
-
-class _Fail(Exception):
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _command(func: Handler) -> Callable[[argparse.Namespace], int]:
@@ -54,7 +47,7 @@ def _command(func: Handler) -> Callable[[argparse.Namespace], int]:
         except (UnknownAthlete, LookupError) as exc:
             print(f"pulsedeck: {exc.args[0] if exc.args else exc}", file=sys.stderr)
             return EXIT_NOT_FOUND
-        except _Fail as exc:
+        except UserError as exc:
             print(f"pulsedeck: {exc}", file=sys.stderr)
             return exc.code
         except (GoalError, catalog.CatalogError, body_mod.MetricError, ValueError) as exc:
@@ -80,7 +73,7 @@ def _instant(text: str | None, tz: tzinfo) -> int:
     try:
         dt = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise _Fail(f"not a date or date-time: {text!r}") from exc
+        raise UserError(f"not a date or date-time: {text!r}") from exc
     if len(text) == 10:
         dt = datetime.combine(dt.date(), time(7, 0))
     if dt.tzinfo is None:
@@ -134,9 +127,9 @@ def cmd_summary(args: argparse.Namespace, store: Store) -> int:
     last = args.to or (args.from_ + timedelta(days=6) if args.from_ else today)
     first = args.from_ or last - timedelta(days=6)
     if last < first:
-        raise _Fail("--to is before --from")
+        raise UserError("--to is before --from")
     if (last - first).days > 3660:
-        raise _Fail("at most ten years at a time")
+        raise UserError("at most ten years at a time")
     days = DailyService(store).days(athlete_id, first, last)
     rows = [summary_row(d) for d in days]
     if args.json:
@@ -389,7 +382,7 @@ def cmd_body_add(args: argparse.Namespace, store: Store) -> int:
     given = {kind: getattr(args, flag) for flag, kind in _BODY_FLAGS.items()
              if getattr(args, flag) is not None}
     if not given:
-        raise _Fail("give at least one of --weight --fat --resting-hr --rmssd --sdnn")
+        raise UserError("give at least one of --weight --fat --resting-hr --rmssd --sdnn")
     for kind, value in given.items():
         body_mod.check(kind, value)  # all or nothing
     added = [body_mod.add_metric(store, athlete_id, k, v, at) for k, v in given.items()]
@@ -452,7 +445,7 @@ def cmd_zones(args: argparse.Namespace, store: Store) -> int:
             try:
                 floors = [float(x) for x in args.bounds.split(",")]
             except ValueError as exc:
-                raise _Fail(f"--bounds must be five numbers: {args.bounds!r}") from exc
+                raise UserError(f"--bounds must be five numbers: {args.bounds!r}") from exc
         set_zone_model(store, athlete_id, args.model, floors)
     ctx = load_context(store, athlete_id)
     floors_bpm = [round(f, 1) for f in ctx.zones.floors_bpm]
@@ -472,7 +465,7 @@ def cmd_load(args: argparse.Namespace, store: Store) -> int:
     last = args.to or local_date(now_ms(), ctx.tz)
     first = args.from_ or last - timedelta(days=27)
     if last < first:
-        raise _Fail("--to is before --from")
+        raise UserError("--to is before --from")
     points = athlete_load(DailyService(store), athlete_id, first, last)
     if args.json:
         _dump([{**asdict(p), "ratio": p.ratio} for p in points])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from app.store import models as m
 from app.store.repo import Store
@@ -186,12 +186,18 @@ def sync_builtin(store: Store, path: Path = RESOURCE) -> int:
 
 
 def exercises(store: Store, athlete_id: int | None = None) -> list[ExerciseInfo]:
-    """Built-ins plus `athlete_id`'s own exercises, by name (built-ins synced on first use)."""
+    """Built-ins plus `athlete_id`'s own exercises, by name.
+
+    Built-ins are synced from the shipped file when the table has fewer than the file (first
+    use, or an upgrade that added exercises).
+    """
     with store.orm() as s:
-        has_builtin = s.scalar(select(m.Exercise.id).where(m.Exercise.athlete_id.is_(None)))
-    if has_builtin is None:
+        stored = s.scalar(
+            select(func.count()).select_from(m.Exercise).where(m.Exercise.athlete_id.is_(None))
+        )
+    if (stored or 0) < len(load_builtin()):
         sync_builtin(store)
-    cond = m.Exercise.athlete_id.is_(None)
+    cond: ColumnElement[bool] = m.Exercise.athlete_id.is_(None)
     if athlete_id is not None:
         cond = or_(cond, m.Exercise.athlete_id == athlete_id)
     with store.orm() as s:

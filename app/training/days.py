@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 
 from app.domain import energy
-from app.domain.profile import Profile, effective_max_hr, effective_resting_hr
+from app.domain.profile import Profile, Sex, effective_max_hr, effective_resting_hr
 from app.domain.trimp import trimp_increment
 from app.domain.zones import Zones
 
@@ -55,12 +55,6 @@ class DaySummary:
     @property
     def active_min(self) -> float:
         return self.active_s / 60.0
-
-
-def empty_day(day: date, tz: tzinfo) -> DaySummary:
-    start, end = day_bounds(day, tz)
-    return DaySummary(day, start, end, 0, 0.0, 0.0, None, None, 0.0, (0.0,) * 5, None, (), 0.0,
-                      0, ())
 
 
 def rank(track: Track) -> tuple[int, int]:
@@ -156,7 +150,7 @@ class EnergyModel:
 
     weight_kg: float | None
     age: int | None
-    sex: object | None
+    sex: Sex | None
 
     @property
     def keytel(self) -> bool:
@@ -180,7 +174,7 @@ def _kcal_pieces(
     rest_per_ms = w / _MS_PER_H
     layers: list[tuple[list[RPiece], str]] = []
     if model.keytel:
-        assert model.age is not None
+        assert model.age is not None and model.sex is not None
         cache: dict[float, float] = {}
         out = []
         for s, e, v, _tag in hr:
@@ -312,6 +306,7 @@ def summarize_days(
     out = []
     for k, d in enumerate(days):
         z = zone_ms[k]
+        peak = hr_max[k]
         out.append(
             DaySummary(
                 day=d,
@@ -321,7 +316,7 @@ def summarize_days(
                 distance_m=dist[k],
                 active_s=active_ms[k] / 1000.0,
                 avg_hr=hr_sum[k] / hr_ms[k] if hr_ms[k] else None,
-                max_hr=None if hr_max[k] is None else round(hr_max[k]),
+                max_hr=None if peak is None else round(peak),
                 hr_s=hr_ms[k] / 1000.0,
                 zone_s=(z[0] / 1000, z[1] / 1000, z[2] / 1000, z[3] / 1000, z[4] / 1000),
                 kcal=kcal[k],

@@ -76,14 +76,15 @@ class PieceBuilder:
 
     def _verdict_at(self, t: int) -> float:
         """Active (1.0) or not (0.0) from the most telling recent channel."""
-        for name, active in (
-            ("speed", lambda v: v >= STOPPED_SPEED),
-            ("cadence", lambda v: v > 0),
-            ("met", lambda v: v >= ACTIVE_MET),
-        ):
-            seen = self._recent.get(name)
-            if seen is not None and t - seen[0] <= MAX_HOLD_MS:
-                return 1.0 if active(seen[1]) else 0.0
+        speed = self._recent.get("speed")
+        if speed is not None and t - speed[0] <= MAX_HOLD_MS:
+            return 1.0 if speed[1] >= STOPPED_SPEED else 0.0
+        cadence = self._recent.get("cadence")
+        if cadence is not None and t - cadence[0] <= MAX_HOLD_MS:
+            return 1.0 if cadence[1] > 0 else 0.0
+        met = self._recent.get("met")
+        if met is not None and t - met[0] <= MAX_HOLD_MS:
+            return 1.0 if met[1] >= ACTIVE_MET else 0.0
         return 1.0  # heart rate only (gym, desk): recorded time counts as active, as in summarize
 
     def add(self, row: Row) -> None:
@@ -125,11 +126,6 @@ class PieceBuilder:
         if self._from_speed:
             self._held(DISTANCE, self._speed_hold, ended_ms, 1 / 1000)
         self._last_t = self._hr = self._met = self._speed_hold = None
-
-    def drain(self) -> tuple[list[Piece], ...]:
-        """The pieces closed since the last drain (live use)."""
-        out, self.pieces = self.pieces, ([], [], [], [], [])
-        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +193,7 @@ def _verdicts(rows: Sequence[Row]) -> list[float]:
     if all(r[2] is None and r[3] is None and r[6] is None for r in rows):
         return [1.0] * len(rows)
     if all(r[3] is not None for r in rows):  # speed on every row decides alone
-        return [1.0 if r[3] >= STOPPED_SPEED else 0.0 for r in rows]
+        return [1.0 if (r[3] or 0.0) >= STOPPED_SPEED else 0.0 for r in rows]
     cap = MAX_HOLD_MS
     ls: tuple[int, float] | None = None
     lc: tuple[int, float] | None = None

@@ -126,7 +126,7 @@ class PersonalRecordInfo:
 RECOVERY_MS = 60_000
 
 
-def _set_hr(
+def set_hr(
     store: Store, session_id: int, start: int, end: int
 ) -> tuple[float | None, int | None, float | None]:
     """Average and max HR during the set and the drop 60 s after it, from the session samples."""
@@ -148,6 +148,9 @@ def _set_hr(
         ).scalar()
     recovery = None if at_end is None or later is None else float(at_end - later)
     return avg, peak, recovery
+
+
+_set_hr = set_hr  # the GUI's first version calls this name
 
 
 def log_set(
@@ -177,10 +180,10 @@ def log_set(
     weight = weight_kg or None
     avg_hr = max_hr = recovery = None
     if session_id is not None and ended_ms is not None:
-        avg_hr, max_hr, recovery = _set_hr(store, session_id, started_ms, ended_ms)
+        avg_hr, max_hr, recovery = set_hr(store, session_id, started_ms, ended_ms)
     with store.orm() as s, s.begin():
         history = [
-            Lift(r, w)
+            Lift(int(r or 0), w)
             for r, w in s.execute(
                 select(m.ExerciseSet.reps, m.ExerciseSet.weight_kg).where(
                     m.ExerciseSet.athlete_id == athlete_id,

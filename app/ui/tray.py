@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPainterPath, QPixmap
@@ -36,6 +37,16 @@ def heart_icon(colour: str, size: int = 64) -> QIcon:
     return QIcon(pm)
 
 
+#: The app icon shipped in resources/ (the installer bundles resources/ as data).
+ICON_PATH = Path(__file__).resolve().parents[2] / "resources" / "icons" / "pulsedeck.svg"
+
+
+def app_icon() -> QIcon:
+    """The shipped SVG icon, or the painted heart where the file or SVG support is missing."""
+    icon = QIcon(str(ICON_PATH)) if ICON_PATH.is_file() else QIcon()
+    return heart_icon("#d62d20") if icon.isNull() else icon
+
+
 class Tray:
     """The tray icon and its menu; works (without showing) where no tray exists."""
 
@@ -46,7 +57,7 @@ class Tray:
         self.icon = QSystemTrayIcon(window)
         self.icon.setIcon(heart_icon("#7d8590"))
         self.icon.setToolTip("Pulsedeck")
-        window.setWindowIcon(heart_icon("#d62d20"))
+        window.setWindowIcon(app_icon())
         menu = QMenu(window)
         self.show_action = QAction("Show Pulsedeck", menu)
         self.show_action.triggered.connect(self._show_window)

@@ -41,7 +41,7 @@ class MetricTile(QFrame):
         """Show `text`; a trailing unit ("10.8 km/h") is drawn smaller than the number."""
         number, _, unit = text.rpartition(" ")
         if number and unit and unit[0].isalpha():
-            text = f"{number}<span style='font-size:17px; font-weight:600'> {unit}</span>"
+            text = f"{number}<span style='font-size:15px; font-weight:600'> {unit}</span>"
         if self.value.text() != text:
             self.value.setText(text)
         if name is not None and self.name.text() != name.upper():

@@ -115,7 +115,8 @@ async def probe_bluetooth(scanner_cls: Any = None) -> str | None:
     try:
         from bleak.backends.bluezdbus.manager import get_global_bluez_manager
 
-        manager = await asyncio.wait_for(get_global_bluez_manager(), PROBE_TIMEOUT_S)
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            manager = await get_global_bluez_manager()
         manager.get_default_adapter()
     except Exception as exc:
         return unavailable_reason(exc) or f"{NO_BLUETOOTH} ({type(exc).__name__}: {exc})."
@@ -340,15 +341,15 @@ class SensorLink:
                 await self._setup(client)
             except BaseException:
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(client.disconnect(), self.policy.io_timeout_s)
+                    async with asyncio.timeout(self.policy.io_timeout_s):
+                        await client.disconnect()
                 raise
             return client
 
     async def _read(self, client: Any, uuid: str) -> bytes | None:
         try:
-            return bytes(
-                await asyncio.wait_for(client.read_gatt_char(uuid), self.policy.io_timeout_s)
-            )
+            async with asyncio.timeout(self.policy.io_timeout_s):
+                return bytes(await client.read_gatt_char(uuid))
         except TimeoutError:
             raise
         except Exception as exc:  # optional characteristic absent or unreadable
@@ -395,7 +396,8 @@ class SensorLink:
             def callback(_char: Any, data: bytearray, uuid: str = uuid) -> None:
                 self._on_notify(uuid, data)
 
-            await asyncio.wait_for(client.start_notify(uuid, callback), self.policy.io_timeout_s)
+            async with asyncio.timeout(self.policy.io_timeout_s):
+                await client.start_notify(uuid, callback)
             subscribed += 1
         if not subscribed:
             raise SensorLost(
@@ -441,7 +443,8 @@ class SensorLink:
             self.drops += 1
             self._emit("disconnected")
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(client.disconnect(), self.policy.io_timeout_s)
+                async with asyncio.timeout(self.policy.io_timeout_s):
+                    await client.disconnect()
         return had_data
 
 

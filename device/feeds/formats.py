@@ -83,7 +83,7 @@ class PulsedeckFormat:
 
     name = "pulsedeck"
     resumable = True
-    heartbeat_s = None
+    heartbeat_s: float | None = None
     hello_first = True
 
     def request(self, url: str, token: str, token_in_query: bool) -> tuple[str, dict[str, str]]:
@@ -106,7 +106,7 @@ class PulsoidFormat:
 
     name = "pulsoid"
     resumable = False
-    heartbeat_s = None
+    heartbeat_s: float | None = None
     hello_first = False
 
     def __init__(self, athlete: str = "pulsoid") -> None:
@@ -152,7 +152,7 @@ class HypeRateFormat:
     resumable = False
     hello_first = False
     #: HypeRate closes sockets that stay silent for about 30 s; its docs ask for 10 s.
-    heartbeat_s = 10.0
+    heartbeat_s: float | None = 10.0
 
     def __init__(self, remote_id: str) -> None:
         if not remote_id:

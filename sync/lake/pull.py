@@ -38,6 +38,7 @@ class PullReport:
     unchanged: int = 0
     own: int = 0  # sessions of this machine's own athletes, left alone
     failed: int = 0
+    unknown: list[str] = field(default_factory=list)  # asked-for athletes with no sessions
     errors: list[str] = field(default_factory=list)
 
 
@@ -107,6 +108,28 @@ def _same(local: m.Session, head: dict[str, object]) -> bool:
     if (local.started_ms, local.ended_ms) != (head["started_at"], head["ended_at"]):
         return False
     return all(getattr(local, k) == head[k] for k in _SESSION_FIELDS)
+
+
+def _head_row(head: pa.Table, session_uid: str) -> dict[str, object]:
+    """The single row of a `sessions` object, which must be the session its key names."""
+    rows = _rows(head)
+    if len(rows) != 1:
+        raise SchemaMismatch(f"sessions object holds {len(rows)} rows, expected 1")
+    if rows[0]["session_id"] != session_uid:
+        raise SchemaMismatch(f"object holds session {rows[0]['session_id']}, not {session_uid}")
+    return rows[0]
+
+
+def _skip_reason(store: Store, head: dict[str, object]) -> str | None:
+    """'own' or 'unchanged' when the local copy must not or need not be replaced."""
+    with store.orm() as s:
+        local = s.scalar(select(m.Session).where(m.Session.uid == head["session_id"]))
+        if local is None:
+            return None
+        owner = s.get(m.Athlete, local.athlete_id)
+        if owner is None or not owner.read_only:
+            return "own"
+        return "unchanged" if _same(local, head) else None
 
 
 def import_session(store: Store, ref: str, tables: dict[str, pa.Table]) -> str:
@@ -221,14 +244,25 @@ def pull(
     for ref in refs:
         safe_id(ref, "athlete id")
         report.athletes.append(ref)
-        for key in client.list_keys(table_prefix(prefix, SESSIONS, ref)):
+        keys = list(client.list_keys(table_prefix(prefix, SESSIONS, ref)))
+        if not keys:
+            report.unknown.append(ref)
+        for key in keys:
             parsed = parse_key(key)
             if parsed is None or not _month_ok(parsed.year, parsed.month, since_ms):
                 continue
             try:
                 head = read_parquet_bytes(SESSIONS, client.get(key))
-                started = int(pc.cast(head.column("started_at"), pa.int64())[0].as_py())
+                row = _head_row(head, parsed.session_uid)
+                started = int(row["started_at"])  # type: ignore[call-overload]
                 if since_ms is not None and started < since_ms:
+                    continue
+                skip = _skip_reason(store, row)
+                if skip is not None:
+                    if skip == "unchanged":
+                        report.unchanged += 1
+                    else:
+                        report.own += 1
                     continue
                 tables = {SESSIONS: head}
                 for table in (SAMPLES, RR_INTERVALS, SETS, LAPS):

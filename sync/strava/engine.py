@@ -567,6 +567,10 @@ class StravaSync:
         if not payload.get("manual"):
             streams = await source.streams(source_id, STREAM_KEYS)
         points = self._points_from_streams(streams, start_s)
+        if not points and not payload.get("manual"):
+            # No streams for a recorded activity: is it still there at all? (NotFound ->
+            # dead with a reason, rather than a manual copy of something deleted.)
+            await source.get_activity(source_id)
         if points:
             elapsed = float(payload.get("elapsed_time") or 0)
 

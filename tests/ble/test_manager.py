@@ -408,3 +408,20 @@ def test_callbacks_from_a_foreign_thread_enter_the_loop() -> None:
         assert [(s.hr, s.source) for s in samples] == [(72, HR)]
 
     asyncio.run(run())
+
+
+def test_stop_while_reconnecting_always_finishes() -> None:
+    """Regression: Python 3.11's wait_for could swallow the stop's cancellation mid-setup."""
+
+    async def run() -> None:
+        for _ in range(15):
+            w = world()
+            h = Harness(w, [SensorSpec(HR, kind="hr")])
+            await h.manager.start()
+            w.client(HR).drop()
+            await wait_for(lambda h=h: "disconnected" in h.states(HR), h.changed)
+            async with asyncio.timeout(5):
+                await h.drain()
+            assert all(task.done() for task in h.manager._tasks)
+
+    asyncio.run(run())

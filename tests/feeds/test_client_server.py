@@ -222,3 +222,37 @@ def test_a_client_that_cannot_keep_up_is_closed_and_resumes() -> None:
         assert got == [sample(i).t_ms for i in range(srv.MAX_QUEUE + 50)]
 
     run(main())
+
+
+def test_since_in_the_query_replays_and_a_bad_subscribe_is_closed_with_a_reason() -> None:
+    """Clients that cannot send `subscribe` use ?since=; a broken subscribe gets 1008."""
+    import json
+
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosedError
+
+    async def main() -> None:
+        hub = TraceHub()
+        server = await serve(hub)
+        for i in range(5):
+            hub.publish([("a", sample(i))])
+        url = f"{server.url}?since={sample(2).t_ms}&access_token={TOKEN}"
+        async with connect(url, proxy=None) as ws:
+            hello = json.loads(await ws.recv())
+            assert hello["type"] == "hello" and hello["latest"] == {"a": sample(4).t_ms}
+            replay = json.loads(await ws.recv())
+            assert [s["measured_at"] for s in replay["samples"]] == [
+                sample(3).t_ms,
+                sample(4).t_ms,
+            ]
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        async with connect(server.url, additional_headers=headers, proxy=None) as ws:
+            await ws.recv()  # hello
+            await ws.send('{"type":"subscribe","since":{"a":"yesterday"}}')
+            with pytest.raises(ConnectionClosedError) as info:
+                await ws.recv()
+        assert info.value.rcvd is not None and info.value.rcvd.code == 1008
+        assert "bad subscribe" in info.value.rcvd.reason
+        await server.close()
+
+    run(main())

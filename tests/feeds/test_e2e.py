@@ -122,7 +122,7 @@ def test_twenty_athletes_with_drops_and_malformed_messages_store_exactly_what_wa
 
 
 def test_a_second_run_resumes_from_stored_cursors_without_duplicates(store: Store) -> None:
-    """Stop recording mid-feed, start a new run later: it picks up exactly where it stopped."""
+    """Stop mid-feed (cursor save lost), start again: it resumes exactly where it stopped."""
 
     async def main() -> tuple[TraceSimulator, list[object]]:
         hub = TraceHub()
@@ -138,6 +138,12 @@ def test_a_second_run_resumes_from_stored_cursors_without_duplicates(store: Stor
         await asyncio.sleep(1.0)
         stop.set()  # the operator stops recording; the simulator keeps going
         report1 = await first_run
+        # As if the process had been killed before its last cursor save: the stored cursors
+        # lag the committed samples by 2 s. The samples themselves say where to resume.
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE feed_cursors SET last_measured_ms = last_measured_ms - 2000"
+            )
         await asyncio.sleep(0.5)
         second = FeedRecorder(store)
         report2 = await second.run(second.client(endpoint, FAST))  # resumes, runs to `end`

@@ -65,6 +65,8 @@ def test_push_status_pull_via_cli(data_dir, moto_url, bucket, s3, capsys, tmp_pa
     assert main(["lake", "pull", "--all-clients", "--bucket", bucket, "--prefix", "p"]) == 0
     assert "2 unchanged" in capsys.readouterr().out
     assert main(["lake", "pull", "--athlete", "../x", "--bucket", bucket]) == 2
+    assert main(["lake", "pull", "--athlete", "nobody", "--bucket", bucket, "--prefix", "p"]) == 4
+    assert "no sessions in the lake for athlete id(s) nobody" in capsys.readouterr().err
 
     assert main(["lake", "ddl", "--bucket", bucket, "--prefix", "p"]) == 0
     assert f"LOCATION 's3://{bucket}/p/samples/'" in capsys.readouterr().out

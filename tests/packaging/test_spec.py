@@ -164,6 +164,7 @@ def test_unused_qt_modules_are_excluded(spec: Any) -> None:
     for heavy in ("PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtWebEngineCore", "PySide6.QtPdf"):
         assert heavy in excluded
     assert "unittest" in excluded and "pytest" in excluded
+    assert {"setuptools", "pkg_resources"} <= excluded  # their runtime hooks slow start-up
 
 
 @pytest.mark.parametrize(
@@ -188,6 +189,13 @@ def test_unused_qt_modules_are_excluded(spec: Any) -> None:
         ("botocore/data/ec2/2016-11-15/service-2.json.gz", False),
         ("botocore/data/endpoints.json.gz", True),
         ("app/store/migrations/env.py", True),
+        ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", False),
+        ("PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so", True),
+        ("libgtk-3.so.0", False),
+        ("libcairo.so.2", False),
+        ("libglib-2.0.so.0", True),  # Qt's event loop
+        ("libX11.so.6", True),  # the xcb platform plugin
+        ("libX11-xcb.so.1", True),
         ("PySide6\\qml\\QtQuick\\qmldir", False),  # Windows layout
         ("PySide6\\translations\\qtbase_fr.qm", True),
         ("PySide6\\translations\\qt_help_fr.qm", False),
@@ -196,6 +204,16 @@ def test_unused_qt_modules_are_excluded(spec: Any) -> None:
 )
 def test_size_filter(spec: Any, dest: str, kept: bool) -> None:
     assert spec.namespace["_keep"](dest) is kept
+
+
+def test_links_to_dropped_files_are_dropped_too(spec: Any) -> None:
+    toc = [
+        ("libarrow.so.2600", "pyarrow/libarrow.so.2600", "SYMLINK"),
+        ("libarrow_flight.so.2600", "pyarrow/libarrow_flight.so.2600", "SYMLINK"),
+        ("pyarrow/libarrow.so.2600", "/venv/pyarrow/libarrow.so.2600", "BINARY"),
+    ]
+    kept = {"pyarrow/libarrow.so.2600"}
+    assert spec.namespace["_without_dangling_links"](toc, kept) == [toc[0], toc[2]]
 
 
 def test_executable_is_a_one_folder_console_app(spec: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -26,6 +27,18 @@ from sync.strava.tokens import TokenSet, save_client, save_tokens, token_key  # 
 T0_S = 1_795_597_200.0
 OWNER_ID, MAX_ID, LUNA_ID = 1001, 2002, 3003
 CLIENT_ID, CLIENT_SECRET = "4242", "app-secret-xyz"
+
+
+@pytest.fixture(autouse=True)
+def _python_sigpipe() -> Iterator[None]:
+    """Python's own SIGPIPE disposition (ignored: a write to a closed socket raises).
+
+    `app.cli.main` sets SIG_DFL for shell pipes; when another test ran it in-process, a
+    server thread writing to a socket the client already closed would kill all of pytest.
+    """
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    yield
+    signal.signal(signal.SIGPIPE, previous)
 
 
 class FakeClock:

@@ -137,3 +137,22 @@ def test_backfill_spans_rate_windows_without_a_single_429(
     assert len(windows) >= 3  # the work really needed several 15-minute windows
     assert sorted(a["name"] for a in emulator.activities_of(MAX_ID)) == sorted(expected)
     assert all(j.state == DONE for j in sync.outbox.jobs())
+
+
+def test_source_deleted_before_copy_is_dead_with_reason(store, emulator, config, clock,
+                                                        family) -> None:
+    aid = emulator.add_activity(OWNER_ID, "Ride with Max", clock() - 600,
+                                streams=watch_streams())
+
+    async def go(http):
+        sync = make_sync(store, http, config, clock)
+        await sync.poll_all()
+        with emulator.lock:
+            del emulator.activities[aid]  # the owner deleted it on Strava meanwhile
+        await sync.run_once(poll=False)
+        return sync
+
+    sync = run(go)
+    (job,) = sync.outbox.jobs(kind=KIND_COPY)
+    assert job.state == DEAD and job.last_error.startswith("NotFound")
+    assert emulator.activities_of(MAX_ID) == []

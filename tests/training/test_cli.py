@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from app.cli import main
 from app.store.repo import Store
 
-from .helpers import athlete, ms, session
+from .helpers import PARIS, athlete, ms, session
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_summary_usage_errors(run, seeded) -> None:
 
 
 def test_goals_add_list_progress_remove(run, seeded) -> None:
-    today = date.today()
+    today = datetime.now(PARIS).date()  # the athlete's today, not the machine's
     code, out, _ = run("goals", "add", "steps", "10000", "--period", "weekly")
     assert code == 0 and out.startswith("goal 1:")
     assert run("goals", "add", "zone_min", "30")[0] == 2  # no --zone
@@ -111,3 +111,29 @@ def test_body_zones_and_load(run, seeded) -> None:
     points = json.loads(out)
     assert [p["day"] for p in points] == ["2026-06-01", "2026-06-02", "2026-06-03"]
     assert points[0]["trimp"] > 0
+
+
+def test_summary_defaults_to_the_last_seven_days(run, seeded) -> None:
+    code, out, _ = run("summary", "--json")
+    days = json.loads(out)["days"]
+    assert code == 0 and len(days) == 7
+    assert days[-1]["date"] == datetime.now(PARIS).date().isoformat()
+
+
+def test_body_measure_from_a_morning_recording(run, data_dir) -> None:
+    from app.domain.samples import Sample
+
+    s = Store.open(data_dir)
+    a = athlete(s)
+    t0 = ms(2026, 6, 2, 7)
+    sid = s.create_session(a, sport="other", source="ble", started_ms=t0)
+    s.insert_samples(sid, [Sample(t_ms=t0 + i * 1000, hr=55, rr=(1090.0 + (i % 2) * 20,))
+                           for i in range(90)])
+    s.finish_session(sid, t0 + 90_000)
+    s.close()
+    code, out, _ = run("body", "measure", str(sid), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["resting_hr"] == 55.0 and data["reliable"]
+    assert data["rmssd_ms"] == pytest.approx(20.0)  # every successive difference is 20 ms
+    assert sorted(data["stored"]) == ["resting_hr", "rmssd", "sdnn"]
+    assert run("body", "measure", "999")[0] == 4

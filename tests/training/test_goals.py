@@ -215,3 +215,18 @@ def test_live_tracker_reports_once_and_matches_the_stored_value(store) -> None:
     assert stored[goal.id].achieved_ms is not None
     assert e.evaluate(a) == []  # already recorded live: no second event
     assert len(tracker.check()) == 0
+
+
+def test_live_streak_counts_this_session_for_this_week(store) -> None:
+    a = athlete(store)
+    for day in (18, 25):  # Mondays 18 and 25 May: two weeks in a row so far
+        session(store, a, ms(2026, 5, day, 8), 60)
+    e = engine(store, ms(2026, 6, 3, 18))
+    goal = e.add(a, "streak", "weekly", 3)
+    t0 = ms(2026, 6, 3, 18)
+    sid = store.create_session(a, sport="run", source="ble", started_ms=t0)
+    tracker = GoalTracker(e, a, session_id=sid, started_ms=t0)
+    assert tracker.progress()[0].value == 2
+    events = [ev for smp in samples(t0, 10) for ev in tracker.feed(smp)]
+    assert [(ev.goal_id, ev.period_start) for ev in events] == [(goal.id, date(2026, 5, 18))]
+    assert tracker.progress()[0].value == 3 and tracker.check() == []

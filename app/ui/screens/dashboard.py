@@ -86,12 +86,6 @@ class DashboardScreen(QWidget):
         self.sensors.setTextFormat(Qt.TextFormat.RichText)
         self.sensors.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         status.addWidget(self.sensors, 1)
-        keys = QLabel("F5 start / pause · Ctrl+L lap · Ctrl+Shift+S stop")
-        keys.setProperty("role", "muted")
-        status.addWidget(keys)
-        root.addLayout(status)
-
-        bottom = QHBoxLayout()
         self.source_box = QComboBox()
         self.source_box.addItem("Simulated strap", SIMULATOR)
         self.source_box.addItem("Bluetooth sensors", BLUETOOTH)
@@ -99,17 +93,18 @@ class DashboardScreen(QWidget):
         self.source_box.currentIndexChanged.connect(
             lambda _i: setattr(ctx.services, "source_mode", self.source_box.currentData())
         )
-        bottom.addWidget(self.source_box)
         self.sport_box = QComboBox()
-        for box in (self.source_box, self.sport_box):
-            box.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            box.setMinimumContentsLength(10)
         self.sport_box.addItems(list(vm.SPORTS))
         self.sport_box.setAccessibleName("Sport")
-        bottom.addWidget(self.sport_box)
-        bottom.addStretch(1)
+        status.addWidget(self.source_box)
+        status.addWidget(self.sport_box)
+        root.addLayout(status)
+
+        bottom = QHBoxLayout()
+        keys = QLabel("F5 start / pause · Ctrl+L lap · Ctrl+Shift+S stop")
+        keys.setProperty("role", "muted")
+        keys.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        bottom.addWidget(keys, 1)
         self.start_btn = self._button("Start", "primary", self._start)
         self.pause_btn = self._button("Pause", None, ctx.toggle_pause)
         self.lap_btn = self._button("Lap", None, ctx.lap)

@@ -103,6 +103,7 @@ class DevicesScreen(QWidget):
         fl.addWidget(self.feed_status)
         root.addWidget(feed_box, 1)
         ctx.athleteChanged.connect(lambda _a: self.reload())
+        self._generation = 0
         self.probe()
         self.reload()
 
@@ -191,8 +192,15 @@ class DevicesScreen(QWidget):
     def reload(self) -> None:
         athlete_id = self.ctx.athlete.id
         services = self.ctx.services
+        self._generation += 1
+        generation = self._generation
+
+        def done(result: tuple[list[vm.DeviceItem], list[vm.FeedItem]]) -> None:
+            if generation == self._generation:  # an older, slower answer must not win
+                self._show(result)
+
         self.ctx.bridge.run(
-            lambda: (services.remembered_devices(athlete_id), services.feeds()), self._show
+            lambda: (services.remembered_devices(athlete_id), services.feeds()), done
         )
 
     def _show(self, result: tuple[list[vm.DeviceItem], list[vm.FeedItem]]) -> None:

@@ -40,6 +40,7 @@ class GymScreen(QWidget):
         self.set_started_ms: int | None = None
         self.rest_started_ms: int | None = None
         self.last_logged: vm.SetRow | None = None
+        self._generation = 0
         root = QHBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
 
@@ -123,6 +124,7 @@ class GymScreen(QWidget):
         self._tick.setInterval(250)
         self._tick.timeout.connect(self._update_timer)
         self._tick.start()
+        self._update_timer()
         QShortcut(QKeySequence("F8"), self, activated=self.start_set)
         QShortcut(QKeySequence("F9"), self, activated=self.set_done)
         ctx.liveChanged.connect(self._on_live)
@@ -183,7 +185,14 @@ class GymScreen(QWidget):
                               "(sets are still saved without one).")  # fmt: skip
             return
         self.hint.setText("F8 starts a set, F9 logs it and starts the rest timer.")
-        self.ctx.bridge.run(lambda: self.ctx.services.sets(sid), self._set_rows)
+        self._generation += 1
+        generation = self._generation
+
+        def done(rows: list[vm.SetRow]) -> None:
+            if generation == self._generation:  # a set logged meanwhile is not lost
+                self._set_rows(rows)
+
+        self.ctx.bridge.run(lambda: self.ctx.services.sets(sid), done)
 
     def _set_rows(self, rows: list[vm.SetRow]) -> None:
         self.rows = rows
@@ -240,6 +249,7 @@ class GymScreen(QWidget):
             self.set_started_ms = None
             self.rest_started_ms = end
             self.timer_caption.setText("REST")
+            self._generation += 1  # list answers requested before this set are stale
             self._set_rows([*self.rows, row])
             pr = " · new personal record!" if row.is_pr else ""
             load = vm.weight(row.weight_kg, self.ctx.units)

@@ -141,6 +141,7 @@ class HistoryScreen(QWidget):
         ctx.athleteChanged.connect(lambda _a: self.reload())
         ctx.unitsChanged.connect(lambda _u: self._filter())
         self.loaded = False
+        self._generation = 0
         self.reload()
 
     def activate(self) -> None:
@@ -149,8 +150,12 @@ class HistoryScreen(QWidget):
     def reload(self) -> None:
         athlete_id = None if self.everyone.isChecked() else self.ctx.athlete.id
         services = self.ctx.services
+        self._generation += 1
+        generation = self._generation
 
         def done(rows: list[vm.SessionRow]) -> None:
+            if generation != self._generation:
+                return  # an older, slower answer must not overwrite a newer one
             self.all_rows = rows
             self.loaded = True
             self._filter()
