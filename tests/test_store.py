@@ -27,6 +27,12 @@ def test_empty_db_upgrades_to_head(data_dir: Path) -> None:
     engine.dispose()
 
 
+def test_schema_head_constant_is_alembics_head() -> None:
+    from app.store.db import SCHEMA_HEAD
+
+    assert SCHEMA_HEAD == head_revision(), "update SCHEMA_HEAD in app/store/db.py"
+
+
 def test_models_and_migrations_agree(data_dir: Path) -> None:
     engine, _ = open_database(data_dir)
     with engine.connect() as conn:

@@ -7,17 +7,21 @@ import shutil
 import sqlite3
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 
 from .errors import NewerSchemaError, StoreError, classify
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 log = logging.getLogger(__name__)
+
+#: The newest Alembic revision in migrations/versions. Kept here so that opening an up-to-date
+#: database needs no Alembic import (start-up time); tests/test_store.py checks it is the head.
+SCHEMA_HEAD = "0001"
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DB_FILENAME = "pulsedeck.db"
@@ -27,6 +31,8 @@ BUSY_TIMEOUT_MS = 5_000
 
 def alembic_config() -> Config:
     """Alembic configuration pointing at the packaged migrations (no alembic.ini needed)."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -51,7 +57,9 @@ def make_engine(path: Path) -> Engine:
 
 
 def head_revision() -> str:
-    """The newest migration this build knows."""
+    """The newest migration this build knows (asks Alembic; see SCHEMA_HEAD)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -60,7 +68,13 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     """The revision stamped in the database, or None for an empty database."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        has_table = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).first()
+        if has_table is None:
+            return None
+        row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+        return None if row is None else str(row[0])
 
 
 def backup_path(path: Path, revision: str | None) -> Path:
@@ -69,8 +83,13 @@ def backup_path(path: Path, revision: str | None) -> Path:
 
 def migrate(engine: Engine, path: Path | None = None) -> None:
     """Bring the schema to head; refuse a database stamped by a newer Pulsedeck."""
-    script = ScriptDirectory.from_config(alembic_config())
     current = current_revision(engine)
+    if current == SCHEMA_HEAD:
+        return  # the common case, without importing Alembic
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
     head = script.get_current_head()
     if current == head:
         return
