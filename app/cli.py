@@ -118,6 +118,14 @@ def cmd_record(args: argparse.Namespace) -> int:
         raise UserError("--duration must be positive")
     if args.simulate and args.device:
         raise UserError("use either --simulate or --device, not both")
+    if args.feed:  # the same job as `pulsedeck feeds record`, which owns the feed options
+        if args.simulate or args.device:
+            raise UserError("use --feed on its own, without --simulate or --device")
+        argv = ["--data-dir", str(resolve_data_dir(args.data_dir)), "feeds", "record", args.feed]
+        argv += ["--token", args.token] if args.token else []
+        argv += ["--duration", str(args.duration)] if args.duration else []
+        argv += ["--json"] if args.json else []
+        return main(argv)
     data_dir = resolve_data_dir(args.data_dir)
     try:
         lock = InstanceLock(data_dir)
@@ -269,6 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--rate", type=float, default=1.0, help="simulator samples per second")
     rec.add_argument("--json", action="store_true", help="print the summary as JSON")
     rec.add_argument("-q", "--quiet", action="store_true", help="no live progress line")
+    rec.add_argument("--feed", metavar="URL|NAME", help="record a websocket trace feed instead")
+    rec.add_argument("--token", help="the feed's token (with --feed)")
     rec.set_defaults(func=cmd_record)
 
     sessions = sub.add_parser("sessions", help="list and show recorded sessions")

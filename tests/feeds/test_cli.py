@@ -179,3 +179,14 @@ def test_serve_live_lets_another_pulsedeck_follow(
     recorded = int(re.search(r"(\d+) samples", out).group(1))  # type: ignore[union-attr]
     # The coach joined after the athlete started: it has the live part, at most all of it.
     assert 5 <= session["samples"] <= recorded
+
+
+def test_record_with_feed_is_the_same_job_as_feeds_record(
+    simulator: Served, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["record", "--feed", simulator.url, "--token", TOKEN, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    report = json.loads(out)
+    assert [s["samples"] for s in report["sessions"]] == [12, 12, 12]
+    assert TOKEN not in out + err
