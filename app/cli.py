@@ -247,6 +247,7 @@ EXTENSIONS: list[tuple[str, str]] = [
     ("app.commands.lake", "register"),
     ("app.commands.export", "register"),
     ("app.commands.training", "register"),
+    ("app.ui.screenshot", "register"),  # imports Qt only when the command runs
 ]
 
 
