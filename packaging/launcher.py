@@ -1,8 +1,9 @@
-"""Entry script of the frozen app: PyInstaller needs a file, the behaviour lives in app.cli."""
+"""Entry script of the frozen app: PyInstaller needs a file, the behaviour lives in app.cli.
 
-import sys
+`run` is the same console entry pip installs as `pulsedeck` (it also makes `| head` quiet).
+"""
 
-from app.cli import main
+from app.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
