@@ -112,3 +112,29 @@ def test_sample_round_trip_keeps_every_channel(store: Store) -> None:
     (back,) = store.load_samples(sid)
     assert back == replace(s, rr=())  # RR intervals live in their own table
     assert store.load_rr(sid) == [700.0]
+
+
+def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
+    """Processes racing to create the same database all succeed (migration is locked)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        "import sys; from pathlib import Path; from app.store.repo import Store; "
+        "Store.open(Path(sys.argv[1])).close()"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path / "shared")],
+            cwd=root,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    with sqlite3.connect(tmp_path / "shared" / DB_FILENAME) as conn:
+        (rev,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert rev == head_revision()

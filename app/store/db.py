@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import shutil
 import sqlite3
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -124,7 +128,11 @@ def open_database(data_dir: Path) -> tuple[Engine, Path]:
     path = data_dir / DB_FILENAME
     engine = make_engine(path)
     try:
-        migrate(engine, path)
+        if current_revision(engine) != SCHEMA_HEAD:
+            # Several processes may open a new or old database at once (GUI + CLI, or two
+            # CLIs): migrate under an exclusive file lock and re-check inside it.
+            with _migration_lock(data_dir):
+                migrate(engine, path)
     except DBAPIError as exc:
         engine.dispose()
         raise classify(exc, path) from exc
@@ -132,6 +140,24 @@ def open_database(data_dir: Path) -> tuple[Engine, Path]:
         engine.dispose()
         raise classify(exc, path) from exc
     return engine, path
+
+
+@contextlib.contextmanager
+def _migration_lock(data_dir: Path) -> Iterator[None]:
+    """Blocking exclusive lock on `<data_dir>/pulsedeck.migrate.lock` (released on exit/kill)."""
+    fd = os.open(data_dir / "pulsedeck.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def copy_database(src: Path, dst: Path) -> None:
