@@ -251,7 +251,8 @@ EXTENSIONS: list[tuple[str, str]] = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
+    """The full parser; without `extensions` only the core (fast start of the GUI)."""
     parser = argparse.ArgumentParser(prog="pulsedeck", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"pulsedeck {_version()}")
     parser.add_argument("--data-dir", help="data directory (default: $PULSEDECK_HOME or user dir)")
@@ -305,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     aset.add_argument("--timezone", help="IANA zone, e.g. Europe/Paris")
     aset.set_defaults(func=cmd_athlete_set)
 
-    for module_name, func_name in EXTENSIONS:
+    for module_name, func_name in EXTENSIONS if extensions else ():
         module = __import__(module_name, fromlist=[func_name])
         register: Callable[[argparse._SubParsersAction], None] = getattr(module, func_name)
         register(sub)
@@ -336,9 +337,18 @@ def _global_options_first(argv: Sequence[str]) -> list[str]:
     return front + rest
 
 
+def _needs_extensions(argv: Sequence[str]) -> bool:
+    """False for a bare `pulsedeck [--data-dir D]` (opens the GUI): skip importing commands."""
+    rest = list(argv)
+    if rest[:1] == ["--data-dir"]:
+        rest = rest[2:]
+    return any(not a.startswith("--data-dir=") and a not in ("-v", "--verbose") for a in rest)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(_global_options_first(sys.argv[1:] if argv is None else argv))
+    arguments = _global_options_first(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(extensions=_needs_extensions(arguments))
+    args = parser.parse_args(arguments)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
