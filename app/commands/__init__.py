@@ -6,7 +6,14 @@ them without importing the top layer.
 
 from __future__ import annotations
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_STORE, EXIT_NOT_FOUND, EXIT_RUNNING = 0, 1, 2, 3, 4, 5
+EXIT_OK = 0
+EXIT_ERROR = 1  # unexpected error (a bug): one line, traceback with -v
+EXIT_USAGE = 2
+EXIT_STORE = 3  # database locked, full, corrupt, or written by a newer Pulsedeck
+EXIT_NOT_FOUND = 4
+EXIT_RUNNING = 5  # another Pulsedeck is recording in this data directory
+EXIT_NO_BLUETOOTH = 6
+EXIT_AUTH = 7  # a feed or service refused our credentials
 
 
 class UserError(Exception):

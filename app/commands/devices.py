@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-EXIT_OK, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_NO_BLUETOOTH = 0, 2, 4, 6
+from app.commands import EXIT_NO_BLUETOOTH, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 
 
 def _print_fields(data: dict[str, Any]) -> None:

@@ -11,10 +11,9 @@ import json
 import sys
 from pathlib import Path
 
+from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 from app.paths import resolve_data_dir
 from app.store.repo import AthleteInfo, Store
-
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 4
 
 
 def _err(message: str) -> None:

@@ -17,7 +17,8 @@ import signal
 import sys
 from typing import Any
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_RUNNING, EXIT_AUTH = 0, 1, 2, 4, 5, 7
+from app.commands import EXIT_AUTH, EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_RUNNING, EXIT_USAGE
+
 TOKEN_ENV = "PULSEDECK_FEED_TOKEN"
 #: After the simulator's duration, connected clients get this long to read `end`.
 END_GRACE_S = 3.0

@@ -19,11 +19,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 from app.paths import resolve_data_dir
 from app.secrets import SecretsUnavailable
 from app.store.repo import Store
-
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 4
 
 ENV_SECRET = "PULSEDECK_STRAVA_CLIENT_SECRET"
 
