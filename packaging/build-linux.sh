@@ -75,6 +75,7 @@ install -m 0755 packaging/linux/postinst packaging/linux/postrm "$root/DEBIAN/"
 find "$root" -type d -exec chmod 0755 {} +
 dpkg-deb --root-owner-group -Zgzip -z6 --build "$root" "dist/$DEB_NAME.deb" >/dev/null
 dpkg-deb --info "dist/$DEB_NAME.deb" >/dev/null  # fails on a malformed package
+rm -rf build/stage build/deb  # two more copies of the bundle: ~750 MB of disk
 packaged=$(date +%s)
 
 if [ "$self_test" = 1 ]; then
