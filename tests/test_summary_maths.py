@@ -139,3 +139,16 @@ def test_met_fallback_when_profile_incomplete() -> None:
 def test_validate_rejects_impossible_values(bad: Sample) -> None:
     with pytest.raises(InvalidSample):
         validate(bad)
+
+
+def test_interleaved_sensors_hold_their_own_channel() -> None:
+    # A strap (HR) and a foot pod (cadence, speed) notify half a second apart.
+    strap = [_s(t, hr=150) for t in (0, 1, 2, 3)]
+    pod = [_s(t + 0.5, cadence=170, speed=3.0) for t in (0, 1, 2, 3)]
+    samples = sorted(strap + pod, key=lambda s: s.t_ms)
+    s = summarize(samples, T0, T0 + 4000, PROFILE)
+    assert s.zone_s == (0.0, 0.0, 4.0, 0.0, 0.0)  # HR 150 held 4 s, not 4 x 0.5 s
+    assert s.moving_s == pytest.approx(3.5)  # from the pod's speed: 0.5 s .. 4 s
+    assert s.distance_m == pytest.approx(10.5)
+    const = -55.0969 + 0.1988 * 80 + 0.2017 * 36
+    assert s.kcal == pytest.approx((const + 0.6309 * 150) / 4.184 / 60 * 4)

@@ -1,4 +1,7 @@
-"""Energy expenditure: Keytel et al. 2005 (HR-based) or MET-based, active energy only."""
+"""Energy expenditure: Keytel et al. 2005 (HR-based) or MET-based; both are gross energy.
+
+Gross includes resting energy (about 1 MET); the training log subtracts it for active kcal.
+"""
 
 from __future__ import annotations
 

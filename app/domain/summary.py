@@ -57,6 +57,23 @@ def _paused(t_ms: int, pauses: Sequence[Pause]) -> bool:
     return any(p.start_ms <= t_ms and (p.end_ms is None or t_ms < p.end_ms) for p in pauses)
 
 
+def _held(
+    samples: Sequence[Sample], channel: str | None, ended_ms: int, pauses: Sequence[Pause]
+) -> list[tuple[Sample, float]]:
+    """(sample, seconds its value holds) for the unpaused samples carrying `channel`.
+
+    Each channel holds until that channel's next reading, so a strap and a foot pod that
+    interleave their samples do not cut each other's time short. None = any sample.
+    """
+    series = [s for s in samples if channel is None or getattr(s, channel) is not None]
+    out: list[tuple[Sample, float]] = []
+    for i, s in enumerate(series):
+        nxt = series[i + 1].t_ms if i + 1 < len(series) else ended_ms
+        if not _paused(s.t_ms, pauses):
+            out.append((s, max(0, min(nxt - s.t_ms, MAX_HOLD_MS)) / 1000.0))
+    return out
+
+
 def _is_moving(s: Sample) -> bool:
     if s.speed is not None:
         return s.speed >= STOPPED_SPEED
@@ -80,8 +97,9 @@ def summarize(
 ) -> SessionSummary:
     """Summarize time-ordered samples of one session.
 
-    Each sample's values hold until the next sample (at most MAX_HOLD_MS); the last sample
-    holds until `ended_ms` within the same cap. Paused spans count in duration only.
+    Each channel's value holds until that channel's next reading (at most MAX_HOLD_MS); the
+    last one holds until `ended_ms` within the same cap. Paused spans count in duration only.
+    Moving time comes from speed if measured, else cadence, else any reading.
     Averages are over unpaused samples; cadence/power averages exclude zeros (coasting).
     """
     year = datetime.fromtimestamp(started_ms / 1000, UTC).year
@@ -91,53 +109,45 @@ def summarize(
     age = profile.age(year)
     keytel = profile.weight_kg is not None and age is not None and profile.sex is not None
 
-    moving = 0.0
+    def held(channel: str | None) -> list[tuple[Sample, float]]:
+        return _held(samples, channel, ended_ms, pauses)
+
     zone_s = [0.0] * 5
     kcal_hr = 0.0
+    trimp = 0.0
+    for s, dt_s in held("hr"):
+        assert s.hr is not None
+        zone = zones.zone_of(s.hr)
+        if zone:
+            zone_s[zone - 1] += dt_s
+        trimp += trimp_increment(dt_s / 60.0, s.hr, rest_hr, max_hr, profile.sex)
+        if keytel:
+            assert profile.weight_kg is not None and age is not None and profile.sex
+            per_min = energy.keytel_kcal_per_min(s.hr, profile.weight_kg, age, profile.sex)
+            kcal_hr += per_min * dt_s / 60.0
+
     kcal_met = 0.0
     met_seconds = 0.0
-    trimp = 0.0
-    integrated_distance = 0.0
-    hrs: list[float] = []
-    cads: list[float] = []
-    powers: list[float] = []
-    speeds: list[float] = []
-    active = [s for s in samples if not _paused(s.t_ms, pauses)]
-
-    for i, s in enumerate(samples):
-        nxt = samples[i + 1].t_ms if i + 1 < len(samples) else ended_ms
-        dt_s = max(0, min(nxt - s.t_ms, MAX_HOLD_MS)) / 1000.0
-        if _paused(s.t_ms, pauses):
-            continue
-        if _is_moving(s):
-            moving += dt_s
-        if s.speed is not None:
-            integrated_distance += s.speed * dt_s
-        if s.hr is not None:
-            zone = zones.zone_of(s.hr)
-            if zone:
-                zone_s[zone - 1] += dt_s
-            trimp += trimp_increment(dt_s / 60.0, s.hr, rest_hr, max_hr, profile.sex)
-            if keytel:
-                assert profile.weight_kg is not None and age is not None and profile.sex
-                kcal_hr += (
-                    energy.keytel_kcal_per_min(s.hr, profile.weight_kg, age, profile.sex)
-                    * dt_s
-                    / 60.0
-                )
-        if s.met is not None and profile.weight_kg is not None:
+    if profile.weight_kg is not None:
+        for s, dt_s in held("met"):
+            assert s.met is not None
             kcal_met += energy.met_kcal(s.met, profile.weight_kg, dt_s)
             met_seconds += dt_s
 
-    for s in active:
-        if s.hr is not None:
-            hrs.append(s.hr)
-        if s.cadence:
-            cads.append(s.cadence)
-        if s.power:
-            powers.append(s.power)
-        if s.speed is not None:
-            speeds.append(s.speed)
+    speed_held = held("speed")
+    integrated_distance = sum((s.speed or 0.0) * dt_s for s, dt_s in speed_held)
+    if speed_held:
+        moving = sum(dt_s for s, dt_s in speed_held if _is_moving(s))
+    elif any(s.cadence is not None for s in samples):
+        moving = sum(dt_s for s, dt_s in held("cadence") if _is_moving(s))
+    else:  # HR-only (gym, desk): time not paused counts as active
+        moving = sum(dt_s for _, dt_s in held(None))
+
+    active = [s for s in samples if not _paused(s.t_ms, pauses)]
+    hrs = [float(s.hr) for s in active if s.hr is not None]
+    cads = [s.cadence for s in active if s.cadence]
+    powers = [s.power for s in active if s.power]
+    speeds = [s.speed for s in active if s.speed is not None]
 
     kcal: float | None
     if keytel and hrs:
