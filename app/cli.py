@@ -153,9 +153,23 @@ def cmd_record(args: argparse.Namespace) -> int:
         info = store.get_session(session_id)
         assert info is not None
         print(json.dumps(session_json(info)) if args.json else format_summary(info))
+        _report_goals(store, info.athlete_id)
         return EXIT_OK
     finally:
         lock.release()
+
+
+def _report_goals(store: Store, athlete_id: int) -> None:
+    """After a recording, record goals it completed (once per period) and say so on stderr."""
+    from app.training.goals import GoalEngine
+
+    engine = GoalEngine(store)
+    achieved = engine.evaluate(athlete_id)
+    goals = {g.id: g for g in engine.goals(athlete_id)}
+    for a in achieved:
+        goal = goals.get(a.goal_id)
+        print(f"goal reached: {goal.describe() if goal else a.goal_id}", file=sys.stderr)
+    engine.mark_notified([a.id for a in achieved])
 
 
 def cmd_sessions_list(args: argparse.Namespace) -> int:

@@ -135,6 +135,10 @@ class Recording:
             self.store.add_marker, self.session_id, "lap", self._now_ms(), label
         )
 
+    async def flush(self) -> None:
+        """Commit what is pending now (e.g. before reading a gym set's HR back)."""
+        await self._flush()
+
     async def _flush(self) -> None:
         """Commit everything pending, at most `max_batch` samples per transaction."""
         while self._pending:

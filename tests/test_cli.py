@@ -164,3 +164,15 @@ def test_data_dir_is_accepted_after_the_subcommand(tmp_path: Path) -> None:
     assert main(["sessions", "list", f"--data-dir={tmp_path / 'b'}"]) == 0
     assert (tmp_path / "a" / "pulsedeck.db").exists()
     assert (tmp_path / "b" / "pulsedeck.db").exists()
+
+
+def test_session_follows_athlete_zone_and_reports_a_reached_goal(data_dir: Path) -> None:
+    dd = ["--data-dir", str(data_dir)]
+    assert run(*dd, "athlete", "set", "Ann", "--timezone", "Asia/Kolkata").returncode == 0
+    assert run(*dd, "goals", "add", "sessions", "1", "--athlete", "Ann").returncode == 0
+    rec = run(*dd, "record", "--simulate", "--duration", "1", "--athlete", "Ann", "--json", "-q")
+    assert rec.returncode == 0, rec.stderr
+    assert json.loads(rec.stdout)["started_at"].endswith("+05:30")
+    assert rec.stderr.count("goal reached: 1 sessions daily") == 1
+    again = run(*dd, "record", "--simulate", "--duration", "1", "--athlete", "Ann", "-q")
+    assert "goal reached" not in again.stderr  # once per goal and period

@@ -170,8 +170,13 @@ class Store:
         title: str | None = None,
         timezone: str | None = None,
     ) -> int:
-        """Insert a session in `recording` state and commit it before any sample arrives."""
+        """Insert a session in `recording` state and commit it before any sample arrives.
+
+        The session's time zone defaults to the athlete's (local days, ISO offsets).
+        """
         with self.orm() as s, s.begin():
+            if timezone is None:
+                timezone = s.scalar(select(m.Athlete.timezone).where(m.Athlete.id == athlete_id))
             row = m.Session(
                 uid=str(uuid.uuid4()),
                 athlete_id=athlete_id,

@@ -421,7 +421,7 @@ class Services:
                 return None
             sid, start, end = row.session_id, row.started_ms, row.ended_ms
         # The training package owns the HR-of-a-set maths; reuse it rather than repeat it.
-        _avg, _max, recovery = strength._set_hr(self.store, sid, start, end)
+        _avg, _max, recovery = strength.set_hr(self.store, sid, start, end)
         if recovery is None:
             return None
         with self.store.orm() as s, s.begin():
@@ -580,7 +580,7 @@ class Services:
     async def flush(self) -> None:
         """Commit what is pending now (gym sets read the HR of the set from the store)."""
         rec = self._require()
-        await rec._flush()
+        await rec.flush()
 
     async def stop(self, discard: bool = False) -> SessionSummary:
         """Stop and save (or soft-delete when discarding, so it can still be undone)."""
