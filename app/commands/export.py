@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
+from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_RUNNING, EXIT_USAGE
 from app.paths import resolve_data_dir
 from app.store.repo import AthleteInfo, Store
 
@@ -111,6 +111,22 @@ def cmd_all(args: argparse.Namespace) -> int:
 
 
 def cmd_delete_all(args: argparse.Namespace) -> int:
+    """Erase an athlete, but never under a running recorder (it would write into the void)."""
+    from app.instance import AlreadyRunning, InstanceLock
+
+    lock = InstanceLock(resolve_data_dir(args.data_dir))
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        _err(str(exc))
+        return EXIT_RUNNING
+    try:
+        return _delete_all(args)
+    finally:
+        lock.release()
+
+
+def _delete_all(args: argparse.Namespace) -> int:
     from sync.errors import SyncError
     from sync.exports.gdpr import delete_all, delete_lake_objects
     from sync.lake.config import LakeNotConfigured, resolve_config

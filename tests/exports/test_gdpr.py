@@ -129,3 +129,13 @@ def test_gdpr_cli(store, tmp_path, capsys):
     out = capsys.readouterr()
     for secret in SECRETS:
         assert secret not in out.out + out.err
+
+
+def test_delete_all_refuses_while_a_recorder_holds_the_data_dir(store, data_dir, capsys):
+    from app.instance import InstanceLock
+
+    _populate(store)
+    with InstanceLock(data_dir):
+        assert main(["export", "delete-all", "--confirm", "Me"]) == 5
+    assert "another Pulsedeck is recording" in capsys.readouterr().err
+    assert len(store.list_sessions()) == 3
