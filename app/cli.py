@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.commands import (
@@ -30,7 +31,9 @@ from app.commands import (
 from app.instance import AlreadyRunning, InstanceLock
 from app.paths import resolve_data_dir
 from app.store.errors import StoreError
-from app.store.repo import SessionInfo, Store
+
+if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported lazily for a fast GUI start
+    from app.store.repo import SessionInfo, Store
 
 log = logging.getLogger("pulsedeck")
 
@@ -90,6 +93,8 @@ def format_summary(s: SessionInfo) -> str:
 
 def _open_store(args: argparse.Namespace) -> Store:
     """Open the store; if no other Pulsedeck is running, close sessions a crash left open."""
+    from app.store.repo import Store
+
     data_dir = resolve_data_dir(args.data_dir)
     store = Store.open(data_dir)
     lock = InstanceLock(data_dir)
@@ -133,6 +138,8 @@ def cmd_record(args: argparse.Namespace) -> int:
     except AlreadyRunning as exc:
         raise UserError(str(exc), EXIT_RUNNING) from exc
     try:
+        from app.store.repo import Store
+
         store = Store.open(data_dir)
         recovered = store.recover_sessions()
         for sid in recovered:

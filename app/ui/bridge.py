@@ -16,9 +16,11 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
 from app.domain.samples import Sample
+
+from . import gcguard
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +95,10 @@ class Bridge(QObject):
         self._samples_lock = threading.Lock()
         self._announced = False
         self._busy = 0
-        self._deliver.connect(self._on_deliver)
+        self._deliver.connect(self._on_deliver, Qt.ConnectionType.QueuedConnection)
+        app = QCoreApplication.instance()
+        if app is not None:  # from here on worker threads exist: collect on the GUI thread
+            gcguard.install(app)
 
     # Actions ------------------------------------------------------------------------
 

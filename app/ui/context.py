@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from app.domain.profile import Profile as DomainProfile
 from app.domain.samples import Sample
@@ -72,7 +72,9 @@ class AppContext(QObject):
         self.pending_since: float | None = None
         self.latencies_ms: list[float] = []
         self._redraw = Throttle(self._emit_live, REDRAW_INTERVAL_MS, self)
-        bridge.samplesArrived.connect(self._on_samples)
+        # Emitted on the asyncio thread: queue it, so the live model and the redraw timer are
+        # only ever touched on the GUI thread (a direct call started timers cross-thread).
+        bridge.samplesArrived.connect(self._on_samples, Qt.ConnectionType.QueuedConnection)
         bridge.failed.connect(self.message)
         self._clock = QTimer(self)
         self._clock.setInterval(CLOCK_TICK_MS)

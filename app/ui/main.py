@@ -53,26 +53,44 @@ def _has_app() -> bool:
 
 
 def run_gui(data_dir: Path) -> int:
-    """Open the main window on `data_dir` and run until the user quits; returns an exit code."""
+    """Open the main window on `data_dir` and run until the user quits; returns an exit code.
+
+    The window paints before the store is opened (SQLAlchemy is not even imported by then);
+    the store opens on the window's worker thread. A StoreError is raised once the app ends,
+    so the CLI reports it (exit code 3) after the window has shown it.
+    `PULSEDECK_QUIT_AFTER_SHOW=1` quits right after the first paint without opening the data
+    (start-up benchmark); `=ready` quits once the data is open and the dashboard is built.
+    """
     if not has_display():
         print(f"pulsedeck: {NO_DISPLAY_MESSAGE}", file=sys.stderr)
         return 1
-    from app.store.repo import Store
-
-    store = Store.open(data_dir)  # a StoreError reaches the CLI: exit code 3 with its message
     app = _application()
     from .window import MainWindow
 
-    window = MainWindow(store, data_dir)
-    if os.environ.get(QUIT_AFTER_SHOW) == "1":
+    def open_store():  # noqa: ANN202 - runs on the window's worker thread
+        from app.store.repo import Store
+
+        return Store.open(data_dir)
+
+    window = MainWindow(None, data_dir, open_store=open_store)
+    quit_after = os.environ.get(QUIT_AFTER_SHOW)
+    if quit_after == "1":
+        window.firstPainted.connect(window.skip_loading)
         window.firstPainted.connect(app.quit)
+    elif quit_after == "ready":
+        window.loaded.connect(app.quit)
+        window.loadFailed.connect(app.quit)
     window.show()
     window.lastWindowClosed.connect(app.quit)
     try:
-        return int(app.exec())
+        code = int(app.exec())
     finally:
         window.shutdown()
-        store.close()
+        if window.store is not None:
+            window.store.close()
+    if window.load_error is not None:
+        raise window.load_error
+    return code
 
 
 def render_screen_png(
@@ -121,6 +139,10 @@ def render_screens_png(
         window.resize(width, height)
         window.show()
         window.settle()
+        if window.load_error is not None:
+            raise window.load_error
+        if not window.ready:
+            raise TimeoutError("the main window did not finish opening its data")
         if demo:
             from .demo import DEMO_BACKLOG_S
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from . import theme as th
@@ -16,8 +18,43 @@ def card(parent: QWidget | None = None) -> QFrame:
     return frame
 
 
+#: Pixel sizes of a tile's number and unit (the style sheet's `metric` role uses the first).
+METRIC_PX, UNIT_PX = 28, 15
+#: A value never shrinks below this share of its size to fit its tile.
+MIN_FIT_SCALE = 0.55
+
+
+def fit_scale(number: str, unit: str, width: float, base: QFont) -> float:
+    """How much a tile's value must shrink (≤ 1) so that "number unit" fits in `width` px."""
+    big = QFont(base)
+    big.setPixelSize(METRIC_PX)
+    big.setWeight(QFont.Weight.Bold)
+    small = QFont(base)
+    small.setPixelSize(UNIT_PX)
+    small.setWeight(QFont.Weight.DemiBold)
+    need = QFontMetricsF(big).horizontalAdvance(number)
+    if unit:
+        need += QFontMetricsF(small).horizontalAdvance(f" {unit}")
+    need += 2  # anti-aliasing overhang of the last glyph
+    if width <= 0 or need <= width:
+        return 1.0
+    return max(MIN_FIT_SCALE, width / need)
+
+
+class _ValueLabel(QLabel):
+    """The tile's value; tells the tile when its width changes so the value can refit."""
+
+    def __init__(self, tile: MetricTile) -> None:
+        super().__init__("-", tile)
+        self._tile = tile
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._tile._fit()
+
+
 class MetricTile(QFrame):
-    """A name above a large value, readable from a distance."""
+    """A name above a large value, readable from a distance; a long value shrinks to fit."""
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -27,10 +64,12 @@ class MetricTile(QFrame):
         layout.setSpacing(0)
         self.name = QLabel(name.upper())
         self.name.setProperty("role", "metricname")
-        self.value = QLabel("-")
+        self._number, self._unit = "-", ""
+        self._px = METRIC_PX
+        self.value = _ValueLabel(self)
         self.value.setProperty("role", "metric")
         self.value.setTextFormat(Qt.TextFormat.RichText)
-        # Long values must not widen the window: the tile clips instead.
+        # Long values must not widen the window: the value shrinks, then the tile clips.
         self.value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.value.setMinimumWidth(60)
         layout.addWidget(self.name)
@@ -40,12 +79,29 @@ class MetricTile(QFrame):
     def set(self, text: str, name: str | None = None) -> None:
         """Show `text`; a trailing unit ("10.8 km/h") is drawn smaller than the number."""
         number, _, unit = text.rpartition(" ")
-        if number and unit and unit[0].isalpha():
-            text = f"{number}<span style='font-size:15px; font-weight:600'> {unit}</span>"
-        if self.value.text() != text:
-            self.value.setText(text)
+        if not (number and unit and unit[0].isalpha()):
+            number, unit = text, ""
+        if (number, unit) != (self._number, self._unit):
+            self._number, self._unit = number, unit
+            self._fit()
         if name is not None and self.name.text() != name.upper():
             self.name.setText(name.upper())
+
+    def _fit(self) -> None:
+        """Render the value at the largest size (up to the theme's) that fits the tile."""
+        width = self.value.contentsRect().width()
+        scale = fit_scale(self._number, self._unit, width, self.value.font())
+        px, unit_px = round(METRIC_PX * scale), round(UNIT_PX * scale)
+        if px != self._px:
+            self._px = px
+            # A widget's own style sheet wins over the application's `metric` font size.
+            self.value.setStyleSheet("" if px == METRIC_PX else f"font-size: {px}px;")
+        text = html.escape(self._number)
+        if self._unit:
+            unit = html.escape(self._unit)
+            text += f"<span style='font-size:{unit_px}px; font-weight:600'> {unit}</span>"
+        if self.value.text() != text:
+            self.value.setText(text)
 
 
 class ZoneBand(QWidget):

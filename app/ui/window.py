@@ -1,11 +1,20 @@
-"""The main window: navigation, athlete switcher, screens (created on first use), tray."""
+"""The main window: navigation, athlete switcher, screens (created on first use), tray.
+
+Start-up paints the shell first (navigation, header, a quiet "Opening your data…" state):
+this module imports neither SQLAlchemy nor the store. The store is opened, the start-up
+reads run and the services are built on the bridge's worker thread after the first paint;
+`_attach` then fills the window in on the GUI thread.
+"""
 
 from __future__ import annotations
 
 import importlib
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -22,15 +31,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.store.repo import Store
-
 from . import theme as th
 from . import viewmodels as vm
 from .bridge import Bridge, LoopThread
-from .context import AppContext
 from .live import IDLE, PAUSED, RECORDING
-from .services import THEME_KEY, Services, SourceFactory, simulator_sources
-from .tray import Tray
+
+if TYPE_CHECKING:  # SQLAlchemy loads on the worker thread, after the first paint
+    from app.store.repo import Store
+
+    from .context import AppContext
+    from .services import Services, SourceFactory
+    from .tray import Tray
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +55,20 @@ NAV: tuple[tuple[str, str, str, str], ...] = (
     ("settings", "Settings", "app.ui.screens.settings", "SettingsScreen"),
 )
 SESSION_SCREEN = ("session", "Session", "app.ui.screens.session", "SessionScreen")
+#: What the dashboard area shows until the store is open.
+OPENING_TEXT = "Opening your data…"
+#: The data opens this long after the window is built even if it has not been painted yet.
+LOAD_ANYWAY_MS = 1500
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """What the worker thread hands the GUI thread once the data is open."""
+
+    store: Store
+    services: Services
+    athlete: vm.AthleteItem
+    theme_name: str
 
 
 class _PaintWatcher(QObject):
@@ -61,64 +86,139 @@ class _PaintWatcher(QObject):
 class MainWindow(QMainWindow):
     firstPainted = Signal()
     lastWindowClosed = Signal()
+    #: The store is open and the window is filled in (`ready` is True).
+    loaded = Signal()
+    #: Opening the data failed; the argument is the exception (also kept in `load_error`).
+    loadFailed = Signal(object)
 
     def __init__(
         self,
-        store: Store,
+        store: Store | None,
         data_dir: Path,
         *,
+        open_store: Callable[[], Store] | None = None,
         theme: str | None = None,
-        sources: SourceFactory = simulator_sources,
+        sources: SourceFactory | None = None,
         services: Services | None = None,
         demo_live: bool = False,
     ) -> None:
+        """`store` is an open store, or None with `open_store` (called on the worker thread)."""
         super().__init__()
+        if store is None and open_store is None and services is None:
+            raise ValueError("MainWindow needs a store, an open_store callable or services")
         self.setWindowTitle("Pulsedeck")
         self.resize(1280, 800)
         self.loop = LoopThread().start()
         self.bridge = Bridge(self.loop, self)
-        if demo_live:
-            from .demo import demo_services
-
-            services = demo_services(store, data_dir)
-        self.services = services or Services(store, data_dir, sources=sources)
-        # Start-up reads happen once before the first paint (tiny indexed queries).
-        self.services.recover()
-        athlete = self.services.current_athlete()
-        theme_name = theme or str(self.services.get_setting(THEME_KEY, "light"))
-        self.ctx = AppContext(self.bridge, self.services, None, athlete, theme_name, self)
-        self._store = store
+        self.data_dir = data_dir
+        #: The open store (None until the worker has opened it when `open_store` is used).
+        self.store: Store | None = store if store is not None else getattr(services, "store", None)
+        self._open_store = open_store
+        self._sources = sources
+        self._given_services = services
+        self._theme_override = theme
         self._demo_live = demo_live
+        self.services: Services | None = services
+        self.ctx: AppContext | None = None
+        self.tray: Tray | None = None
+        self.load_error: BaseException | None = None
         app = QApplication.instance()
-        self.ctx.theme = th.apply(app, theme_name) if app else th.get(theme_name)  # type: ignore[arg-type]
+        shell_theme = theme or "light"
+        self._theme = th.apply(app, shell_theme) if app else th.get(shell_theme)  # type: ignore[arg-type]
         self._quitting = False
+        self._loading = False
+        self._wanted_screen = "dashboard"
         self.screens: dict[str, QWidget] = {}
+        self.ready = False
         self._build()
-        self.tray = Tray(self.ctx, self)
-        self.ctx.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
-        self.ctx.stateChanged.connect(self._on_state)
-        self.ctx.athleteChanged.connect(self._on_athlete_changed)
-        self.ctx.goalReached.connect(self.tray.notify_goal)
         self.centralWidget().installEventFilter(_PaintWatcher(self))
         self._shortcuts()
-        self.ready = False
-        # The heavy parts (charts, numpy, the goals engine) load right after the first paint,
-        # so the window appears at once; `settle()` also finishes a window never painted.
-        self.firstPainted.connect(lambda: QTimer.singleShot(0, self.finish_startup))
+        # The data (SQLAlchemy, the store, the start-up reads) and the heavy parts (charts,
+        # numpy, the goals engine) load right after the first paint, so the window appears at
+        # once; `settle()` also finishes a window never painted.
+        self.firstPainted.connect(lambda: QTimer.singleShot(0, self.start_loading))
+        # A window that is never painted (started minimised, covered) still opens its data.
+        QTimer.singleShot(LOAD_ANYWAY_MS, self.start_loading)
+
+    # Start-up -----------------------------------------------------------------------
+
+    def start_loading(self) -> None:
+        """Open the data on the worker thread, then fill the window in; idempotent."""
+        if self._loading or self._quitting:
+            return
+        self._loading = True
+        self.bridge.run(self._load, self._attach, self._load_failed)
+
+    def skip_loading(self) -> None:
+        """Start nothing more (the window is about to go away before its data was needed)."""
+        self._quitting = True
+
+    def _load(self) -> _Loaded:
+        """Worker thread: open the store, build the services, run the three start-up reads."""
+        from . import context, tray  # noqa: F401 - imported here, off the GUI thread
+        from .services import THEME_KEY, Services, simulator_sources
+
+        store = self.store
+        if store is None:
+            assert self._open_store is not None
+            store = self._open_store()
+            self.store = store  # kept at once so that run_gui can close it whatever happens
+        if self._demo_live:
+            from .demo import demo_services
+
+            services = demo_services(store, self.data_dir)
+        else:
+            services = self._given_services or Services(
+                store, self.data_dir, sources=self._sources or simulator_sources
+            )
+        services.recover()
+        athlete = services.current_athlete()
+        theme_name = self._theme_override or str(services.get_setting(THEME_KEY, "light"))
+        return _Loaded(store, services, athlete, theme_name)
+
+    def _attach(self, loaded: _Loaded) -> None:
+        """GUI thread: the context, the tray, the athletes, then the first screen."""
+        from .context import AppContext
+        from .tray import Tray
+
+        self.store = loaded.store
+        self.services = loaded.services
+        services, athlete = loaded.services, loaded.athlete
+        ctx = AppContext(self.bridge, services, None, athlete, loaded.theme_name, self)
+        if loaded.theme_name != self._theme.name:
+            app = QApplication.instance()
+            self._theme = th.apply(app, loaded.theme_name) if app else th.get(loaded.theme_name)  # type: ignore[arg-type]
+        ctx.theme = self._theme
+        self.ctx = ctx
+        self.tray = Tray(ctx, self)
+        ctx.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        ctx.stateChanged.connect(self._on_state)
+        ctx.athleteChanged.connect(self._on_athlete_changed)
+        ctx.goalReached.connect(self.tray.notify_goal)
+        self.reload_athletes()
+        self.finish_startup()
+
+    def _load_failed(self, exc: BaseException) -> None:
+        log.error("could not open the data: %s", exc, exc_info=exc)
+        self.load_error = exc
+        self._placeholder.setText(f"Could not open your data: {exc}")
+        self.loadFailed.emit(exc)
 
     def finish_startup(self) -> None:
-        """Create the dashboard and the goals engine; idempotent."""
-        if self.ready:
+        """Create the first screen and the goals engine once the data is open; idempotent."""
+        if self.ready or self.ctx is None:
             return
         self.ready = True
         from .goal_progress import provider
 
-        self.ctx.goals = provider(self._store)
+        assert self.store is not None
+        self.ctx.goals = provider(self.store)
         if self.stack.currentWidget() is self._placeholder:
-            self.show_screen("dashboard")
+            self.show_screen(self._wanted_screen)
         self.ctx.refresh_goals()
         if self._demo_live:
             self.ctx.start("run")
+        self.loaded.emit()
 
     # Layout -------------------------------------------------------------------------
 
@@ -150,6 +250,7 @@ class MainWindow(QMainWindow):
         who = QLabel("Athlete")
         who.setProperty("role", "muted")
         header.addWidget(who)
+        header.addSpacing(8)
         self.athlete_box = QComboBox()
         self.athlete_box.setMinimumWidth(200)
         self.athlete_box.setAccessibleName("Athlete")
@@ -157,19 +258,20 @@ class MainWindow(QMainWindow):
         header.addWidget(self.athlete_box)
         right.addLayout(header)
         self.stack = QStackedWidget()
-        self._placeholder = QLabel("Loading…")
+        self._placeholder = QLabel(OPENING_TEXT)
         self._placeholder.setProperty("role", "muted")
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder.setWordWrap(True)
         self.stack.addWidget(self._placeholder)
         right.addWidget(self.stack, 1)
         outer.addLayout(right, 1)
         self.setCentralWidget(central)
-        self.reload_athletes()
 
     def _shortcuts(self) -> None:
         keys = {
             "F5": self.start_or_pause,
             "Ctrl+Space": self.start_or_pause,
-            "Ctrl+L": self.ctx.lap,
+            "Ctrl+L": lambda: self.ctx.lap() if self.ctx is not None else None,
             "Ctrl+Shift+S": self.confirm_stop,
             "Ctrl+Q": self.quit_app,
         }
@@ -193,12 +295,24 @@ class MainWindow(QMainWindow):
         return self.screens[name]
 
     def show_screen(self, name: str, **kwargs: object) -> QWidget:
+        if self.ctx is None:  # still opening the data: remember it, show it once ready
+            if name in {n for n, *_ in NAV}:
+                self._wanted_screen = name
+                self._show_title(name)
+            return self._placeholder
         if name == "session" and "session_id" not in kwargs:
             history = self.screen("history")
             history.open_latest()  # type: ignore[attr-defined]
             return self.screens.get("session", history)
         widget = self.screen(name)
         self.stack.setCurrentWidget(widget)
+        self._show_title(name)
+        activate = getattr(widget, "activate", None)
+        if activate is not None:
+            activate(**kwargs)
+        return widget
+
+    def _show_title(self, name: str) -> None:
         labels = {n: label for n, label, *_ in (*NAV, SESSION_SCREEN)}
         self.title.setText(labels[name])
         row = next((i for i, n in enumerate(NAV) if n[0] == name), None)
@@ -206,10 +320,6 @@ class MainWindow(QMainWindow):
             self.nav.blockSignals(True)
             self.nav.setCurrentRow(row)
             self.nav.blockSignals(False)
-        activate = getattr(widget, "activate", None)
-        if activate is not None:
-            activate(**kwargs)
-        return widget
 
     def open_session(self, session_id: int) -> None:
         self.show_screen("session", session_id=session_id)
@@ -251,6 +361,8 @@ class MainWindow(QMainWindow):
     # Recording ----------------------------------------------------------------------
 
     def start_or_pause(self) -> None:
+        if self.ctx is None:
+            return
         if self.ctx.state == IDLE:
             self.ctx.start(getattr(self.screens.get("dashboard"), "sport", "run"))
         else:
@@ -258,7 +370,7 @@ class MainWindow(QMainWindow):
 
     def confirm_stop(self) -> None:
         """Stop asks whether to save or discard; discarding asks again."""
-        if self.ctx.state == IDLE:
+        if self.ctx is None or self.ctx.state == IDLE:
             return
         box = QMessageBox(self)
         box.setWindowTitle("Stop recording")
@@ -294,6 +406,8 @@ class MainWindow(QMainWindow):
         """Process events until no background action is pending (offscreen renders, tests)."""
         app = QApplication.instance()
         assert app is not None
+        self.start_loading()
+        self.wait_until(lambda: self.ctx is not None or self.load_error is not None, timeout_s)
         self.finish_startup()
         deadline = time.monotonic() + timeout_s
         idle_rounds = 0
@@ -321,6 +435,11 @@ class MainWindow(QMainWindow):
         if self._quitting:
             event.accept()
             return
+        if self.ctx is None or self.tray is None:  # closed while the data was still opening
+            self._quitting = True
+            event.accept()
+            self.lastWindowClosed.emit()
+            return
         if self.ctx.state != IDLE and self.tray.available():
             event.ignore()
             self.hide()
@@ -344,7 +463,7 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Yes
 
     def quit_app(self) -> None:
-        if self.ctx.state != IDLE and not self._confirm_quit():
+        if self.ctx is not None and self.ctx.state != IDLE and not self._confirm_quit():
             return
         self._quitting = True
         self.close()
@@ -352,13 +471,17 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Save a running recording, then stop the I/O loop; safe to call twice."""
-        self.ctx.close()
-        if self.services.recording is not None and self.loop.thread.is_alive():
+        self._quitting = True
+        if self.ctx is not None:
+            self.ctx.close()
+        services = self.services
+        if services is not None and services.recording is not None and self.loop.thread.is_alive():
             try:
-                self.loop.submit(self.services.stop()).result(timeout=15)
+                self.loop.submit(services.stop()).result(timeout=15)
             except Exception:
                 log.exception("could not stop the recording on exit")
-        self.tray.hide()
+        if self.tray is not None:
+            self.tray.hide()
         self.loop.stop()
 
 

@@ -89,3 +89,28 @@ def test_throttle_coalesces_and_never_drops_the_last_call(qtbot) -> None:
     assert calls[1] - calls[0] >= 0.045
     qtbot.wait(120)
     assert len(calls) == 2
+
+
+def test_cyclic_garbage_from_worker_threads_is_collected_on_the_gui_thread(qtbot, bridge) -> None:
+    import gc
+
+    collected_on: list[int] = []
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+        def __del__(self) -> None:
+            collected_on.append(threading.get_ident())
+
+    def make_garbage() -> None:
+        for _ in range(50):
+            Cycle()
+        [object() for _ in range(50_000)]  # allocations that would trigger automatic GC
+
+    assert not gc.isenabled()  # the bridge switched automatic collection off
+    done = []
+    bridge.run(make_garbage, on_result=lambda _r: done.append(True))
+    qtbot.waitUntil(lambda: bool(done), timeout=5000)
+    qtbot.waitUntil(lambda: len(collected_on) == 50, timeout=5000)
+    assert set(collected_on) == {threading.get_ident()}
