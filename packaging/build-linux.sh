@@ -23,7 +23,7 @@ for arg in "$@"; do
 done
 
 if [ -z "${PYTHON:-}" ]; then
-  for candidate in .venv/bin/python /work/venv/bin/python python3; do
+  for candidate in .venv/bin/python python3; do
     if command -v "$candidate" >/dev/null && "$candidate" -c "import PyInstaller" 2>/dev/null; then
       PYTHON=$candidate
       break
