@@ -12,7 +12,7 @@ three goals per athlete. Prints:
     progress and evaluation again (the cache revalidates against the sessions table and
     recomputes only the touched day); the issue asks for under 100 ms.
 
-    .venv/bin/python benchmarks/training.py [--athletes 20] [--days 730] [--minutes 60]
+    .venv/bin/python benchmarks/summary.py [--athletes 20] [--days 730] [--minutes 60]
 """
 
 from __future__ import annotations
