@@ -5,8 +5,8 @@ client CPU and peak RSS, for Pulsedeck's client (validation, dedupe, cursors, on
 per athlete) and for the raw libraries doing the same work in the same run (a bare
 `websockets` client, `json.loads`, `sqlite3.executemany` every 20 ms), and the ratio.
 
-    python benchmarks/feeds.py                      # 50 athletes x 10 Hz x 60 s (the issue's)
-    python benchmarks/feeds.py --duration 10        # quicker
+    python benchmarks/feed.py                      # 50 athletes x 10 Hz x 60 s (the issue's)
+    python benchmarks/feed.py --duration 10        # quicker
 
 Server and each client run in their own processes so CPU and RSS are the client's alone.
 """
