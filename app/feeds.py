@@ -23,13 +23,20 @@ from urllib.parse import parse_qsl, urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
-from app.domain.samples import SAMPLE_COLUMNS, Sample
+from app.domain.samples import Sample
 from app.domain.summary import SessionSummary
 from app.recorder import Recording
 from app.secrets import delete_secret, get_secret, set_secret
 from app.store import models as m
 from app.store.errors import StoreError, classify
-from app.store.repo import STATUS_FINISHED, STATUS_RECORDING, Store, now_ms
+from app.store.repo import (
+    INSERT_RR_SQL,
+    INSERT_SAMPLE_SQL,
+    STATUS_FINISHED,
+    STATUS_RECORDING,
+    Store,
+    now_ms,
+)
 from device.feeds.backoff import BackoffPolicy
 from device.feeds.client import FeedClient, FeedEndpoint, FeedSample, FeedStatus
 from device.feeds.formats import FORMATS, redact_url
@@ -188,9 +195,9 @@ class GroupCommitStore(Store):
         self, rows: Sequence[tuple[object, ...]], rr_rows: Sequence[tuple[int, int, float]]
     ) -> None:
         with self.engine.begin() as conn:
-            conn.exec_driver_sql(_INSERT_SAMPLE, list(rows))
+            conn.exec_driver_sql(INSERT_SAMPLE_SQL, list(rows))
             if rr_rows:
-                conn.exec_driver_sql(_INSERT_RR, list(rr_rows))
+                conn.exec_driver_sql(INSERT_RR_SQL, list(rr_rows))
         self.transactions += 1
 
     def wait_committed(self, session_id: int, timeout: float | None = None) -> None:
@@ -237,13 +244,6 @@ class GroupCommitStore(Store):
     def update_profile(self, athlete_id: int, **fields: object):  # type: ignore[no-untyped-def]
         with self._db_lock:
             return super().update_profile(athlete_id, **fields)
-
-
-_INSERT_SAMPLE = (
-    f"INSERT INTO samples ({', '.join(SAMPLE_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in SAMPLE_COLUMNS)})"
-)
-_INSERT_RR = "INSERT INTO rr_intervals (session_id, t_ms, rr_ms) VALUES (?, ?, ?)"
 
 
 # Cursors ---------------------------------------------------------------------------------

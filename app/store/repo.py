@@ -23,11 +23,12 @@ STATUS_RECORDING = "recording"
 STATUS_FINISHED = "finished"
 STATUS_RECOVERED = "recovered"
 
-_INSERT_SAMPLE = (
+#: The raw statements of the batched writer (also used by the feeds' group commit).
+INSERT_SAMPLE_SQL = (
     f"INSERT INTO samples ({', '.join(SAMPLE_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in SAMPLE_COLUMNS)})"
 )
-_INSERT_RR = "INSERT INTO rr_intervals (session_id, t_ms, rr_ms) VALUES (?, ?, ?)"
+INSERT_RR_SQL = "INSERT INTO rr_intervals (session_id, t_ms, rr_ms) VALUES (?, ?, ?)"
 
 
 def now_ms() -> int:
@@ -205,9 +206,9 @@ class Store:
         rows = [smp.row(session_id, ids.get(smp.source or "")) for smp in samples]
         rr_rows = [(session_id, smp.t_ms, rr) for smp in samples for rr in smp.rr]
         with self.engine.begin() as conn:
-            conn.exec_driver_sql(_INSERT_SAMPLE, rows)
+            conn.exec_driver_sql(INSERT_SAMPLE_SQL, rows)
             if rr_rows:
-                conn.exec_driver_sql(_INSERT_RR, rr_rows)
+                conn.exec_driver_sql(INSERT_RR_SQL, rr_rows)
 
     def add_marker(self, session_id: int, kind: str, t_ms: int, label: str | None = None) -> None:
         with self.orm() as s, s.begin():
