@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from .goal_progress import GoalsProvider
 
 log = logging.getLogger(__name__)
+
+#: How many recent redraw latencies to keep for the benchmarks and tests.
+LATENCY_WINDOW = 2_000
 
 #: How often the goals are re-evaluated during a recording (cheap queries, off the GUI thread).
 GOALS_REFRESH_MS = 5_000
@@ -70,7 +74,8 @@ class AppContext(QObject):
         self.last_goals: list[vm.GoalItem] = []
         #: perf_counter of the oldest sample not yet on screen (latency measurement).
         self.pending_since: float | None = None
-        self.latencies_ms: list[float] = []
+        #: Recent arrival->painted latencies (bounded: a 10-hour session must not grow it).
+        self.latencies_ms: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._redraw = Throttle(self._emit_live, REDRAW_INTERVAL_MS, self)
         # Emitted on the asyncio thread: queue it, so the live model and the redraw timer are
         # only ever touched on the GUI thread (a direct call started timers cross-thread).
