@@ -88,6 +88,11 @@ def format_summary(s: SessionInfo) -> str:
         f"   distance {_fmt(None if s.distance_m is None else s.distance_m / 1000, '.2f', ' km')}",
         f"  RR intervals {s.rr_count or 0}   RMSSD {_fmt(s.rmssd_ms, '.1f', ' ms')}",
     ]
+    if s.kcal_method == "none":
+        lines.append(
+            "  (kcal needs at least a body weight: pulsedeck athlete set --weight KG"
+            " --birth-year Y --sex male|female)"
+        )
     return "\n".join(lines)
 
 
