@@ -24,9 +24,9 @@ from app.commands import (
     EXIT_ERROR,
     EXIT_NOT_FOUND,
     EXIT_OK,
-    EXIT_RUNNING,
     EXIT_STORE,
     UserError,
+    recording_store,
 )
 from app.instance import AlreadyRunning, InstanceLock
 from app.paths import resolve_data_dir
@@ -136,28 +136,16 @@ def cmd_record(args: argparse.Namespace) -> int:
         argv += ["--duration", str(args.duration)] if args.duration else []
         argv += ["--json"] if args.json else []
         return main(argv)
-    data_dir = resolve_data_dir(args.data_dir)
-    try:
-        lock = InstanceLock(data_dir)
-        lock.acquire()
-    except AlreadyRunning as exc:
-        raise UserError(str(exc), EXIT_RUNNING) from exc
-    try:
-        from app.store.repo import Store
-
-        store = Store.open(data_dir)
-        recovered = store.recover_sessions()
-        for sid in recovered:
-            print(f"recovered session {sid} left open by an earlier crash", file=sys.stderr)
-        options = RecordOptions(
-            athlete=args.athlete,
-            sport=args.sport,
-            duration_s=args.duration,
-            simulate=args.simulate,
-            seed=args.seed,
-            rate_hz=args.rate,
-            devices=tuple(args.device or ()),
-        )
+    options = RecordOptions(
+        athlete=args.athlete,
+        sport=args.sport,
+        duration_s=args.duration,
+        simulate=args.simulate,
+        seed=args.seed,
+        rate_hz=args.rate,
+        devices=tuple(args.device or ()),
+    )
+    with recording_store(resolve_data_dir(args.data_dir)) as store:
         try:
             session_id = run_recording(store, options, progress=not args.quiet)
         except BluetoothUnavailable as exc:
@@ -166,9 +154,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         assert info is not None
         print(json.dumps(session_json(info)) if args.json else format_summary(info))
         _report_goals(store, info.athlete_id)
-        return EXIT_OK
-    finally:
-        lock.release()
+    return EXIT_OK
 
 
 def _report_goals(store: Store, athlete_id: int) -> None:

@@ -17,7 +17,14 @@ import signal
 import sys
 from typing import Any
 
-from app.commands import EXIT_AUTH, EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_RUNNING, EXIT_USAGE
+from app.commands import (
+    EXIT_AUTH,
+    EXIT_ERROR,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_USAGE,
+    recording_store,
+)
 
 TOKEN_ENV = "PULSEDECK_FEED_TOKEN"
 #: After the simulator's duration, connected clients get this long to read `end`.
@@ -197,10 +204,8 @@ def _print_report(store: Any, report: Any, as_json: bool) -> None:
 def cmd_feeds_record(args: argparse.Namespace) -> int:
     """Record a feed: one session per remote athlete, summaries printed at the end."""
     from app.feeds import FeedConfigError
-    from app.instance import AlreadyRunning, InstanceLock
     from app.paths import resolve_data_dir
     from app.secrets import SecretsUnavailable
-    from app.store.repo import Store
 
     if args.duration is not None and args.duration <= 0:
         return _fail("--duration must be positive", EXIT_USAGE)
@@ -208,28 +213,14 @@ def cmd_feeds_record(args: argparse.Namespace) -> int:
         return _fail("--format hyperate needs --remote-id (the HypeRate id)", EXIT_USAGE)
     if args.broadcast_port is not None and not args.broadcast_token:
         return _fail("--broadcast-port needs --broadcast-token", EXIT_USAGE)
-    data_dir = resolve_data_dir(args.data_dir)
-    lock = InstanceLock(data_dir)
-    try:
-        lock.acquire()
-    except AlreadyRunning as exc:
-        return _fail(str(exc), EXIT_RUNNING)
-    try:
-        store = Store.open(data_dir)
+    with recording_store(resolve_data_dir(args.data_dir)) as store:
         try:
-            for sid in store.recover_sessions():
-                print(f"recovered session {sid} left open by an earlier crash", file=sys.stderr)
-            try:
-                endpoint = _endpoint(args, store)
-            except LookupError as exc:
-                return _fail(str(exc).strip("'\""), EXIT_NOT_FOUND)
-            except (FeedConfigError, ValueError, SecretsUnavailable) as exc:
-                return _fail(str(exc), EXIT_USAGE)
-            return asyncio.run(_record(args, store, endpoint))
-        finally:
-            store.close()
-    finally:
-        lock.release()
+            endpoint = _endpoint(args, store)
+        except LookupError as exc:
+            return _fail(str(exc).strip("'\""), EXIT_NOT_FOUND)
+        except (FeedConfigError, ValueError, SecretsUnavailable) as exc:
+            return _fail(str(exc), EXIT_USAGE)
+        return asyncio.run(_record(args, store, endpoint))
 
 
 async def _record(args: argparse.Namespace, store: Any, endpoint: Any) -> int:
@@ -395,31 +386,18 @@ def cmd_feeds_remove(args: argparse.Namespace) -> int:
 
 def cmd_feeds_serve_live(args: argparse.Namespace) -> int:
     """Record the simulated strap and broadcast it live on the LAN with the trace protocol."""
-    from app.instance import AlreadyRunning, InstanceLock
     from app.paths import resolve_data_dir
-    from app.store.repo import Store
 
     token = _token(args)
     if not token:
         return _fail(f"a token is required: --token T or ${TOKEN_ENV}", EXIT_USAGE)
     if args.duration is not None and args.duration <= 0:
         return _fail("--duration must be positive", EXIT_USAGE)
-    data_dir = resolve_data_dir(args.data_dir)
-    lock = InstanceLock(data_dir)
-    try:
-        lock.acquire()
-    except AlreadyRunning as exc:
-        return _fail(str(exc), EXIT_RUNNING)
-    try:
-        store = Store.open(data_dir)
+    with recording_store(resolve_data_dir(args.data_dir)) as store:
         try:
             return asyncio.run(_serve_live(args, store, token))
         except OSError as exc:
             return _fail(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", 1)
-        finally:
-            store.close()
-    finally:
-        lock.release()
 
 
 async def _serve_live(args: argparse.Namespace, store: Any, token: str) -> int:
