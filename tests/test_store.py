@@ -138,3 +138,27 @@ def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "shared" / DB_FILENAME) as conn:
         (rev,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     assert rev == head_revision()
+
+
+def test_stored_time_in_zone_follows_the_athletes_zone_model(store: Store) -> None:
+    from app.store import models as m
+    from app.store.repo import CUSTOM_ZONES_KEY
+
+    a = store.ensure_athlete("Me", is_self=True)
+    store.update_profile(a.id, resting_hr=60, max_hr=180)
+
+    def record() -> tuple[float | None, ...]:
+        sid = store.create_session(a.id, sport="run", source="ble", started_ms=1_000)
+        store.insert_samples(sid, [Sample(t_ms=1_000 + i * 1000, hr=135) for i in range(10)])
+        summary = store.finish_session(sid, 11_000)
+        return summary.zone_s
+
+    assert record() == (0.0, 10.0, 0.0, 0.0, 0.0)  # Karvonen 60/180: 135 bpm is zone 2
+    with store.orm() as s, s.begin():
+        s.get(m.Athlete, a.id).zone_model = "custom"  # type: ignore[union-attr]
+        s.add(m.Setting(key=CUSTOM_ZONES_KEY.format(athlete_id=a.id),
+                        value=[80, 90, 100, 110, 125]))  # fmt: skip
+    assert record() == (0.0, 0.0, 0.0, 0.0, 10.0)  # the athlete's own bounds: zone 5
+    with store.orm() as s, s.begin():
+        s.get(m.Setting, CUSTOM_ZONES_KEY.format(athlete_id=a.id)).value = [5, 4]  # type: ignore[union-attr]
+    assert record() == (0.0, 10.0, 0.0, 0.0, 0.0)  # a bad setting falls back, never fails

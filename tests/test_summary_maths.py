@@ -152,3 +152,23 @@ def test_interleaved_sensors_hold_their_own_channel() -> None:
     assert s.distance_m == pytest.approx(10.5)
     const = -55.0969 + 0.1988 * 80 + 0.2017 * 36
     assert s.kcal == pytest.approx((const + 0.6309 * 150) / 4.184 / 60 * 4)
+
+
+def test_athlete_zones_reads_what_the_store_holds() -> None:
+    from app.domain.profile import Profile
+    from app.domain.zones import athlete_zones
+
+    p = Profile(resting_hr=60, max_hr=180)
+    karvonen = (120, 132, 144, 156, 168)
+    assert athlete_zones(p, "karvonen", None, 2026) == (Zones(karvonen), None)
+    assert athlete_zones(p, "percent_max", None, 2026)[0].floors_bpm == pytest.approx(
+        (90, 108, 126, 144, 162)
+    )
+    assert athlete_zones(p, "custom", [100, 110, 120, 130, 140], 2026)[0].floors_bpm == (
+        100, 110, 120, 130, 140
+    )
+    assert athlete_zones(p, "custom", "[100, 110, 120, 130, 140]", 2026)[0].floors_bpm[0] == 100
+    for bad in ("not json", "[1, 2]", [140, 130, 120, 110, 100], {"a": 1}, ["x"] * 5):
+        zones, problem = athlete_zones(p, "custom", bad, 2026)
+        assert zones.floors_bpm == pytest.approx(karvonen), bad
+        assert problem and "Karvonen" in problem, bad

@@ -94,8 +94,9 @@ def summarize(
     sport: str = "other",
     pauses: Sequence[Pause] = (),
     rr_ms: Sequence[float] = (),
+    zones: Zones | None = None,
 ) -> SessionSummary:
-    """Summarize time-ordered samples of one session.
+    """Summarize time-ordered samples of one session (`zones`: the athlete's; else Karvonen).
 
     Each channel's value holds until that channel's next reading (at most MAX_HOLD_MS); the
     last one holds until `ended_ms` within the same cap. Paused spans count in duration only.
@@ -105,7 +106,7 @@ def summarize(
     year = datetime.fromtimestamp(started_ms / 1000, UTC).year
     max_hr = effective_max_hr(profile, year)
     rest_hr = effective_resting_hr(profile)
-    zones = Zones.karvonen(rest_hr, max_hr)
+    zones = zones or Zones.karvonen(rest_hr, max_hr)
     age = profile.age(year)
     keytel = profile.weight_kg is not None and age is not None and profile.sex is not None
 

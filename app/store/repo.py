@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +17,15 @@ from sqlalchemy.orm import Session as OrmSession
 from app.domain.profile import Profile, Sex
 from app.domain.samples import CHANNELS, SAMPLE_COLUMNS, Sample
 from app.domain.summary import Pause, SessionSummary, summarize
+from app.domain.zones import Zones, athlete_zones
 
 from . import models as m
 from .db import open_database
+
+log = logging.getLogger(__name__)
+
+#: Setting key holding an athlete's five custom zone floors (bpm), used when zone_model=custom.
+CUSTOM_ZONES_KEY = "training.custom_zones.{athlete_id}"
 
 STATUS_RECORDING = "recording"
 STATUS_FINISHED = "finished"
@@ -90,6 +98,10 @@ def _profile(a: m.Athlete) -> Profile:
         resting_hr=a.resting_hr,
         max_hr=a.max_hr,
     )
+
+
+def _year(t_ms: int) -> int:
+    return datetime.fromtimestamp(t_ms / 1000, UTC).year
 
 
 def _athlete_info(a: m.Athlete) -> AthleteInfo:
@@ -256,6 +268,20 @@ class Store:
             pauses.append(Pause(start, None))
         return pauses
 
+    def athlete_zones(self, athlete_id: int, year: int) -> Zones:
+        """The athlete's zones under their zone model (custom bounds live in settings)."""
+        with self.orm() as s:
+            a = s.get(m.Athlete, athlete_id)
+            if a is None:
+                raise LookupError(f"no athlete {athlete_id}")
+            floors = s.get(m.Setting, CUSTOM_ZONES_KEY.format(athlete_id=athlete_id))
+            zones, problem = athlete_zones(
+                _profile(a), a.zone_model, None if floors is None else floors.value, year
+            )
+        if problem:
+            log.warning("athlete %s: %s", athlete_id, problem)
+        return zones
+
     def finish_session(
         self, session_id: int, ended_ms: int, status: str = STATUS_FINISHED
     ) -> SessionSummary:
@@ -275,6 +301,7 @@ class Store:
             sport=sport,
             pauses=self.load_pauses(session_id),
             rr_ms=self.load_rr(session_id),
+            zones=self.athlete_zones(row.athlete_id, _year(started)),
         )
         values = {
             "status": status,

@@ -8,12 +8,11 @@ process); a restart costs one recompute.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy import select
 
@@ -21,19 +20,17 @@ from app.domain.profile import Profile, Sex
 from app.domain.summary import Pause
 from app.domain.zones import Zones
 from app.store import models as m
-from app.store.repo import Store
+from app.store.repo import CUSTOM_ZONES_KEY, Store
 
 from .calendar import day_bounds, days_between, resolve_zone
 from .days import DaySummary, summarize_days
 from .pieces import Track, track_from_rows, track_from_summary
-from .zones import zones_for
+from .zones import athlete_zones
 
 log = logging.getLogger(__name__)
 
 #: Session tracks kept for incremental updates (a few thousand pieces each).
 TRACK_CACHE = 64
-#: Setting key holding an athlete's five custom zone floors (bpm), used when zone_model=custom.
-CUSTOM_ZONES_KEY = "training.custom_zones.{athlete_id}"
 
 _SESSIONS_SQL = (
     "SELECT id, source, sport, status, started_ms, ended_ms, sample_count, avg_hr, max_hr, "
@@ -89,18 +86,9 @@ def load_context(store: Store, athlete_id: int) -> AthleteContext:
         resting_hr=resting,
         max_hr=max_hr,
     )
-    custom = None
-    if floors_json:
-        try:
-            value = json.loads(floors_json)
-            custom = value if isinstance(value, list) else None
-        except ValueError:
-            log.warning("athlete %s: unreadable custom zones; using Karvonen", aid)
-    try:
-        zones = zones_for(profile, model, custom_floors=custom)
-    except ValueError as exc:
-        log.warning("athlete %s: bad custom zones (%s); using Karvonen", aid, exc)
-        zones = zones_for(profile, "karvonen")
+    zones, problem = athlete_zones(profile, model, floors_json, datetime.now(UTC).year)
+    if problem:
+        log.warning("athlete %s: %s", aid, problem)
     return AthleteContext(aid, name, tz_name, resolve_zone(tz_name), profile, model, zones)
 
 

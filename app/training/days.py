@@ -57,6 +57,33 @@ class DaySummary:
         return self.active_s / 60.0
 
 
+def combine(a: DaySummary, b: DaySummary) -> DaySummary:
+    """One day's summary of two disjoint stretches of time (the live tracker's halves)."""
+    hr_s = a.hr_s + b.hr_s
+    avg = None
+    if hr_s:
+        avg = ((a.avg_hr or 0.0) * a.hr_s + (b.avg_hr or 0.0) * b.hr_s) / hr_s
+    peaks = [x for x in (a.max_hr, b.max_hr) if x is not None]
+    kcals = [x for x in (a.kcal, b.kcal) if x is not None]
+    return DaySummary(
+        day=a.day,
+        start_ms=a.start_ms,
+        end_ms=a.end_ms,
+        steps=a.steps + b.steps,
+        distance_m=a.distance_m + b.distance_m,
+        active_s=a.active_s + b.active_s,
+        avg_hr=avg,
+        max_hr=max(peaks) if peaks else None,
+        hr_s=hr_s,
+        zone_s=tuple(x + y for x, y in zip(a.zone_s, b.zone_s, strict=True)),  # type: ignore[arg-type]
+        kcal=sum(kcals) if kcals else None,
+        kcal_methods=tuple(sorted(set(a.kcal_methods) | set(b.kcal_methods))),
+        trimp=a.trimp + b.trimp,
+        sessions=a.sessions + b.sessions,
+        session_ids=tuple(sorted(set(a.session_ids) | set(b.session_ids))),
+    )
+
+
 def rank(track: Track) -> tuple[int, int]:
     """Sort key: source priority, then the older session."""
     return (SOURCE_PRIORITY.get(track.source, 0), -track.session_id)

@@ -11,18 +11,23 @@ plus this session's own samples, run through the very same day maths as the stor
 so the figure does not jump when the session is saved. The live part does not merge with
 other sources recording at the same moment; `GoalEngine.evaluate` after the session does.
 Achievements go through `GoalEngine.record`, so the later evaluation does not repeat them.
+
+Memory and time stay flat over a long session: once the piece builder holds COMPACT_AT
+pieces, everything before its cut (the time before which no piece can change) is summarised
+into per-day totals and dropped, so each check summarises only the last minutes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, tzinfo
 
 from app.domain.samples import Sample
 
-from .calendar import days_between, local_date, week_start
+from .calendar import day_bounds, days_between, local_date, week_start
 from .daily import load_context
-from .days import DaySummary, summarize_days
+from .days import DaySummary, combine, summarize_days
 from .goals import (
     SUMMED,
     Achievement,
@@ -34,10 +39,21 @@ from .goals import (
     period_of,
     streak,
 )
-from .pieces import PieceBuilder, Track, sample_row
+from .pieces import STEPS, Piece, PieceBuilder, Track, sample_row
 
 #: How often (in sample time) `feed` re-evaluates goals; `progress()` is always fresh.
 CHECK_EVERY_MS = 5_000
+#: Pieces the builder may hold before the settled ones are folded into day totals.
+COMPACT_AT = 600
+
+
+def steps_by_day(pieces: Sequence[Piece], days: Sequence[date], tz: tzinfo) -> dict[date, float]:
+    """Unrounded steps per local day of a steps channel (rounding halves would drift)."""
+    out: dict[date, float] = {}
+    for day in days:
+        lo, hi = day_bounds(day, tz)
+        out[day] = sum(v * (min(e, hi) - max(s, lo)) for s, e, v in pieces if s < hi and e > lo)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +85,9 @@ class GoalTracker:
         self._started_ms = started_ms
         self._check_every = check_every_ms
         self._builder = PieceBuilder()
+        self._compact_at = COMPACT_AT
+        self._frozen: dict[date, DaySummary] = {}  # days before the builder's cut
+        self._frozen_steps: dict[date, float] = {}
         self._first_ms: int | None = None
         self._last_ms: int | None = None
         self._last_check: int | None = None
@@ -88,6 +107,8 @@ class GoalTracker:
     def feed(self, sample: Sample) -> list[Achievement]:
         """Add one sample; returns goals achieved just now (already stored, exactly once)."""
         self._builder.add(sample_row(sample))
+        if self._builder.size() >= self._compact_at:
+            self._compact(sample.t_ms)
         if self._first_ms is None:
             self._first_ms = sample.t_ms
         self._last_ms = sample.t_ms
@@ -110,22 +131,48 @@ class GoalTracker:
         """Each active goal's live value over its current period."""
         return [p for p, _ in self._progress()]
 
+    def _track(self, ended_ms: int, pieces: tuple[list[Piece], ...]) -> Track:
+        started = self._started_ms or self._first_ms or ended_ms
+        return Track(self.session_id or -1, "ble", self.sport, started, ended_ms, pieces)
+
+    def _summaries(self, track: Track, first_ms: int, last_ms: int) -> list[DaySummary]:
+        tz = self._ctx.tz
+        days = days_between(local_date(first_ms, tz), local_date(last_ms, tz))
+        return summarize_days([track], days, tz, self._ctx.profile, self._ctx.zones)
+
+    def _compact(self, now_ms: int) -> None:
+        """Fold the settled part of the session into per-day totals (see the module notes)."""
+        self._builder.settle(now_ms)
+        cut = self._builder.cut_ms()
+        pieces = self._builder.take_before(cut) if cut is not None else None
+        self._compact_at = self._builder.size() + COMPACT_AT
+        if cut is None or pieces is None or not any(pieces):
+            return  # nothing settled yet
+        first = min(ch[0][0] for ch in pieces if ch)
+        days = days_between(local_date(first, self._ctx.tz), local_date(cut - 1, self._ctx.tz))
+        for d in self._summaries(self._track(cut, pieces), first, cut - 1):
+            d = replace(d, sessions=0)  # the session is counted once, by the live part
+            old = self._frozen.get(d.day)
+            self._frozen[d.day] = d if old is None else combine(old, d)
+        for day, n in steps_by_day(pieces[STEPS], days, self._ctx.tz).items():
+            self._frozen_steps[day] = self._frozen_steps.get(day, 0.0) + n
+
     def _live_days(self) -> dict[date, DaySummary]:
         if self._first_ms is None or self._last_ms is None:
             return {}
-        tz = self._ctx.tz
         pieces = tuple(list(ch) for ch in self._builder.pieces)
-        track = Track(
-            self.session_id or -1,
-            "ble",
-            self.sport,
-            self._started_ms or self._first_ms,
-            self._last_ms,
-            pieces,
-        )
-        days = days_between(local_date(self._first_ms, tz), local_date(self._last_ms, tz))
-        summaries = summarize_days([track], days, tz, self._ctx.profile, self._ctx.zones)
-        return {d.day: d for d in summaries}
+        # From the session's first day on, so the session is counted on the day it began.
+        first = min([ch[0][0] for ch in pieces if ch] + [self._first_ms])
+        out = dict(self._frozen)
+        live = self._summaries(self._track(self._last_ms, pieces), first, self._last_ms)
+        steps = steps_by_day(pieces[STEPS], [d.day for d in live], self._ctx.tz)
+        for d in live:
+            old = out.get(d.day)
+            out[d.day] = d if old is None else combine(old, d)
+        for day, d in out.items():
+            exact = self._frozen_steps.get(day, 0.0) + steps.get(day, 0.0)
+            out[day] = replace(d, steps=round(exact))
+        return out
 
     def _progress(self) -> list[tuple[GoalProgress, date]]:
         live = self._live_days()

@@ -117,6 +117,53 @@ class PieceBuilder:
         self._verdict = self._verdict_at(t)
         self._last_t = t
 
+    def settle(self, now_ms: int) -> None:
+        """Emit now the pieces of held readings older than the hold cap: they cannot change.
+
+        The pieces are the same the next reading would close; they only come out sooner, so a
+        channel that stopped reporting does not hold back `cut_ms`.
+        """
+        if self._hr is not None and now_ms - self._hr[0] >= MAX_HOLD_MS:
+            self._held(HR, self._hr, now_ms)
+            self._hr = None
+        if self._met is not None and now_ms - self._met[0] >= MAX_HOLD_MS:
+            self._held(MET, self._met, now_ms)
+            self._met = None
+        if self._speed_hold is not None and now_ms - self._speed_hold[0] >= MAX_HOLD_MS:
+            self._held(DISTANCE, self._speed_hold, now_ms, 1 / 1000)
+            self._speed_hold = None
+
+    def cut_ms(self) -> int | None:
+        """Earliest start of a heart-rate, MET or active piece still to come.
+
+        Those three channels meet in the energy maths (one per instant); before this time
+        their pieces are final, so a summary of the time before it never changes.
+        """
+        pending = [h[0] for h in (self._hr, self._met) if h is not None]
+        if self._last_t is not None:
+            pending.append(self._last_t)
+        return min(pending) if pending else None
+
+    def take_before(self, cut_ms: int) -> tuple[list[Piece], ...]:
+        """Remove and return every channel's pieces before `cut_ms`; a piece across it is split."""
+        taken: tuple[list[Piece], ...] = ([], [], [], [], [])
+        for channel, out in zip(taken, self.pieces, strict=True):
+            keep: list[Piece] = []
+            for s, e, v in out:
+                if e <= cut_ms:
+                    channel.append((s, e, v))
+                elif s >= cut_ms:
+                    keep.append((s, e, v))
+                else:
+                    channel.append((s, cut_ms, v))
+                    keep.append((cut_ms, e, v))
+            out[:] = keep
+        return taken
+
+    def size(self) -> int:
+        """Pieces held over all channels."""
+        return sum(len(out) for out in self.pieces)
+
     def finish(self, ended_ms: int) -> None:
         """Close the held channels at the session's end (each within the hold cap)."""
         if self._last_t is not None:

@@ -8,6 +8,7 @@ progress is polled, so the tracker is only ever touched by one thread at a time.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Protocol
 
 from app.domain.samples import Sample
@@ -114,7 +115,10 @@ class TrainingGoals:
         if not events:
             return []
         by_id = {i.id: i for i in self.progress(athlete_id)}
-        return [by_id[e.goal_id] for e in events if e.goal_id in by_id]
+        # The value when it was reached: an achievement may be of an earlier period (a session
+        # imported late) whose current progress is still 0 / target.
+        return [replace(by_id[e.goal_id], value=e.value, achieved=True)
+                for e in events if e.goal_id in by_id]  # fmt: skip
 
     def add_goal(
         self, athlete_id: int, kind: str, period: str, target: float, zone: int | None
