@@ -192,14 +192,21 @@ class Services:
         if info.read_only:
             raise PermissionError(f"{info.name} is an imported client: read-only")
         model = fields.pop("zone_model", None)
+        floors = fields.pop("floors", None)  # five zone lower bounds (bpm) for model "custom"
         resting, max_hr = fields.get("resting_hr"), fields.get("max_hr")
         if isinstance(resting, int) and isinstance(max_hr, int) and max_hr <= resting:
             raise ValueError("max HR must be above resting HR")
+        custom_floors = None
+        if model == "custom":
+            from app.training.zones import custom
+
+            custom_floors = [float(f) for f in floors or ()]  # type: ignore[attr-defined]
+            custom(custom_floors)  # bad bounds raise here, before anything is stored
         self.store.update_profile(athlete_id, **fields)
         if model is not None:
             from app.training.daily import set_zone_model
 
-            set_zone_model(self.store, athlete_id, str(model))
+            set_zone_model(self.store, athlete_id, str(model), custom_floors)
         return self.profile(athlete_id)
 
     def add_athlete(self, name: str) -> vm.AthleteItem:
@@ -313,19 +320,65 @@ class Services:
             rr_ms=rr_ms,
         )
 
-    def export_tcx(self, session_id: int, path: Path) -> Path:
-        """Write the session as TCX (sync.files does the format); atomic via a temp file."""
-        from sync.files.tcx import session_to_tcx
+    def export_session(
+        self,
+        session_id: int,
+        fmt: str,
+        path: Path,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> Path:
+        """Write the session as GPX/TCX/CSV/Parquet/XLSX (sync.exports); atomic, cancellable."""
+        from sync.exports.session import export_session
 
-        info = self.store.get_session(session_id)
-        if info is None:
-            raise LookupError(f"no session {session_id}")
-        laps = [t for kind, t, _ in self.store.load_markers(session_id) if kind == "lap"]
-        text = session_to_tcx(info, self.store.load_samples(session_id), laps)
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-        return path
+        return export_session(self.store, session_id, fmt, path, progress=progress, cancel=cancel)
+
+    def export_all(
+        self,
+        athlete_id: int,
+        path: Path,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> Path:
+        """Everything about the athlete as a zip (GDPR access request); atomic, cancellable."""
+        from sync.exports.gdpr import export_all
+
+        return export_all(self.store, athlete_id, path, progress=progress, cancel=cancel).path
+
+    def lake_destination(self) -> str | None:
+        """Where "Push to data lake" goes (s3://bucket/prefix), or None when not configured."""
+        from sync.lake.config import LakeNotConfigured, resolve_config
+
+        try:
+            return resolve_config(self.store).location()
+        except LakeNotConfigured:
+            return None
+
+    def push_lake(
+        self,
+        athlete_id: int,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ):  # noqa: ANN201 - sync.lake.push.PushReport (imported lazily, like the store)
+        """Queue the athlete's finished sessions for the lake and push them, session by session.
+
+        Runs its own event loop in the worker thread: the uploads and outbox writes never
+        occupy the bridge's loop (the recorder's). A cancel stops between sessions.
+        """
+        from sync.lake.config import resolve_config
+        from sync.lake.push import push
+        from sync.outbox import Outbox
+
+        config = resolve_config(self.store)
+        return asyncio.run(
+            push(
+                self.store, Outbox(self.store), config,
+                athlete_id=athlete_id, progress=progress, cancel=cancel,
+            )
+        )  # fmt: skip
 
     async def upload(self, session_id: int) -> int:
         """Queue the session for every linked Strava account (sync.strava owns the upload)."""

@@ -1,4 +1,8 @@
-"""Tray icon: recording state, current HR in the tooltip, quick start/stop, notifications."""
+"""Tray icon: recording state, current HR in the tooltip, quick start/stop, notifications.
+
+Where no system tray exists (many Linux desktops, offscreen Qt) the same role moves to a
+permanent widget in the main window's status bar (`StatusTray`).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,36 @@ from pathlib import Path
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPainterPath, QPixmap
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSystemTrayIcon, QWidget
 
 from . import viewmodels as vm
 from .context import AppContext
 from .live import IDLE, RECORDING, LiveView
+
+#: The heart / dot colour per recording state (paused and anything else: amber).
+STATE_COLOURS = {RECORDING: "#d62d20", IDLE: "#7d8590"}
+PAUSED_COLOUR = "#e3b341"
+
+
+def status_text(view: LiveView) -> str:
+    """One line for the tray tooltip and the status bar: state, elapsed time, current HR."""
+    if view.state == IDLE:
+        return "Pulsedeck"
+    hr = "-" if view.hr is None else f"{view.hr} bpm"
+    word = "Recording" if view.state == RECORDING else "Paused"
+    return f"Pulsedeck · {word} {vm.hms(view.elapsed_s)} · HR {hr}"
+
+
+def start_stop(ctx: AppContext, window: QWidget) -> None:
+    """Quick start (with the dashboard's sport) when idle, else stop and save."""
+    if ctx.state == IDLE:
+        start = getattr(window, "start_or_pause", None)
+        if start is not None:
+            start()
+        else:
+            ctx.start()
+    else:
+        ctx.stop()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +101,13 @@ class Tray:
         self.icon.activated.connect(self._activated)
         ctx.stateChanged.connect(self._on_state)
         ctx.liveChanged.connect(self._on_live)
+        #: The status-bar stand-in, only where no system tray exists.
+        self.fallback: StatusTray | None = None
         if self.available():
             self.icon.show()
+        elif callable(getattr(window, "statusBar", None)):
+            self.fallback = StatusTray(ctx, window)
+            window.statusBar().addPermanentWidget(self.fallback)  # type: ignore[attr-defined]
 
     @staticmethod
     def available() -> bool:
@@ -92,24 +126,16 @@ class Tray:
             self._show_window()
 
     def _start_stop(self) -> None:
-        if self.ctx.state == IDLE:
-            self.ctx.start()
-        else:
-            self.ctx.stop()
+        start_stop(self.ctx, self.window)
 
     def _on_state(self, state: str) -> None:
         self.start_action.setText("Start recording" if state == IDLE else "Stop and save")
-        colour = {RECORDING: "#d62d20", IDLE: "#7d8590"}.get(state, "#e3b341")
-        self.icon.setIcon(heart_icon(colour))
+        self.icon.setIcon(heart_icon(STATE_COLOURS.get(state, PAUSED_COLOUR)))
         if state == IDLE:
             self.icon.setToolTip("Pulsedeck")
 
     def tooltip_for(self, view: LiveView) -> str:
-        if view.state == IDLE:
-            return "Pulsedeck"
-        hr = "-" if view.hr is None else f"{view.hr} bpm"
-        word = "Recording" if view.state == RECORDING else "Paused"
-        return f"Pulsedeck · {word} {vm.hms(view.elapsed_s)} · HR {hr}"
+        return status_text(view)
 
     def _on_live(self, view: LiveView) -> None:
         self.icon.setToolTip(self.tooltip_for(view))
@@ -126,3 +152,42 @@ class Tray:
     def notify_goal(self, item: vm.GoalItem) -> None:
         self.show_message("Goal reached", f"{item.label(self.ctx.units)}: "
                           f"{item.progress_text(self.ctx.units)}")  # fmt: skip
+
+
+class StatusTray(QWidget):
+    """The tray's role in the status bar where no tray exists: state dot, time, HR, start/stop."""
+
+    def __init__(self, ctx: AppContext, window: QWidget) -> None:
+        super().__init__(window)
+        self.ctx = ctx
+        self.window_ = window
+        self.setObjectName("statusTray")
+        self.setToolTip("No system tray here: the recording state and quick start/stop")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 0, 4, 0)
+        row.setSpacing(8)
+        self.dot = QLabel("●")
+        self.dot.setAccessibleName("Recording state")
+        self.text = QLabel("")
+        self.button = QPushButton("")
+        self.button.setAccessibleName("Start or stop recording")
+        self.button.clicked.connect(lambda: start_stop(self.ctx, self.window_))
+        row.addWidget(self.dot)
+        row.addWidget(self.text)
+        row.addWidget(self.button)
+        ctx.stateChanged.connect(self._on_state)
+        ctx.liveChanged.connect(self._on_live)
+        self._on_state(ctx.state)
+
+    def _on_state(self, state: str) -> None:
+        self.dot.setStyleSheet(f"color: {STATE_COLOURS.get(state, PAUSED_COLOUR)}; "
+                               "font-size: 16px;")  # fmt: skip
+        self.button.setText("Start recording" if state == IDLE else "Stop and save")
+        if state == IDLE:
+            self.text.setText("Not recording")
+
+    def _on_live(self, view: LiveView) -> None:
+        if view.state != IDLE:
+            text = status_text(view)
+            if text != self.text.text():
+                self.text.setText(text)

@@ -24,6 +24,7 @@ from app.secrets import delete_secret
 from app.store.repo import Store, now_ms
 
 from .common import atomic_file, iso_utc
+from .progress import CancelCheck, Progress, Steps
 
 log = logging.getLogger(__name__)
 
@@ -101,16 +102,36 @@ class ExportReport:
     rows: dict[str, int]
 
 
-def export_all(store: Store, athlete_id: int, path: Path) -> ExportReport:
-    """Write `path` (a zip): one CSV per table of the athlete's rows and manifest.json."""
+#: Rows of one table per progress report and cancel check (the samples table is the big one).
+CHUNK_ROWS = 5_000
+
+
+def export_all(
+    store: Store,
+    athlete_id: int,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> ExportReport:
+    """Write `path` (a zip): one CSV per table of the athlete's rows and manifest.json.
+
+    Progress counts rows over every table (plus one unit per table, so empty ones move the
+    bar); `cancel` is checked per chunk of rows and before the zip is renamed into place.
+    """
     athlete = store.athlete(athlete_id)
     if athlete is None:
         raise LookupError(f"no athlete {athlete_id}")
     files: list[dict[str, object]] = []
     rows_by_table: dict[str, int] = {}
+    steps = Steps(1, progress, cancel)
     with atomic_file(path, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as zf:
         with store.engine.connect() as conn:
             ids = _scope_ids(conn, athlete_id)
+            if progress is not None:  # counting costs a query per table: only when shown
+                counts = count_rows(store, athlete_id, ids["sessions"])
+                steps.grow(sum(counts.values()) + len(_SCOPE))
+            steps.start()
             for table, clause in _SCOPE:
                 where = _where(clause, ids)
                 params = (athlete_id,) * where.count("?")
@@ -124,17 +145,21 @@ def export_all(store: Store, athlete_id: int, path: Path) -> ExportReport:
                     text = io.TextIOWrapper(_Hashing(member, digest), "utf-8", newline="")
                     w = csv.writer(text)
                     w.writerow([columns[i] for i in keep])
-                    for row in result:
-                        values = [row[i] for i in keep]
-                        if table == "feeds":
-                            values = [
-                                _strip_url(v) if columns[i] == "url" else v
-                                for i, v in zip(keep, values, strict=True)
-                            ]
-                        w.writerow([_cell(v) for v in values])
-                        n += 1
+                    while chunk := result.fetchmany(CHUNK_ROWS):
+                        steps.check()
+                        for row in chunk:
+                            values = [row[i] for i in keep]
+                            if table == "feeds":
+                                values = [
+                                    _strip_url(v) if columns[i] == "url" else v
+                                    for i, v in zip(keep, values, strict=True)
+                                ]
+                            w.writerow([_cell(v) for v in values])
+                        n += len(chunk)
+                        steps.step(len(chunk))
                     text.flush()
                     text.detach()
+                steps.step()  # the table itself
                 rows_by_table[table] = n
                 files.append(
                     {"name": name, "table": table, "rows": n, "sha256": digest.hexdigest()}
@@ -152,6 +177,8 @@ def export_all(store: Store, athlete_id: int, path: Path) -> ExportReport:
             ],
         }
         zf.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+        steps.check()  # the last chance: after this the zip is renamed into place
+    steps.finish()
     return ExportReport(path, rows_by_table)
 
 

@@ -1,4 +1,9 @@
-"""One session as CSV, GPX, TCX or Parquet, written atomically."""
+"""One session as CSV, GPX, TCX, Parquet or XLSX, written atomically.
+
+Every writer takes optional `progress` / `cancel` keywords (sync.exports.progress): CSV reports
+per chunk of samples, the others per stage (load, render, write in chunks). A cancel raises
+`Cancelled` before the temporary file is renamed, so nothing partial is ever left at `path`.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,16 @@ from sync.files.gpx import session_to_gpx
 from sync.files.tcx import has_positions, session_to_tcx
 from sync.lake.schema import SAMPLES
 from sync.lake.tables import session_tables
-from sync.lake.writer import write_parquet_file
+from sync.lake.writer import to_parquet_bytes
 
 from .common import atomic_file, iso_utc
+from .progress import CancelCheck, Progress, Steps
 
-FORMATS = ("csv", "gpx", "tcx", "parquet")
+FORMATS = ("csv", "gpx", "tcx", "parquet", "xlsx")
+#: Samples per CSV chunk: one progress report and one cancel check each (~10 ms of work).
+CHUNK_ROWS = 5_000
+#: Characters (or bytes) written per chunk of a rendered file, with a cancel check each.
+CHUNK_CHARS = 1 << 20
 CSV_HEADER = ("time_utc", "t_ms", *CHANNELS, "rr_ms", "received_ms")
 
 
@@ -30,11 +40,30 @@ def _session(store: Store, session_id: int) -> SessionInfo:
     return info
 
 
-def write_session_csv(store: Store, session_id: int, path: Path) -> Path:
+def _write_chunks(fh, data, steps: Steps) -> None:  # noqa: ANN001 - text or bytes
+    """Write `data` in chunks, checking for cancel before each."""
+    for i in range(0, len(data), CHUNK_CHARS):
+        steps.check()
+        fh.write(data[i : i + CHUNK_CHARS])
+
+
+def write_session_csv(
+    store: Store,
+    session_id: int,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> Path:
     """Every sample, one row each; RR intervals of a reading joined by ';'."""
     _session(store, session_id)
     cols = ", ".join(("t_ms", *CHANNELS, "received_ms"))
     with store.engine.connect() as conn:
+        count = conn.exec_driver_sql(
+            "SELECT count(*) FROM samples WHERE session_id = ?", (session_id,)
+        ).scalar_one()
+        steps = Steps(count, progress, cancel)
+        steps.start()
         rows = conn.exec_driver_sql(
             f"SELECT {cols} FROM samples WHERE session_id = ? ORDER BY t_ms, id", (session_id,)
         )
@@ -47,48 +76,128 @@ def write_session_csv(store: Store, session_id: int, path: Path) -> Path:
         with atomic_file(path) as fh:
             w = csv.writer(fh)
             w.writerow(CSV_HEADER)
-            for row in rows:
-                t_ms, *channels, received = row
-                values = ["" if v is None else v for v in channels]
-                rr_text = ";".join(f"{v:g}" for v in rr.pop(t_ms, []))
-                w.writerow([iso_utc(t_ms), t_ms, *values, rr_text, received or ""])
+            while chunk := rows.fetchmany(CHUNK_ROWS):
+                steps.check()
+                for row in chunk:
+                    t_ms, *channels, received = row
+                    values = ["" if v is None else v for v in channels]
+                    rr_text = ";".join(f"{v:g}" for v in rr.pop(t_ms, []))
+                    w.writerow([iso_utc(t_ms), t_ms, *values, rr_text, received or ""])
+                steps.step(len(chunk))
+            steps.check()  # the last chance: after this the file is renamed into place
+    steps.finish()
     return path
 
 
-def write_session_gpx(store: Store, session_id: int, path: Path) -> Path:
+#: Stages of the rendered formats: load the samples, render, write (reported as 3 units).
+_STAGES = 3
+
+
+def _write_rendered(path: Path, data: str | bytes, steps: Steps) -> Path:
+    """The write stage: chunked, with the last cancel check before the rename."""
+    binary = isinstance(data, bytes)
+    with atomic_file(path, "wb" if binary else "w", newline=None if binary else "\n") as fh:
+        _write_chunks(fh, data, steps)
+        steps.step()
+    steps.finish()
+    return path
+
+
+def write_session_gpx(
+    store: Store,
+    session_id: int,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> Path:
+    steps = Steps(_STAGES, progress, cancel)
+    steps.start()
     info = _session(store, session_id)
     samples = store.load_samples(session_id)
     if not has_positions(samples):
         raise ExportError(f"session {session_id} has no GPS positions; export TCX or CSV")
+    steps.step()
     text = session_to_gpx(info, samples)
-    with atomic_file(path, newline="\n") as fh:
-        fh.write(text)
-    return path
+    steps.step()
+    return _write_rendered(path, text, steps)
 
 
-def write_session_tcx(store: Store, session_id: int, path: Path) -> Path:
+def write_session_tcx(
+    store: Store,
+    session_id: int,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> Path:
+    steps = Steps(_STAGES, progress, cancel)
+    steps.start()
     info = _session(store, session_id)
     laps = [t for kind, t, _ in store.load_markers(session_id) if kind == "lap"]
-    text = session_to_tcx(info, store.load_samples(session_id), laps)
-    with atomic_file(path, newline="\n") as fh:
-        fh.write(text)
+    samples = store.load_samples(session_id)
+    steps.step()
+    text = session_to_tcx(info, samples, laps)
+    steps.step()
+    return _write_rendered(path, text, steps)
+
+
+def write_session_parquet(
+    store: Store,
+    session_id: int,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> Path:
+    """The session's samples in the lake's `samples` schema (zstd, UTC timestamps)."""
+    steps = Steps(_STAGES, progress, cancel)
+    steps.start()
+    _session(store, session_id)
+    table = session_tables(store, session_id).tables[SAMPLES]
+    steps.step()
+    data = to_parquet_bytes(SAMPLES, table)  # the same bytes write_parquet_file writes
+    steps.step()
+    return _write_rendered(path, data, steps)
+
+
+def write_session_xlsx(
+    store: Store,
+    session_id: int,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> Path:
+    """A one-session workbook (summary and strength sets, as `pulsedeck export xlsx`)."""
+    from .workbook import write_workbook
+
+    steps = Steps(_STAGES, progress, cancel)
+    steps.start()
+    info = _session(store, session_id)
+    steps.step()
+    write_workbook(store, [info], path, cancel=steps.check)  # checked before the rename
+    steps.finish()
     return path
 
 
-def write_session_parquet(store: Store, session_id: int, path: Path) -> Path:
-    """The session's samples in the lake's `samples` schema (zstd, UTC timestamps)."""
-    _session(store, session_id)
-    return write_parquet_file(SAMPLES, session_tables(store, session_id).tables[SAMPLES], path)
-
-
-def export_session(store: Store, session_id: int, fmt: str, path: Path) -> Path:
-    """Write the session in `fmt` (one of FORMATS) to `path`."""
+def export_session(
+    store: Store,
+    session_id: int,
+    fmt: str,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> Path:
+    """Write the session in `fmt` (one of FORMATS) to `path`; `Cancelled` leaves no file."""
     writers = {
         "csv": write_session_csv,
         "gpx": write_session_gpx,
         "tcx": write_session_tcx,
         "parquet": write_session_parquet,
+        "xlsx": write_session_xlsx,
     }
     if fmt not in writers:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return writers[fmt](store, session_id, path)
+    return writers[fmt](store, session_id, path, progress=progress, cancel=cancel)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -42,8 +42,18 @@ def _naive(t_ms: int, tz: str | None):  # noqa: ANN202 - Excel has no time zones
     return local_dt(t_ms, tz).replace(tzinfo=None)
 
 
-def write_workbook(store: Store, sessions: Sequence[SessionInfo], path: Path) -> Path:
-    """Sheets `Sessions` and `Sets` for the given sessions."""
+def write_workbook(
+    store: Store,
+    sessions: Sequence[SessionInfo],
+    path: Path,
+    *,
+    cancel: Callable[[], None] | None = None,
+) -> Path:
+    """Sheets `Sessions` and `Sets` for the given sessions.
+
+    `cancel`, if given, is called just before the file is renamed into place and may raise
+    (sync.exports.progress.Cancelled) to leave nothing behind.
+    """
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Sessions")
     ws.append(list(SESSION_HEADER))
@@ -78,4 +88,6 @@ def write_workbook(store: Store, sessions: Sequence[SessionInfo], path: Path) ->
             )  # fmt: skip
     with atomic_file(path, "wb") as fh:
         wb.save(fh)
+        if cancel is not None:
+            cancel()
     return path

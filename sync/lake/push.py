@@ -2,6 +2,10 @@
 
 A job uploads the session's five objects (sessions last) under fixed keys, so a replay after a
 crash or a forced re-push overwrites them: the lake never holds a session twice.
+
+`push(..., progress=, cancel=)` runs the due jobs one at a time, reporting after each session
+and checking `cancel` between sessions: a cancelled push stops with every finished job `done`
+(not pushed again next time) and no job left half-run.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from sqlalchemy import select
 from app.store import models as m
 from app.store.repo import STATUS_FINISHED, STATUS_RECOVERED, Store
 from sync.errors import Rejected
-from sync.outbox import DEAD, DONE, Handler, Job, Outbox, drain
+from sync.exports.progress import CancelCheck, Cancelled, Progress, Steps
+from sync.outbox import DEAD, DONE, PENDING, Handler, Job, Outbox, drain
 
 from .config import LakeConfig, LakeNotConfigured, resolve_config
 from .layout import object_key, safe_id
@@ -57,7 +62,9 @@ def athlete_ref(store: Store, athlete_id: int) -> str:
         return safe_id(a.remote_ref, "athlete id")
 
 
-def pushable_sessions(store: Store, since_ms: int | None = None) -> list[tuple[int, str]]:
+def pushable_sessions(
+    store: Store, since_ms: int | None = None, athlete_id: int | None = None
+) -> list[tuple[int, str]]:
     """(id, uid) of finished, undeleted sessions of athletes we own (coached ones are not ours)."""
     q = (
         select(m.Session.id, m.Session.uid)
@@ -71,6 +78,8 @@ def pushable_sessions(store: Store, since_ms: int | None = None) -> list[tuple[i
     )
     if since_ms is not None:
         q = q.where(m.Session.started_ms >= since_ms)
+    if athlete_id is not None:
+        q = q.where(m.Session.athlete_id == athlete_id)
     with store.orm() as s:
         return [(sid, uid) for sid, uid in s.execute(q).all()]
 
@@ -88,12 +97,13 @@ def enqueue_sessions(
     config: LakeConfig,
     since_ms: int | None = None,
     force: bool = False,
+    athlete_id: int | None = None,
 ) -> Enqueued:
     """One job per pushable session; dead jobs are retried, done ones only with `force`."""
     ids: list[int] = []
     new = requeued = 0
     existing = {j.dedupe_key: j for j in outbox.jobs(kind=KIND)}
-    for session_id, uid in pushable_sessions(store, since_ms):
+    for session_id, uid in pushable_sessions(store, since_ms, athlete_id):
         key = dedupe_key(config, uid)
         job = existing.get(key)
         if job is None:
@@ -182,10 +192,37 @@ async def push(
     since_ms: int | None = None,
     force: bool = False,
     client_factory: ClientFactory = LakeClient,
+    *,
+    athlete_id: int | None = None,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
 ) -> PushReport:
-    """Enqueue what is not in the lake yet and run every due push job once."""
-    queued = enqueue_sessions(store, outbox, config, since_ms, force)
-    ran = await drain(outbox, {KIND: make_handler(store, client_factory)})
+    """Enqueue what is not in the lake yet and run every due push job once.
+
+    `athlete_id` limits what is enqueued to that athlete's sessions (jobs already due for
+    others run too: the outbox claims in order). `progress(done, total)` is called after each
+    session; `cancel` is checked between sessions and raises `Cancelled` (finished sessions
+    stay pushed and their jobs `done`).
+    """
+    queued = enqueue_sessions(store, outbox, config, since_ms, force, athlete_id)
+    handlers = {KIND: make_handler(store, client_factory)}
+    now = int(outbox.clock() * 1000)
+    due = sum(j.state == PENDING and j.next_attempt_ms <= now for j in outbox.jobs(kind=KIND))
+    steps = Steps(due, progress, cancel)
+    steps.start()
+    ran = 0
+    # One job per drain() call: the outbox's claim/complete/fail exactly as in a full drain,
+    # with a cancel check between sessions (never inside one).
+    while ran_one := await drain(outbox, handlers, max_jobs=1):
+        ran += ran_one
+        steps.grow(ran)
+        try:
+            steps.step()
+        except Cancelled:
+            raise Cancelled(
+                f"cancelled after {ran} session(s); the others are pushed next time"
+            ) from None
+    steps.finish()
     mine = [outbox.get(i) for i in queued.job_ids]
     errors = sorted({j.last_error for j in mine if j.state != DONE and j.last_error})
     return PushReport(

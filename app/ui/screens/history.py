@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -19,10 +23,16 @@ from PySide6.QtWidgets import (
 
 from .. import viewmodels as vm
 from ..context import AppContext
+from ..tasks import Task, TaskRunner, TaskStrip
 
 COLUMNS = ("Date", "Athlete", "Sport", "Title", "Duration", "Distance", "Avg HR", "kcal", "Sync")
 #: How long "Undo delete" stays offered after a delete.
 UNDO_MS = 15_000
+#: The "Push to data lake" tooltip when no lake is configured.
+LAKE_HOWTO = (
+    "No data lake is configured. Set one up with\n"
+    "pulsedeck lake configure --bucket NAME [--endpoint-url URL] [--access-key-id KEY]"
+)
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -121,6 +131,12 @@ class HistoryScreen(QWidget):
         self.table.doubleClicked.connect(lambda idx: self.open_row(idx.row()))
         self.table.activated.connect(lambda idx: self.open_row(idx.row()))
         root.addWidget(self.table, 1)
+        self.tasks = TaskRunner(ctx.bridge, self)
+        self.task_strip = TaskStrip(self.tasks)
+        root.addWidget(self.task_strip)
+        self.tasks.started.connect(lambda _t: self._task_buttons())
+        self.tasks.finished.connect(self._task_finished)
+        self.lake_location: str | None = None
         foot = QHBoxLayout()
         self.count = QLabel("")
         self.count.setProperty("role", "muted")
@@ -129,6 +145,17 @@ class HistoryScreen(QWidget):
         self.undo.hide()
         self.undo.clicked.connect(self.undo_delete)
         foot.addWidget(self.undo)
+        self.export_all_btn = QPushButton("Export all my data…")
+        self.export_all_btn.setToolTip(
+            "Everything stored about this athlete as a zip of CSV files (no passwords or keys)"
+        )
+        self.export_all_btn.clicked.connect(self._export_all)
+        foot.addWidget(self.export_all_btn)
+        self.lake_btn = QPushButton("Push to data lake")
+        self.lake_btn.setEnabled(False)
+        self.lake_btn.setToolTip(LAKE_HOWTO)
+        self.lake_btn.clicked.connect(self.push_lake)
+        foot.addWidget(self.lake_btn)
         self.open_btn = QPushButton("Open")
         self.open_btn.setProperty("role", "primary")
         self.open_btn.clicked.connect(self._open_selected)
@@ -139,13 +166,16 @@ class HistoryScreen(QWidget):
         self._undo_timer.timeout.connect(self.undo.hide)
         ctx.historyChanged.connect(self.reload)
         ctx.athleteChanged.connect(lambda _a: self.reload())
+        ctx.athleteChanged.connect(lambda _a: self._task_buttons())
         ctx.unitsChanged.connect(lambda _u: self._filter())
         self.loaded = False
         self._generation = 0
         self.reload()
+        self.check_lake()
 
     def activate(self) -> None:
         self.reload()
+        self.check_lake()
 
     def reload(self) -> None:
         athlete_id = None if self.everyone.isChecked() else self.ctx.athlete.id
@@ -205,4 +235,85 @@ class HistoryScreen(QWidget):
         self.undo.hide()
         self.ctx.bridge.run(
             lambda: self.ctx.services.undelete(sid), lambda _r: self.ctx.historyChanged.emit()
+        )
+
+    # Long tasks: the GDPR zip and the lake push (app.ui.tasks) ------------------------
+
+    def check_lake(self) -> None:
+        """Enable "Push to data lake" only when a lake is configured (asked off the GUI)."""
+        self.ctx.bridge.run(self.ctx.services.lake_destination, self._lake_checked)
+
+    def _lake_checked(self, location: str | None) -> None:
+        self.lake_location = location
+        self._task_buttons()
+
+    def _task_buttons(self) -> None:
+        idle = not self.tasks.running
+        self.export_all_btn.setEnabled(idle)
+        self.lake_btn.setEnabled(idle and self.lake_location is not None)
+        if self.lake_location is None:
+            self.lake_btn.setToolTip(LAKE_HOWTO)
+        else:
+            self.lake_btn.setToolTip(
+                f"Upload {self.ctx.athlete.name}'s finished sessions to {self.lake_location}"
+            )
+
+    def _task_finished(self, outcome: str, message: str) -> None:
+        self._task_buttons()
+        self.ctx.message.emit(message)
+        if outcome != "failed":
+            self.reload()  # the sync column changed
+
+    def export_all_to(self, path: Path) -> Task | None:
+        """The current athlete's GDPR export (zip) in the background, with progress."""
+        athlete = self.ctx.athlete
+        services = self.ctx.services
+        return self.tasks.start(
+            f"Exporting all data of {athlete.name}",
+            lambda progress, cancel: services.export_all(
+                athlete.id, path, progress=progress, cancel=cancel
+            ),
+            lambda p: f"All data of {athlete.name} exported to {p}",
+            unit="rows",
+            on_error=lambda exc: f"Not exported: {exc}",
+        )
+
+    def _export_all(self) -> None:
+        if self.tasks.running:
+            return
+        athlete = self.ctx.athlete
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", athlete.name).strip("-").lower() or "athlete"
+        name, _ = QFileDialog.getSaveFileName(
+            self, f"Export all data of {athlete.name}", f"pulsedeck-{slug}-data.zip",
+            "Zip archive (*.zip)",
+        )  # fmt: skip
+        if name:
+            path = Path(name)
+            self.export_all_to(path if path.suffix.lower() == ".zip" else Path(f"{name}.zip"))
+
+    def push_lake(self) -> Task | None:
+        """Push the current athlete's finished sessions to the lake, session by session."""
+        if self.lake_location is None:
+            self.ctx.message.emit(LAKE_HOWTO.replace("\n", " "))
+            return None
+        athlete = self.ctx.athlete
+        services = self.ctx.services
+        where = self.lake_location
+
+        def done(report) -> str:  # noqa: ANN001 - sync.lake.push.PushReport
+            text = f"Lake {where}: {report.done} pushed"
+            if report.pending or report.dead:
+                text += f", {report.pending} waiting to retry, {report.dead} failed"
+            if report.errors:
+                text += f" ({report.errors[0]})"
+            return text
+
+        return self.tasks.start(
+            "Pushing to the data lake",
+            lambda progress, cancel: services.push_lake(
+                athlete.id, progress=progress, cancel=cancel
+            ),
+            done,
+            unit="sessions",
+            on_error=lambda exc: f"Lake push failed: {exc}",
         )

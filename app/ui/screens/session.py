@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -25,7 +26,52 @@ from PySide6.QtWidgets import (
 from .. import viewmodels as vm
 from ..charts import SessionCharts
 from ..context import AppContext
+from ..tasks import Task, TaskRunner, TaskStrip
 from ..widgets import MetricTile, ZoneBand
+
+#: Export formats offered (sync.exports.session), as (format, file-dialog filter).
+EXPORT_FORMATS = (
+    ("tcx", "TCX: Garmin, Strava, TrainingPeaks (*.tcx)"),
+    ("gpx", "GPX: track with heart rate, needs GPS (*.gpx)"),
+    ("csv", "CSV: every sample (*.csv)"),
+    ("parquet", "Parquet: every sample, for analysis (*.parquet)"),
+    ("xlsx", "Excel workbook: summary and sets (*.xlsx)"),
+)
+#: Progress units per format: CSV counts samples, the others count stages.
+_UNITS = {"csv": "samples"}
+
+
+def format_for(path: Path, chosen_filter: str = "") -> str:
+    """The format of the typed extension, else the dialog's chosen filter, else TCX."""
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in dict(EXPORT_FORMATS):
+        return suffix
+    return next((fmt for fmt, filt in EXPORT_FORMATS if filt == chosen_filter), "tcx")
+
+
+class ElidedLabel(QLabel):
+    """A one-line heading that ends in "…" when too long (full text in the tooltip)."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self._full = ""
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.contentsRect().width())
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width)
+        super().setText(shown)
 
 
 class SessionScreen(QWidget):
@@ -41,7 +87,7 @@ class SessionScreen(QWidget):
         back = QPushButton("← History")
         back.clicked.connect(lambda: window.show_screen("history"))  # type: ignore[attr-defined]
         head.addWidget(back)
-        self.heading = QLabel("")
+        self.heading = ElidedLabel()
         self.heading.setStyleSheet("font-size: 20px; font-weight: 700;")
         self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         head.addWidget(self.heading, 1)
@@ -51,7 +97,8 @@ class SessionScreen(QWidget):
         self.sport_box.addItems(list(vm.SPORTS))
         self.sport_box.setAccessibleName("Sport")
         self.sport_box.activated.connect(self._change_sport)
-        self.export_btn = QPushButton("Export TCX…")
+        self.export_btn = QPushButton("Export…")
+        self.export_btn.setToolTip("Save this session as TCX, GPX, CSV, Parquet or Excel")
         self.export_btn.clicked.connect(self._export)
         self.upload_btn = QPushButton("Upload")
         self.upload_btn.setToolTip("Queue for Strava (the sync worker sends it)")
@@ -106,6 +153,11 @@ class SessionScreen(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         root.addWidget(split, 1)
+        self.tasks = TaskRunner(ctx.bridge, self)
+        self.task_strip = TaskStrip(self.tasks)
+        root.addWidget(self.task_strip)
+        self.tasks.started.connect(lambda _t: self.export_btn.setEnabled(False))
+        self.tasks.finished.connect(self._task_finished)
         self.note = QLabel("")
         self.note.setProperty("role", "muted")
         root.addWidget(self.note)
@@ -235,19 +287,38 @@ class SessionScreen(QWidget):
 
         self.ctx.bridge.run(self.ctx.services.upload(sid), done, failed)
 
-    def export_to(self, path: Path) -> None:
+    def export_to(self, path: Path, fmt: str | None = None) -> Task | None:
+        """Export in the background with progress and Cancel (format from the extension)."""
         sid = self.session_id
         assert sid is not None
-        self.ctx.bridge.run(
-            lambda: self.ctx.services.export_tcx(sid, path),
-            lambda p: self.ctx.message.emit(f"Exported to {p}"),
+        fmt = fmt or format_for(path)
+        services = self.ctx.services
+        return self.tasks.start(
+            f"Exporting {fmt.upper()}",
+            lambda progress, cancel: services.export_session(
+                sid, fmt, path, progress=progress, cancel=cancel
+            ),
+            lambda p: f"Exported to {p}",
+            unit=_UNITS.get(fmt, "steps"),
+            on_error=lambda exc: f"Not exported: {exc}",
         )
 
+    def _task_finished(self, _outcome: str, message: str) -> None:
+        self.export_btn.setEnabled(True)
+        self.ctx.message.emit(message)
+
     def _export(self) -> None:
-        if self.detail is None:
+        if self.detail is None or self.tasks.running:
             return
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Export TCX", f"pulsedeck-{self.detail.row.id}.tcx", "TCX (*.tcx)"
-        )
-        if name:
-            self.export_to(Path(name))
+        filters = ";;".join(f for _fmt, f in EXPORT_FORMATS)
+        name, chosen = QFileDialog.getSaveFileName(
+            self, "Export session", f"pulsedeck-{self.detail.row.id}.tcx", filters,
+            EXPORT_FORMATS[0][1],
+        )  # fmt: skip
+        if not name:
+            return
+        path = Path(name)
+        fmt = format_for(path, chosen)
+        if path.suffix.lower() != f".{fmt}":
+            path = path.with_name(f"{path.name}.{fmt}")
+        self.export_to(path, fmt)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -21,9 +24,33 @@ from PySide6.QtWidgets import (
 from .. import theme as th
 from .. import viewmodels as vm
 from ..context import AppContext
+from ..live import IDLE
 
-#: Zone models offered here (custom bounds are set with `pulsedeck` training commands).
-ZONE_MODELS = ("karvonen", "percent_max")
+#: Zone models offered here: (value stored in `athletes.zone_model`, label).
+ZONE_MODELS: tuple[tuple[str, str], ...] = (
+    ("karvonen", "Karvonen (heart-rate reserve)"),
+    ("percent_max", "Percent of max HR"),
+    ("custom", "Custom bounds"),
+)
+CUSTOM = "custom"
+#: Plausible zone lower bounds in bpm: below 40 is rest for anyone, above 240 is a bad strap.
+FLOOR_MIN, FLOOR_MAX = 40, 240
+
+
+def floors_problem(floors: Sequence[int]) -> str | None:
+    """Why these custom zone floors cannot be saved, in words for the form; None when fine."""
+    if len(floors) != 5:
+        return f"Enter five lower bounds, got {len(floors)}."
+    for zone, bpm in enumerate(floors, start=1):
+        if bpm <= 0:
+            return f"Zone {zone} must start above 0 bpm."
+        if not FLOOR_MIN <= bpm <= FLOOR_MAX:
+            return f"Zone {zone} must start between {FLOOR_MIN} and {FLOOR_MAX} bpm."
+    for zone in range(2, 6):
+        low, high = floors[zone - 2], floors[zone - 1]
+        if high <= low:
+            return f"Zone {zone} must start above zone {zone - 1} ({high} ≤ {low} bpm)."
+    return None
 
 
 def _optional_spin(low: int, high: int) -> QSpinBox:
@@ -40,6 +67,8 @@ class SettingsScreen(QWidget):
         self.ctx = ctx
         self.window_ = window
         self.profile: vm.Profile | None = None
+        #: Saved zones that the screens reload once the running recording stops.
+        self._zones_pending = False
         root = QHBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
 
@@ -57,7 +86,34 @@ class SettingsScreen(QWidget):
         self.resting = _optional_spin(25, 120)
         self.max_hr = _optional_spin(100, 240)
         self.zone_model = QComboBox()
-        self.zone_model.addItems(list(ZONE_MODELS))
+        for value, label in ZONE_MODELS:
+            self.zone_model.addItem(label, value)
+        self.zone_model.currentIndexChanged.connect(lambda _i: self._custom_visible())
+        # Five "zone N starts at" boxes in a compact grid, labels in the zone colours.
+        self.custom_box = QWidget()
+        self.custom_box.setObjectName("zoneFloors")
+        self.custom_box.setStyleSheet("QWidget#zoneFloors { background: transparent; }")
+        grid = QGridLayout(self.custom_box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(2)
+        self.floor_boxes: list[QSpinBox] = []
+        self.floor_labels: list[QLabel] = []
+        for zone in range(1, 6):
+            label = QLabel(f"Zone {zone}")
+            box = QSpinBox()
+            box.setRange(FLOOR_MIN, FLOOR_MAX)
+            box.setSuffix(" bpm")
+            box.setAccessibleName(f"Zone {zone} lower bound")
+            box.setToolTip(f"Heart rate where zone {zone} starts")
+            box.valueChanged.connect(lambda _v: self._check_floors())
+            label.setBuddy(box)
+            grid.addWidget(label, 0, zone - 1)
+            grid.addWidget(box, 1, zone - 1)
+            self.floor_labels.append(label)
+            self.floor_boxes.append(box)
+        grid.setColumnStretch(5, 1)
+        self.floors_error = QLabel("")
+        self.floors_error.setWordWrap(True)
         self.weight_label = QLabel("Weight")
         form.addRow("Birth year", self.birth_year)
         form.addRow("Sex", self.sex)
@@ -65,10 +121,13 @@ class SettingsScreen(QWidget):
         form.addRow("Resting HR", self.resting)
         form.addRow("Max HR", self.max_hr)
         form.addRow("Zone model", self.zone_model)
+        form.addRow("Zone starts", self.custom_box)
+        form.addRow("", self.floors_error)
         self.zones = QLabel("")
         self.zones.setProperty("role", "muted")
         self.zones.setWordWrap(True)
-        form.addRow("Zones", self.zones)
+        form.addRow("Zones in use", self.zones)
+        self.form = form
         self.save_btn = QPushButton("Save profile")
         self.save_btn.setProperty("role", "primary")
         self.save_btn.clicked.connect(self.save)
@@ -130,6 +189,9 @@ class SettingsScreen(QWidget):
         ctx.athleteChanged.connect(lambda _a: self.reload())
         ctx.themeChanged.connect(lambda t: self.theme.setCurrentIndex(self.theme.findData(t.name)))
         self.theme.setCurrentIndex(self.theme.findData(ctx.theme.name))
+        ctx.themeChanged.connect(lambda _t: self._check_floors())
+        ctx.recordingStopped.connect(lambda _sid, _discarded: self._zones_changed())
+        self._custom_visible()
         self.reload()
 
     def activate(self) -> None:
@@ -152,15 +214,53 @@ class SettingsScreen(QWidget):
         self.weight.setValue(w * vm.LB_PER_KG if imperial else w)
         self.resting.setValue(p.resting_hr or self.resting.minimum())
         self.max_hr.setValue(p.max_hr or self.max_hr.minimum())
-        if self.zone_model.findText(p.zone_model) < 0:
-            self.zone_model.addItem(p.zone_model)
-        self.zone_model.setCurrentText(p.zone_model)
+        if self.zone_model.findData(p.zone_model) < 0:
+            self.zone_model.addItem(p.zone_model, p.zone_model)
+        self.zone_model.setCurrentIndex(self.zone_model.findData(p.zone_model))
         self.units.setCurrentIndex(self.units.findData(p.units))
         floors = [f"Z{i} ≥ {f:.0f}" for i, f in enumerate(p.zone_floors, start=1)]
         self.zones.setText("  ".join(floors) + " bpm")
+        # Custom bounds start from the zones in use, so switching model edits what is known.
+        for box, floor in zip(self.floor_boxes, p.zone_floors, strict=False):
+            box.setValue(round(floor))
         for w_ in (self.birth_year, self.sex, self.weight, self.resting, self.max_hr,
-                   self.zone_model, self.save_btn, self.units):  # fmt: skip
+                   self.zone_model, self.save_btn, self.units, *self.floor_boxes):  # fmt: skip
             w_.setEnabled(not p.read_only)
+        self._custom_visible()
+
+    def _zones_changed(self) -> None:
+        """The profile moved the zones: screens that draw them reload, as for an athlete switch.
+
+        During a recording the live zones stay those it started with, so the dashboard's
+        shading keeps matching its HR colours until the recording stops.
+        """
+        if not self._zones_pending or self.ctx.state != IDLE:
+            return
+        self._zones_pending = False
+        self.ctx.athleteChanged.emit(self.ctx.athlete)
+        self.ctx.refresh_goals()
+
+    def custom_floors(self) -> tuple[int, ...]:
+        """The five zone lower bounds entered in the custom editor, in bpm."""
+        return tuple(box.value() for box in self.floor_boxes)
+
+    def _custom_visible(self) -> None:
+        custom = self.zone_model.currentData() == CUSTOM
+        self.form.setRowVisible(self.custom_box, custom)
+        self.form.setRowVisible(self.floors_error, custom)
+        self._check_floors()
+
+    def _check_floors(self) -> str | None:
+        """Show why the custom bounds cannot be saved next to them; None when they can."""
+        problem = floors_problem(self.custom_floors())
+        if self.zone_model.currentData() != CUSTOM:
+            problem = None
+        self.floors_error.setText(problem or "")
+        t = self.ctx.theme
+        self.floors_error.setStyleSheet(f"color: {t.danger}; font-weight: 600;")
+        for zone, label in enumerate(self.floor_labels, start=1):
+            label.setStyleSheet(f"color: {th.zone_color(t, zone)}; font-weight: 700;")
+        return problem
 
     def _value(self, box: QSpinBox) -> int | None:
         return None if box.value() == box.minimum() else box.value()
@@ -170,19 +270,32 @@ class SettingsScreen(QWidget):
         if p is None:
             return
         units = self.units.currentData()
+        model = self.zone_model.currentData()
+        problem = self._check_floors()
+        if problem is not None:
+            self.feedback.setText(f"Not saved: {problem}")
+            return
         fields: dict[str, object] = {
             "birth_year": self._value(self.birth_year),
             "sex": None if self.sex.currentText() == "not set" else self.sex.currentText(),
             "weight_kg": vm.weight_to_kg(self.weight.value(), units) or None,
             "resting_hr": self._value(self.resting),
             "max_hr": self._value(self.max_hr),
-            "zone_model": self.zone_model.currentText(),
+            "zone_model": model,
         }
+        if model == CUSTOM:
+            fields["floors"] = self.custom_floors()
         self.save_btn.setEnabled(False)
+        self.feedback.setText("Saving…")
 
         def done(profile: vm.Profile) -> None:
-            self.feedback.setText("Saved.")
+            recording = self.ctx.state != IDLE and profile.athlete_id == self.ctx.athlete.id
+            later = " New zones apply from the next recording." if recording else ""
+            self.feedback.setText("Saved." + later)
             self._show(profile)
+            if profile.athlete_id == self.ctx.athlete.id:
+                self._zones_pending = True
+                self._zones_changed()
 
         def failed(exc: BaseException) -> None:
             self.save_btn.setEnabled(True)
