@@ -21,7 +21,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from sync.exports.progress import Cancelled, CancelToken
+from sync.progress import Cancelled, CancelToken
 
 from .bridge import Bridge
 

@@ -22,9 +22,9 @@ from sqlalchemy import Connection
 
 from app.secrets import delete_secret
 from app.store.repo import Store, now_ms
+from sync.progress import CancelCheck, Progress, Steps
 
 from .common import atomic_file, iso_utc
-from .progress import CancelCheck, Progress, Steps
 
 log = logging.getLogger(__name__)
 

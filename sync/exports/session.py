@@ -1,6 +1,6 @@
 """One session as CSV, GPX, TCX, Parquet or XLSX, written atomically.
 
-Every writer takes optional `progress` / `cancel` keywords (sync.exports.progress): CSV reports
+Every writer takes optional `progress` / `cancel` keywords (sync.progress): CSV reports
 per chunk of samples, the others per stage (load, render, write in chunks). A cancel raises
 `Cancelled` before the temporary file is renamed, so nothing partial is ever left at `path`.
 """
@@ -17,9 +17,9 @@ from sync.files.tcx import has_positions, session_to_tcx
 from sync.lake.schema import SAMPLES
 from sync.lake.tables import session_tables
 from sync.lake.writer import to_parquet_bytes
+from sync.progress import CancelCheck, Progress, Steps
 
 from .common import atomic_file, iso_utc
-from .progress import CancelCheck, Progress, Steps
 
 FORMATS = ("csv", "gpx", "tcx", "parquet", "xlsx")
 #: Samples per CSV chunk: one progress report and one cancel check each (~10 ms of work).

@@ -52,7 +52,7 @@ def write_workbook(
     """Sheets `Sessions` and `Sets` for the given sessions.
 
     `cancel`, if given, is called just before the file is renamed into place and may raise
-    (sync.exports.progress.Cancelled) to leave nothing behind.
+    (sync.progress.Cancelled) to leave nothing behind.
     """
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Sessions")

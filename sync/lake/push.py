@@ -24,8 +24,8 @@ from sqlalchemy import select
 from app.store import models as m
 from app.store.repo import STATUS_FINISHED, STATUS_RECOVERED, Store
 from sync.errors import Rejected
-from sync.exports.progress import CancelCheck, Cancelled, Progress, Steps
 from sync.outbox import DEAD, DONE, PENDING, Handler, Job, Outbox, drain
+from sync.progress import CancelCheck, Cancelled, Progress, Steps
 
 from .config import LakeConfig, LakeNotConfigured, resolve_config
 from .layout import object_key, safe_id

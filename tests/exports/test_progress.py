@@ -11,8 +11,8 @@ import pytest
 from sync.exports import gdpr
 from sync.exports import session as session_export
 from sync.exports.gdpr import export_all
-from sync.exports.progress import Cancelled, CancelToken, Steps
 from sync.exports.session import export_session
+from sync.progress import Cancelled, CancelToken, Steps
 from tests.lake.factory import T0, record_session
 
 FORMATS = ("csv", "gpx", "tcx", "parquet", "xlsx")

@@ -11,10 +11,10 @@ import dataclasses
 
 import pytest
 
-from sync.exports.progress import Cancelled, CancelToken
 from sync.lake.push import KIND, push
 from sync.lake.schema import TABLES
 from sync.outbox import DONE, PENDING, Outbox
+from sync.progress import Cancelled, CancelToken
 
 from .conftest import T0, all_keys, record_session
 
