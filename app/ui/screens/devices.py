@@ -128,7 +128,10 @@ class DevicesScreen(QWidget):
         self.bluetooth = reason
         t = self.ctx.theme
         if reason:
-            self.banner.setText(f"No Bluetooth on this computer. {reason} You can still record "
+            from device.ble.manager import NO_BLUETOOTH  # loaded already: it gave the reason
+
+            why = reason.removeprefix(NO_BLUETOOTH).strip()  # "(no system D-Bus: ...)."
+            self.banner.setText(f"No Bluetooth on this computer {why} You can still record "
                                 "from a websocket feed or the simulated strap.")  # fmt: skip
             self.banner.setStyleSheet(self.banner.styleSheet() + f"color: {t.danger}; "
                                       f"border: 2px solid {t.danger};")  # fmt: skip

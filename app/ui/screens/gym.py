@@ -153,6 +153,7 @@ class GymScreen(QWidget):
 
     def activate(self) -> None:
         self.reload()
+        self._on_live(self.ctx.last_view)  # now, not at the next live tick
         self.search.setFocus()
 
     def _units_changed(self) -> None:
