@@ -80,16 +80,27 @@ class SyncScheduler:
         self._scheduler: AsyncIOScheduler | None = None
         self.runs = {OUTBOX_JOB: 0, POLL_JOB: 0}
         self.jumps: list[float] = []
+        #: Runs in progress (APScheduler's tasks), so that `aclose` can let them finish.
+        self._active: set[asyncio.Task[Any]] = set()
+        self._closing = False
 
     async def _guard(self, name: str, tick: Tick) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._active.add(task)
         try:
             await tick()
         except asyncio.CancelledError:
-            raise
+            if not self._closing:
+                raise
+            # aclose() cancelled it: not an error (the outbox retries the job next time).
+            log.info("background %s run cancelled: closing", name)
         except Exception:  # a bug in one run must not stop the schedule
             log.exception("background %s run failed", name)
         finally:
             self.runs[name] += 1
+            if task is not None:
+                self._active.discard(task)
 
     async def _run_outbox(self) -> None:
         await self._guard(OUTBOX_JOB, self._outbox)
@@ -148,10 +159,34 @@ class SyncScheduler:
         if poll and self._poll is not None:
             self._scheduler.modify_job(POLL_JOB, next_run_time=now)
 
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None
+
     def shutdown(self) -> None:
+        """Stop at once: a run in progress is cancelled (its job is retried later)."""
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+
+    async def aclose(self, grace_s: float = 5.0) -> None:
+        """Start no new run, give the current one `grace_s` to finish, then cancel it."""
+        if self._scheduler is None:
+            return
+        self._closing = True
+        self._scheduler.pause()  # no job starts from here on
+        for _ in range(2):  # runs APScheduler just created enter `_guard` (and `_active`)
+            await asyncio.sleep(0)
+        me = asyncio.current_task()
+        active = {t for t in self._active if t is not me}
+        if active:
+            _done, late = await asyncio.wait(active, timeout=grace_s)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.gather(*late, return_exceptions=True)
+        self.shutdown()
+        await asyncio.sleep(0)  # APScheduler's own shutdown runs as a loop callback
 
 
 def for_strava(
@@ -165,13 +200,17 @@ def for_strava(
     owners' new activities for child copies. (The GUI turns `after_run` into a Qt signal.)
     """
 
+    lock = asyncio.Lock()  # one engine: its two ticks take turns (shared settings rows)
+
     async def outbox() -> None:
-        report = await sync.run_once(poll=False)
+        async with lock:
+            report = await sync.run_once(poll=False)
         if after_run is not None:
             after_run(report)
 
     async def poll() -> None:
-        report = await sync.run_once(poll=True)
+        async with lock:
+            report = await sync.run_once(poll=True)
         if after_run is not None:
             after_run(report)
 

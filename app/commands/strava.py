@@ -182,20 +182,12 @@ def cmd_accounts_unlink(args: argparse.Namespace) -> int:
 # sync ----------------------------------------------------------------------------------------
 
 
-def _other_handlers(store: Store, outbox: Any) -> dict[str, Any]:
-    """Handlers of other areas that share the outbox (the lake), after queueing their work."""
-    from sync.lake.push import KIND as LAKE_KIND
-    from sync.lake.push import enqueue_configured, make_handler
-
-    if enqueue_configured(store, outbox) is None:  # no lake configured: nothing to push
-        return {}
-    return {LAKE_KIND: make_handler(store)}
-
-
 async def _run(sync: Any, store: Store, *, poll: bool, until_idle: bool, max_wait_s: float) -> int:
+    from sync.background import lake_handlers
     from sync.outbox import drain
 
-    others = await asyncio.to_thread(_other_handlers, store, sync.outbox)
+    # Other areas sharing the outbox (the lake), after queueing their work.
+    others = await asyncio.to_thread(lake_handlers, store, sync.outbox)
     report = await sync.run_once(poll=poll)
     ran = report.ran + (await drain(sync.outbox, others) if others else 0)
     while until_idle:
@@ -215,7 +207,60 @@ async def _run(sync: Any, store: Store, *, poll: bool, until_idle: bool, max_wai
     return EXIT_OK if not report.errors and not counts.get("dead") else EXIT_ERROR
 
 
+def _report_line(report: Any) -> str:
+    """One line for a background run that did something (`sync run --forever`)."""
+    parts = [f"queued {report.enqueued}", f"copies found {report.polled}"]
+    parts.append(f"ran {report.ran + report.lake_ran}")
+    if report.uploaded:
+        parts.append(f"on Strava {report.uploaded}")
+    if report.pushed:
+        parts.append(f"pushed to the lake {report.pushed}")
+    if report.errors:
+        parts.append(f"errors {len(report.errors)}")
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    return f"{stamp} {'poll' if report.poll else 'outbox'}: " + ", ".join(parts)
+
+
+async def _forever(store: Store, *, poll: bool) -> int:
+    """The background sync until SIGINT/SIGTERM; one line per run that did something."""
+    import signal
+
+    from sync.background import BackgroundSync
+
+    def printed(report: Any) -> None:
+        if report.did_something:
+            print(_report_line(report), flush=True)
+        for error in report.errors:
+            _err(error)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    background = await asyncio.to_thread(
+        lambda: BackgroundSync(store, after_run=printed, poll=poll)
+    )
+    background.start()
+    try:
+        await stop.wait()
+    finally:
+        await background.aclose()
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+    return EXIT_OK
+
+
 def cmd_sync_run(args: argparse.Namespace) -> int:
+    if args.forever:
+        if args.until_idle:
+            _err("--forever already waits for retries: leave out --until-idle")
+            return EXIT_USAGE
+        store = _store(args)  # no instance lock: `pulsedeck record` may run meanwhile
+        try:
+            return asyncio.run(_forever(store, poll=not args.no_poll))
+        finally:
+            store.close()
     return _with_sync(
         args,
         lambda sync, store: _run(
@@ -435,6 +480,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     run.add_argument("--max-wait", type=float, default=900.0, help="seconds (with --until-idle)")
     run.add_argument("--no-poll", action="store_true", help="skip polling Strava")
+    run.add_argument(
+        "--forever",
+        action="store_true",
+        help="keep syncing on a schedule until SIGINT/SIGTERM (the edge box's sync worker)",
+    )
     run.set_defaults(func=cmd_sync_run)
     st = ssub.add_parser("status", help="jobs by state, dead jobs and why, rate-limit usage")
     st.add_argument("--json", action="store_true")
@@ -468,4 +518,4 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sy.add_argument("--until-idle", action="store_true")
     sy.add_argument("--max-wait", type=float, default=900.0)
     sy.add_argument("--no-poll", action="store_true")
-    sy.set_defaults(func=cmd_sync_run)
+    sy.set_defaults(func=cmd_sync_run, forever=False)

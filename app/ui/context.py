@@ -38,6 +38,22 @@ GOALS_REFRESH_MS = 5_000
 CLOCK_TICK_MS = 500
 
 
+def _sessions(n: int) -> str:
+    return f"{n} session" + ("" if n == 1 else "s")
+
+
+def sync_message(report: object) -> str | None:
+    """The status-bar line for a background run (sync.background.BackgroundReport), if any."""
+    parts = []
+    uploaded, pushed = getattr(report, "uploaded", 0), getattr(report, "pushed", 0)
+    if uploaded:
+        parts.append(f"Uploaded {_sessions(uploaded)} to Strava")
+    if pushed:
+        parts.append(f"pushed {_sessions(pushed)} to the data lake" if parts
+                     else f"Pushed {_sessions(pushed)} to the data lake")  # fmt: skip
+    return "; ".join(parts) or None
+
+
 class AppContext(QObject):
     athleteChanged = Signal(object)  # vm.AthleteItem
     themeChanged = Signal(object)  # th.Theme
@@ -50,6 +66,8 @@ class AppContext(QObject):
     goalsChanged = Signal(object)  # list[vm.GoalItem]
     goalReached = Signal(object)  # vm.GoalItem, once per goal and period
     message = Signal(str)
+    #: A background sync run ran jobs (sync.background.BackgroundReport): sync states changed.
+    syncRan = Signal(object)
 
     def __init__(
         self,
@@ -279,6 +297,23 @@ class AppContext(QObject):
             self.latencies_ms.append((time.perf_counter() - self.pending_since) * 1000)
             self.pending_since = None
         self.liveRedrawn.emit()
+
+    # Background sync ----------------------------------------------------------------
+
+    def start_sync(self) -> None:
+        """Start the background sync on the loop (unless the setting or env turns it off)."""
+        self.services.on_sync_run = self._sync_ran_on_loop
+        self.bridge.run(self.services.start_background())
+
+    def _sync_ran_on_loop(self, report: object) -> None:
+        if getattr(report, "ran", 0) or getattr(report, "lake_ran", 0):
+            self.bridge.call_soon_in_gui(lambda: self._sync_ran(report))
+
+    def _sync_ran(self, report: object) -> None:
+        self.syncRan.emit(report)
+        text = sync_message(report)
+        if text:
+            self.message.emit(text)
 
     def close(self) -> None:
         """Stop the timers (the window is going away)."""

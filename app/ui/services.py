@@ -28,6 +28,8 @@ from . import viewmodels as vm
 if TYPE_CHECKING:
     import numpy as np
 
+    from sync.background import BackgroundReport, BackgroundSync
+
 log = logging.getLogger(__name__)
 
 #: The set's HR recovery is the drop over this long after it ends (the usual 60 s HRR).
@@ -132,6 +134,11 @@ class Services:
         self.source_mode = SIMULATOR
         #: Sensor status (connected, battery...) for the dashboard; called on the loop thread.
         self.on_sensor_event: Callable[[object], None] | None = None
+        #: The background sync (Strava, the lake) once `start_background` ran on the loop.
+        self.background: BackgroundSync | None = None
+        #: Called on the loop thread after every background run with its report.
+        self.on_sync_run: Callable[[BackgroundReport], None] | None = None
+        self._background_closed = False
 
     # Athletes and settings (worker thread) -------------------------------------------
 
@@ -391,7 +398,48 @@ class Services:
             jobs = await asyncio.to_thread(strava.enqueue_session, session_id)
         if not jobs:
             raise RecordingError("no Strava account is linked: run `pulsedeck strava link`")
+        self.wake_sync()  # sent within seconds, not at the next scheduled run
         return len(jobs)
+
+    # Background sync (event loop) ---------------------------------------------------
+
+    async def start_background(self) -> bool:
+        """Start the background sync on this loop unless turned off; True when it runs.
+
+        Off with the setting `sync.background` = false or $PULSEDECK_NO_BACKGROUND_SYNC=1.
+        """
+        from sync.background import SETTING, BackgroundSync, enabled
+
+        if self.background is not None:
+            return True
+        setting = await asyncio.to_thread(self.get_setting, SETTING)
+        if self._background_closed or not enabled(setting):
+            return False
+        background = await asyncio.to_thread(
+            lambda: BackgroundSync(self.store, after_run=self._background_ran)
+        )
+        if self._background_closed:  # the window closed meanwhile
+            return False
+        self.background = background
+        background.start()
+        return True
+
+    def _background_ran(self, report: BackgroundReport) -> None:
+        listener = self.on_sync_run
+        if listener is not None:
+            listener(report)
+
+    def wake_sync(self, poll: bool = False) -> None:
+        """Run the background sync now (loop thread); nothing when it is off."""
+        if self.background is not None:
+            self.background.wake(poll=poll)
+
+    async def stop_background(self) -> None:
+        """Stop the background sync (a run in progress gets a few seconds); idempotent."""
+        self._background_closed = True
+        background, self.background = self.background, None
+        if background is not None:
+            await background.aclose()
 
     def _units(self, athlete_id: int) -> str:
         with self.store.orm() as s:
@@ -642,6 +690,8 @@ class Services:
             summary = await rec.stop()
             if discard:
                 await asyncio.to_thread(self.delete, rec.session_id)
+            else:
+                self.wake_sync()  # the saved session goes to Strava (and the lake) now
             return summary
         finally:
             self.recording = None

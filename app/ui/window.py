@@ -195,6 +195,7 @@ class MainWindow(QMainWindow):
         ctx.stateChanged.connect(self._on_state)
         ctx.athleteChanged.connect(self._on_athlete_changed)
         ctx.goalReached.connect(self.tray.notify_goal)
+        ctx.start_sync()
         self.reload_athletes()
         self.finish_startup()
 
@@ -315,7 +316,8 @@ class MainWindow(QMainWindow):
     def _show_title(self, name: str) -> None:
         labels = {n: label for n, label, *_ in (*NAV, SESSION_SCREEN)}
         self.title.setText(labels[name])
-        row = next((i for i, n in enumerate(NAV) if n[0] == name), None)
+        parent = "history" if name == "session" else name  # a session is opened from History
+        row = next((i for i, n in enumerate(NAV) if n[0] == parent), None)
         if row is not None and self.nav.currentRow() != row:
             self.nav.blockSignals(True)
             self.nav.setCurrentRow(row)
@@ -475,6 +477,11 @@ class MainWindow(QMainWindow):
         if self.ctx is not None:
             self.ctx.close()
         services = self.services
+        if services is not None and self.loop.thread.is_alive():
+            try:  # before the loop stops: the sync's HTTP client and tasks end cleanly
+                self.loop.submit(services.stop_background()).result(timeout=10)
+            except Exception:
+                log.exception("could not stop the background sync on exit")
         if services is not None and services.recording is not None and self.loop.thread.is_alive():
             try:
                 self.loop.submit(services.stop()).result(timeout=15)

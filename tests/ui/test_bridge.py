@@ -104,13 +104,14 @@ def test_cyclic_garbage_from_worker_threads_is_collected_on_the_gui_thread(qtbot
             collected_on.append(threading.get_ident())
 
     def make_garbage() -> None:
-        for _ in range(50):
+        # More unreachable cycles than gen-0's threshold: with automatic GC on they would be
+        # collected right here, on the worker thread (transient allocations do not count).
+        for _ in range(2 * gc.get_threshold()[0]):
             Cycle()
-        [object() for _ in range(50_000)]  # allocations that would trigger automatic GC
 
     assert not gc.isenabled()  # the bridge switched automatic collection off
     done = []
     bridge.run(make_garbage, on_result=lambda _r: done.append(True))
     qtbot.waitUntil(lambda: bool(done), timeout=5000)
-    qtbot.waitUntil(lambda: len(collected_on) == 50, timeout=5000)
+    qtbot.waitUntil(lambda: len(collected_on) == 2 * gc.get_threshold()[0], timeout=5000)
     assert set(collected_on) == {threading.get_ident()}

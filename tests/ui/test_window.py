@@ -123,6 +123,7 @@ def test_rename_change_sport_and_delete_from_detail(qtbot, window, store) -> Non
     window.open_session(sid)
     detail = window.screens["session"]
     qtbot.waitUntil(lambda: detail.detail is not None, timeout=15_000)
+    assert window.nav.currentItem().text() == "History"  # where a session is opened from
     with qtbot.waitSignal(window.ctx.historyChanged, timeout=15_000):
         detail.rename("Morning intervals")
     detail.sport_box.setCurrentText("ride")

@@ -165,6 +165,7 @@ class HistoryScreen(QWidget):
         self._undo_timer.setSingleShot(True)
         self._undo_timer.timeout.connect(self.undo.hide)
         ctx.historyChanged.connect(self.reload)
+        ctx.syncRan.connect(lambda _report: self.reload())  # the Sync column changed
         ctx.athleteChanged.connect(lambda _a: self.reload())
         ctx.athleteChanged.connect(lambda _a: self._task_buttons())
         ctx.unitsChanged.connect(lambda _u: self._filter())
