@@ -1,7 +1,8 @@
 """The outbox: durable background jobs, exactly-once in effect.
 
 A job is enqueued once per `dedupe_key` (enqueue is idempotent), claimed with a lease (a
-worker killed mid-job leaves a lease that expires, so the job is picked up again), and ends
+worker killed mid-job leaves a lease that expires, so the job is picked up again; at once when
+no other worker of the data dir is alive, see sync.workers), and ends
 `done` or `dead`. Handlers must be idempotent on their side too (Strava `external_id`, S3
 object keys per session) because a crash between the remote effect and `complete` replays
 the job once. Retry or dead is decided from the exception type (see sync.errors).
@@ -22,6 +23,7 @@ from sqlalchemy import func, insert, select, update
 from app.store import models as m
 from app.store.repo import Store
 
+from . import workers
 from .errors import Permanent, RateLimited, Retryable
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,7 @@ class Outbox:
         self.store = store
         self.clock = clock
         self.rng = rng or random.Random()
+        self._joined = False  # this process counts as a worker from the first claim
 
     def _now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -130,10 +133,27 @@ class Outbox:
             ).scalar_one()
         return int(job_id)
 
+    def _join_workers(self) -> None:
+        """Count this process among the data dir's workers (see sync.workers); when it is the
+        only one alive, jobs left running by a killed worker are due now, not at lease end."""
+        if self._joined or self.store.path is None:
+            return
+        workers.join(self.store.path.parent, self._release_dead_workers_jobs)
+        self._joined = True
+
+    def _release_dead_workers_jobs(self) -> None:
+        with self.store.engine.begin() as conn:
+            n = conn.execute(
+                update(m.SyncJob).where(m.SyncJob.state == RUNNING).values(lease_until_ms=0)
+            ).rowcount
+        if n:
+            log.info("%d job(s) left running by a stopped sync worker run again now", n)
+
     def claim(
         self, kinds: Iterable[str] | None = None, lease_s: float = DEFAULT_LEASE_S
     ) -> Job | None:
         """Take the oldest due job (or one whose worker died) and lease it to this worker."""
+        self._join_workers()
         now = self._now_ms()
         due = (m.SyncJob.state == PENDING) & (m.SyncJob.next_attempt_ms <= now)
         orphaned = (m.SyncJob.state == RUNNING) & (m.SyncJob.lease_until_ms < now)
