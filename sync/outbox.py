@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
+from app.domain.backoff import exponential_backoff
 from app.store import models as m
 from app.store.repo import Store
 
@@ -46,9 +47,13 @@ DEFAULT_LEASE_S = 600.0
 
 def backoff_s(attempt: int, rng: random.Random | None = None) -> float:
     """Delay before retry number `attempt` (1-based): exponential, capped, full jitter on half."""
-    raw = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(0, attempt - 1))
-    r = (rng or random).random()
-    return raw / 2 + r * raw / 2
+    return exponential_backoff(
+        max(attempt, 1),
+        base_s=BACKOFF_BASE_S,
+        cap_s=BACKOFF_CAP_S,
+        jitter=0.5,
+        rand=(rng or random).random(),
+    )
 
 
 @dataclass(frozen=True, slots=True)

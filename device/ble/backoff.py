@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain.backoff import exponential_backoff
+
 
 @dataclass(frozen=True, slots=True)
 class ReconnectPolicy:
@@ -14,7 +16,8 @@ class ReconnectPolicy:
     factor: float = 2.0
     #: Never wait longer than this between attempts: an athlete notices a 30 s hole at most.
     max_backoff_s: float = 15.0
-    #: +/- this fraction, so two sensors that dropped together do not retry in lock-step.
+    #: Up to this fraction shorter, so two sensors that dropped together do not retry in
+    #: lock-step.
     jitter: float = 0.2
     #: No notification for this long while "connected" = a silent sensor (a Polar H10 on a
     #: Pi Zero stops after ~100 s with the link up); straps notify at ~1 Hz, so 10 s is ~10
@@ -32,12 +35,13 @@ class ReconnectPolicy:
 
 def backoff_s(attempt: int, policy: ReconnectPolicy, rand: float = 0.5) -> float:
     """Seconds to wait before reconnect attempt `attempt` (1-based); `rand` in [0, 1)."""
-    if attempt <= 0:
-        return 0.0
-    exponent = min(attempt - 1, 32)  # no float overflow after a long outage
-    base = min(policy.max_backoff_s, policy.first_backoff_s * policy.factor**exponent)
-    spread = 1.0 - policy.jitter + 2.0 * policy.jitter * min(max(rand, 0.0), 1.0)
-    return min(policy.max_backoff_s, base * spread)
+    return exponential_backoff(
+        attempt,
+        base_s=policy.first_backoff_s,
+        cap_s=policy.max_backoff_s,
+        jitter=policy.jitter,
+        rand=rand,
+    )
 
 
 def watchdog_remaining_s(last_data_s: float, now_s: float, policy: ReconnectPolicy) -> float:

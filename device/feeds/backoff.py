@@ -1,8 +1,10 @@
-"""Reconnect timing as pure functions (like bleak-retry-connector's calculate_backoff_time)."""
+"""Reconnect timing for feeds; the delay maths is app.domain.backoff's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from app.domain.backoff import exponential_backoff
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +30,9 @@ def backoff_delay(attempt: int, policy: BackoffPolicy, rand: float) -> float:
         raise ValueError("attempt must be >= 0")
     if not 0.0 <= rand < 1.0:
         raise ValueError("rand must be in [0, 1)")
-    ceiling = min(policy.cap_s, policy.base_s * 2.0 ** min(attempt, 62))
-    return ceiling * (1.0 - policy.jitter) + ceiling * policy.jitter * rand
+    return exponential_backoff(
+        attempt + 1, base_s=policy.base_s, cap_s=policy.cap_s, jitter=policy.jitter, rand=rand
+    )
 
 
 def next_attempt(attempt: int, connected_s: float, policy: BackoffPolicy) -> int:

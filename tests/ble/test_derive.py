@@ -129,14 +129,15 @@ def test_builder_distance_survives_a_reconnect_and_never_jumps() -> None:
     [(0, 0.0), (1, 0.25), (2, 0.5), (3, 1.0), (7, 15.0), (100, 15.0), (10_000, 15.0)],
 )
 def test_backoff_is_exponential_and_capped(attempt: int, expected: float) -> None:
-    assert backoff_s(attempt, ReconnectPolicy(), rand=0.5) == pytest.approx(expected)
+    assert backoff_s(attempt, ReconnectPolicy(), rand=1.0) == pytest.approx(expected)
 
 
 def test_backoff_jitter_stays_within_bounds() -> None:
     policy = ReconnectPolicy(first_backoff_s=1.0, jitter=0.2, max_backoff_s=100)
     assert backoff_s(1, policy, rand=0.0) == pytest.approx(0.8)
-    assert backoff_s(1, policy, rand=0.999999) == pytest.approx(1.2, rel=1e-5)
-    assert backoff_s(1, policy, rand=7.0) == pytest.approx(1.2)  # clamped
+    assert backoff_s(1, policy, rand=0.5) == pytest.approx(0.9)
+    assert backoff_s(1, policy, rand=0.999999) == pytest.approx(1.0, rel=1e-5)
+    assert backoff_s(1, policy, rand=7.0) == pytest.approx(1.0)  # clamped
 
 
 def test_watchdog_remaining() -> None:
