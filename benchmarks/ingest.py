@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sqlite3
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -65,25 +66,42 @@ def raw_sqlite(path: Path, samples: list[Sample], batch: int) -> float:
     return elapsed
 
 
+def one_round(tmp: Path, samples: list[Sample]) -> tuple[float, float]:
+    """(recorder seconds, raw seconds) on fresh databases, one after the other."""
+    rec_store = Store.open(tmp / "recorder")
+    t_rec = asyncio.run(through_recorder(rec_store, samples))
+    rec_store.close()
+    raw_store = Store.open(tmp / "raw")  # same migrated schema, incl. the index
+    athlete = raw_store.default_athlete()
+    raw_store.create_session(athlete.id, sport="run", source="bench", started_ms=1)
+    raw_store.close()
+    return t_rec, raw_sqlite(tmp / "raw" / "pulsedeck.db", samples, MAX_BATCH)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=1_000_000)
-    n = parser.parse_args().samples
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="recorder and raw alternate; medians are reported"
+    )
+    args = parser.parse_args()
+    n = args.samples
     samples = make_samples(n)
     rr = sum(len(s.rr) for s in samples)
-    with tempfile.TemporaryDirectory() as tmp:
-        rec_store = Store.open(Path(tmp) / "recorder")
-        t_rec = asyncio.run(through_recorder(rec_store, samples))
-        rec_store.close()
-        raw_store = Store.open(Path(tmp) / "raw")  # same migrated schema, incl. the index
-        athlete = raw_store.default_athlete()
-        raw_store.create_session(athlete.id, sport="run", source="bench", started_ms=1)
-        raw_store.close()
-        t_raw = raw_sqlite(Path(tmp) / "raw" / "pulsedeck.db", samples, MAX_BATCH)
-    print(f"samples: {n:,} (+ {rr:,} RR intervals), batch {MAX_BATCH}")
-    print(f"recorder write path : {n / t_rec:12,.0f} samples/s  ({t_rec:.2f} s)")
-    print(f"raw sqlite3 WAL     : {n / t_raw:12,.0f} samples/s  ({t_raw:.2f} s)")
-    print(f"ratio recorder/raw  : {t_raw / t_rec:.2f}x  (target >= 0.5x)")
+    rounds = []
+    for i in range(args.rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            rounds.append(one_round(Path(tmp), samples))
+        t_rec, t_raw = rounds[-1]
+        print(f"round {i + 1}: recorder {n / t_rec:10,.0f}/s, raw {n / t_raw:10,.0f}/s, "
+              f"ratio {t_raw / t_rec:.2f}x")  # fmt: skip
+    t_rec = statistics.median(r[0] for r in rounds)
+    t_raw = statistics.median(r[1] for r in rounds)
+    ratio = statistics.median(r[1] / r[0] for r in rounds)
+    print(f"samples: {n:,} (+ {rr:,} RR intervals), batch {MAX_BATCH}, {args.rounds} rounds")
+    print(f"recorder write path : {n / t_rec:12,.0f} samples/s  (median {t_rec:.2f} s)")
+    print(f"raw sqlite3 WAL     : {n / t_raw:12,.0f} samples/s  (median {t_raw:.2f} s)")
+    print(f"ratio recorder/raw  : {ratio:.2f}x median of rounds  (target >= 0.5x)")
 
 
 if __name__ == "__main__":

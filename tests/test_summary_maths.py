@@ -133,12 +133,31 @@ def test_met_fallback_when_profile_incomplete() -> None:
         Sample(t_ms=T0, power=float("inf")),
         Sample(t_ms=T0, hr=True),  # type: ignore[arg-type]
         Sample(t_ms=T0, rr=(50.0,)),
+        Sample(t_ms=T0, rr=(float("nan"),)),
+        Sample(t_ms=T0, rr=("800",)),  # type: ignore[arg-type]
+        Sample(t_ms=T0, cadence="90"),  # type: ignore[arg-type]
+        Sample(t_ms=T0, lat=-90.5),
         Sample(t_ms=0, hr=80),
     ],
 )
 def test_validate_rejects_impossible_values(bad: Sample) -> None:
     with pytest.raises(InvalidSample):
         validate(bad)
+
+
+def test_validate_takes_every_kind_of_real_number() -> None:
+    import numpy as np
+
+    ok = Sample(t_ms=T0, hr=np.float64(120.0), cadence=90, speed=0.0, lat=-90.0, lon=180.0,
+                rr=(200.0, 3000))  # fmt: skip
+    assert validate(ok) is ok
+
+
+def test_bad_rr_values_are_dropped_alone() -> None:
+    from app.domain.samples import drop_bad_rr
+
+    kept, dropped = drop_bad_rr(Sample(t_ms=T0, hr=70, rr=(800.0, "x", float("nan"), 5000.0, 900)))  # type: ignore[arg-type]
+    assert (kept.rr, kept.hr, dropped) == ((800.0, 900), 70, 3)
 
 
 def test_interleaved_sensors_hold_their_own_channel() -> None:

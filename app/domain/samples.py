@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 
 #: Channels a sample may carry; each is optional (None = not measured in this sample).
 CHANNELS: tuple[str, ...] = (
@@ -95,26 +95,48 @@ def drop_bad_rr(sample: Sample) -> tuple[Sample, int]:
 
     A glitched RR value must not cost the heart-rate reading delivered with it.
     """
+    if not sample.rr:
+        return sample, 0
     low, high = RR_RANGE_MS
-    good = tuple(rr for rr in sample.rr if math.isfinite(rr) and low <= rr <= high)
+    try:
+        good = tuple(rr for rr in sample.rr if low <= rr <= high)  # NaN compares false: dropped
+    except TypeError:  # a value that is no number at all: drop it too
+        good = tuple(rr for rr in sample.rr if _is_number(rr) and low <= rr <= high)
     if len(good) == len(sample.rr):
         return sample, 0
     return replace(sample, rr=good), len(sample.rr) - len(good)
 
 
+#: (name, low, high) per checked channel, and a getter of those channels' values in that order.
+_BOUNDS: tuple[tuple[str, float, float], ...] = tuple((n, lo, hi) for n, (lo, hi) in RANGES.items())
+_channel_values = attrgetter(*RANGES)
+
+
 def validate(sample: Sample) -> Sample:
-    """Return the sample unchanged, or raise InvalidSample naming the first bad channel."""
+    """Return the sample unchanged, or raise InvalidSample naming the first bad channel.
+
+    Runs for every sample the recorder takes, so it is written for speed: one getter for all
+    channels, and range checks that also refuse NaN and infinities (they compare false).
+    """
     if sample.t_ms <= 0:
         raise InvalidSample(f"t_ms must be positive, got {sample.t_ms}")
-    for name, (low, high) in RANGES.items():
-        value = getattr(sample, name)
+    for (name, low, high), value in zip(_BOUNDS, _channel_values(sample), strict=True):
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        kind = value.__class__
+        if kind is not float and kind is not int and not _is_number(value):
             raise InvalidSample(f"{name} is not a number: {value!r}")
-        if not math.isfinite(value) or not low <= value <= high:
+        if not low <= value <= high:
             raise InvalidSample(f"{name}={value} outside [{low}, {high}]")
+    low, high = RR_RANGE_MS
     for rr in sample.rr:
-        if not math.isfinite(rr) or not RR_RANGE_MS[0] <= rr <= RR_RANGE_MS[1]:
+        kind = rr.__class__
+        if kind is not float and kind is not int and not _is_number(rr):
+            raise InvalidSample(f"rr is not a number: {rr!r}")
+        if not low <= rr <= high:
             raise InvalidSample(f"rr={rr} ms outside {RR_RANGE_MS}")
     return sample
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
