@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     import numpy as np
 
     from sync.background import BackgroundReport, BackgroundSync
+    from sync.strava.accounts import Account
+    from sync.strava.config import StravaConfig
+    from sync.strava.engine import BackfillProgress
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,8 @@ HR_RECOVERY_S = 60.0
 
 THEME_KEY = "ui.theme"
 ATHLETE_KEY = "ui.athlete_id"
+#: How often a Strava link waiting for the browser looks at its Cancel button.
+CANCEL_POLL_S = 0.1
 
 
 class RecordingError(RuntimeError):
@@ -400,6 +405,136 @@ class Services:
             raise RecordingError("no Strava account is linked: run `pulsedeck strava link`")
         self.wake_sync()  # sent within seconds, not at the next scheduled run
         return len(jobs)
+
+    # Strava accounts (worker thread; each call runs its own event loop, like push_lake) --
+
+    def strava_config(self) -> StravaConfig:
+        """Endpoints from the stored settings, then the environment (as the background sync)."""
+        from sync.strava.config import StravaConfig
+
+        keys = ("strava.api_url", "strava.oauth_url")
+        settings = {k: v for k in keys if (v := self.get_setting(k))}
+        return StravaConfig.load(settings=settings)
+
+    def strava_accounts(self) -> list[Account]:
+        """Linked Strava accounts, owners and children (sync.strava.accounts' rows)."""
+        from sync.strava.accounts import list_accounts
+
+        return list_accounts(self.store)
+
+    def link_strava(
+        self,
+        client_id: str,
+        client_secret: str,
+        child_names: Sequence[str] | None,
+        *,
+        athlete_id: int,
+        open_browser: Callable[[str], object],
+        announce: Callable[[str], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+        timeout_s: float = 300.0,
+    ) -> Account:
+        """The desktop OAuth flow of `accounts link strava`; a cancel leaves nothing stored.
+
+        Cancel while waiting for the browser stops the loopback server (the flow's task is
+        cancelled and its receiver closes). Once Strava is answering the code exchange the
+        flow finishes and a new account is then unlinked again (revoked, secrets deleted).
+        The client secret goes back to what the keyring held before on any failure.
+        """
+        import httpx
+
+        from sync.progress import Cancelled
+        from sync.strava import tokens
+        from sync.strava.accounts import link, list_accounts, unlink
+
+        config = self.strava_config()
+        client_id = client_id.strip()
+        if not client_id or not client_secret:
+            raise ValueError("enter the client id and secret of your Strava API application")
+        before_secret = tokens.stored_client(client_id)
+        before = {a.id for a in list_accounts(self.store)}
+        exchanging = False
+
+        async def mark(request: httpx.Request) -> None:
+            nonlocal exchanging
+            if request.url.path.endswith("/token"):
+                exchanging = True  # Strava is answering: too late to stop halfway
+
+        async def main() -> Account:
+            async with httpx.AsyncClient(event_hooks={"request": [mark]}) as http:
+                flow = asyncio.ensure_future(
+                    link(
+                        self.store,
+                        http,
+                        config,
+                        client_id=client_id,
+                        client_secret=client_secret,
+                        athlete_id=athlete_id,
+                        child_names=list(child_names) if child_names else None,
+                        open_browser=open_browser,
+                        announce=announce,
+                        timeout_s=timeout_s,
+                    )
+                )
+                while not flow.done():
+                    await asyncio.wait({flow}, timeout=CANCEL_POLL_S)
+                    if cancel is not None and cancel() and not exchanging and not flow.done():
+                        flow.cancel()
+                try:
+                    account = await flow
+                except asyncio.CancelledError:
+                    raise Cancelled("nothing was linked") from None
+                if cancel is not None and cancel() and account.id not in before:
+                    await unlink(self.store, http, config, account.id)
+                    raise Cancelled("Strava had already answered; the new link was undone")
+                return account
+
+        try:
+            return asyncio.run(main())
+        except BaseException:
+            tokens.restore_client(client_id, before_secret)
+            raise
+
+    def unlink_strava(self, account_id: int) -> list[str]:
+        """`accounts unlink`: revoke at Strava, delete the keyring secrets and the rows."""
+        import httpx
+
+        from sync.strava.accounts import unlink
+
+        config = self.strava_config()
+
+        async def main() -> list[str]:
+            async with httpx.AsyncClient() as http:
+                return await unlink(self.store, http, config, account_id)
+
+        return asyncio.run(main())
+
+    def backfill_strava(
+        self,
+        account_id: int,
+        since_s: float | None,
+        *,
+        progress: Callable[[BackfillProgress], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> BackfillProgress:
+        """Walk an owner's Strava history now, queueing child copies (StravaSync.backfill)."""
+        import httpx
+
+        from sync.strava.engine import StravaSync
+
+        config = self.strava_config()
+
+        async def main() -> BackfillProgress:
+            async with httpx.AsyncClient() as http:
+                sync = StravaSync(self.store, http, config)
+                try:
+                    return await sync.backfill(
+                        account_id, since_s, progress=progress, cancel=cancel
+                    )
+                finally:
+                    await asyncio.to_thread(sync.save_rate_usage)
+
+        return asyncio.run(main())
 
     # Background sync (event loop) ---------------------------------------------------
 

@@ -18,7 +18,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +44,7 @@ from ..files.common import Point, has_positions, merge_points
 from ..files.gpx import GPX_TYPE, points_to_gpx, session_to_gpx
 from ..files.tcx import TCX_SPORT, points_to_tcx, session_to_tcx
 from ..outbox import PENDING, Handler, Outbox, drain
+from ..progress import CancelCheck, Cancelled
 from .accounts import CHILD, OWNER, Account, children_of, get_account, list_accounts, set_status
 from .children import title_matches
 from .client import INACTIVE_MESSAGE, AccountAuth, StravaClient
@@ -144,6 +145,41 @@ class RunReport:
 
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+def backfill_key(account_id: int) -> str:
+    """The setting holding an owner's resumable backfill cursor {"after", "page"}."""
+    return f"strava.backfill.{account_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillProgress:
+    """How far a backfill walked: pages and activities seen, copies queued, dates covered."""
+
+    since_s: float
+    until_s: float
+    reached_s: float
+    pages: int = 0
+    last_page: int = 0
+    activities: int = 0
+    queued: int = 0
+    done: bool = False
+
+    @property
+    def days(self) -> tuple[int, int]:
+        """(days covered, days in all) for a progress bar (activities come oldest first)."""
+        total = max(1, round((self.until_s - self.since_s) / 86400))
+        covered = round((min(self.reached_s, self.until_s) - self.since_s) / 86400)
+        return max(0, min(total, covered)), total
+
+
+@dataclass(frozen=True, slots=True)
+class _BackfillStep:
+    page: int
+    activities: int
+    queued: int
+    done: bool
+    newest_s: float | None
 
 
 class StravaSync:
@@ -640,7 +676,7 @@ class StravaSync:
 
     def start_backfill(self, account_id: int, since_s: float) -> None:
         """Ask the next polls to walk the owner's history from `since_s` (resumable)."""
-        self._set_setting(f"strava.backfill.{account_id}", {"after": int(since_s), "page": 1})
+        self._set_setting(backfill_key(account_id), {"after": int(since_s), "page": 1})
 
     def _own_activity_ids(self, account_id: int) -> set[str]:
         with self.store.orm() as s:
@@ -698,6 +734,80 @@ class StravaSync:
                 n += 1
         return n
 
+    async def _backfill_page(
+        self, owner: Account, children: list[Account], client: StravaClient, own: set[str]
+    ) -> _BackfillStep | None:
+        """Walk one page of the owner's backfill cursor and move the cursor; None: no cursor."""
+        bkey = backfill_key(owner.id)
+        backfill = self._setting(bkey)
+        if backfill is None:
+            return None
+        page = await client.list_activities(after=backfill["after"], page=backfill["page"])
+        queued = self._route(owner, children, page, own)
+        done = len(page) < self.config.page_size
+        self._set_setting(bkey, None if done else {**backfill, "page": backfill["page"] + 1})
+        starts = [s for s in (parse_time(a.get("start_date")) for a in page) if s is not None]
+        return _BackfillStep(
+            int(backfill["page"]), len(page), queued, done, max(starts, default=None)
+        )
+
+    async def backfill(
+        self,
+        account_id: int,
+        since_s: float | None = None,
+        *,
+        progress: Callable[[BackfillProgress], None] | None = None,
+        cancel: CancelCheck | None = None,
+    ) -> BackfillProgress:
+        """Walk an owner's history now, page by page, queueing child copies (the GUI's task).
+
+        With `since_s` equal to a stored cursor's date (or None) it resumes that cursor;
+        another date starts again from page 1. The cursor moves after every page, so a
+        cancel (checked between pages, raising `Cancelled`) or a 429 (`RateLimited`) keeps
+        it: the next `backfill` or the next poll of the background sync continues from there.
+        """
+        owner = self._usable(account_id)
+        if owner.role != OWNER:
+            raise Rejected(f"Strava account {account_id} is a child; backfill its owner")
+        children = [c for c in children_of(self.store, owner.id) if c.child_names]
+        if not children:
+            raise Rejected("link a child account with names first: a backfill copies to them")
+        cursor = self._setting(backfill_key(owner.id))
+        if since_s is not None and (cursor is None or int(cursor["after"]) != int(since_s)):
+            self.start_backfill(owner.id, since_s)
+            cursor = self._setting(backfill_key(owner.id))
+        if cursor is None:
+            raise Rejected("no backfill to resume: choose the date to start from")
+        after = float(cursor["after"])
+        report = BackfillProgress(after, self.clock(), reached_s=after)
+        client = self.client(owner)
+        own = self._own_activity_ids(owner.id)
+        if progress is not None:
+            progress(report)
+        while True:
+            if cancel is not None and cancel():
+                raise Cancelled(
+                    f"stopped after {report.pages} page(s), {report.queued} copies queued; "
+                    "the background sync continues from the next page, or Backfill again"
+                )
+            step = await self._backfill_page(owner, children, client, own)
+            if step is None:
+                break
+            report = replace(
+                report,
+                pages=report.pages + 1,
+                last_page=step.page,
+                activities=report.activities + step.activities,
+                queued=report.queued + step.queued,
+                reached_s=max(report.reached_s, step.newest_s or report.reached_s),
+                done=step.done,
+            )
+            if progress is not None:
+                progress(report)
+            if step.done:
+                break
+        return replace(report, done=True, reached_s=max(report.reached_s, report.until_s))
+
     async def poll(self, owner: Account) -> int:
         """List the owner's new activities (and any backfill) and queue child copies."""
         children = [c for c in children_of(self.store, owner.id) if c.child_names]
@@ -706,12 +816,8 @@ class StravaSync:
         client = self.client(owner)
         own = self._own_activity_ids(owner.id)
         queued = 0
-        bkey = f"strava.backfill.{owner.id}"
-        while (backfill := self._setting(bkey)) is not None:
-            page = await client.list_activities(after=backfill["after"], page=backfill["page"])
-            queued += self._route(owner, children, page, own)
-            done = len(page) < self.config.page_size
-            self._set_setting(bkey, None if done else {**backfill, "page": backfill["page"] + 1})
+        while (step := await self._backfill_page(owner, children, client, own)) is not None:
+            queued += step.queued
         ckey = f"strava.poll_after.{owner.id}"
         cursor = self._setting(ckey)
         if cursor is None:

@@ -60,6 +60,19 @@ def save_client(client_id: str, client_secret: str) -> None:
     secrets.set_secret(_secret_key(client_id), client_secret)
 
 
+def stored_client(client_id: str) -> str | None:
+    """The application secret kept for `client_id`, or None (to put it back after a failed link)."""
+    return secrets.get_secret(_secret_key(client_id)) or None
+
+
+def restore_client(client_id: str, client_secret: str | None) -> None:
+    """Put back what `stored_client` returned: the old secret, or none at all."""
+    if client_secret is not None:
+        save_client(client_id, client_secret)
+    elif secrets.get_secret(_secret_key(client_id)) is not None:
+        secrets.delete_secret(_secret_key(client_id))
+
+
 def client_secret(client_id: str) -> str:
     value = secrets.get_secret(_secret_key(client_id))
     if not value:

@@ -1,10 +1,10 @@
-"""Settings and profile: athlete profile, units, theme, data folder, athletes."""
+"""Settings and profile: athlete profile, units, theme, Strava, data folder, athletes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -25,6 +26,7 @@ from .. import theme as th
 from .. import viewmodels as vm
 from ..context import AppContext
 from ..live import IDLE
+from .strava_panel import StravaPanel
 
 #: Zone models offered here: (value stored in `athletes.zone_model`, label).
 ZONE_MODELS: tuple[tuple[str, str], ...] = (
@@ -152,6 +154,9 @@ class SettingsScreen(QWidget):
         af.addRow("Theme", self.theme)
         side.addWidget(app_box)
 
+        self.strava = StravaPanel(ctx)
+        side.addWidget(self.strava)
+
         data = QGroupBox("Data folder")
         dl = QVBoxLayout(data)
         self.folder = QLabel(str(ctx.services.data_dir))
@@ -184,7 +189,20 @@ class SettingsScreen(QWidget):
         pl.addWidget(hint)
         side.addWidget(people)
         side.addStretch(1)
-        root.addLayout(side, 2)
+        # The right column scrolls vertically when the Strava panel grows (link form, task).
+        side_box = QWidget()
+        side_box.setObjectName("settingsSide")
+        side_box.setStyleSheet("QWidget#settingsSide { background: transparent; }")
+        side_box.setLayout(side)
+        side.setContentsMargins(0, 0, 4, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(side_box)
+        scroll.viewport().setAutoFillBackground(False)
+        self.side_scroll = scroll
+        root.addWidget(scroll, 2)
 
         ctx.athleteChanged.connect(lambda _a: self.reload())
         ctx.themeChanged.connect(lambda t: self.theme.setCurrentIndex(self.theme.findData(t.name)))
@@ -196,6 +214,7 @@ class SettingsScreen(QWidget):
 
     def activate(self) -> None:
         self.reload()
+        self.strava.reload()
 
     def reload(self) -> None:
         athlete_id = self.ctx.athlete.id

@@ -1,0 +1,423 @@
+"""Settings' Strava panel: linked accounts, Link (OAuth in the browser), backfill, unlink.
+
+The same code as `pulsedeck accounts ...` and `sync backfill` (sync.strava), reached through
+Services on worker threads: no SQLite or HTTP on the GUI thread. Linking and backfilling are
+long tasks (app.ui.tasks) with progress and Cancel; afterwards the background sync is woken
+so the copies go out at once. Secrets go from the form to the keyring and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QDate, Qt, QUrl
+from PySide6.QtGui import QColor, QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sync.errors import RateLimited
+from sync.strava.accounts import OWNER, Account
+from sync.strava.children import parse_names
+from sync.strava.engine import BackfillProgress
+
+from ..context import AppContext
+from ..tasks import TaskRunner, TaskStrip
+
+#: What each account status means for the user, in the list.
+STATUS_TEXT = {"ok": "linked", "needs_reauth": "needs re-auth", "inactive": "app inactive"}
+#: What to do about a status (the status cell's tooltip).
+STATUS_HELP = {
+    "needs_reauth": "Strava no longer accepts this link: Link Strava… again for this account",
+    "inactive": "Strava says the API application is inactive: check strava.com/settings/api",
+}
+#: The account list grows with its rows up to this many, then scrolls.
+MAX_ROWS_SHOWN = 6
+LINK_TITLE = "Linking Strava"
+QWIDGETSIZE_MAX = (1 << 24) - 1
+BACKFILL_TITLE = "Backfill"
+
+
+def account_label(a: Account) -> str:
+    """Ada's own account, or a child with the names a title must contain."""
+    who = a.display_name or f"Strava athlete {a.remote_id}"
+    if a.role == OWNER:
+        return f"{who} (you)"
+    return f"{who}: {', '.join(a.child_names)}" if a.child_names else who
+
+
+def backfill_label(p: BackfillProgress) -> str:
+    return f"page {p.pages} · {p.activities:,} activities · {p.queued:,} copies queued"
+
+
+def utc_midnight(date: QDate) -> float:
+    """The start of `date` in UTC, in epoch seconds (the same day gives the same cursor)."""
+    return datetime(date.year(), date.month(), date.day(), tzinfo=UTC).timestamp()
+
+
+class StravaPanel(QGroupBox):
+    """The Strava group of the Settings screen."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__("Strava", parent)
+        self.ctx = ctx
+        self.accounts: list[Account] = []
+        #: Opens the authorize address; runs in a worker thread (tests put an HTTP client here).
+        self.open_browser: Callable[[str], object] = self._system_browser
+        self._pending_task = ""
+        layout = QVBoxLayout(self)
+
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Account", "Status"])
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.tree.itemSelectionChanged.connect(self._buttons)
+        layout.addWidget(self.tree)
+        self.empty = QLabel("No Strava account linked. Link yours, then a child (a kid or a "
+                            "dog) whose name in a title copies the activity to it.")  # fmt: skip
+        self.empty.setProperty("role", "muted")
+        self.empty.setWordWrap(True)
+        layout.addWidget(self.empty)
+
+        row = QHBoxLayout()
+        self.link_btn = QPushButton("Link Strava…")
+        self.link_btn.clicked.connect(self.show_link_form)
+        self.unlink_btn = QPushButton("Unlink…")
+        self.unlink_btn.setToolTip("Revoke Pulsedeck's access at Strava and forget the tokens")
+        self.unlink_btn.clicked.connect(self.unlink)
+        row.addWidget(self.link_btn)
+        row.addWidget(self.unlink_btn)
+        row.addStretch(1)
+        layout.addLayout(row)
+
+        back = QHBoxLayout()
+        self.backfill_btn = QPushButton("Backfill children from")
+        self.backfill_btn.setToolTip(
+            "Copy older activities of your Strava to the children named in their titles"
+        )
+        self.backfill_btn.clicked.connect(self.start_backfill)
+        self.since = QDateEdit(QDate.currentDate().addYears(-1))
+        self.since.setCalendarPopup(True)
+        self.since.setDisplayFormat("yyyy-MM-dd")
+        self.since.setMaximumDate(QDate.currentDate())
+        back.addWidget(self.backfill_btn)
+        back.addWidget(self.since)
+        back.addStretch(1)
+        layout.addLayout(back)
+
+        # The link form, shown by "Link Strava…".
+        self.form = QWidget()
+        form = QFormLayout(self.form)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.client_id = QLineEdit()
+        self.client_id.setPlaceholderText("from strava.com/settings/api")
+        self.client_secret = QLineEdit()
+        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.client_secret.setPlaceholderText("kept in the system keyring only")
+        self.child_names = QLineEdit()
+        self.child_names.setPlaceholderText("empty for you; a child: Max, Maxi")
+        form.addRow("Client ID", self.client_id)
+        form.addRow("Client secret", self.client_secret)
+        form.addRow("Child names", self.child_names)
+        go = QHBoxLayout()
+        self.authorize_btn = QPushButton("Authorize in browser")
+        self.authorize_btn.setProperty("role", "primary")
+        self.authorize_btn.clicked.connect(self.start_link)
+        close = QPushButton("Close")
+        close.clicked.connect(self.form.hide)
+        go.addWidget(self.authorize_btn)
+        go.addWidget(close)
+        go.addStretch(1)
+        form.addRow(go)
+        self.form.hide()
+        layout.addWidget(self.form)
+
+        # The authorize address, for when no browser opened (a line: copyable, never wider).
+        self.url = QWidget()
+        url_layout = QVBoxLayout(self.url)
+        url_layout.setContentsMargins(0, 0, 0, 0)
+        hint = QLabel("Authorize Pulsedeck in your browser. If none opened, open this address:")
+        hint.setWordWrap(True)
+        hint.setProperty("role", "muted")
+        self.url_text = QLineEdit()
+        self.url_text.setReadOnly(True)
+        url_layout.addWidget(hint)
+        url_layout.addWidget(self.url_text)
+        self.url.hide()
+        layout.addWidget(self.url)
+
+        self.tasks = TaskRunner(ctx.bridge, self)
+        self.strip = TaskStrip(self.tasks)
+        self.strip.title.hide()  # the group box says what it is about
+        self.strip.bar.setMinimumWidth(60)
+        self.strip.detail.setWordWrap(True)
+        layout.addWidget(self.strip)
+        self.tasks.started.connect(lambda _t: self._task_started())
+        self.tasks.finished.connect(self._task_finished)
+        self.feedback = QLabel("")
+        self.feedback.setWordWrap(True)
+        self.feedback.hide()
+        layout.addWidget(self.feedback)
+
+        ctx.athleteChanged.connect(lambda _a: self.reload())
+        self._buttons()
+
+    def say(self, text: str) -> None:
+        """The panel's last outcome in a line (hidden while there is none)."""
+        self.feedback.setText(text)
+        self.feedback.setVisible(bool(text))
+
+    # Accounts -----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.ctx.bridge.run(self.ctx.services.strava_accounts, self._show)
+
+    def _show(self, accounts: list[Account]) -> None:
+        athlete_id = self.ctx.athlete.id
+        self.accounts = [a for a in accounts if a.athlete_id == athlete_id]
+        selected = self.selected()
+        self.tree.clear()
+        for owner in (a for a in self.accounts if a.role == OWNER):
+            item = self._item(owner)
+            self.tree.addTopLevelItem(item)
+            for child in (a for a in self.accounts if a.parent_id == owner.id):
+                item.addChild(self._item(child))
+            item.setExpanded(True)
+        self.tree.resizeColumnToContents(0)
+        self._fit_tree()
+        self.empty.setVisible(not self.accounts)
+        self.tree.setVisible(bool(self.accounts))
+        if selected is not None:
+            self.select(selected.id)
+        self._buttons()
+
+    def _fit_tree(self) -> None:
+        """As tall as its rows (no empty box under two accounts), scrolling past a few."""
+        rows = min(MAX_ROWS_SHOWN, max(1, len(self.accounts)))
+        row_h = max(self.tree.sizeHintForRow(0), self.tree.fontMetrics().height() + 4)
+        header = self.tree.header().sizeHint().height()
+        self.tree.setFixedHeight(header + rows * row_h + 2 * self.tree.frameWidth() + 4)
+
+    def _item(self, a: Account) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([account_label(a), STATUS_TEXT.get(a.status, a.status)])
+        item.setData(0, Qt.ItemDataRole.UserRole, a.id)
+        if a.status != "ok":
+            item.setForeground(1, QColor(self.ctx.theme.danger))
+            item.setToolTip(1, STATUS_HELP.get(a.status, a.status))
+        return item
+
+    def selected(self) -> Account | None:
+        items = self.tree.selectedItems()
+        if not items:
+            return None
+        wanted = items[0].data(0, Qt.ItemDataRole.UserRole)
+        return next((a for a in self.accounts if a.id == wanted), None)
+
+    def select(self, account_id: int) -> None:
+        for item in self._items():
+            if item.data(0, Qt.ItemDataRole.UserRole) == account_id:
+                self.tree.setCurrentItem(item)
+                return
+
+    def _items(self) -> list[QTreeWidgetItem]:
+        out = []
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            out.append(top)
+            out += [top.child(j) for j in range(top.childCount())]
+        return out
+
+    def backfill_owner(self) -> Account | None:
+        """The selected owner (or the owner of the selected child), else the only owner."""
+        chosen = self.selected()
+        owners = [a for a in self.accounts if a.role == OWNER]
+        if chosen is not None and chosen.role != OWNER:
+            chosen = next((a for a in owners if a.id == chosen.parent_id), None)
+        if chosen is None and len(owners) == 1:
+            chosen = owners[0]
+        return chosen
+
+    def _buttons(self) -> None:
+        idle = not self.tasks.running
+        owner = self.backfill_owner()
+        has_children = owner is not None and any(a.parent_id == owner.id for a in self.accounts)
+        self.link_btn.setEnabled(idle)
+        self.authorize_btn.setEnabled(idle)
+        self.unlink_btn.setEnabled(idle and self.selected() is not None)
+        self.backfill_btn.setEnabled(idle and has_children)
+        self.since.setEnabled(idle)
+        self.backfill_btn.setToolTip(
+            "Copy older activities of your Strava to the children named in their titles"
+            if has_children
+            else "Link your Strava account and a child first"
+        )
+
+    def _task_started(self) -> None:
+        # The strip sized its text for a wide screen; this column is narrow, so it wraps.
+        self.strip.detail.setMinimumWidth(0)
+        self.strip.detail.setMaximumWidth(QWIDGETSIZE_MAX)
+        self._buttons()
+
+    def _task_finished(self, _outcome: str, message: str) -> None:
+        self.say(message)
+        self.ctx.message.emit(message)
+        self.url.hide()
+        self._wake(poll=self._pending_task == LINK_TITLE)
+        self._pending_task = ""
+        self.reload()
+        self._buttons()
+
+    def _wake(self, poll: bool) -> None:
+        """Let the background sync send what was queued now (it runs on the loop thread)."""
+
+        async def wake() -> None:
+            self.ctx.services.wake_sync(poll=poll)
+
+        self.ctx.bridge.run(wake())
+
+    # Link ---------------------------------------------------------------------------
+
+    def show_link_form(self) -> None:
+        self.form.show()
+        owners = [a for a in self.accounts if a.role == OWNER]
+        self.child_names.setEnabled(bool(owners))
+        if not owners:
+            self.child_names.clear()
+        self.client_id.setFocus()
+
+    def _system_browser(self, url: str) -> object:
+        """Open the authorize page in the system browser (on the GUI thread, as Qt wants)."""
+        self.ctx.bridge.call_soon_in_gui(lambda: QDesktopServices.openUrl(QUrl(url)))
+        return None
+
+    def _show_url(self, url: str) -> None:
+        if self._pending_task != LINK_TITLE:
+            return
+        self.url_text.setText(url)
+        self.url_text.setCursorPosition(0)
+        self.url.show()
+
+    def start_link(self) -> None:
+        client_id = self.client_id.text().strip()
+        secret = self.client_secret.text()
+        names = parse_names(self.child_names.text())
+        if not client_id or not secret:
+            self.say("Enter the client ID and secret of your Strava API application.")
+            return
+        athlete_id = self.ctx.athlete.id
+        opener = self.open_browser
+        services = self.ctx.services
+        bridge = self.ctx.bridge
+
+        def work(progress: Callable[..., None], cancel: Callable[[], bool]) -> Account:
+            progress(0, 1, "waiting for Strava in the browser…")
+            return services.link_strava(
+                client_id, secret, names, athlete_id=athlete_id, open_browser=opener,
+                announce=lambda url: bridge.call_soon_in_gui(lambda: self._show_url(url)),
+                cancel=cancel,
+            )  # fmt: skip
+
+        def done(account: Account) -> str:
+            self.client_secret.clear()
+            self.child_names.clear()
+            self.form.hide()
+            role = f"child ({', '.join(account.child_names)})" if names else "your account"
+            return f"Linked {account.display_name or account.remote_id} as {role}."
+
+        self._pending_task = LINK_TITLE
+        task = self.tasks.start(
+            LINK_TITLE, work, done, on_error=lambda exc: f"Strava not linked: {exc}"
+        )
+        if task is None:
+            self._pending_task = ""
+        else:
+            self.say("")
+
+    # Backfill -----------------------------------------------------------------------
+
+    def start_backfill(self) -> None:
+        owner = self.backfill_owner()
+        if owner is None:
+            self.say("Select your Strava account first.")
+            return
+        since_s = utc_midnight(self.since.date())
+        day = self.since.date().toString("yyyy-MM-dd")
+        services = self.ctx.services
+
+        def work(progress: Callable[..., None], cancel: Callable[[], bool]) -> BackfillProgress:
+            def report(p: BackfillProgress) -> None:
+                done, total = p.days
+                progress(done, total, backfill_label(p))
+
+            return services.backfill_strava(owner.id, since_s, progress=report, cancel=cancel)
+
+        def done(p: BackfillProgress) -> str:
+            return (
+                f"Backfill from {day} done: {p.activities:,} activities walked, "
+                f"{p.queued:,} copies queued; they are sent in the background."
+            )
+
+        def failed(exc: BaseException) -> str:
+            if isinstance(exc, RateLimited):
+                wait = f" in about {exc.retry_after_s / 60:.0f} min" if exc.retry_after_s else ""
+                return (
+                    "Backfill paused: Strava's rate limit is reached. It resumes where it "
+                    f"stopped{wait} with the background sync (or press Backfill again later)."
+                )
+            return f"Backfill failed: {exc}"
+
+        self._pending_task = BACKFILL_TITLE
+        task = self.tasks.start(BACKFILL_TITLE, work, done, on_error=failed)
+        if task is None:
+            self._pending_task = ""
+        else:
+            self.say("")
+
+    # Unlink -------------------------------------------------------------------------
+
+    def unlink(self, *, confirm: bool = True) -> None:
+        account = self.selected()
+        if account is None or self.tasks.running:
+            return
+        children = [a for a in self.accounts if a.parent_id == account.id]
+        text = (
+            f"Unlink {account_label(account)}? Pulsedeck revokes its access at Strava and "
+            "forgets its tokens."
+        )
+        if children:
+            text += f" Its {len(children)} child account(s) are unlinked too."
+        if confirm:
+            answer = QMessageBox.question(
+                self, "Unlink Strava", text,
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )  # fmt: skip
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.unlink_btn.setEnabled(False)
+        name = account_label(account)
+
+        def done(warnings: list[str]) -> None:
+            message = f"Unlinked {name}." + "".join(f" {w}." for w in warnings)
+            self.say(message)
+            self.ctx.message.emit(message)
+            self.reload()
+
+        def failed(exc: BaseException) -> None:
+            self.say(f"Not unlinked: {exc}")
+            self.reload()
+
+        self.ctx.bridge.run(lambda: self.ctx.services.unlink_strava(account.id), done, failed)
