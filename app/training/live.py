@@ -135,10 +135,11 @@ class GoalTracker:
         started = self._started_ms or self._first_ms or ended_ms
         return Track(self.session_id or -1, "ble", self.sport, started, ended_ms, pieces)
 
-    def _summaries(self, track: Track, first_ms: int, last_ms: int) -> list[DaySummary]:
-        tz = self._ctx.tz
-        days = days_between(local_date(first_ms, tz), local_date(last_ms, tz))
-        return summarize_days([track], days, tz, self._ctx.profile, self._ctx.zones)
+    def _days(self, first_ms: int, last_ms: int) -> list[date]:
+        return days_between(local_date(first_ms, self._ctx.tz), local_date(last_ms, self._ctx.tz))
+
+    def _summaries(self, track: Track, days: list[date]) -> list[DaySummary]:
+        return summarize_days([track], days, self._ctx.tz, self._ctx.profile, self._ctx.zones)
 
     def _compact(self, now_ms: int) -> None:
         """Fold the settled part of the session into per-day totals (see the module notes)."""
@@ -149,8 +150,8 @@ class GoalTracker:
         if cut is None or pieces is None or not any(pieces):
             return  # nothing settled yet
         first = min(ch[0][0] for ch in pieces if ch)
-        days = days_between(local_date(first, self._ctx.tz), local_date(cut - 1, self._ctx.tz))
-        for d in self._summaries(self._track(cut, pieces), first, cut - 1):
+        days = self._days(first, cut - 1)
+        for d in self._summaries(self._track(cut, pieces), days):
             d = replace(d, sessions=0)  # the session is counted once, by the live part
             old = self._frozen.get(d.day)
             self._frozen[d.day] = d if old is None else combine(old, d)
@@ -164,8 +165,9 @@ class GoalTracker:
         # From the session's first day on, so the session is counted on the day it began.
         first = min([ch[0][0] for ch in pieces if ch] + [self._first_ms])
         out = dict(self._frozen)
-        live = self._summaries(self._track(self._last_ms, pieces), first, self._last_ms)
-        steps = steps_by_day(pieces[STEPS], [d.day for d in live], self._ctx.tz)
+        days = self._days(first, self._last_ms)
+        live = self._summaries(self._track(self._last_ms, pieces), days)
+        steps = steps_by_day(pieces[STEPS], days, self._ctx.tz)
         for d in live:
             old = out.get(d.day)
             out[d.day] = d if old is None else combine(old, d)

@@ -8,6 +8,7 @@ per chunk of samples, the others per stage (load, render, write in chunks). A ca
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 from app.domain.samples import CHANNELS
@@ -103,6 +104,24 @@ def _write_rendered(path: Path, data: str | bytes, steps: Steps) -> Path:
     return path
 
 
+def _staged(
+    store: Store,
+    session_id: int,
+    path: Path,
+    render: Callable[[SessionInfo], str | bytes],
+    progress: Progress | None,
+    cancel: CancelCheck | None,
+) -> Path:
+    """The rendered formats' three stages: load and render (`render`), then write."""
+    steps = Steps(_STAGES, progress, cancel)
+    steps.start()
+    info = _session(store, session_id)
+    steps.step()
+    data = render(info)
+    steps.step()
+    return _write_rendered(path, data, steps)
+
+
 def write_session_gpx(
     store: Store,
     session_id: int,
@@ -111,16 +130,13 @@ def write_session_gpx(
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
 ) -> Path:
-    steps = Steps(_STAGES, progress, cancel)
-    steps.start()
-    info = _session(store, session_id)
-    samples = store.load_samples(session_id)
-    if not has_positions(samples):
-        raise ExportError(f"session {session_id} has no GPS positions; export TCX or CSV")
-    steps.step()
-    text = session_to_gpx(info, samples)
-    steps.step()
-    return _write_rendered(path, text, steps)
+    def render(info: SessionInfo) -> str:
+        samples = store.load_samples(session_id)
+        if not has_positions(samples):
+            raise ExportError(f"session {session_id} has no GPS positions; export TCX or CSV")
+        return session_to_gpx(info, samples)
+
+    return _staged(store, session_id, path, render, progress, cancel)
 
 
 def write_session_tcx(
@@ -131,15 +147,11 @@ def write_session_tcx(
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
 ) -> Path:
-    steps = Steps(_STAGES, progress, cancel)
-    steps.start()
-    info = _session(store, session_id)
-    laps = [t for kind, t, _ in store.load_markers(session_id) if kind == "lap"]
-    samples = store.load_samples(session_id)
-    steps.step()
-    text = session_to_tcx(info, samples, laps)
-    steps.step()
-    return _write_rendered(path, text, steps)
+    def render(info: SessionInfo) -> str:
+        laps = [t for kind, t, _ in store.load_markers(session_id) if kind == "lap"]
+        return session_to_tcx(info, store.load_samples(session_id), laps)
+
+    return _staged(store, session_id, path, render, progress, cancel)
 
 
 def write_session_parquet(
@@ -151,14 +163,11 @@ def write_session_parquet(
     cancel: CancelCheck | None = None,
 ) -> Path:
     """The session's samples in the lake's `samples` schema (zstd, UTC timestamps)."""
-    steps = Steps(_STAGES, progress, cancel)
-    steps.start()
-    _session(store, session_id)
-    table = session_tables(store, session_id).tables[SAMPLES]
-    steps.step()
-    data = to_parquet_bytes(SAMPLES, table)  # the same bytes write_parquet_file writes
-    steps.step()
-    return _write_rendered(path, data, steps)
+
+    def render(_info: SessionInfo) -> bytes:  # the same bytes write_parquet_file writes
+        return to_parquet_bytes(SAMPLES, session_tables(store, session_id).tables[SAMPLES])
+
+    return _staged(store, session_id, path, render, progress, cancel)
 
 
 def write_session_xlsx(

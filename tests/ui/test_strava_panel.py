@@ -320,3 +320,17 @@ def test_after_a_backfill_the_background_sync_sends_the_copies(
     assert finished.args[0] == "done"
     # Woken by the panel: the copies reach Max's Strava in seconds (the schedule says 60 s).
     qtbot.waitUntil(lambda: len(strava.activities_of(MAX_ID)) == expected, timeout=15_000)
+
+
+def test_the_panel_stays_light_and_agrees_with_the_accounts_module() -> None:
+    import subprocess
+    import sys
+
+    from app.ui.screens import strava_panel
+    from sync.strava import accounts
+
+    assert strava_panel.OWNER == accounts.OWNER
+    code = ("import sys, app.ui.screens.strava_panel; "
+            "print('httpx' in sys.modules, 'sync.strava.engine' in sys.modules)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]  # opening Settings loads no HTTP stack
