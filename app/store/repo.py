@@ -331,6 +331,13 @@ class Store:
             conn.execute(update(m.Session).where(m.Session.id == session_id).values(**values))
         return summary
 
+    def set_deleted(self, session_id: int, deleted_ms: int | None) -> None:
+        """Soft-delete a session (hidden from lists, kept for undo) or, with None, restore it."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(m.Session).where(m.Session.id == session_id).values(deleted_ms=deleted_ms)
+            )
+
     def recover_sessions(self) -> list[int]:
         """Close sessions left `recording` by a crash as `recovered`, keeping every sample.
 
