@@ -43,6 +43,14 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+#: The name the self athlete gets when it is created on first use.
+SELF_NAME = "Me"
+
+
+class AthleteNotFound(LookupError):
+    """No athlete by that name (or no self yet) and the caller did not ask to create one."""
+
+
 @dataclass(frozen=True, slots=True)
 class AthleteInfo:
     id: int
@@ -146,7 +154,19 @@ class Store:
             a = s.scalar(select(m.Athlete).where(m.Athlete.is_self).order_by(m.Athlete.id))
             if a is not None:
                 return _athlete_info(a)
-        return self.ensure_athlete("Me", is_self=True)
+        return self.ensure_athlete(SELF_NAME, is_self=True)
+
+    def self_athlete(self) -> AthleteInfo | None:
+        """The self athlete if there is one; never writes."""
+        with self.orm() as s:
+            a = s.scalar(select(m.Athlete).where(m.Athlete.is_self).order_by(m.Athlete.id))
+            return None if a is None else _athlete_info(a)
+
+    def athlete_named(self, name: str) -> AthleteInfo | None:
+        """The athlete called `name`, if any; never writes."""
+        with self.orm() as s:
+            a = s.scalar(select(m.Athlete).where(m.Athlete.name == name))
+            return None if a is None else _athlete_info(a)
 
     def athlete(self, athlete_id: int) -> AthleteInfo | None:
         with self.orm() as s:
@@ -421,3 +441,30 @@ class Store:
         with self.orm() as s:
             r = s.execute(self._session_query().where(m.Session.id == session_id)).first()
             return None if r is None else self._info(r[0], r[1], r[2])
+
+
+def resolve_athlete(store: Store, name: str | None, *, create: bool = False) -> AthleteInfo:
+    """The athlete a command means, so the GUI and the CLI look athletes up the same way.
+
+    Args:
+        store: the open store.
+        name: the athlete's exact name; None means the self athlete.
+        create: create a missing athlete (a missing self is created as "Me"); without it
+            nothing is ever written and a missing athlete raises AthleteNotFound.
+    """
+    if name is None:
+        found = store.self_athlete()
+        if found is None and not create:
+            raise AthleteNotFound(
+                "no athlete yet: `pulsedeck athlete set NAME` or a recording creates one"
+            )
+        return found or store.default_athlete()
+    found = store.athlete_named(name)
+    if found is None:
+        if not create:
+            raise AthleteNotFound(f"no athlete named {name!r}")
+        # "Me" is the self athlete's name: created by name, it is the self if none exists yet.
+        found = store.ensure_athlete(
+            name, is_self=name == SELF_NAME and store.self_athlete() is None
+        )
+    return found
