@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy.exc import OperationalError
 
-import app.feeds as feeds
+import app.feeds.writer as feeds
 from app.domain.samples import Sample
 from app.feeds import GroupCommitStore
 from app.recorder import Recording

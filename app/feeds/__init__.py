@@ -1,0 +1,40 @@
+"""Record websocket feeds: one session per remote athlete, resume cursors, live LAN broadcast.
+
+The device layer (`device.feeds`) yields validated samples; this package maps each remote
+athlete to a local athlete and a Recording (`recorder`), commits every feed recording's samples
+through one shared writer (`writer`), persists the resume cursor and clock offset in
+`feed_cursors` only once the samples before it are committed (`cursors`), and stores feed
+tokens in the OS keyring, never in SQLite (`stored`). It can also serve live samples with the
+same protocol (`broadcast`).
+"""
+
+from __future__ import annotations
+
+from .broadcast import LiveBroadcast
+from .cursors import Cursor, committed_heads, load_cursors, save_cursor
+from .recorder import FeedRecorder, record_feed
+from .report import AthleteResult, FeedReport
+from .stored import FeedInfo, add_feed, list_feeds, remove_feed, stored_endpoint
+from .urls import FeedConfigError, check_url, source_key
+from .writer import GroupCommitStore
+
+__all__ = [
+    "AthleteResult",
+    "Cursor",
+    "FeedConfigError",
+    "FeedInfo",
+    "FeedRecorder",
+    "FeedReport",
+    "GroupCommitStore",
+    "LiveBroadcast",
+    "add_feed",
+    "check_url",
+    "committed_heads",
+    "list_feeds",
+    "load_cursors",
+    "record_feed",
+    "remove_feed",
+    "save_cursor",
+    "source_key",
+    "stored_endpoint",
+]

@@ -1,0 +1,109 @@
+"""Feed resume points: `feed_cursors` rows and the newest committed samples per remote athlete."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from app.store import models as m
+from app.store.repo import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    remote_athlete: str
+    athlete_id: int | None
+    last_measured_ms: int
+    clock_offset_ms: int | None
+
+
+def load_cursors(store: Store, source: str) -> dict[str, Cursor]:
+    """Stored resume points of one feed, per remote athlete."""
+    with store.orm() as s:
+        rows = s.scalars(select(m.FeedCursor).where(m.FeedCursor.source == source)).all()
+        return {
+            r.remote_athlete: Cursor(
+                r.remote_athlete, r.athlete_id, r.last_measured_ms, r.clock_offset_ms
+            )
+            for r in rows
+        }
+
+
+def device_prefix(source: str) -> str:
+    return f"feed:{hashlib.sha256(source.encode()).hexdigest()[:10]}:"
+
+
+#: Recent feed sessions per athlete searched for samples newer than the stored cursor.
+HEAD_SESSIONS = 3
+
+
+def committed_heads(store: Store, source: str) -> dict[str, int]:
+    """Newest stored device time per remote athlete of this feed, read from the samples.
+
+    The cursor row is saved about once a second; after a crash the samples may be ahead of
+    it. Resuming after max(cursor, head) keeps a killed process from storing anything twice.
+    """
+    heads: dict[str, int] = {}
+    with store.orm() as s:
+        devices = s.execute(
+            select(m.Device.id, m.Device.athlete_id, m.Device.info).where(
+                m.Device.kind == "feed", m.Device.address.startswith(device_prefix(source))
+            )
+        ).all()
+        for device_id, athlete_id, info in devices:
+            remote = (info or {}).get("remote_athlete")
+            if not isinstance(remote, str):
+                continue
+            sessions = s.scalars(
+                select(m.Session.id)
+                .where(m.Session.athlete_id == athlete_id, m.Session.source == "feed")
+                .order_by(m.Session.started_ms.desc(), m.Session.id.desc())
+                .limit(HEAD_SESSIONS)
+            ).all()
+            for session_id in sessions:
+                newest = s.execute(
+                    select(func.max(m.SampleRow.t_ms)).where(
+                        m.SampleRow.session_id == session_id, m.SampleRow.device_id == device_id
+                    )
+                ).scalar()
+                if newest is not None and newest > heads.get(remote, 0):
+                    heads[remote] = newest
+    return heads
+
+
+def save_cursor(store: Store, source: str, cursor: Cursor) -> None:
+    """Upsert one cursor; it only ever moves forward."""
+    with store.orm() as s, s.begin():
+        row = s.scalar(
+            select(m.FeedCursor).where(
+                m.FeedCursor.source == source,
+                m.FeedCursor.remote_athlete == cursor.remote_athlete,
+            )
+        )
+        if row is None:
+            s.add(
+                m.FeedCursor(
+                    source=source,
+                    remote_athlete=cursor.remote_athlete,
+                    athlete_id=cursor.athlete_id,
+                    last_measured_ms=cursor.last_measured_ms,
+                    clock_offset_ms=cursor.clock_offset_ms,
+                )
+            )
+            return
+        row.last_measured_ms = max(row.last_measured_ms, cursor.last_measured_ms)
+        if cursor.athlete_id is not None:
+            row.athlete_id = cursor.athlete_id
+        if cursor.clock_offset_ms is not None:
+            row.clock_offset_ms = cursor.clock_offset_ms
+
+
+def discard_session(store: Store, session_id: int) -> None:
+    """Soft-delete a session that never received a sample (an athlete that stayed silent)."""
+    with store.orm() as s, s.begin():
+        row = s.get(m.Session, session_id)
+        if row is not None and row.deleted_ms is None:
+            row.deleted_ms = int(time.time() * 1000)
