@@ -2,7 +2,7 @@
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage error, 3 storage problem (locked, full, corrupt,
 newer schema), 4 not found, 5 another instance is recording, 6 no usable Bluetooth,
-130 interrupted before start.
+130 interrupted before start. Commands map errors to them through app.commands.common.
 """
 
 from __future__ import annotations
@@ -20,22 +20,13 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.commands import (
-    EXIT_ERROR,
-    EXIT_NOT_FOUND,
-    EXIT_OK,
-    EXIT_STORE,
-    UserError,
-    recording_store,
-)
-from app.instance import AlreadyRunning, InstanceLock
+from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, UserError, recording_store
+from app.commands.common import CommandContext, command, report_error
 from app.paths import resolve_data_dir
-from app.store.errors import StoreError
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported lazily for a fast GUI start
     from app.store.repo import SessionInfo, Store
 
-log = logging.getLogger("pulsedeck")
 
 def _version() -> str:
     try:
@@ -96,29 +87,11 @@ def format_summary(s: SessionInfo) -> str:
     return "\n".join(lines)
 
 
-def _open_store(args: argparse.Namespace) -> Store:
-    """Open the store; if no other Pulsedeck is running, close sessions a crash left open."""
-    from app.store.repo import Store
-
-    data_dir = resolve_data_dir(args.data_dir)
-    store = Store.open(data_dir)
-    lock = InstanceLock(data_dir)
-    try:
-        lock.acquire()
-    except AlreadyRunning:
-        return store  # the running instance owns its open session
-    try:
-        for sid in store.recover_sessions():
-            print(f"recovered session {sid} left open by an earlier crash", file=sys.stderr)
-    finally:
-        lock.release()
-    return store
-
-
 # Commands --------------------------------------------------------------------------------
 
 
-def cmd_record(args: argparse.Namespace) -> int:
+@command
+def cmd_record(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Record from the simulator, the given BLE sensors, or the remembered ones."""
     from app.commands.devices import EXIT_NO_BLUETOOTH
     from app.recording_job import RecordOptions, run_recording
@@ -170,15 +143,10 @@ def _report_goals(store: Store, athlete_id: int) -> None:
     engine.mark_notified([a.id for a in achieved])
 
 
-def cmd_sessions_list(args: argparse.Namespace) -> int:
-    store = _open_store(args)
-    athlete_id = None
-    if args.athlete:
-        match = [a for a in store.list_athletes() if a.name == args.athlete]
-        if not match:
-            raise UserError(f"no athlete named {args.athlete!r}", EXIT_NOT_FOUND)
-        athlete_id = match[0].id
-    sessions = store.list_sessions(athlete_id)
+@command(recover=True)
+def cmd_sessions_list(args: argparse.Namespace, ctx: CommandContext) -> int:
+    athlete_id = ctx.athlete().id if args.athlete else None
+    sessions = ctx.store.list_sessions(athlete_id)
     if args.json:
         print(json.dumps([session_json(s) for s in sessions], indent=2))
         return EXIT_OK
@@ -198,8 +166,9 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_sessions_show(args: argparse.Namespace) -> int:
-    store = _open_store(args)
+@command(recover=True)
+def cmd_sessions_show(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
     info = store.get_session(args.id)
     if info is None:
         raise UserError(f"no session {args.id}", EXIT_NOT_FOUND)
@@ -215,9 +184,10 @@ def cmd_sessions_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_athlete_set(args: argparse.Namespace) -> int:
-    store = _open_store(args)
-    athlete = store.ensure_athlete(args.name, is_self=args.name == "Me")
+@command(recover=True)
+def cmd_athlete_set(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete = ctx.athlete(args.name, create=True)  # no NAME: yourself, created as "Me"
     fields = {
         k: v
         for k, v in {
@@ -240,7 +210,8 @@ def cmd_athlete_set(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_gui(args: argparse.Namespace) -> int:
+@command
+def cmd_gui(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Open the desktop app, or explain why it cannot open here."""
     try:
         from app.ui.main import run_gui  # type: ignore[import-not-found]
@@ -309,7 +280,7 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     athlete = sub.add_parser("athlete", help="athlete profiles")
     asub = athlete.add_subparsers(dest="athlete_command", metavar="ACTION", required=True)
     aset = asub.add_parser("set", help="create or update an athlete's profile")
-    aset.add_argument("name", nargs="?", default="Me")
+    aset.add_argument("name", nargs="?", help="athlete name (default: yourself, created as Me)")
     aset.add_argument("--birth-year", type=int)
     aset.add_argument("--sex", choices=["male", "female"])
     aset.add_argument("--weight", type=float, help="kg")
@@ -377,22 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     try:
         return int(func(args))
-    except UserError as exc:
-        print(f"pulsedeck: {exc}", file=sys.stderr)
-        return exc.code
-    except StoreError as exc:
-        print(f"pulsedeck: {exc}", file=sys.stderr)
-        return EXIT_STORE
-    except KeyboardInterrupt:
-        print("pulsedeck: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a bug: one line for the user, the traceback with --verbose
-        log.debug("unexpected error", exc_info=True)
-        print(
-            f"pulsedeck: unexpected error: {type(exc).__name__}: {exc} (run with -v for details)",
-            file=sys.stderr,
-        )
-        return EXIT_ERROR
+    except (Exception, KeyboardInterrupt) as exc:  # commands not yet using @command
+        return report_error(exc)
 
 
 def _gui_available() -> bool:
