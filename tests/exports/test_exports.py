@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import xml.etree.ElementTree as ET
-from datetime import date
 from pathlib import Path
 
 import gpxpy
@@ -15,7 +14,7 @@ import pytest
 from app.cli import main
 from app.store import models as m
 from app.store.repo import Store
-from sync.exports.daily import daily_rows, write_daily_csv
+from sync.exports.daily import summary_rows, write_daily_csv
 from sync.exports.session import ExportError, export_session
 from sync.exports.workbook import write_workbook
 from tests.lake.factory import T0, record_session
@@ -28,32 +27,10 @@ def _set_title(store: Store, sid: int, title: str) -> None:
         s.get(m.Session, sid).title = title
 
 
-def test_daily_rows_group_by_local_day_and_weight_hr_by_duration(store):
-    a = record_session(store, "Me", T0, n=60)  # 2024-06-10 08:13 Paris
-    b = record_session(store, "Me", T0 + 3_600_000, n=180, seed=5)
-    c = record_session(store, "Zoe", T0 + 18 * 3_600_000, n=30, is_self=False)  # 06-11 Paris
-    sessions = store.list_sessions()
-    rows = daily_rows(sessions)
-    assert [(r.day, r.athlete, r.sessions) for r in rows] == [
-        (date(2024, 6, 10), "Me", 2),
-        (date(2024, 6, 11), "Zoe", 1),
-    ]
-    sa, sb, sc = (store.get_session(i) for i in (a, b, c))
-    me = rows[0]
-    expected_hr = (sa.avg_hr * sa.duration_s + sb.avg_hr * sb.duration_s) / (
-        sa.duration_s + sb.duration_s
-    )
-    assert me.avg_hr == pytest.approx(expected_hr)
-    assert me.total_steps == sa.steps + sb.steps
-    assert me.distance_m == pytest.approx(sa.distance_m + sb.distance_m)
-    assert me.active_min == pytest.approx((sa.moving_s + sb.moving_s) / 60)
-    assert rows[1].kcal == pytest.approx(sc.kcal or 0.0)
-
-
 def test_daily_csv_is_spreadsheet_safe(store, tmp_path):
     store.ensure_athlete('=HYPERLINK("x")')
     record_session(store, '=HYPERLINK("x")', T0)
-    path = write_daily_csv(daily_rows(store.list_sessions()), tmp_path / "daily.csv")
+    path = write_daily_csv(summary_rows(store), tmp_path / "daily.csv")
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     assert rows[0]["athlete"].startswith("'=")
     assert list(rows[0]) == [
