@@ -72,23 +72,23 @@ def usage() -> dict[str, float]:
 
 
 async def client_pulsedeck(args: argparse.Namespace) -> dict[str, Any]:
-    from app.feeds import FeedRecorder, GroupCommitStore
+    from app.feeds import FeedRecorder, GroupWriter
+    from app.feeds.writer import write_rows
     from app.store.repo import Store
     from device.feeds.client import FeedEndpoint
 
-    commits: dict[tuple[int, int], float] = {}
+    commits: dict[tuple[Any, Any], float] = {}
 
-    class TimedStore(GroupCommitStore):
+    def timed_write(engine: Any, rows: Any, rr_rows: Any) -> None:
         """Notes when each sample's transaction committed (the only instrumentation)."""
+        write_rows(engine, rows, rr_rows)
+        now = time.time()
+        for row in rows:
+            commits[(row[0], row[2])] = now  # (session_id, t_ms)
 
-        def _write(self, rows, rr_rows):  # type: ignore[no-untyped-def]
-            super()._write(rows, rr_rows)
-            now = time.time()
-            for row in rows:
-                commits[(row[0], row[2])] = now  # (session_id, t_ms)
-
-    store = TimedStore(Store.open(Path(args.data)))
-    recorder = FeedRecorder(store, sport="run")
+    store = Store.open(Path(args.data))
+    writer = GroupWriter(store, write=timed_write)
+    recorder = FeedRecorder(store, writer=writer, sport="run")
     client = recorder.client(FeedEndpoint(args.url, TOKEN))
     t0 = time.time()
     cpu0 = usage()["cpu_s"]
@@ -97,7 +97,7 @@ async def client_pulsedeck(args: argparse.Namespace) -> dict[str, Any]:
     remote = {r.session_id: r.remote_athlete for r in report.athletes}
     return {
         "commits": {f"{remote[k[0]]}|{k[1]}": v for k, v in commits.items()},
-        "transactions": store.transactions,
+        "transactions": writer.transactions,
         "stored": report.stored,
         "rejected": report.rejected_total,
         "duplicates": report.duplicates,

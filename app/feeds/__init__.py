@@ -16,7 +16,7 @@ from .recorder import FeedRecorder, record_feed
 from .report import AthleteResult, FeedReport
 from .stored import FeedInfo, add_feed, list_feeds, remove_feed, stored_endpoint
 from .urls import FeedConfigError, check_url, source_key
-from .writer import GroupCommitStore
+from .writer import GroupWriter
 
 __all__ = [
     "AthleteResult",
@@ -25,7 +25,7 @@ __all__ = [
     "FeedInfo",
     "FeedRecorder",
     "FeedReport",
-    "GroupCommitStore",
+    "GroupWriter",
     "LiveBroadcast",
     "add_feed",
     "check_url",

@@ -19,6 +19,7 @@ from app.store import models as m
 from app.store.repo import STATUS_RECORDING, Store, now_ms
 from device.feeds.backoff import BackoffPolicy
 from device.feeds.client import FeedClient, FeedEndpoint, FeedSample, FeedStatus
+from device.feeds.formats import FeedFormat
 from device.feeds.protocol import RemoteAthlete
 
 from .broadcast import LiveBroadcast
@@ -32,11 +33,11 @@ from .cursors import (
 )
 from .report import AthleteResult, FeedReport
 from .urls import check_url, source_key
-from .writer import GroupCommitStore
+from .writer import GroupWriter, recording_target
 
 log = logging.getLogger(__name__)
 
-#: A feed recording hands each sample to the shared writer (GroupCommitStore) as soon as it
+#: A feed recording hands each sample to the shared writer (GroupWriter) as soon as it
 #: is queued (the recorder's `max_batch` of 1 wakes its writer): a remote sample has already
 #: spent network time and the target is under 50 ms from server send to commit. Samples
 #: queued while a hand-over is in flight go in the next one. The interval is the idle fallback.
@@ -66,6 +67,7 @@ class FeedRecorder:
         self,
         store: Store,
         *,
+        writer: GroupWriter | None = None,
         sport: str = "other",
         athlete_names: Mapping[str, str] | None = None,
         broadcast: LiveBroadcast | None = None,
@@ -73,7 +75,9 @@ class FeedRecorder:
         on_status: Callable[[FeedStatus], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.store = store if isinstance(store, GroupCommitStore) else GroupCommitStore(store)
+        self.store = store
+        #: Commits every recording's samples (and this recorder's other writes), grouped.
+        self.writer = writer if writer is not None else GroupWriter(store)
         self.sport = sport
         self.athlete_names = dict(athlete_names or {})
         self.broadcast = broadcast
@@ -92,7 +96,8 @@ class FeedRecorder:
         self,
         endpoint: FeedEndpoint,
         policy: BackoffPolicy | None = None,
-        **options: object,
+        *,
+        feed_format: FeedFormat | None = None,
     ) -> FeedClient:
         """A client for `endpoint` that resumes after this database's stored cursors."""
         self._source = source_key(endpoint.url)
@@ -106,20 +111,13 @@ class FeedRecorder:
             cursors=cursors,
             policy=policy,
             source_key=self._source,
-            **options,  # type: ignore[arg-type]
+            feed_format=feed_format,
         )
-
-    def _locked(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run a write under the group-commit lock (called in a worker thread)."""
-        with self.store.exclusive():
-            return fn(*args)
 
     def _local_name(self, remote: str) -> str:
         if remote in self.athlete_names:
             return self.athlete_names[remote]
-        info = self.remote_info.get(remote)
-        display = info.name if info is not None and info.name else remote
-        return f"{display} ({self._label})"[:120]
+        return f"{self._display(remote)} ({self._label})"[:120]
 
     def _apply_profile(self, athlete_id: int, info: RemoteAthlete) -> None:
         fields = {
@@ -162,7 +160,7 @@ class FeedRecorder:
         out: list[tuple[int, str, int, int]] = []
         started_ms = int(self.clock() * 1000)
         prefix = device_prefix(self._source)
-        with self.store.exclusive(), self.store.orm() as s, s.begin():
+        with self.store.orm() as s, s.begin():
             for remote in remotes:
                 athlete = self._athlete_row(s, remote)
                 s.flush()
@@ -194,12 +192,14 @@ class FeedRecorder:
 
     async def _open(self, client: FeedClient, remotes: Sequence[str]) -> None:
         """Start a Recording for each remote athlete (as Recorder.start does, batched)."""
-        prepared = await asyncio.to_thread(self._prepare_many, remotes, client.format.name)
+        prepared = await asyncio.to_thread(
+            self.writer.locked, self._prepare_many, remotes, client.format.name
+        )
         for remote, (athlete_id, name, device_id, session_id) in zip(
             remotes, prepared, strict=True
         ):
             recording = Recording(
-                self.store,
+                recording_target(self.writer),
                 session_id,
                 flush_interval_s=self.flush_interval_s,
                 max_batch=FEED_MAX_BATCH,
@@ -243,7 +243,7 @@ class FeedRecorder:
         self.remote_info[info.key] = info
         live = self.live.get(info.key)
         if live is not None:
-            await asyncio.to_thread(self._locked, self._apply_profile, live.athlete_id, info)
+            await asyncio.to_thread(self.writer.locked, self._apply_profile, live.athlete_id, info)
             return
         # Announced athletes get their sessions before their first samples arrive, in one go.
         self._announced.add(info.key)
@@ -267,7 +267,7 @@ class FeedRecorder:
         out = []
         offsets = client.offsets.all()
         for live in self.live.values():
-            stored = self.store.committed(live.recording.session_id)
+            stored = self.writer.committed(live.recording.session_id)
             ready = [t for n, t in live.snapshots if n <= stored]
             live.snapshots = [(n, t) for n, t in live.snapshots if n > stored]
             if live.last_t is not None:
@@ -282,7 +282,9 @@ class FeedRecorder:
     async def _save_cursors(self, cursors: list[Cursor]) -> None:
         for cursor in cursors:
             try:
-                await asyncio.to_thread(self._locked, save_cursor, self.store, self._source, cursor)
+                await asyncio.to_thread(
+                    self.writer.locked, save_cursor, self.store, self._source, cursor
+                )
             except Exception as exc:  # the samples are safe; only the resume point lags
                 log.error("feed %s: could not save cursor: %s", self._source, exc)
 
@@ -328,7 +330,7 @@ class FeedRecorder:
         try:
             return await self._finish_recordings(client)
         finally:
-            await asyncio.to_thread(self.store.close_writer)
+            await asyncio.to_thread(self.writer.close)
 
     async def _finish_recordings(self, client: FeedClient) -> FeedReport:
         results = []
@@ -339,7 +341,7 @@ class FeedRecorder:
             if live.recording.stats.received == 0:
                 # Announced but silent: no session to show for it.
                 await asyncio.to_thread(
-                    self._locked, discard_session, self.store, live.recording.session_id
+                    self.writer.locked, discard_session, self.store, live.recording.session_id
                 )
                 continue
             stored += live.recording.stats.stored

@@ -1,15 +1,25 @@
-"""The shared feed writer: every feed recording's samples committed by one thread, grouped."""
+"""The shared feed writer: every feed recording's samples committed by one thread, grouped.
+
+A feed records one session per remote athlete, so a 50-athlete feed would otherwise run 50
+writers whose transactions fight over SQLite's single write lock (SQLite's busy handler sleeps
+while it waits) and cost one transaction per sample. `GroupWriter` holds the Store and commits
+everything handed to it within GROUP_WINDOW_S in one transaction, from one thread. It is not a
+Store: callers use its few operations explicitly, and any other write goes through `locked`.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar, cast
+
+from sqlalchemy import Engine
 
 from app.domain.samples import Sample
+from app.domain.summary import SessionSummary
 from app.store.errors import StoreError, classify
 from app.store.repo import INSERT_RR_SQL, INSERT_SAMPLE_SQL, STATUS_FINISHED, Store
 
@@ -24,38 +34,87 @@ RETRY_S = 0.5
 #: this long fails the stop (the samples stay in memory, the session is recovered later).
 FINISH_WAIT_S = 30.0
 
+Row = tuple[object, ...]
+RrRow = tuple[int, int, float]
+#: Commits sample and RR rows in one transaction (a parameter so tests can inject failures).
+WriteRows = Callable[[Engine, Sequence[Row], Sequence[RrRow]], None]
+T = TypeVar("T")
 
-class GroupCommitStore(Store):
-    """The same database, with every feed recording's samples written by one shared writer.
 
-    A feed records one session per remote athlete, so a 50-athlete feed would otherwise run
-    50 writers whose transactions fight over SQLite's single write lock (SQLite's busy handler
-    sleeps while it waits) and cost one transaction per sample. Here `insert_samples` hands
-    the rows to one writer thread that commits everything handed over within GROUP_WINDOW_S in
-    one transaction. Rows stay in memory until committed, exactly like a Recording's pending
-    samples: a failed transaction is retried, never dropped. `finish_session` first waits until
-    that session's rows are committed, so summaries and `committed()` only count stored rows.
-    Other writes made through this store take the same lock, so they never contend either.
+def write_rows(engine: Engine, rows: Sequence[Row], rr_rows: Sequence[RrRow]) -> None:
+    """Insert sample and RR rows of any number of sessions in one transaction."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql(INSERT_SAMPLE_SQL, list(rows))
+        if rr_rows:
+            conn.exec_driver_sql(INSERT_RR_SQL, list(rr_rows))
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    session_id: int
+    rows: list[Row]
+    rr_rows: list[RrRow]
+
+
+class SessionWriter(Protocol):
+    """The writes a `Recording` makes: what GroupWriter offers in a Store's place."""
+
+    def insert_samples(
+        self,
+        session_id: int,
+        samples: Sequence[Sample],
+        device_ids: Mapping[str, int] | None = None,
+    ) -> None: ...
+
+    def add_marker(
+        self, session_id: int, kind: str, t_ms: int, label: str | None = None
+    ) -> None: ...
+
+    def finish_session(
+        self, session_id: int, ended_ms: int, status: str = STATUS_FINISHED
+    ) -> SessionSummary: ...
+
+
+def recording_target(writer: SessionWriter) -> Store:
+    """`writer` typed as Recording's `store`: Recording only calls SessionWriter's methods."""
+    return cast(Store, writer)
+
+
+class GroupWriter:
+    """Holds a Store; commits every feed recording's samples from one thread, grouped.
+
+    Rows stay in memory until committed, exactly like a Recording's pending samples: a failed
+    transaction is retried, never dropped. `finish_session` first waits until that session's
+    rows are committed, so summaries and `committed()` only count stored rows. Every write made
+    through the writer takes one lock, so the feed's own writes never contend for SQLite.
     """
 
-    def __init__(self, store: Store) -> None:
-        super().__init__(store.engine, store.path)
-        self._db_lock = threading.RLock()  # exclusive() may wrap the locked methods
+    def __init__(
+        self,
+        store: Store,
+        *,
+        write: WriteRows = write_rows,
+        window_s: float = GROUP_WINDOW_S,
+        retry_s: float = RETRY_S,
+    ) -> None:
+        self.store = store
+        self.transactions = 0
+        self._write = write
+        self._window_s = window_s
+        self._retry_s = retry_s
+        self._db_lock = threading.RLock()  # a locked write may call add_marker and co.
         self._cond = threading.Condition()
-        self._rows: list[tuple[object, ...]] = []
-        self._rr_rows: list[tuple[int, int, float]] = []
+        self._batches: list[_Batch] = []
         self._handed: dict[int, int] = {}
         self._committed: dict[int, int] = {}
         self._error: BaseException | None = None
         self._closing = False
         self._thread: threading.Thread | None = None
-        self.transactions = 0
 
-    @contextlib.contextmanager
-    def exclusive(self) -> Iterator[None]:
-        """Hold the write lock for a write that is not a sample batch."""
+    def locked(self, fn: Callable[..., T], *args: object) -> T:
+        """Run a write that is not a sample batch (`fn(*args)`) under the writer's lock."""
         with self._db_lock:
-            yield
+            return fn(*args)
 
     def insert_samples(
         self,
@@ -65,8 +124,11 @@ class GroupCommitStore(Store):
     ) -> None:
         """Hand a batch to the shared writer; raises (keeping nothing) while writes fail."""
         ids = device_ids or {}
-        rows = [smp.row(session_id, ids.get(smp.source or "")) for smp in samples]
-        rr_rows = [(session_id, smp.t_ms, rr) for smp in samples for rr in smp.rr]
+        batch = _Batch(
+            session_id,
+            [smp.row(session_id, ids.get(smp.source or "")) for smp in samples],
+            [(session_id, smp.t_ms, rr) for smp in samples for rr in smp.rr],
+        )
         with self._cond:
             if self._error is not None:
                 raise self._error  # the Recording keeps its samples and retries
@@ -75,57 +137,27 @@ class GroupCommitStore(Store):
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="feed-writer", daemon=True)
                 self._thread.start()
-            self._rows.extend(rows)
-            self._rr_rows.extend(rr_rows)
-            self._handed[session_id] = self._handed.get(session_id, 0) + len(rows)
+            self._batches.append(batch)
+            self._handed[session_id] = self._handed.get(session_id, 0) + len(batch.rows)
             self._cond.notify_all()
+
+    def add_marker(self, session_id: int, kind: str, t_ms: int, label: str | None = None) -> None:
+        """Store a pause/resume/lap marker under the writer's lock."""
+        with self._db_lock:
+            self.store.add_marker(session_id, kind, t_ms, label)
+
+    def finish_session(
+        self, session_id: int, ended_ms: int, status: str = STATUS_FINISHED
+    ) -> SessionSummary:
+        """Summarise and close the session once every row handed over for it is committed."""
+        self.wait_committed(session_id, FINISH_WAIT_S)
+        with self._db_lock:
+            return self.store.finish_session(session_id, ended_ms, status)
 
     def committed(self, session_id: int) -> int:
         """Rows of `session_id` committed so far."""
         with self._cond:
             return self._committed.get(session_id, 0)
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._rows and not self._closing:
-                    self._cond.wait()
-                if not self._rows and self._closing:
-                    return
-            time.sleep(GROUP_WINDOW_S)  # let the other recordings' batches join
-            with self._cond:
-                rows, self._rows = self._rows, []
-                rr_rows, self._rr_rows = self._rr_rows, []
-            try:
-                with self._db_lock:
-                    self._write(rows, rr_rows)
-            except Exception as exc:
-                log.error("feed writer: commit failed, will retry: %s", exc)
-                with self._cond:
-                    self._rows[:0] = rows
-                    self._rr_rows[:0] = rr_rows
-                    self._error = exc
-                    self._cond.notify_all()
-                    if self._closing:
-                        log.error("feed writer: %d samples could not be stored", len(rows))
-                        return
-                    self._cond.wait(RETRY_S)
-                continue
-            with self._cond:
-                self._error = None
-                for row in rows:
-                    sid = int(row[0])  # type: ignore[call-overload]
-                    self._committed[sid] = self._committed.get(sid, 0) + 1
-                self._cond.notify_all()
-
-    def _write(
-        self, rows: Sequence[tuple[object, ...]], rr_rows: Sequence[tuple[int, int, float]]
-    ) -> None:
-        with self.engine.begin() as conn:
-            conn.exec_driver_sql(INSERT_SAMPLE_SQL, list(rows))
-            if rr_rows:
-                conn.exec_driver_sql(INSERT_RR_SQL, list(rr_rows))
-        self.transactions += 1
 
     def wait_committed(self, session_id: int, timeout: float | None = None) -> None:
         """Until every row handed over for `session_id` is committed (or the writer fails)."""
@@ -136,13 +168,13 @@ class GroupCommitStore(Store):
                     raise RuntimeError(f"samples of session {session_id} not stored: {self._error}")
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
-                    cause = classify(self._error, self.path) if self._error else None
+                    cause = classify(self._error, self.store.path) if self._error else None
                     if isinstance(cause, StoreError):
                         raise cause  # disk full, locked, corrupt: the user must act
                     raise TimeoutError(f"samples of session {session_id} not stored in time")
                 self._cond.wait(remaining)
 
-    def close_writer(self) -> None:
+    def close(self) -> None:
         """Commit what is queued and stop the writer thread (idempotent)."""
         with self._cond:
             self._closing = True
@@ -151,23 +183,37 @@ class GroupCommitStore(Store):
         if thread is not None:
             thread.join()
 
-    def create_session(self, athlete_id: int, **kwargs: Any) -> int:
-        with self._db_lock:
-            return super().create_session(athlete_id, **kwargs)
-
-    def finish_session(self, session_id: int, ended_ms: int, status: str = STATUS_FINISHED):  # type: ignore[no-untyped-def]
-        self.wait_committed(session_id, FINISH_WAIT_S)
-        with self._db_lock:
-            return super().finish_session(session_id, ended_ms, status)
-
-    def add_marker(self, session_id: int, kind: str, t_ms: int, label: str | None = None) -> None:
-        with self._db_lock:
-            super().add_marker(session_id, kind, t_ms, label)
-
-    def ensure_athlete(self, name: str, *, is_self: bool = False):  # type: ignore[no-untyped-def]
-        with self._db_lock:
-            return super().ensure_athlete(name, is_self=is_self)
-
-    def update_profile(self, athlete_id: int, **fields: object):  # type: ignore[no-untyped-def]
-        with self._db_lock:
-            return super().update_profile(athlete_id, **fields)
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._batches and not self._closing:
+                    self._cond.wait()
+                if not self._batches and self._closing:
+                    return
+            time.sleep(self._window_s)  # let the other recordings' batches join
+            with self._cond:
+                batches, self._batches = self._batches, []
+            rows = [row for b in batches for row in b.rows]
+            rr_rows = [rr for b in batches for rr in b.rr_rows]
+            try:
+                with self._db_lock:
+                    self._write(self.store.engine, rows, rr_rows)
+                    self.transactions += 1
+            except Exception as exc:
+                log.error("feed writer: commit failed, will retry: %s", exc)
+                with self._cond:
+                    self._batches[:0] = batches
+                    self._error = exc
+                    self._cond.notify_all()
+                    if self._closing:
+                        log.error("feed writer: %d samples could not be stored", len(rows))
+                        return
+                    self._cond.wait(self._retry_s)
+                continue
+            with self._cond:
+                self._error = None
+                for b in batches:
+                    self._committed[b.session_id] = self._committed.get(b.session_id, 0) + len(
+                        b.rows
+                    )
+                self._cond.notify_all()
