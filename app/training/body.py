@@ -17,10 +17,10 @@ from datetime import date, timedelta, tzinfo
 
 from sqlalchemy import select
 
+from app.domain.calendar import local_date
 from app.store import models as m
 from app.store.repo import Store
 
-from .calendar import local_date
 from .daily import load_context
 from .hrv import HrvResult, analyse
 

@@ -1,12 +1,18 @@
-"""Local calendar days in the athlete's IANA zone, DST-safe: a day is 23, 24 or 25 hours."""
+"""The athlete's time zone, falling back to the machine's (reads $TZ and /etc: not pure).
+
+The calendar maths itself (day bounds, local dates, weeks, months) is app.domain.calendar.
+"""
 
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import lru_cache
+from datetime import UTC, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.domain.calendar import local_date
+
+__all__ = ["local_date", "resolve_zone", "system_zone"]  # local_date: for app.commands.training
 
 
 def system_zone() -> tzinfo:
@@ -39,38 +45,3 @@ def resolve_zone(name: str | None) -> tzinfo:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     return system_zone()
-
-
-def day_start_ms(day: date, tz: tzinfo) -> int:
-    """UTC ms of the first instant of `day` in `tz` (a skipped midnight maps past the gap)."""
-    return int(datetime.combine(day, time(0), tzinfo=tz).timestamp() * 1000)
-
-
-@lru_cache(maxsize=65_536)
-def day_bounds(day: date, tz: tzinfo) -> tuple[int, int]:
-    """[start, end) of a local day in UTC ms; 23 h or 25 h on DST change days."""
-    return day_start_ms(day, tz), day_start_ms(day + timedelta(days=1), tz)
-
-
-def local_date(ms: int, tz: tzinfo) -> date:
-    """The local calendar date of an instant."""
-    return datetime.fromtimestamp(ms / 1000, UTC).astimezone(tz).date()
-
-
-def days_between(first: date, last: date) -> list[date]:
-    """Every date from `first` to `last` inclusive (empty when last < first)."""
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def week_start(day: date) -> date:
-    """Monday of the ISO week containing `day`."""
-    return day - timedelta(days=day.weekday())
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def month_end(day: date) -> date:
-    nxt = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return nxt - timedelta(days=1)

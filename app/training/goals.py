@@ -19,10 +19,17 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert
 
+from app.domain.calendar import (
+    day_bounds,
+    days_between,
+    local_date,
+    month_end,
+    month_start,
+    week_start,
+)
 from app.store import models as m
 from app.store.repo import Store, now_ms
 
-from .calendar import day_bounds, days_between, local_date, month_end, month_start, week_start
 from .daily import DailyService, load_context
 from .days import DaySummary
 

@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, tzinfo
 
+from app.domain.calendar import day_bounds, days_between, local_date, week_start
 from app.domain.samples import Sample
 
-from .calendar import day_bounds, days_between, local_date, week_start
 from .daily import load_context
 from .days import DaySummary, combine, summarize_days
 from .goals import (

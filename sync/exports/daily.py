@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 from pathlib import Path
 
+from app.domain.calendar import local_date
 from app.store.repo import SessionInfo, Store, now_ms
-from app.training.calendar import local_date
 from app.training.daily import DailyService, load_context
 from app.training.days import DaySummary
 
