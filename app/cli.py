@@ -94,7 +94,7 @@ def format_summary(s: SessionInfo) -> str:
 def cmd_record(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Record from the simulator, the given BLE sensors, or the remembered ones."""
     from app.commands.devices import EXIT_NO_BLUETOOTH
-    from app.recording_job import RecordOptions, run_recording
+    from app.recorder.job import RecordOptions, run_recording
     from device.ble.manager import BluetoothUnavailable
 
     if args.duration is not None and args.duration <= 0:

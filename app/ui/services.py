@@ -12,14 +12,17 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
 from app.domain.samples import Sample
 from app.domain.summary import MAX_HOLD_MS, SessionSummary
-from app.instance import AlreadyRunning, InstanceLock
-from app.recorder import Recorder, Recording
+from app.recorder import Recording
+from app.recorder.bluetooth import BleSetup, BluetoothSensors, NoSensors, sensor_specs
+from app.recorder.controller import RecordingController, RecordingError, WriterOptions
+from app.recorder.sources import Source, simulated_strap
+from app.sensors import SensorService
 from app.store import models as m
 from app.store.repo import AthleteInfo, SessionInfo, Store, now_ms
 
@@ -44,53 +47,12 @@ ATHLETE_KEY = "ui.athlete_id"
 CANCEL_POLL_S = 0.1
 
 
-class RecordingError(RuntimeError):
-    """A recording action the user asked for cannot happen; the message says why."""
-
-
-class Source(Protocol):
-    """A sample source the dashboard can record from (simulator, BLE sensor, feed)."""
-
-    name: str
-    kind: str
-
-    def samples(self): ...
-
-
 SourceFactory = Callable[[AthleteInfo], Sequence[Source]]
 
 
 def simulator_sources(athlete: AthleteInfo) -> list[Source]:
     """The default source until BLE sensors are connected: one simulated strap."""
-    from device.simulator import SimulatedStrap
-
-    return [
-        SimulatedStrap(
-            resting_hr=athlete.profile.resting_hr or 60, max_hr=athlete.profile.max_hr or 185
-        )
-    ]
-
-
-class BleSource:
-    """The remembered Bluetooth sensors as one source (device.ble's SensorManager)."""
-
-    kind = "ble"
-    key = None
-
-    def __init__(self, manager: object, devices: Sequence[vm.DeviceItem]) -> None:
-        self.manager = manager
-        self.devices = tuple(devices)
-        self.name = ", ".join(d.name for d in devices)
-
-    async def samples(self):  # noqa: ANN201 - AsyncIterator[Sample]
-        """Connect, then yield every sensor's samples; disconnect when the pump stops."""
-        manager = self.manager
-        await manager.start()  # type: ignore[attr-defined]
-        try:
-            async for sample in manager.samples():  # type: ignore[attr-defined]
-                yield sample
-        finally:
-            await manager.stop()  # type: ignore[attr-defined]
+    return [simulated_strap(athlete)]
 
 
 SIMULATOR, BLUETOOTH = "simulator", "bluetooth"
@@ -126,15 +88,18 @@ class Services:
         sources: SourceFactory = simulator_sources,
         clock: Callable[[], float] = time.time,
         recording_options: dict[str, float] | None = None,
+        ble: BleSetup | None = None,
     ) -> None:
         self.store = store
         self.data_dir = data_dir
         self.sources = sources
         self.clock = clock
-        self.recorder = Recorder(store, clock=clock)
-        self.recording: Recording | None = None
-        self.recording_options = recording_options or {}
-        self._lock: InstanceLock | None = None
+        writer = WriterOptions(**(recording_options or {}))  # type: ignore[arg-type]
+        #: The recording lifecycle every face shares (app.recorder), with the data-dir lock.
+        self.controller = RecordingController(store, data_dir=data_dir, clock=clock, writer=writer)
+        self.sensors = SensorService(store)
+        #: How Bluetooth is reached (tests: a fake BlueZ and a short reconnect policy).
+        self.ble = ble or BleSetup()
         #: Where the next recording reads from: the simulated strap or remembered sensors.
         self.source_mode = SIMULATOR
         #: Sensor status (connected, battery...) for the dashboard; called on the loop thread.
@@ -145,19 +110,16 @@ class Services:
         self.on_sync_run: Callable[[BackgroundReport], None] | None = None
         self._background_closed = False
 
+    @property
+    def recording(self) -> Recording | None:
+        """The running recording, if any (owned by the controller)."""
+        return self.controller.recording
+
     # Athletes and settings (worker thread) -------------------------------------------
 
     def recover(self) -> list[int]:
         """Close sessions a crash left open, only if no other Pulsedeck holds the data dir."""
-        lock = InstanceLock(self.data_dir)
-        try:
-            lock.acquire()
-        except AlreadyRunning:
-            return []
-        try:
-            return self.store.recover_sessions()
-        finally:
-            lock.release()
+        return self.controller.recover()
 
     def athletes(self) -> list[vm.AthleteItem]:
         self.store.default_athlete()
@@ -588,23 +550,9 @@ class Services:
             rows = s.scalars(
                 select(m.ExerciseSet)
                 .where(m.ExerciseSet.session_id == session_id)
-                .order_by(m.ExerciseSet.started_ms)
+                .order_by(m.ExerciseSet.started_ms, m.ExerciseSet.id)
             )
-            return [
-                vm.SetRow(
-                    r.id,
-                    r.exercise_name,
-                    r.reps,
-                    r.weight_kg,
-                    r.rpe,
-                    r.started_ms,
-                    r.ended_ms,
-                    r.avg_hr,
-                    r.max_hr,
-                    r.hr_recovery,
-                )  # fmt: skip
-                for r in rows
-            ]
+            return [_set_row(r) for r in rows]
 
     def search_exercises(
         self, athlete_id: int, query: str, limit: int = 6
@@ -669,47 +617,19 @@ class Services:
     # Devices and feeds (worker thread) ------------------------------------------------
 
     def remembered_devices(self, athlete_id: int) -> list[vm.DeviceItem]:
-        with self.store.orm() as s:
-            rows = s.scalars(
-                select(m.Device).where(m.Device.athlete_id == athlete_id).order_by(m.Device.name)
-            )
-            return [
-                vm.DeviceItem(d.address, d.name or d.address, d.kind, None, d.battery_pct, True)
-                for d in rows
-            ]
+        """Paired sensors only: one seen in a scan or forgotten is not reconnected."""
+        return [
+            vm.DeviceItem(d.address, d.name or d.address, d.kind, None, d.battery_pct, True)
+            for d in self.sensors.remembered(athlete_id)
+        ]
 
     def remember_device(self, athlete_id: int, item: vm.DeviceItem) -> None:
-        with self.store.orm() as s, s.begin():
-            row = s.scalar(
-                select(m.Device).where(
-                    m.Device.athlete_id == athlete_id, m.Device.address == item.address
-                )
-            )
-            if row is None:
-                s.add(
-                    m.Device(
-                        athlete_id=athlete_id,
-                        address=item.address,
-                        name=item.name,
-                        kind=item.kind,
-                        paired=True,
-                        battery_pct=item.battery_pct,
-                        last_seen_ms=now_ms(),
-                    )  # fmt: skip
-                )
-            else:
-                row.paired = True
-                row.last_seen_ms = now_ms()
+        """Pair the sensor (SensorService, as `record --device` does)."""
+        self.sensors.remember(athlete_id, item.address, item.kind, item.name)
 
     def forget_device(self, athlete_id: int, address: str) -> None:
-        with self.store.orm() as s, s.begin():
-            row = s.scalar(
-                select(m.Device).where(
-                    m.Device.athlete_id == athlete_id, m.Device.address == address
-                )
-            )
-            if row is not None:
-                s.delete(row)
+        """Un-pair; the row stays so past samples keep their sensor."""
+        self.sensors.forget(athlete_id, address)
 
     def feeds(self) -> list[vm.FeedItem]:
         from app import feeds
@@ -739,100 +659,68 @@ class Services:
     async def start_recording(
         self, athlete_id: int, sport: str, on_sample: Callable[[Sample], None]
     ) -> Started:
-        """Take the data-dir lock, open a session and attach the sources."""
+        """Take the data-dir lock, open a session and attach the sources (app.recorder)."""
         if self.recording is not None:
             raise RecordingError("a recording is already running")
         athlete = await asyncio.to_thread(self.store.athlete, athlete_id)
         if athlete is None:
             raise RecordingError(f"no athlete {athlete_id}")
-        if athlete.read_only:
-            raise RecordingError(f"{athlete.name} is an imported client: read-only")
-        sources: list[Source]
+        sources: list[Source] = []
+        bluetooth = None
         if self.source_mode == BLUETOOTH:
-            sources = await self._bluetooth_sources(athlete_id)
+            bluetooth = await self._bluetooth(athlete)
         else:
             sources = list(await asyncio.to_thread(self.sources, athlete))
-        lock = InstanceLock(self.data_dir)
-        try:
-            lock.acquire()
-        except AlreadyRunning as exc:
-            raise RecordingError(str(exc)) from exc
-        try:
-            kind = sources[0].kind if sources else "simulator"
-            source = "simulator" if kind == "simulator" else ("feed" if kind == "feed" else "ble")
-            rec = await self.recorder.start(
-                athlete_id, sport=sport, source=source, timezone=athlete.timezone,
-                **self.recording_options,
-            )  # fmt: skip
-        except BaseException:
-            lock.release()
-            raise
-        self._lock = lock
-        rec.listeners.append(on_sample)
-        described = []
-        for src in sources:
-            rec.attach(src.samples(), name=src.name)
-            if isinstance(src, BleSource):
-                described += [(d.address, d.name, d.kind) for d in src.devices]
-            else:
-                described.append((getattr(src, "key", None) or "default", src.name, src.kind))
-        self.recording = rec
-        started = await asyncio.to_thread(self.store.get_session, rec.session_id)
-        assert started is not None
+        started = await self.controller.start(
+            athlete, sport, sources, bluetooth=bluetooth, listeners=[on_sample]
+        )
         floors = await asyncio.to_thread(zone_floors, self.store, athlete_id)
-        return Started(rec.session_id, started.started_ms, athlete, sport, tuple(described), floors)
+        session = started.session
+        return Started(session.id, session.started_ms, athlete, sport, started.sources, floors)
 
-    async def _bluetooth_sources(self, athlete_id: int) -> list[Source]:
-        """The athlete's remembered sensors, after checking this machine has Bluetooth."""
-        from device.ble.manager import SensorManager, SensorSpec, probe_bluetooth
+    async def _bluetooth(self, athlete: AthleteInfo) -> BluetoothSensors:
+        """The athlete's paired sensors, after checking this machine has Bluetooth."""
+        from device.ble.manager import probe_bluetooth
 
-        reason = await probe_bluetooth()
+        if athlete.read_only:
+            raise RecordingError(f"{athlete.name} is an imported client: read-only")
+        reason = await probe_bluetooth(self.ble.scanner_cls)
         if reason:
             raise RecordingError(reason)
-        devices = await asyncio.to_thread(self.remembered_devices, athlete_id)
-        if not devices:
-            raise RecordingError("no remembered sensors: scan and connect one in Devices")
-        specs = [SensorSpec(d.address, d.kind, d.name) for d in devices]
-        manager = SensorManager(specs, on_event=self.on_sensor_event)
-        return [BleSource(manager, devices)]
+        try:
+            specs = await asyncio.to_thread(sensor_specs, self.sensors, athlete.id)
+        except NoSensors:
+            raise RecordingError("no remembered sensors: scan and connect one in Devices") from None
+        setup = BleSetup(
+            self.ble.client_cls, self.ble.scanner_cls, self.ble.policy, self.ble.events,
+            on_event=self._sensor_event,
+        )  # fmt: skip
+        return BluetoothSensors(self.store, athlete.id, specs, ble=setup, notice=log.info)
 
-    def _require(self) -> Recording:
-        if self.recording is None:
-            raise RecordingError("nothing is recording")
-        return self.recording
+    def _sensor_event(self, event: object) -> None:
+        for listener in (self.ble.on_event, self.on_sensor_event):
+            if listener is not None:
+                listener(event)
 
     async def pause(self) -> int:
-        await self._require().pause()
-        return int(self.clock() * 1000)
+        return await self.controller.pause()
 
     async def resume(self) -> int:
-        await self._require().resume()
-        return int(self.clock() * 1000)
+        return await self.controller.resume()
 
     async def lap(self) -> int:
-        await self._require().lap()
-        return int(self.clock() * 1000)
+        return await self.controller.lap()
 
     async def flush(self) -> None:
         """Commit what is pending now (gym sets read the HR of the set from the store)."""
-        rec = self._require()
-        await rec.flush()
+        await self.controller.flush()
 
     async def stop(self, discard: bool = False) -> SessionSummary:
-        """Stop and save (or soft-delete when discarding, so it can still be undone)."""
-        rec = self._require()
-        try:
-            summary = await rec.stop()
-            if discard:
-                await asyncio.to_thread(self.delete, rec.session_id)
-            else:
-                self.wake_sync()  # the saved session goes to Strava (and the lake) now
-            return summary
-        finally:
-            self.recording = None
-            if self._lock is not None:
-                self._lock.release()
-                self._lock = None
+        """Stop and save (or soft-delete when discarding, so History can still undo it)."""
+        summary = await self.controller.stop(discard=discard)
+        if not discard:
+            self.wake_sync()  # the saved session goes to Strava (and the lake) now
+        return summary
 
 
 def with_gaps(

@@ -64,7 +64,7 @@ def blockbuster() -> Iterator[None]:
         return
     # Not our blocking calls: log handlers writing to a stream, and PySide6's import hook
     # (loaded by pytest-qt) that reads sources on every lazy import.
-    with blockbuster_ctx(["device", "app.recording_job", "app.recorder"]) as bb:
+    with blockbuster_ctx(["device", "app.recorder"]) as bb:
         for function in bb.functions.values():
             function.can_block_in("logging/__init__.py", {"emit", "flush"})
             function.can_block_in("shibokensupport/feature.py", {"feature_imported"})

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from app.cli import main
-from app.recording_job import BleSetup, RecordOptions, record
+from app.recorder.bluetooth import BleSetup
+from app.recorder.job import RecordOptions, record
 from app.sensors import SensorService
 from app.store.repo import Store
 from device.ble.backoff import ReconnectPolicy
