@@ -63,6 +63,7 @@ class AppContext(QObject):
     liveRedrawn = Signal()  # after screens repainted from a live update
     stateChanged = Signal(str)  # idle | recording | paused
     recordingStopped = Signal(int, bool)  # session id, discarded
+    sessionDeleted = Signal(int)  # soft-deleted (Delete or Discard): History offers undo
     goalsChanged = Signal(object)  # list[vm.GoalItem]
     goalReached = Signal(object)  # vm.GoalItem, once per goal and period
     message = Signal(str)
@@ -106,6 +107,8 @@ class AppContext(QObject):
         self._goals_timer.setInterval(GOALS_REFRESH_MS)
         self._goals_timer.timeout.connect(self.refresh_goals)
         self._busy = False
+        #: The last soft-deleted session and when (monotonic s): History offers its undo.
+        self.last_deleted: tuple[int, float] | None = None
         services.on_sensor_event = self._sensor_event_from_loop
 
     @property
@@ -137,6 +140,21 @@ class AppContext(QObject):
         self.theme = th.apply(app, name) if app is not None else th.get(name)  # type: ignore[arg-type]
         self.bridge.run(lambda: self.services.set_setting("ui.theme", name))
         self.themeChanged.emit(self.theme)
+
+    # Deleted sessions -----------------------------------------------------------------
+
+    def session_deleted(self, session_id: int) -> None:
+        """A session was soft-deleted (Delete or Discard): History offers its undo."""
+        self.last_deleted = (session_id, time.monotonic())
+        self.sessionDeleted.emit(session_id)
+
+    def undo_offer(self, window_s: float) -> tuple[int, float] | None:
+        """(session id, seconds left) while the last delete can still be undone, else None."""
+        if self.last_deleted is None:
+            return None
+        sid, at = self.last_deleted
+        left = window_s - (time.monotonic() - at)
+        return (sid, left) if left > 0 else None
 
     # Recording ----------------------------------------------------------------------
 
@@ -252,6 +270,8 @@ class AppContext(QObject):
             self.liveChanged.emit(self.last_view)
             assert sid is not None
             self.recordingStopped.emit(sid, discard)
+            if discard:
+                self.session_deleted(sid)
             self.historyChanged.emit()
             self.message.emit("Recording discarded" if discard else "Recording saved")
             if on_done:

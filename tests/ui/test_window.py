@@ -102,9 +102,8 @@ def test_discarded_recording_leaves_history_and_can_be_undone(qtbot, window, sto
     with qtbot.waitSignal(ctx.recordingStopped, timeout=20_000):
         ctx.stop(discard=True)
     assert store.get_session(sid) is None  # soft-deleted: hidden everywhere
-    history = window.show_screen("history")
-    history.deleted(sid)
-    assert history.undo.isVisible()
+    history = window.show_screen("history")  # the discard is offered for undo, unprompted
+    assert history.undo.isVisible() and history.undo.text() == f"Undo delete of session {sid}"
     with qtbot.waitSignal(ctx.historyChanged, timeout=15_000):
         history.undo_delete()
     assert store.get_session(sid) is not None

@@ -165,6 +165,7 @@ class HistoryScreen(QWidget):
         self._undo_timer.setSingleShot(True)
         self._undo_timer.timeout.connect(self.undo.hide)
         ctx.historyChanged.connect(self.reload)
+        ctx.sessionDeleted.connect(self.deleted)
         ctx.syncRan.connect(lambda _report: self.reload())  # the Sync column changed
         ctx.athleteChanged.connect(lambda _a: self.reload())
         ctx.athleteChanged.connect(lambda _a: self._task_buttons())
@@ -177,6 +178,7 @@ class HistoryScreen(QWidget):
     def activate(self) -> None:
         self.reload()
         self.check_lake()
+        self._offer_undo()
 
     def reload(self) -> None:
         athlete_id = None if self.everyone.isChecked() else self.ctx.athlete.id
@@ -220,19 +222,26 @@ class HistoryScreen(QWidget):
         if finished:
             self.window_.open_session(finished[0].id)  # type: ignore[attr-defined]
 
-    def deleted(self, session_id: int) -> None:
-        """Called after a delete: offer undo for a while."""
-        self._deleted = session_id
-        self.undo.setText(f"Undo delete of session {session_id}")
-        self.undo.show()
-        self._undo_timer.start(UNDO_MS)
+    def deleted(self, _session_id: int) -> None:
+        """After a delete or a discard (ctx.sessionDeleted): offer undo for a while."""
+        self._offer_undo()
         self.reload()
+
+    def _offer_undo(self) -> None:
+        offer = self.ctx.undo_offer(UNDO_MS / 1000)
+        if offer is None:
+            return
+        self._deleted, left_s = offer
+        self.undo.setText(f"Undo delete of session {self._deleted}")
+        self.undo.show()
+        self._undo_timer.start(int(left_s * 1000))
 
     def undo_delete(self) -> None:
         sid = self._deleted
         if sid is None:
             return
         self._deleted = None
+        self.ctx.last_deleted = None
         self.undo.hide()
         self.ctx.bridge.run(
             lambda: self.ctx.services.undelete(sid), lambda _r: self.ctx.historyChanged.emit()

@@ -265,8 +265,8 @@ class SessionScreen(QWidget):
         assert sid is not None
 
         def done(_r: object) -> None:
-            history = self.window_.show_screen("history")  # type: ignore[attr-defined]
-            history.deleted(sid)
+            self.ctx.session_deleted(sid)
+            self.window_.show_screen("history")  # type: ignore[attr-defined]
 
         self.ctx.bridge.run(lambda: self.ctx.services.delete(sid), done)
 
