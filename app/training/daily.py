@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from sqlalchemy import select
 
 from app.domain.calendar import day_bounds, days_between
+from app.domain.pieces import Track, track_from_rows, track_from_summary
 from app.domain.profile import Profile, Sex
 from app.domain.summary import Pause
 from app.domain.zones import Zones
@@ -25,7 +26,6 @@ from app.store.repo import CUSTOM_ZONES_KEY, Store
 
 from .calendar import resolve_zone
 from .days import DaySummary, summarize_days
-from .pieces import Track, track_from_rows, track_from_summary
 from .zones import athlete_zones
 
 log = logging.getLogger(__name__)

@@ -16,11 +16,10 @@ from datetime import UTC, date, datetime, tzinfo
 
 from app.domain import energy
 from app.domain.calendar import day_bounds
+from app.domain.pieces import ACTIVE, DISTANCE, HR, MET, STEPS, Track
 from app.domain.profile import Profile, Sex, effective_max_hr, effective_resting_hr
 from app.domain.trimp import trimp_increment
 from app.domain.zones import Zones
-
-from .pieces import ACTIVE, DISTANCE, HR, MET, STEPS, Track
 
 #: Higher wins when two sources measured the same channel at the same instant.
 SOURCE_PRIORITY: dict[str, int] = {"ble": 50, "simulator": 40, "feed": 30, "import": 20, "lake": 10}

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date, tzinfo
 
 from app.domain.calendar import day_bounds, days_between, local_date, week_start
+from app.domain.pieces import STEPS, Piece, PieceBuilder, Track, sample_row
 from app.domain.samples import Sample
 
 from .daily import load_context
@@ -39,7 +40,6 @@ from .goals import (
     period_of,
     streak,
 )
-from .pieces import STEPS, Piece, PieceBuilder, Track, sample_row
 
 #: How often (in sample time) `feed` re-evaluates goals; `progress()` is always fresh.
 CHECK_EVERY_MS = 5_000

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.domain.calendar import day_bounds, local_date
+from app.domain.pieces import Row, track_from_rows, track_from_summary
 from app.domain.profile import Profile, Sex
 from app.domain.samples import Sample
 from app.domain.summary import summarize
 from app.training.days import summarize_days
-from app.training.pieces import Row, track_from_rows, track_from_summary
 from app.training.zones import zones_for
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -288,7 +288,7 @@ ROW = st.tuples(
 @settings(max_examples=150, deadline=None)
 @given(st.lists(ROW, max_size=60), st.booleans())
 def test_live_builder_and_batch_pieces_agree(spec, odometer) -> None:
-    from app.training.pieces import PieceBuilder, coalesce, pieces_from_rows
+    from app.domain.pieces import PieceBuilder, coalesce, pieces_from_rows
 
     t, steps, dist = 1_000_000, 0, 0.0
     built: list[Row] = []

@@ -6,12 +6,12 @@ import random
 
 import pytest
 
+from app.domain.pieces import PieceBuilder, sample_row
 from app.domain.samples import Sample
 from app.store.repo import Store
 from app.training import live
 from app.training.goals import GoalEngine
 from app.training.live import GoalTracker
-from app.training.pieces import PieceBuilder, sample_row
 
 from .helpers import athlete, ms
 

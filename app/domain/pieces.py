@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
 
-from app.domain.samples import Sample
-from app.domain.summary import MAX_HOLD_MS, STOPPED_SPEED, Pause
+from .samples import Sample
+from .summary import MAX_HOLD_MS, STOPPED_SPEED, Pause
 
 #: Channel indexes into a track's `pieces`.
 HR, MET, ACTIVE, STEPS, DISTANCE = range(5)
@@ -307,9 +307,7 @@ def track_from_rows(
     rows = list(rows)
     if pauses:
         rows = [r for r in rows if not _paused(r[0], pauses)]
-    return Track(
-        session_id, source, sport, started_ms, ended_ms, pieces_from_rows(rows, ended_ms)
-    )
+    return Track(session_id, source, sport, started_ms, ended_ms, pieces_from_rows(rows, ended_ms))
 
 
 def track_from_summary(
