@@ -60,9 +60,9 @@ class Derived:
     total_distance_from_cumulative_revs_m: float | None = None
     gear_ratio: float | None = None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> dict[str, object]:
         """Unit-suffixed keys as `gatt decode --previous` prints them."""
-        out: dict[str, Any] = {
+        out: dict[str, object] = {
             "delta_wheel_revs": self.delta_wheel_revs,
             "delta_crank_revs": self.delta_crank_revs,
             "delta_crank_time_raw_1024": self.delta_crank_time_raw_1024,
@@ -90,29 +90,45 @@ def _derive(
     circumference_m: float,
     cumulative_wheel: int | None,
 ) -> Derived:
-    d: dict[str, Any] = {"wheel_ticks_per_s": wheel_ticks}
+    wheel_revs: int | None = None
+    wheel_time: int | None = None
+    crank_revs: int | None = None
+    crank_time: int | None = None
+    distance_m: float | None = None
+    speed_mps: float | None = None
+    cadence_rpm: float | None = None
+    total_m: float | None = None
+    gear_ratio: float | None = None
     wheel_rps = crank_rps = None
     if wheel is not None:
-        revs = delta32(wheel[0], wheel[2])
-        ticks = delta16(wheel[1], wheel[3])
-        d["delta_wheel_revs"], d["delta_wheel_time_raw"] = revs, ticks
-        d["distance_delta_m"] = revs * circumference_m
-        if ticks:
-            wheel_rps = revs * wheel_ticks / ticks
-            d["speed_mps"] = wheel_rps * circumference_m
+        wheel_revs = delta32(wheel[0], wheel[2])
+        wheel_time = delta16(wheel[1], wheel[3])
+        distance_m = wheel_revs * circumference_m
+        if wheel_time:
+            wheel_rps = wheel_revs * wheel_ticks / wheel_time
+            speed_mps = wheel_rps * circumference_m
     if cumulative_wheel is not None:
-        d["total_distance_from_cumulative_revs_m"] = cumulative_wheel * circumference_m
+        total_m = cumulative_wheel * circumference_m
     if crank is not None:
-        revs = delta16(crank[0], crank[2])
-        ticks = delta16(crank[1], crank[3])
-        d["delta_crank_revs"], d["delta_crank_time_raw_1024"] = revs, ticks
-        cadence = rate_per_minute(revs, ticks, CRANK_TICKS_PER_S)
-        d["cadence_rpm"] = cadence
-        if cadence:
-            crank_rps = cadence / 60
+        crank_revs = delta16(crank[0], crank[2])
+        crank_time = delta16(crank[1], crank[3])
+        cadence_rpm = rate_per_minute(crank_revs, crank_time, CRANK_TICKS_PER_S)
+        if cadence_rpm:
+            crank_rps = cadence_rpm / 60
     if wheel_rps is not None and crank_rps:
-        d["gear_ratio"] = wheel_rps / crank_rps
-    return Derived(**d)
+        gear_ratio = wheel_rps / crank_rps
+    return Derived(
+        delta_wheel_revs=wheel_revs,
+        delta_wheel_time_raw=wheel_time,
+        wheel_ticks_per_s=wheel_ticks,
+        delta_crank_revs=crank_revs,
+        delta_crank_time_raw_1024=crank_time,
+        cadence_rpm=cadence_rpm,
+        speed_mps=speed_mps,
+        distance_delta_m=distance_m,
+        total_distance_from_cumulative_revs_m=total_m,
+        gear_ratio=gear_ratio,
+    )
 
 
 def derive_csc(
@@ -237,6 +253,8 @@ class RecordAssembler(Generic[FtmsRecord]):
     """Joins the notifications of one FTMS Data Record (More Data = 1 until the last)."""
 
     def __init__(self) -> None:
+        # Values of FtmsRecord's own fields, by name: each goes back into the field it came
+        # from, which is more than a static type can say.
         self._parts: dict[str, Any] = {}
         self._count = 0
         self.dropped = 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
-from typing import Any
 
 from . import uuids as U
 from .decoders import (
@@ -55,11 +54,11 @@ def parse_hex(text: str) -> bytes:
         raise GattDecodeError(f"not hexadecimal bytes: {text!r}") from None
 
 
-def value_json(uuid: str, value: GattValue) -> dict[str, Any]:
+def value_json(uuid: str, value: GattValue) -> dict[str, object]:
     """One flat dict of unit-suffixed fields (tuples become lists)."""
     if isinstance(value, DeviceInfoString):
         return {U.DEVICE_INFO_STRINGS.get(uuid, "value"): value.value}
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for key, v in asdict(value).items():
         out[key] = list(v) if isinstance(v, tuple) else v
     for prop in _PROPERTIES.get(type(value), ()):
@@ -73,7 +72,7 @@ def describe(
     payload_hex: str,
     previous_hex: str | None = None,
     wheel_circumference_m: float = DEFAULT_WHEEL_CIRCUMFERENCE_M,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """Decode a payload (and derived rates against `previous_hex`) into the JSON object.
 
     Raises InvalidUuid, UnknownCharacteristic or GattDecodeError with a one-line reason.
@@ -81,7 +80,7 @@ def describe(
     uuid = U.normalize_uuid(uuid_text)
     value = decode(uuid, parse_hex(payload_hex))
     short = U.short_form(uuid)
-    out: dict[str, Any] = {"characteristic": NAMES.get(short or -1), "uuid": uuid}
+    out: dict[str, object] = {"characteristic": NAMES.get(short or -1), "uuid": uuid}
     if isinstance(value, DeviceInfoString):
         out["characteristic"] = U.DEVICE_INFO_STRINGS[uuid]
     out.update(value_json(uuid, value))

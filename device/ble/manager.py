@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 import random
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from app.domain.samples import Sample
 
@@ -35,7 +36,11 @@ from .decoders import (
     decode_device_info_string,
 )
 from .derive import DEFAULT_WHEEL_CIRCUMFERENCE_M
+from .ports import ClientClass, GattClient, ScannerClass
 from .samples import BuilderStats, SampleBuilder
+
+if TYPE_CHECKING:
+    from bleak.backends.device import BLEDevice
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +105,7 @@ def unavailable_reason(exc: BaseException) -> str | None:
 PROBE_TIMEOUT_S = 5.0
 
 
-async def probe_bluetooth(scanner_cls: Any = None) -> str | None:
+async def probe_bluetooth(scanner_cls: ScannerClass | None = None) -> str | None:
     """One sentence if this machine has no usable Bluetooth, else None.
 
     On Linux it asks BlueZ (through bleak's own manager) for a powered central adapter; other
@@ -133,7 +138,7 @@ class FoundSensor:
     kind: str
     services: tuple[str, ...] = ()
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> dict[str, object]:
         return {
             "address": self.address,
             "name": self.name,
@@ -155,11 +160,13 @@ def kind_of(service_uuids: Iterable[str]) -> str | None:
 async def scan(
     timeout_s: float = 5.0,
     *,
-    scanner_cls: Any = None,
+    scanner_cls: ScannerClass | None = None,
 ) -> list[FoundSensor]:
     """Sensors advertising one of the fitness services, strongest signal first."""
     if scanner_cls is None:
-        from bleak import BleakScanner as scanner_cls
+        from bleak import BleakScanner
+
+        scanner_cls = BleakScanner
     try:
         found = await scanner_cls.discover(
             timeout=timeout_s, return_adv=True, service_uuids=list(SCAN_SERVICES)
@@ -213,7 +220,16 @@ class SensorEvent:
 
 EventCallback = Callable[[SensorEvent], None]
 
-_STOP = object()
+
+class _Stop(enum.Enum):
+    """The end-of-samples marker `stop()` queues after the last sample."""
+
+    STOP = enum.auto()
+
+
+_STOP = _Stop.STOP
+#: What the sensors' shared queue carries: samples, then the end marker.
+Queued = Sample | _Stop
 
 
 class SensorLink:
@@ -222,11 +238,11 @@ class SensorLink:
     def __init__(
         self,
         spec: SensorSpec,
-        queue: asyncio.Queue[Any],
+        queue: asyncio.Queue[Queued],
         connect_lock: asyncio.Lock,
         *,
-        client_cls: Any,
-        scanner_cls: Any,
+        client_cls: ClientClass,
+        scanner_cls: ScannerClass,
         policy: ReconnectPolicy,
         on_event: EventCallback | None = None,
         clock: Callable[[], float] = time.time,
@@ -258,11 +274,25 @@ class SensorLink:
     def stats(self) -> BuilderStats:
         return self.builder.stats
 
-    def _emit(self, state: str, **kwargs: Any) -> None:
+    def _emit(
+        self,
+        state: str,
+        *,
+        battery_pct: int | None = None,
+        info: dict[str, str] | None = None,
+        detail: str | None = None,
+    ) -> None:
         if self.on_event is None:
             return
         event = SensorEvent(
-            self.address, state, self.kind, self.name, t_ms=int(self.clock() * 1000), **kwargs
+            self.address,
+            state,
+            self.kind,
+            self.name,
+            battery_pct=battery_pct,
+            info={} if info is None else info,
+            detail=detail,
+            t_ms=int(self.clock() * 1000),
         )
         try:
             self.on_event(event)
@@ -315,7 +345,7 @@ class SensorLink:
             self.first_attempt_done.set()
             await asyncio.sleep(backoff_s(attempt, self.policy, self.rng.random()))
 
-    async def _find(self) -> Any:
+    async def _find(self) -> BLEDevice:
         device = await self.scanner_cls.find_device_by_address(
             self.address, timeout=self.policy.scan_timeout_s
         )
@@ -326,7 +356,7 @@ class SensorLink:
             )
         return device
 
-    async def _connect(self, disconnected: asyncio.Event) -> Any:
+    async def _connect(self, disconnected: asyncio.Event) -> GattClient:
         """Fresh scan + NEW client, under the shared lock (one connect at a time)."""
         async with self.connect_lock:
             self._emit("connecting")
@@ -346,7 +376,7 @@ class SensorLink:
                 raise
             return client
 
-    async def _read(self, client: Any, uuid: str) -> bytes | None:
+    async def _read(self, client: GattClient, uuid: str) -> bytes | None:
         try:
             async with asyncio.timeout(self.policy.io_timeout_s):
                 return bytes(await client.read_gatt_char(uuid))
@@ -356,7 +386,7 @@ class SensorLink:
             log.debug("%s: read %s failed: %s", self.address, uuid, exc)
             return None
 
-    async def _setup(self, client: Any) -> None:
+    async def _setup(self, client: GattClient) -> None:
         services = client.services
         chars = {c.uuid.lower() for s in services for c in s.characteristics}
         if self.kind is None:
@@ -393,7 +423,7 @@ class SensorLink:
             if uuid not in chars:
                 continue
 
-            def callback(_char: Any, data: bytearray, uuid: str = uuid) -> None:
+            def callback(_char: object, data: bytearray, uuid: str = uuid) -> None:
                 self._on_notify(uuid, data)
 
             async with asyncio.timeout(self.policy.io_timeout_s):
@@ -457,8 +487,8 @@ class SensorManager:
         self,
         sensors: Sequence[SensorSpec],
         *,
-        client_cls: Any = None,
-        scanner_cls: Any = None,
+        client_cls: ClientClass | None = None,
+        scanner_cls: ScannerClass | None = None,
         policy: ReconnectPolicy | None = None,
         on_event: EventCallback | None = None,
         clock: Callable[[], float] = time.time,
@@ -470,7 +500,7 @@ class SensorManager:
             scanner_cls = scanner_cls or BleakScanner
         self.name = ", ".join(s.name or s.address for s in sensors) or "no sensors"
         self.policy = policy or ReconnectPolicy()
-        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.queue: asyncio.Queue[Queued] = asyncio.Queue()
         self._lock = asyncio.Lock()
         self.links = [
             SensorLink(
