@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Literal, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: A cell starting with one of these is run as a formula by Excel/LibreOffice (CSV injection).
@@ -22,14 +22,32 @@ def cell_text(value: str | None) -> str | None:
     return value
 
 
+@overload
+def atomic_file(
+    path: Path, mode: Literal["w"] = "w", newline: str | None = ""
+) -> contextlib.AbstractContextManager[IO[str]]: ...
+
+
+@overload
+def atomic_file(
+    path: Path, mode: Literal["wb"], newline: str | None = ""
+) -> contextlib.AbstractContextManager[IO[bytes]]: ...
+
+
 @contextlib.contextmanager
-def atomic_file(path: Path, mode: str = "w", newline: str | None = "") -> Iterator[IO]:  # type: ignore[type-arg]
-    """Write to a temporary file beside `path`, renamed over it only when complete."""
+def atomic_file(path: Path, mode: str = "w", newline: str | None = "") -> Iterator[IO[Any]]:
+    """Write to a temporary file beside `path`, renamed over it only when complete.
+
+    Text files are UTF-8 with the given `newline`; in binary mode `newline` is ignored.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        kwargs = {"encoding": "utf-8", "newline": newline} if "b" not in mode else {}
-        with os.fdopen(fd, mode, **kwargs) as fh:
+        if "b" in mode:
+            opened = os.fdopen(fd, mode)
+        else:
+            opened = os.fdopen(fd, mode, encoding="utf-8", newline=newline)
+        with opened as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())

@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import Connection
@@ -25,6 +25,11 @@ from app.store.repo import Store, now_ms
 from sync.progress import CancelCheck, Progress, Steps
 
 from .common import atomic_file, iso_utc
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
+    from sync.lake.s3 import LakeClient
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +64,7 @@ _EXCLUDED: dict[str, set[str]] = {
 }
 
 
-def _ids(conn: Connection, sql: str, params: dict[str, Any]) -> list[int]:
+def _ids(conn: Connection, sql: str, params: dict[str, int]) -> list[int]:
     return [r[0] for r in conn.exec_driver_sql(sql, tuple(params.values())).all()]
 
 
@@ -142,7 +147,10 @@ def export_all(
                 n = 0
                 name = f"data/{table}.csv"
                 with zf.open(name, "w") as member:
-                    text = io.TextIOWrapper(_Hashing(member, digest), "utf-8", newline="")
+                    # typeshed wants a readable buffer here; TextIOWrapper only writes to it.
+                    text = io.TextIOWrapper(  # type: ignore[type-var]
+                        _Hashing(member, digest), "utf-8", newline=""
+                    )
                     w = csv.writer(text)
                     w.writerow([columns[i] for i in keep])
                     while chunk := result.fetchmany(CHUNK_ROWS):
@@ -182,19 +190,23 @@ def export_all(
     return ExportReport(path, rows_by_table)
 
 
+class _Digest(Protocol):
+    def update(self, data: ReadableBuffer, /) -> None: ...
+
+
 class _Hashing(io.RawIOBase):
     """A write-only stream that hashes what passes through to `inner`."""
 
-    def __init__(self, inner: Any, digest: Any) -> None:
+    def __init__(self, inner: IO[bytes], digest: _Digest) -> None:
         self.inner, self.digest = inner, digest
 
     def writable(self) -> bool:
         return True
 
-    def write(self, b: Any) -> int:
+    def write(self, b: ReadableBuffer, /) -> int:
         self.digest.update(b)
         self.inner.write(b)
-        return len(b)
+        return memoryview(b).nbytes  # len(b) for the bytes TextIOWrapper writes
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +264,7 @@ def delete_all(store: Store, athlete_id: int) -> DeleteReport:
     return DeleteReport(rows=before, secrets_deleted=deleted, left_behind=left)
 
 
-def delete_lake_objects(client: Any, athlete_ref: str, tables: Iterable[str]) -> int:
+def delete_lake_objects(client: LakeClient, athlete_ref: str, tables: Iterable[str]) -> int:
     """Delete every object of the athlete's partitions in the lake (all tables)."""
     from sync.lake.layout import table_prefix
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO, AnyStr
 
 from app.domain.samples import CHANNELS
 from app.store.repo import SessionInfo, Store
@@ -41,7 +42,7 @@ def _session(store: Store, session_id: int) -> SessionInfo:
     return info
 
 
-def _write_chunks(fh, data, steps: Steps) -> None:  # noqa: ANN001 - text or bytes
+def _write_chunks(fh: IO[AnyStr], data: AnyStr, steps: Steps) -> None:
     """Write `data` in chunks, checking for cancel before each."""
     for i in range(0, len(data), CHUNK_CHARS):
         steps.check()
@@ -96,10 +97,14 @@ _STAGES = 3
 
 def _write_rendered(path: Path, data: str | bytes, steps: Steps) -> Path:
     """The write stage: chunked, with the last cancel check before the rename."""
-    binary = isinstance(data, bytes)
-    with atomic_file(path, "wb" if binary else "w", newline=None if binary else "\n") as fh:
-        _write_chunks(fh, data, steps)
-        steps.step()
+    if isinstance(data, bytes):
+        with atomic_file(path, "wb", newline=None) as raw:
+            _write_chunks(raw, data, steps)
+            steps.step()
+    else:
+        with atomic_file(path, "w", newline="\n") as text:
+            _write_chunks(text, data, steps)
+            steps.step()
     steps.finish()
     return path
 

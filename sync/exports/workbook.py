@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -38,7 +39,8 @@ def _minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60.0, 2)
 
 
-def _naive(t_ms: int, tz: str | None):  # noqa: ANN202 - Excel has no time zones
+def _naive(t_ms: int, tz: str | None) -> datetime:
+    """Local wall-clock time without a zone: Excel has no time zones."""
     return local_dt(t_ms, tz).replace(tzinfo=None)
 
 
