@@ -68,7 +68,8 @@ def merge_points(samples: Sequence[Sample], sport: str) -> list[Point]:
     GPS fix without HR still gets the strap's latest reading.
     """
     ordered = sorted(samples, key=lambda s: s.t_ms)
-    merged: list[dict[str, float | int | None]] = []
+    # Only channels with a value get a key (ints stay ints: float here is int | float).
+    merged: list[dict[str, float]] = []
     for s in ordered:
         if not merged or merged[-1]["t_ms"] != s.t_ms:
             merged.append({"t_ms": s.t_ms})
@@ -80,10 +81,11 @@ def merge_points(samples: Sequence[Sample], sport: str) -> list[Point]:
     points: list[Point] = []
     last: dict[str, tuple[int, float]] = {}
     for row in merged:
-        t = int(row["t_ms"])  # type: ignore[arg-type]
+        t = int(row["t_ms"])
         for name in ("hr", "cadence"):
-            if row.get(name) is not None:
-                last[name] = (t, float(row[name]))  # type: ignore[arg-type]
+            value = row.get(name)
+            if value is not None:
+                last[name] = (t, float(value))
             elif name in last and t - last[name][0] <= CARRY_MS:
                 row[name] = last[name][1]
         lat, lon = row.get("lat"), row.get("lon")

@@ -60,7 +60,7 @@ def points_to_gpx(points: Sequence[Point], *, name: str, sport: str) -> str:
     gpx.time = utc(located[0].t_ms)
     track = gpxpy.gpx.GPXTrack(name=name)
     if sport in GPX_TYPE:
-        track.type = GPX_TYPE[sport]
+        track.type = GPX_TYPE[sport]  # type: ignore[assignment]  # gpxpy: `self.type = None`
     segment = gpxpy.gpx.GPXTrackSegment()
     for p in located:
         tp = gpxpy.gpx.GPXTrackPoint(
