@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.sqlite import insert
@@ -72,14 +72,12 @@ class LakeConfig:
         endpoint = self.effective_endpoint()
         return f"{where} ({endpoint})" if endpoint else where
 
-    def to_payload(self) -> dict[str, Any]:
+    def to_payload(self) -> dict[str, object]:
         return asdict(self)
 
     @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> LakeConfig:
-        fields = {k: payload.get(k) for k in cls.__dataclass_fields__}
-        fields["prefix"] = normalize_prefix(fields.get("prefix"))
-        return cls(**fields)
+    def from_payload(cls, payload: Mapping[str, object]) -> LakeConfig:
+        return _from_values({k: payload.get(k) for k in cls.__dataclass_fields__})
 
 
 def load_settings(store: Store) -> dict[str, object]:
@@ -117,7 +115,14 @@ def resolve_config(store: Store, **overrides: object) -> LakeConfig:
     bucket = values.pop("bucket")
     if not bucket:
         raise LakeNotConfigured("no bucket: pass --bucket or run `pulsedeck lake configure`")
-    cfg = LakeConfig(bucket=str(bucket), **values)  # type: ignore[arg-type]
+    return _from_values({**values, "bucket": str(bucket)})
+
+
+def _from_values(values: Mapping[str, object]) -> LakeConfig:
+    """A LakeConfig (prefix normalized) from settings, CLI overrides or a job payload."""
+    # The values were type-checked when stored (save_settings, to_payload) and are not
+    # checked again here; mypy cannot see the types of values looked up by field name.
+    cfg = LakeConfig(**values)  # type: ignore[arg-type]
     return replace(cfg, prefix=normalize_prefix(cfg.prefix))
 
 

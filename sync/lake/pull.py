@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
 
 from app.store import models as m
 from app.store.repo import Store, now_ms
@@ -71,11 +72,8 @@ def _rows(table: pa.Table) -> list[dict[str, object]]:
     return [{k: v[i] for k, v in cols.items()} for i in range(n)]
 
 
-def _ensure_athlete(s: object, ref: str, name: str | None) -> int:
+def _ensure_athlete(s: OrmSession, ref: str, name: str | None) -> int:
     """The local read-only athlete mirroring lake athlete `ref`."""
-    from sqlalchemy.orm import Session as OrmSession
-
-    assert isinstance(s, OrmSession)
     a = s.scalar(select(m.Athlete).where(m.Athlete.remote_ref == ref, m.Athlete.read_only))
     if a is not None:
         return a.id
@@ -152,7 +150,8 @@ def import_session(store: Store, ref: str, tables: dict[str, pa.Table]) -> str:
             s.delete(local)
             s.flush()
             outcome = "replaced"
-        athlete_id = _ensure_athlete(s, ref, head.get("athlete_name"))  # type: ignore[arg-type]
+        name = head.get("athlete_name")  # a nullable string column
+        athlete_id = _ensure_athlete(s, ref, None if name is None else str(name))
         row = m.Session(
             uid=uid,
             athlete_id=athlete_id,
@@ -254,7 +253,9 @@ def pull(
             try:
                 head = read_parquet_bytes(SESSIONS, client.get(key))
                 row = _head_row(head, parsed.session_uid)
-                started = int(row["started_at"])  # type: ignore[call-overload]
+                started = row["started_at"]  # non-null in the schema: epoch ms
+                if not isinstance(started, int):
+                    raise SchemaMismatch(f"{key}: started_at is {started!r}, not a time")
                 if since_ms is not None and started < since_ms:
                     continue
                 skip = _skip_reason(store, row)

@@ -107,7 +107,7 @@ def make_boto_client(config: LakeConfig, sdk_attempts: int = SDK_MAX_ATTEMPTS) -
     creds = load_credentials(config.credentials_key)
     session = boto3.session.Session(profile_name=config.profile) if config.profile else None
     session = session or boto3.session.Session()
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, object] = {}
     if creds is not None:
         kwargs.update(
             aws_access_key_id=creds.access_key_id,
@@ -174,7 +174,7 @@ class LakeClient:
         """Every key under `prefix`."""
         token: str | None = None
         while True:
-            kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
+            kwargs: dict[str, object] = {"Bucket": self.bucket, "Prefix": prefix}
             if token:
                 kwargs["ContinuationToken"] = token
             try:
@@ -192,7 +192,7 @@ class LakeClient:
         dirs: list[str] = []
         token: str | None = None
         while True:
-            kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "Delimiter": "/"}
+            kwargs: dict[str, object] = {"Bucket": self.bucket, "Prefix": prefix, "Delimiter": "/"}
             if token:
                 kwargs["ContinuationToken"] = token
             try:

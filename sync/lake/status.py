@@ -55,7 +55,7 @@ def lake_status(store: Store) -> LakeStatus:
     queued = {j.session_id for j in jobs}
     pushable = pushable_sessions(store)
     with store.orm() as s:
-        athletes = [
+        athletes: list[dict[str, object]] = [
             {"id": a.id, "name": a.name, "lake_id": a.remote_ref}
             for a in s.scalars(select(m.Athlete).where(m.Athlete.read_only.is_(False)))
         ]
