@@ -203,7 +203,7 @@ def _print_report(store: Any, report: Any, as_json: bool) -> None:
 
 def cmd_feeds_record(args: argparse.Namespace) -> int:
     """Record a feed: one session per remote athlete, summaries printed at the end."""
-    from app.feeds import FeedConfigError
+    from app.feeds import FeedConfigError, FeedFailed, stored_athlete
     from app.paths import resolve_data_dir
     from app.secrets import SecretsUnavailable
 
@@ -220,13 +220,34 @@ def cmd_feeds_record(args: argparse.Namespace) -> int:
             return _fail(str(exc).strip("'\""), EXIT_NOT_FOUND)
         except (FeedConfigError, ValueError, SecretsUnavailable) as exc:
             return _fail(str(exc), EXIT_USAGE)
-        return asyncio.run(_record(args, store, endpoint))
+        stored = "://" not in args.feed
+        athlete = args.athlete or (stored_athlete(store, args.feed) if stored else None)
+        try:
+            report = asyncio.run(_record(args, store, endpoint, athlete))
+        except FeedFailed as exc:
+            code = _fail(str(exc), _failure_code(exc.error))
+            if exc.report.athletes:
+                _print_report(store, exc.report, args.json)
+            return code
+        _print_report(store, report, args.json)
+        return EXIT_OK
 
 
-async def _record(args: argparse.Namespace, store: Any, endpoint: Any) -> int:
-    from app.feeds import FeedRecorder, LiveBroadcast
+def _failure_code(error: Exception) -> int:
+    """Exit code of a permanent feed failure: 7 token refused, 4 no such feed, else 1."""
+    from device.feeds.errors import FeedAuthError, FeedUnavailable
+
+    if isinstance(error, FeedAuthError):
+        return EXIT_AUTH
+    if isinstance(error, FeedUnavailable):
+        return EXIT_NOT_FOUND
+    return EXIT_ERROR
+
+
+async def _record(args: argparse.Namespace, store: Any, endpoint: Any, athlete: str | None) -> Any:
+    """Run app.feeds.record_feed with the CLI's options, stop signals and notices."""
+    from app.feeds import LiveBroadcast, record_feed
     from device.feeds.backoff import BackoffPolicy
-    from device.feeds.errors import FeedAuthError, FeedConnectionError, FeedUnavailable
 
     stop = asyncio.Event()
     _install_stop(stop)
@@ -247,75 +268,21 @@ async def _record(args: argparse.Namespace, store: Any, endpoint: Any) -> int:
                 flush=True,
             )
 
-    names = None
-    single = endpoint.remote_id or ("pulsoid" if endpoint.format == "pulsoid" else None)
-    athlete = args.athlete or _stored_athlete(store, args.feed)
-    if athlete and single:
-        names = {single: athlete}
-    recorder = FeedRecorder(
-        store, sport=args.sport, athlete_names=names, broadcast=broadcast, on_status=status
-    )
-    client = recorder.client(endpoint, BackoffPolicy(max_attempts=args.max_retries))
-    code = EXIT_OK
-    report = None
     try:
-        report = await recorder.run(client, duration_s=args.duration, stop=stop)
-    except FeedAuthError as exc:
-        code = _fail(str(exc), EXIT_AUTH)
-    except FeedUnavailable as exc:
-        code = _fail(str(exc), EXIT_NOT_FOUND)
-    except FeedConnectionError as exc:
-        code = _fail(str(exc), EXIT_ERROR)
+        return await record_feed(
+            store,
+            endpoint,
+            duration_s=args.duration,
+            stop=stop,
+            sport=args.sport,
+            athlete=athlete,
+            broadcast=broadcast,
+            policy=BackoffPolicy(max_attempts=args.max_retries),
+            on_status=status,
+        )
     finally:
         if broadcast is not None:
             await broadcast.close()
-    if report is None:
-        report = await _report_after_failure(recorder, client)
-        if report.athletes:
-            _print_report(store, report, args.json)
-        return code
-    _print_report(store, report, args.json)
-    return code
-
-
-def _stored_athlete(store: Any, feed: str) -> str | None:
-    """The local athlete a stored single-athlete feed records into, if one was set."""
-    from app.feeds import list_feeds
-
-    if "://" in feed:
-        return None
-    for info in list_feeds(store):
-        if info.name == feed and info.athlete_id is not None:
-            athlete = store.athlete(info.athlete_id)
-            return None if athlete is None else athlete.name
-    return None
-
-
-async def _report_after_failure(recorder: Any, client: Any) -> Any:
-    """The run already stopped and saved every recording; describe what it kept."""
-    from app.feeds import AthleteResult, FeedReport
-
-    results = tuple(
-        AthleteResult(
-            live.remote, live.athlete_id, live.athlete_name, live.recording.session_id, None
-        )
-        for live in recorder.live.values()
-    )
-    stats = client.stats
-    return FeedReport(
-        source=client.source_key,
-        athletes=results,
-        accepted=stats.accepted,
-        stored=sum(live.recording.stats.stored for live in recorder.live.values()),
-        duplicates=stats.duplicates,
-        rejected=dict(stats.rejected),
-        no_reading=stats.no_reading,
-        connects=stats.connects,
-        disconnects=stats.disconnects,
-        gaps=tuple(stats.gaps),
-        ended=client.ended,
-        last_error=stats.last_error,
-    )
 
 
 # feeds add / list / remove ---------------------------------------------------------------

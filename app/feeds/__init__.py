@@ -12,9 +12,16 @@ from __future__ import annotations
 
 from .broadcast import LiveBroadcast
 from .cursors import Cursor, committed_heads, load_cursors, save_cursor
-from .recorder import FeedRecorder, record_feed
-from .report import AthleteResult, FeedReport
-from .stored import FeedInfo, add_feed, list_feeds, remove_feed, stored_endpoint
+from .recorder import FeedRecorder, record_feed, single_athlete
+from .report import AthleteResult, FeedFailed, FeedReport
+from .stored import (
+    FeedInfo,
+    add_feed,
+    list_feeds,
+    remove_feed,
+    stored_athlete,
+    stored_endpoint,
+)
 from .urls import FeedConfigError, check_url, source_key
 from .writer import GroupWriter
 
@@ -22,6 +29,7 @@ __all__ = [
     "AthleteResult",
     "Cursor",
     "FeedConfigError",
+    "FeedFailed",
     "FeedInfo",
     "FeedRecorder",
     "FeedReport",
@@ -35,6 +43,8 @@ __all__ = [
     "record_feed",
     "remove_feed",
     "save_cursor",
+    "single_athlete",
     "source_key",
+    "stored_athlete",
     "stored_endpoint",
 ]

@@ -19,6 +19,7 @@ from app.store import models as m
 from app.store.repo import STATUS_RECORDING, Store, now_ms
 from device.feeds.backoff import BackoffPolicy
 from device.feeds.client import FeedClient, FeedEndpoint, FeedSample, FeedStatus
+from device.feeds.errors import FeedError
 from device.feeds.formats import FeedFormat
 from device.feeds.protocol import RemoteAthlete
 
@@ -31,7 +32,7 @@ from .cursors import (
     load_cursors,
     save_cursor,
 )
-from .report import AthleteResult, FeedReport
+from .report import AthleteResult, FeedFailed, FeedReport
 from .urls import check_url, source_key
 from .writer import GroupWriter, recording_target
 
@@ -91,6 +92,8 @@ class FeedRecorder:
         self._label = ""
         self._announced: set[str] = set()
         self._opening: asyncio.Task[None] | None = None
+        #: What the last `run` saved, also when it raised a permanent feed failure.
+        self.report: FeedReport | None = None
 
     def client(
         self,
@@ -320,7 +323,7 @@ class FeedRecorder:
             results = await asyncio.gather(consumer, saver, return_exceptions=True)
             if self._opening is not None:  # let sessions being created get their Recording
                 await asyncio.gather(self._opening, return_exceptions=True)
-            report = await self._finish(client)
+            report = self.report = await self._finish(client)
         error = results[0]
         if isinstance(error, BaseException) and not isinstance(error, asyncio.CancelledError):
             raise error
@@ -374,6 +377,11 @@ class FeedRecorder:
         )
 
 
+def single_athlete(endpoint: FeedEndpoint) -> str | None:
+    """The remote athlete of a single-athlete feed (HypeRate id, Pulsoid), else None."""
+    return endpoint.remote_id or ("pulsoid" if endpoint.format == "pulsoid" else None)
+
+
 async def record_feed(
     store: Store,
     endpoint: FeedEndpoint,
@@ -381,15 +389,35 @@ async def record_feed(
     duration_s: float | None = None,
     stop: asyncio.Event | None = None,
     sport: str = "other",
-    athlete_names: Mapping[str, str] | None = None,
+    athlete: str | None = None,
     broadcast: LiveBroadcast | None = None,
     policy: BackoffPolicy | None = None,
     on_status: Callable[[FeedStatus], None] | None = None,
 ) -> FeedReport:
-    """Record one feed into sessions (one per remote athlete) and return the report."""
+    """Record one feed into sessions (one per remote athlete) until it ends, `duration_s` or `stop`.
+
+    The one recording job for every face (CLI, app): sessions and cursors are saved whatever
+    happens.
+
+    Args:
+        athlete: the local athlete a single-athlete feed records into (else one per remote).
+        broadcast: a started LiveBroadcast that also serves the samples; the caller closes it.
+        policy: reconnect backoff; `max_attempts` bounds how long a dead feed is retried.
+        on_status: called on the loop with each connection change (connected, disconnected).
+
+    Raises:
+        FeedFailed: the feed refused the token, does not exist or stayed unreachable; its
+            `error` is the FeedError and its `report` what was saved before.
+    """
     check_url(endpoint.url)
+    remote = single_athlete(endpoint)
+    names = {remote: athlete} if athlete and remote else None
     recorder = FeedRecorder(
-        store, sport=sport, athlete_names=athlete_names, broadcast=broadcast, on_status=on_status
+        store, sport=sport, athlete_names=names, broadcast=broadcast, on_status=on_status
     )
     client = recorder.client(endpoint, policy)
-    return await recorder.run(client, duration_s=duration_s, stop=stop)
+    try:
+        return await recorder.run(client, duration_s=duration_s, stop=stop)
+    except FeedError as exc:
+        assert recorder.report is not None  # run() saves and reports before it re-raises
+        raise FeedFailed(exc, recorder.report) from exc

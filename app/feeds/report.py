@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.domain.summary import SessionSummary
+from device.feeds.errors import FeedError
 from device.feeds.protocol import Gap
 
 
@@ -38,3 +39,14 @@ class FeedReport:
     @property
     def rejected_total(self) -> int:
         return sum(self.rejected.values())
+
+
+class FeedFailed(Exception):
+    """A feed failed for good (token refused, gone, unreachable) after its sessions were saved."""
+
+    def __init__(self, error: FeedError, report: FeedReport) -> None:
+        super().__init__(str(error))
+        #: FeedAuthError, FeedUnavailable or FeedConnectionError: the caller picks its reaction.
+        self.error = error
+        #: What was recorded and saved before the failure.
+        self.report = report

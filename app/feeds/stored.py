@@ -85,3 +85,14 @@ def stored_endpoint(store: Store, name: str, remote_id: str | None = None) -> Fe
     if not token:
         raise FeedConfigError(f"feed {name!r} has no token in the keyring; add it again")
     return FeedEndpoint(url, token, protocol, remote_id)
+
+
+def stored_athlete(store: Store, name: str) -> str | None:
+    """The local athlete a stored single-athlete feed records into, if one was set."""
+    with store.orm() as s:
+        row = s.scalar(
+            select(m.Athlete.name)
+            .join(m.Feed, m.Feed.athlete_id == m.Athlete.id)
+            .where(m.Feed.name == name)
+        )
+    return row
