@@ -14,9 +14,8 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 from sqlalchemy import func, select
@@ -99,7 +98,7 @@ class BackgroundReport:
         return self.done.get(LAKE_KIND, 0)
 
 
-def _settings(store: Store) -> dict[str, Any]:
+def _settings(store: Store) -> dict[str, object]:
     with store.orm() as s:
         rows = s.scalars(select(m.Setting).where(m.Setting.key.in_(SETTING_KEYS))).all()
         return {r.key: r.value for r in rows}
@@ -135,7 +134,7 @@ class BackgroundSync:
         schedule: SchedulerConfig | None = None,
         poll: bool = True,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], Any] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         settings = _settings(store)
         self.store = store
@@ -219,7 +218,7 @@ class BackgroundSync:
         # Strava and the lake are independent: a failure of one never holds the other back.
         try:
             strava = await sync.run_once(poll=poll)
-        except Exception as exc:  # noqa: BLE001 - logged and reported; the schedule goes on
+        except Exception as exc:  # logged and reported; the schedule goes on
             log.exception("background Strava run failed")
             errors.append(f"Strava: {exc}")
         else:
@@ -229,7 +228,7 @@ class BackgroundSync:
             handlers = await asyncio.to_thread(lake_handlers, self.store, self.outbox)
             if handlers:
                 lake_ran = await drain(self.outbox, handlers)
-        except Exception as exc:  # noqa: BLE001 - logged and reported; the schedule goes on
+        except Exception as exc:  # logged and reported; the schedule goes on
             log.exception("background lake push failed")
             errors.append(f"data lake: {exc}")
         done: dict[str, int] = {}

@@ -245,7 +245,7 @@ class Outbox:
                 n += 1
         return n
 
-    def _set(self, job_id: int, **values: Any) -> None:
+    def _set(self, job_id: int, **values: object) -> None:
         values["updated_ms"] = self._now_ms()
         with self.store.engine.begin() as conn:
             conn.execute(update(m.SyncJob).where(m.SyncJob.id == job_id).values(**values))

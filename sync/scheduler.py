@@ -13,16 +13,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Protocol, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
 
-Tick = Callable[[], Awaitable[Any]]
+#: One run of a job; what it returns is ignored.
+Tick = Callable[[], Awaitable[object]]
+Report = TypeVar("Report")
+_Report_co = TypeVar("_Report_co", covariant=True)
+
+
+class Engine(Protocol[_Report_co]):
+    """What `for_strava` drives: `sync.strava.engine.StravaSync`, or a test's fake."""
+
+    async def run_once(self, *, poll: bool) -> _Report_co: ...
+
 
 OUTBOX_JOB, POLL_JOB, WATCH_JOB = "outbox", "poll", "clock-watch"
 
@@ -81,7 +91,7 @@ class SyncScheduler:
         self.runs = {OUTBOX_JOB: 0, POLL_JOB: 0}
         self.jumps: list[float] = []
         #: Runs in progress (APScheduler's tasks), so that `aclose` can let them finish.
-        self._active: set[asyncio.Task[Any]] = set()
+        self._active: set[asyncio.Task[object]] = set()
         self._closing = False
 
     async def _guard(self, name: str, tick: Tick) -> None:
@@ -121,7 +131,7 @@ class SyncScheduler:
         loop = loop or asyncio.get_running_loop()
         scheduler = AsyncIOScheduler(event_loop=loop, timezone=UTC)
         now = datetime.now(UTC)
-        common: dict[str, Any] = {
+        common: dict[str, object] = {
             "coalesce": True,  # after a long sleep, one run, not one per missed interval
             "max_instances": 1,
             "misfire_grace_time": None,  # late is fine, never skip a run
@@ -190,9 +200,9 @@ class SyncScheduler:
 
 
 def for_strava(
-    sync: Any,
+    sync: Engine[Report],
     config: SchedulerConfig | None = None,
-    after_run: Callable[[Any], None] | None = None,
+    after_run: Callable[[Report], None] | None = None,
 ) -> SyncScheduler:
     """A scheduler for a `sync.strava.engine.StravaSync`; `after_run(report)` after each run.
 
@@ -217,13 +227,23 @@ def for_strava(
     return SyncScheduler(outbox, poll, config)
 
 
-def load_config(settings: dict[str, Any] | None = None) -> SchedulerConfig:
+def _seconds(settings: Mapping[str, object], key: str, default: float) -> float:
+    """A stored interval; unset, 0 or empty means the default."""
+    value = settings.get(key)
+    if not value:
+        return default
+    if not isinstance(value, (int, float, str)):
+        raise TypeError(f"setting {key!r} is not a number: {value!r}")
+    return float(value)
+
+
+def load_config(settings: Mapping[str, object] | None = None) -> SchedulerConfig:
     """Intervals from settings (`sync.outbox_interval_s`, `strava.poll_interval_s`)."""
     settings = settings or {}
     base = SchedulerConfig()
     return SchedulerConfig(
-        outbox_interval_s=float(settings.get("sync.outbox_interval_s") or base.outbox_interval_s),
-        poll_interval_s=float(settings.get("strava.poll_interval_s") or base.poll_interval_s),
+        outbox_interval_s=_seconds(settings, "sync.outbox_interval_s", base.outbox_interval_s),
+        poll_interval_s=_seconds(settings, "strava.poll_interval_s", base.poll_interval_s),
         watch_interval_s=base.watch_interval_s,
         jump_tolerance_s=base.jump_tolerance_s,
     )
