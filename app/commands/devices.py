@@ -1,7 +1,8 @@
 """`pulsedeck gatt decode` and `pulsedeck devices scan|list|forget`: BLE from the terminal.
 
-Exit codes follow app.cli: 0 ok, 2 invalid input (bad UUID or payload), 4 unknown sensor,
-6 no Bluetooth here (one sentence says why).
+Exit codes follow app.cli: 0 ok, 2 invalid input (bad UUID or payload), 4 unknown sensor or
+athlete, 6 no Bluetooth here (one sentence says why). Only `scan` creates an athlete: yourself,
+on first use; `list` and `forget` never do.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import json
 import sys
 from typing import Any
 
-from app.commands import EXIT_NO_BLUETOOTH, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
+from app.commands import EXIT_NO_BLUETOOTH, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UserError
+from app.commands.common import CommandContext, command
 
 
 def _print_fields(data: dict[str, Any]) -> None:
@@ -22,7 +24,8 @@ def _print_fields(data: dict[str, Any]) -> None:
         print(f"{key:<{width}}  {value}")
 
 
-def cmd_gatt_decode(args: argparse.Namespace) -> int:
+@command
+def cmd_gatt_decode(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Decode one notification payload, optionally against the previous one."""
     from device.ble.decoders import GattDecodeError, UnknownCharacteristic
     from device.ble.describe import describe
@@ -52,30 +55,27 @@ def _no_bluetooth(args: argparse.Namespace, message: str) -> int:
     return EXIT_NO_BLUETOOTH
 
 
-def cmd_devices_scan(args: argparse.Namespace) -> int:
+@command
+def cmd_devices_scan(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Scan for heart-rate, RSC, CSC, power and fitness-machine sensors."""
     import asyncio
 
-    from app.paths import resolve_data_dir
     from app.sensors import SensorService
-    from app.store.repo import Store
     from device.ble.manager import BluetoothUnavailable, scan
 
     if args.timeout <= 0:
-        print("pulsedeck: --timeout must be positive", file=sys.stderr)
-        return EXIT_USAGE
+        raise UserError("--timeout must be positive")
+    if args.athlete is not None:
+        ctx.athlete()  # a mistyped name fails before the scan, not after it
     try:
         found = asyncio.run(scan(args.timeout))
     except BluetoothUnavailable as exc:
         return _no_bluetooth(args, str(exc))
-    store = Store.open(resolve_data_dir(args.data_dir))
-    try:
-        service = SensorService(store)
-        athlete = service.athlete(args.athlete)
-        for sensor in found:
-            service.seen(athlete.id, sensor)
-    finally:
-        store.close()
+    # Remembering what was seen is a write: yourself is created on first use, a name never.
+    athlete = ctx.athlete(create=args.athlete is None)
+    service = SensorService(ctx.store)
+    for sensor in found:
+        service.seen(athlete.id, sensor)
     if args.json:
         print(json.dumps([s.as_json() for s in found]))
         return EXIT_OK
@@ -89,19 +89,13 @@ def cmd_devices_scan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_devices_list(args: argparse.Namespace) -> int:
+@command
+def cmd_devices_list(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Sensors remembered for the athlete (used by `record` when no --device is given)."""
-    from app.paths import resolve_data_dir
     from app.sensors import SensorService
-    from app.store.repo import Store
 
-    store = Store.open(resolve_data_dir(args.data_dir))
-    try:
-        service = SensorService(store)
-        athlete = service.athlete(args.athlete)
-        sensors = service.remembered(athlete.id, include_unpaired=args.all)
-    finally:
-        store.close()
+    athlete = ctx.athlete()
+    sensors = SensorService(ctx.store).remembered(athlete.id, include_unpaired=args.all)
     if args.json:
         print(json.dumps([s.as_json() for s in sensors]))
         return EXIT_OK
@@ -116,21 +110,14 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_devices_forget(args: argparse.Namespace) -> int:
+@command
+def cmd_devices_forget(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Stop reconnecting to a sensor automatically (its recorded samples are kept)."""
-    from app.paths import resolve_data_dir
     from app.sensors import SensorService
-    from app.store.repo import Store
 
-    store = Store.open(resolve_data_dir(args.data_dir))
-    try:
-        service = SensorService(store)
-        athlete = service.athlete(args.athlete)
-        if not service.forget(athlete.id, args.address):
-            print(f"pulsedeck: no remembered sensor {args.address}", file=sys.stderr)
-            return EXIT_NOT_FOUND
-    finally:
-        store.close()
+    athlete = ctx.athlete()
+    if not SensorService(ctx.store).forget(athlete.id, args.address):
+        raise UserError(f"no remembered sensor {args.address}", EXIT_NOT_FOUND)
     print(f"forgot {args.address.upper()}")
     return EXIT_OK
 
