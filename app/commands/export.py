@@ -1,7 +1,7 @@
 """`pulsedeck export ...`: daily CSV, one session (CSV/GPX/TCX/Parquet), XLSX, GDPR.
 
-Exit codes follow app.cli: 0 ok, 1 failed, 2 usage, 4 not found. Returned, not raised (this
-module sits below app.cli in the layers).
+Exit codes follow app.cli: 0 ok, 1 failed, 2 usage, 3 storage, 4 not found (session or
+athlete: never created here), 5 a recorder is running (delete-all).
 """
 
 from __future__ import annotations
@@ -11,165 +11,107 @@ import json
 import sys
 from pathlib import Path
 
-from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_RUNNING, EXIT_USAGE
-from app.paths import resolve_data_dir
-from app.store.repo import AthleteInfo, Store
+from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, UserError
+from app.commands.common import CommandContext, command
 
 
-def _err(message: str) -> None:
-    print(f"pulsedeck: {message}", file=sys.stderr)
-
-
-def _store(args: argparse.Namespace) -> Store:
-    return Store.open(resolve_data_dir(args.data_dir))
-
-
-def _athlete(store: Store, name: str | None) -> AthleteInfo | None:
-    if name is None:
-        return store.default_athlete()
-    match = [a for a in store.list_athletes() if a.name == name]
-    if not match:
-        _err(f"no athlete named {name!r}")
-        return None
-    return match[0]
-
-
-def cmd_daily(args: argparse.Namespace) -> int:
+@command
+def cmd_daily(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.exports.daily import daily_rows, write_daily_csv
 
-    store = _store(args)
-    try:
-        athletes = store.list_athletes()
-        if args.athlete is not None:
-            athlete = _athlete(store, args.athlete)
-            if athlete is None:
-                return EXIT_NOT_FOUND
-            sessions = store.list_sessions(athlete.id)
-        else:
-            sessions = store.list_sessions()
-        rows = daily_rows(sessions, {a.id: a.timezone for a in athletes})
-    finally:
-        store.close()
+    store = ctx.store
+    athlete_id = None if args.athlete is None else ctx.athlete().id
+    sessions = store.list_sessions(athlete_id)
+    rows = daily_rows(sessions, {a.id: a.timezone for a in store.list_athletes()})
     path = write_daily_csv(rows, Path(args.output))
     print(f"{len(rows)} day(s) written to {path}")
     return EXIT_OK
 
 
-def cmd_session(args: argparse.Namespace) -> int:
+@command
+def cmd_session(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.exports.session import ExportError, export_session
 
-    store = _store(args)
+    if ctx.store.get_session(args.id) is None:
+        raise UserError(f"no session {args.id}", EXIT_NOT_FOUND)
+    out = Path(args.output or f"session-{args.id}.{args.format}")
     try:
-        if store.get_session(args.id) is None:
-            _err(f"no session {args.id}")
-            return EXIT_NOT_FOUND
-        out = Path(args.output or f"session-{args.id}.{args.format}")
-        try:
-            export_session(store, args.id, args.format, out)
-        except ExportError as exc:
-            _err(str(exc))
-            return EXIT_ERROR
-    finally:
-        store.close()
+        export_session(ctx.store, args.id, args.format, out)
+    except ExportError as exc:
+        raise UserError(str(exc), EXIT_ERROR) from exc
     print(f"session {args.id} written to {out}")
     return EXIT_OK
 
 
-def cmd_xlsx(args: argparse.Namespace) -> int:
+@command
+def cmd_xlsx(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.exports.workbook import write_workbook
 
-    store = _store(args)
-    try:
-        athlete_id = None
-        if args.athlete is not None:
-            athlete = _athlete(store, args.athlete)
-            if athlete is None:
-                return EXIT_NOT_FOUND
-            athlete_id = athlete.id
-        sessions = store.list_sessions(athlete_id)
-        path = write_workbook(store, sessions, Path(args.output))
-    finally:
-        store.close()
+    athlete_id = None if args.athlete is None else ctx.athlete().id
+    sessions = ctx.store.list_sessions(athlete_id)
+    path = write_workbook(ctx.store, sessions, Path(args.output))
     print(f"{len(sessions)} session(s) written to {path}")
     return EXIT_OK
 
 
-def cmd_all(args: argparse.Namespace) -> int:
+@command
+def cmd_all(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.exports.gdpr import export_all
 
-    store = _store(args)
-    try:
-        athlete = _athlete(store, args.athlete)
-        if athlete is None:
-            return EXIT_NOT_FOUND
-        report = export_all(store, athlete.id, Path(args.output))
-    finally:
-        store.close()
+    athlete = ctx.athlete()
+    report = export_all(ctx.store, athlete.id, Path(args.output))
     print(f"everything about {athlete.name} written to {report.path}")
     print(json.dumps(report.rows))
     return EXIT_OK
 
 
-def cmd_delete_all(args: argparse.Namespace) -> int:
+@command
+def cmd_delete_all(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Erase an athlete, but never under a running recorder (it would write into the void)."""
-    from app.instance import AlreadyRunning, InstanceLock
+    from app.instance import InstanceLock
 
-    lock = InstanceLock(resolve_data_dir(args.data_dir))
-    try:
-        lock.acquire()
-    except AlreadyRunning as exc:
-        _err(str(exc))
-        return EXIT_RUNNING
-    try:
-        return _delete_all(args)
-    finally:
-        lock.release()
+    with InstanceLock(ctx.data_dir):  # AlreadyRunning: exit 5
+        return _delete_all(args, ctx)
 
 
-def _delete_all(args: argparse.Namespace) -> int:
+def _delete_all(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.errors import SyncError
     from sync.exports.gdpr import delete_all, delete_lake_objects
     from sync.lake.config import LakeNotConfigured, resolve_config
     from sync.lake.s3 import LakeClient
     from sync.lake.schema import TABLES
 
-    store = _store(args)
-    try:
-        athlete = _athlete(store, args.athlete)
-        if athlete is None:
-            return EXIT_NOT_FOUND
-        if args.confirm != athlete.name:
-            _err(f"refusing: pass --confirm {athlete.name!r} to erase this athlete for good")
-            return EXIT_USAGE
-        lake_objects = 0
-        if args.lake:
-            with store.orm() as s:
-                from app.store import models as m
+    store = ctx.store
+    athlete = ctx.athlete()
+    if args.confirm != athlete.name:
+        raise UserError(f"refusing: pass --confirm {athlete.name!r} to erase this athlete for good")
+    lake_objects = 0
+    if args.lake:
+        with store.orm() as s:
+            from app.store import models as m
 
-                ref = s.get(m.Athlete, athlete.id).remote_ref  # type: ignore[union-attr]
-            if ref:
-                try:
-                    config = resolve_config(
-                        store, bucket=args.bucket, prefix=args.prefix,
-                        endpoint_url=args.endpoint_url, region=args.region,
-                    )  # fmt: skip
-                    lake_objects = delete_lake_objects(LakeClient(config), ref, TABLES)
-                except LakeNotConfigured as exc:
-                    _err(str(exc))
-                    return EXIT_USAGE
-                except SyncError as exc:
-                    _err(f"lake objects not deleted, nothing erased locally: {exc}")
-                    return EXIT_ERROR
-        report = delete_all(store, athlete.id)
-    finally:
-        store.close()
+            ref = s.get(m.Athlete, athlete.id).remote_ref  # type: ignore[union-attr]
+        if ref:
+            try:
+                config = resolve_config(
+                    store, bucket=args.bucket, prefix=args.prefix,
+                    endpoint_url=args.endpoint_url, region=args.region,
+                )  # fmt: skip
+                lake_objects = delete_lake_objects(LakeClient(config), ref, TABLES)
+            except LakeNotConfigured as exc:
+                raise UserError(str(exc)) from exc
+            except SyncError as exc:
+                raise UserError(
+                    f"lake objects not deleted, nothing erased locally: {exc}", EXIT_ERROR
+                ) from exc
+    report = delete_all(store, athlete.id)
     total = sum(report.rows.values())
     print(
         f"erased {athlete.name}: {total} row(s), {report.secrets_deleted} keyring entr(y/ies), "
         f"{lake_objects} lake object(s)"
     )
     if report.left_behind:
-        _err(f"rows left behind: {report.left_behind}")
+        print(f"pulsedeck: rows left behind: {report.left_behind}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
 
