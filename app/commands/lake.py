@@ -1,8 +1,7 @@
 """`pulsedeck lake ...`: Athena DDL, push to S3, status, coach pull, settings.
 
 Exit codes follow app.cli: 0 ok, 1 some work failed (details on stderr), 2 usage, 3 storage,
-4 not found. This module sits below app.cli in the layers, so it returns codes instead of
-raising app.cli.UserError.
+4 not found. Pulled athletes are created by `lake pull` itself (read-only clients).
 """
 
 from __future__ import annotations
@@ -13,18 +12,18 @@ import getpass
 import json
 import sys
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
-from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
-from app.paths import resolve_data_dir
-from app.store.repo import Store
+from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, UserError
+from app.commands.common import CommandContext, command
+
+if TYPE_CHECKING:
+    from app.store.repo import Store
 
 
 def _err(message: str) -> None:
+    """A warning or a per-item failure that does not end the command."""
     print(f"pulsedeck: {message}", file=sys.stderr)
-
-
-def _store(args: argparse.Namespace) -> Store:
-    return Store.open(resolve_data_dir(args.data_dir))
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -44,21 +43,26 @@ def _config(store: Store, args: argparse.Namespace):  # noqa: ANN202
     try:
         return resolve_config(store, **_overrides(args))
     except LakeNotConfigured as exc:
-        _err(str(exc))
-        return None
+        raise UserError(str(exc)) from exc
 
 
-def cmd_ddl(args: argparse.Namespace) -> int:
+def _since(args: argparse.Namespace):  # noqa: ANN202
+    from sync.lake.push import parse_since
+
+    try:
+        return parse_since(args.since)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+
+
+@command
+def cmd_ddl(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.lake.config import load_settings
     from sync.lake.ddl import ddl
 
     bucket, prefix = args.bucket, args.prefix
     if bucket is None or prefix is None:
-        store = _store(args)
-        try:
-            settings = load_settings(store)
-        finally:
-            store.close()
+        settings = load_settings(ctx.store)
         bucket = bucket or settings["lake.bucket"]
         prefix = prefix if prefix is not None else settings["lake.prefix"]
     if not bucket:
@@ -68,23 +72,15 @@ def cmd_ddl(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_push(args: argparse.Namespace) -> int:
-    from sync.lake.push import parse_since, push
+@command
+def cmd_push(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from sync.lake.push import push
     from sync.outbox import Outbox
 
-    try:
-        since = parse_since(args.since)
-    except ValueError as exc:
-        _err(str(exc))
-        return EXIT_USAGE
-    store = _store(args)
-    try:
-        config = _config(store, args)
-        if config is None:
-            return EXIT_USAGE
-        report = asyncio.run(push(store, Outbox(store), config, since, force=args.force))
-    finally:
-        store.close()
+    since = _since(args)
+    store = ctx.store
+    config = _config(store, args)
+    report = asyncio.run(push(store, Outbox(store), config, since, force=args.force))
     if args.json:
         print(json.dumps({"destination": config.location(), **asdict(report)}, indent=2))
     else:
@@ -97,14 +93,11 @@ def cmd_push(args: argparse.Namespace) -> int:
     return EXIT_OK if report.pending == 0 and report.dead == 0 else EXIT_ERROR
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+@command
+def cmd_status(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.lake.status import lake_status
 
-    store = _store(args)
-    try:
-        status = lake_status(store)
-    finally:
-        store.close()
+    status = lake_status(ctx.store)
     if args.json:
         print(json.dumps(asdict(status), indent=2))
         return EXIT_OK
@@ -121,35 +114,22 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_pull(args: argparse.Namespace) -> int:
+@command
+def cmd_pull(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.errors import SyncError
     from sync.lake.layout import BadKey
     from sync.lake.pull import pull
-    from sync.lake.push import parse_since
     from sync.lake.s3 import LakeClient
 
+    since = _since(args)
+    store = ctx.store
+    config = _config(store, args)
     try:
-        since = parse_since(args.since)
-    except ValueError as exc:
-        _err(str(exc))
-        return EXIT_USAGE
-    store = _store(args)
-    try:
-        config = _config(store, args)
-        if config is None:
-            return EXIT_USAGE
-        try:
-            report = pull(
-                store, LakeClient(config), None if args.all_clients else args.athlete, since
-            )
-        except BadKey as exc:
-            _err(str(exc))
-            return EXIT_USAGE
-        except SyncError as exc:
-            _err(f"pull from {config.location()} failed: {exc}")
-            return EXIT_ERROR
-    finally:
-        store.close()
+        report = pull(store, LakeClient(config), None if args.all_clients else args.athlete, since)
+    except BadKey as exc:
+        raise UserError(str(exc)) from exc
+    except SyncError as exc:
+        raise UserError(f"pull from {config.location()} failed: {exc}", EXIT_ERROR) from exc
     if args.json:
         print(json.dumps(asdict(report), indent=2))
     else:
@@ -166,7 +146,8 @@ def cmd_pull(args: argparse.Namespace) -> int:
     return EXIT_OK if report.failed == 0 else EXIT_ERROR
 
 
-def cmd_configure(args: argparse.Namespace) -> int:
+@command
+def cmd_configure(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.lake.config import DEFAULT_CREDENTIALS_KEY, save_settings, store_credentials
 
     values = {k: v for k, v in _overrides(args).items() if v is not None}
@@ -177,17 +158,12 @@ def cmd_configure(args: argparse.Namespace) -> int:
             else getpass.getpass("S3 secret access key: ")
         )
         if not secret:
-            _err("no secret access key given")
-            return EXIT_USAGE
+            raise UserError("no secret access key given")
         store_credentials(DEFAULT_CREDENTIALS_KEY, args.access_key_id, secret)
         values["credentials_key"] = DEFAULT_CREDENTIALS_KEY
     if args.use_aws_chain:
         values["credentials_key"] = None
-    store = _store(args)
-    try:
-        save_settings(store, **values)
-    finally:
-        store.close()
+    save_settings(ctx.store, **values)
     print("lake settings saved" + (" (keys in the OS keyring)" if args.access_key_id else ""))
     return EXIT_OK
 
