@@ -1,8 +1,8 @@
 """`pulsedeck accounts ...`, `pulsedeck sync ...` and `pulsedeck strava ...`.
 
-Exit codes follow app.cli: 0 ok, 1 some work failed (details on stderr), 2 usage, 4 not
-found. This module sits below app.cli in the layers, so it returns codes instead of raising
-app.cli.UserError. Secrets never appear in output: the client secret is read from
+Exit codes follow app.cli: 0 ok, 1 some work failed (details on stderr), 2 usage, 3 storage,
+4 not found. `accounts link --athlete NAME` creates the local athlete it links (the one
+command here that creates one). Secrets never appear in output: the client secret is read from
 --client-secret, or from $PULSEDECK_STRAVA_CLIENT_SECRET, or typed at a hidden prompt.
 """
 
@@ -17,12 +17,15 @@ import sys
 import webbrowser
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
-from app.paths import resolve_data_dir
+from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, UserError
+from app.commands.common import CommandContext, command
 from app.secrets import SecretsUnavailable
-from app.store.repo import Store
+from sync.errors import SyncError
+
+if TYPE_CHECKING:
+    from app.store.repo import Store
 
 ENV_SECRET = "PULSEDECK_STRAVA_CLIENT_SECRET"
 
@@ -35,22 +38,22 @@ KEYRING_HELP = (
 
 
 def _err(message: str) -> None:
+    """A warning or a per-item failure that does not end the command."""
     print(f"pulsedeck: {message}", file=sys.stderr)
 
 
-def _store(args: argparse.Namespace) -> Store:
-    return Store.open(resolve_data_dir(args.data_dir))
+#: Strava or the network failed: one line with the error's message, exit 1.
+STRAVA_ERRORS: dict[type[BaseException], int] = {SyncError: EXIT_ERROR}
 
 
-def _with_sync(args: argparse.Namespace, work: Callable[[Any, Store], Awaitable[int]]) -> int:
-    """Open the store and an HTTP client, run `work(sync, store)`, map errors to exit codes."""
+def _with_sync(ctx: CommandContext, work: Callable[[Any, Store], Awaitable[int]]) -> int:
+    """Run `work(sync, store)` with an HTTP client; SyncError exits 1 with its message."""
     import httpx
 
-    from sync.errors import SyncError
     from sync.strava.config import StravaConfig
     from sync.strava.engine import StravaSync
 
-    store = _store(args)
+    store = ctx.store
 
     async def main() -> int:
         async with httpx.AsyncClient() as http:
@@ -60,38 +63,30 @@ def _with_sync(args: argparse.Namespace, work: Callable[[Any, Store], Awaitable[
     try:
         return asyncio.run(main())
     except SecretsUnavailable as exc:
-        _err(f"{exc}. {KEYRING_HELP}")
-        return EXIT_ERROR
-    except SyncError as exc:
-        _err(str(exc))
-        return EXIT_ERROR
-    finally:
-        store.close()
+        raise UserError(f"{exc}. {KEYRING_HELP}", EXIT_ERROR) from exc
 
 
 # accounts ----------------------------------------------------------------------------------
 
 
-def cmd_accounts_link(args: argparse.Namespace) -> int:
+@command(errors=STRAVA_ERRORS)
+def cmd_accounts_link(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.strava.accounts import link
     from sync.strava.children import parse_names
 
     if args.provider != "strava":
-        _err(f"unknown provider {args.provider!r} (only strava)")
-        return EXIT_USAGE
+        raise UserError(f"unknown provider {args.provider!r} (only strava)")
     secret = args.client_secret or os.environ.get(ENV_SECRET)
     if not secret:
         if not sys.stdin.isatty():
-            _err(f"give --client-secret or set {ENV_SECRET}")
-            return EXIT_USAGE
+            raise UserError(f"give --client-secret or set {ENV_SECRET}")
         secret = getpass.getpass("Strava client secret: ")
     names = parse_names(args.child) if args.child else None
     if args.child and not names:
-        _err("--child needs at least one name")
-        return EXIT_USAGE
+        raise UserError("--child needs at least one name")
 
     async def work(sync: Any, store: Store) -> int:
-        athlete = store.ensure_athlete(args.athlete) if args.athlete else store.default_athlete()
+        athlete = ctx.athlete(create=True)  # linking sets up a local athlete, like `athlete set`
 
         def announce(url: str) -> None:
             print("Open this address to authorize Pulsedeck on Strava:", file=sys.stderr)
@@ -116,7 +111,7 @@ def cmd_accounts_link(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
 
-    return _with_sync(args, work)
+    return _with_sync(ctx, work)
 
 
 def _account_json(a: Any) -> dict[str, Any]:
@@ -140,14 +135,11 @@ STATUS_TEXT = {
 }
 
 
-def cmd_accounts_list(args: argparse.Namespace) -> int:
+@command
+def cmd_accounts_list(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.strava.accounts import list_accounts
 
-    store = _store(args)
-    try:
-        accounts = list_accounts(store)
-    finally:
-        store.close()
+    accounts = list_accounts(ctx.store)
     if args.json:
         print(json.dumps([_account_json(a) for a in accounts], indent=2))
         return EXIT_OK
@@ -164,19 +156,19 @@ def cmd_accounts_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_accounts_unlink(args: argparse.Namespace) -> int:
+@command(errors=STRAVA_ERRORS)
+def cmd_accounts_unlink(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.strava.accounts import get_account, unlink
 
     async def work(sync: Any, store: Store) -> int:
         if get_account(store, args.id) is None:
-            _err(f"no account {args.id}")
-            return EXIT_NOT_FOUND
+            raise UserError(f"no account {args.id}", EXIT_NOT_FOUND)
         for warning in await unlink(store, sync.http, sync.config, args.id):
             _err(warning)
         print(f"unlinked account {args.id}")
         return EXIT_OK
 
-    return _with_sync(args, work)
+    return _with_sync(ctx, work)
 
 
 # sync ----------------------------------------------------------------------------------------
@@ -251,18 +243,15 @@ async def _forever(store: Store, *, poll: bool) -> int:
     return EXIT_OK
 
 
-def cmd_sync_run(args: argparse.Namespace) -> int:
+@command(errors=STRAVA_ERRORS)
+def cmd_sync_run(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.forever:
         if args.until_idle:
-            _err("--forever already waits for retries: leave out --until-idle")
-            return EXIT_USAGE
-        store = _store(args)  # no instance lock: `pulsedeck record` may run meanwhile
-        try:
-            return asyncio.run(_forever(store, poll=not args.no_poll))
-        finally:
-            store.close()
+            raise UserError("--forever already waits for retries: leave out --until-idle")
+        # No instance lock: `pulsedeck record` may run meanwhile.
+        return asyncio.run(_forever(ctx.store, poll=not args.no_poll))
     return _with_sync(
-        args,
+        ctx,
         lambda sync, store: _run(
             sync,
             store,
@@ -279,21 +268,19 @@ def _iso(ms: int | None) -> str | None:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
 
 
-def cmd_sync_status(args: argparse.Namespace) -> int:
+@command
+def cmd_sync_status(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.outbox import DEAD, PENDING, Outbox
     from sync.strava.accounts import list_accounts
     from sync.strava.engine import StravaSync
 
-    store = _store(args)
-    try:
-        outbox = Outbox(store)
-        counts = outbox.counts()
-        dead = outbox.jobs(state=DEAD)
-        pending = outbox.jobs(state=PENDING)
-        accounts = list_accounts(store)
-        usage = StravaSync(store, http=None).rate_usage()  # type: ignore[arg-type]
-    finally:
-        store.close()
+    store = ctx.store
+    outbox = Outbox(store)
+    counts = outbox.counts()
+    dead = outbox.jobs(state=DEAD)
+    pending = outbox.jobs(state=PENDING)
+    accounts = list_accounts(store)
+    usage = StravaSync(store, http=None).rate_usage()  # type: ignore[arg-type]
     data = {
         "jobs": counts,
         "dead": [
@@ -330,26 +317,21 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_sync_retry(args: argparse.Namespace) -> int:
+@command
+def cmd_sync_retry(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.outbox import Outbox
 
     if args.job is None and not args.dead:
-        _err("give a JOB id or --dead")
-        return EXIT_USAGE
-    store = _store(args)
-    try:
-        outbox = Outbox(store)
-        if args.dead:
-            print(f"{outbox.retry_dead()} dead jobs will run again")
-        else:
-            try:
-                outbox.retry(args.job)
-            except LookupError:
-                _err(f"no job {args.job}")
-                return EXIT_NOT_FOUND
-            print(f"job {args.job} will run again")
-    finally:
-        store.close()
+        raise UserError("give a JOB id or --dead")
+    outbox = Outbox(ctx.store)
+    if args.dead:
+        print(f"{outbox.retry_dead()} dead jobs will run again")
+    else:
+        try:
+            outbox.retry(args.job)
+        except LookupError as exc:
+            raise UserError(f"no job {args.job}", EXIT_NOT_FOUND) from exc
+        print(f"job {args.job} will run again")
     return EXIT_OK
 
 
@@ -360,22 +342,22 @@ def _parse_date(text: str) -> float:
     return dt.timestamp()
 
 
-def cmd_sync_backfill(args: argparse.Namespace) -> int:
+@command(errors=STRAVA_ERRORS)
+def cmd_sync_backfill(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.strava.accounts import OWNER, list_accounts
 
     try:
         since = _parse_date(args.since)
-    except ValueError:
-        _err(f"--since wants a date like 2026-01-31, not {args.since!r}")
-        return EXIT_USAGE
+    except ValueError as exc:
+        raise UserError(f"--since wants a date like 2026-01-31, not {args.since!r}") from exc
 
     async def work(sync: Any, store: Store) -> int:
         owners = [
             a for a in list_accounts(store, OWNER) if args.account is None or a.id == args.account
         ]
         if not owners:
-            _err("no linked owner account" + (f" {args.account}" if args.account else ""))
-            return EXIT_NOT_FOUND
+            account = f" {args.account}" if args.account else ""
+            raise UserError(f"no linked owner account{account}", EXIT_NOT_FOUND)
         for owner in owners:
             sync.start_backfill(owner.id, since)
         print(f"backfill from {args.since} queued for {len(owners)} account(s)")
@@ -383,24 +365,23 @@ def cmd_sync_backfill(args: argparse.Namespace) -> int:
             return EXIT_OK
         return await _run(sync, store, poll=True, until_idle=False, max_wait_s=0)
 
-    return _with_sync(args, work)
+    return _with_sync(ctx, work)
 
 
 # strava (shortcuts) ------------------------------------------------------------------------
 
 
-def cmd_strava_upload(args: argparse.Namespace) -> int:
+@command(errors=STRAVA_ERRORS)
+def cmd_strava_upload(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.outbox import DONE
 
     async def work(sync: Any, store: Store) -> int:
         try:
             job_ids = sync.enqueue_session(args.id)
-        except LookupError:
-            _err(f"no session {args.id}")
-            return EXIT_NOT_FOUND
+        except LookupError as exc:
+            raise UserError(f"no session {args.id}", EXIT_NOT_FOUND) from exc
         if not job_ids:
-            _err("no linked Strava account for this session's athlete")
-            return EXIT_USAGE
+            raise UserError("no linked Strava account for this session's athlete")
         for job_id in job_ids:
             if sync.outbox.get(job_id).state != DONE:
                 sync.outbox.retry(job_id)
@@ -415,22 +396,19 @@ def cmd_strava_upload(args: argparse.Namespace) -> int:
                 _err(f"account {job.account_id}: {job.state}: {job.last_error}")
         return EXIT_OK if ok else EXIT_ERROR
 
-    return _with_sync(args, work)
+    return _with_sync(ctx, work)
 
 
-def cmd_strava_status(args: argparse.Namespace) -> int:
+@command
+def cmd_strava_status(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.id is None:
         return cmd_sync_status(args)
     from sync.strava.engine import StravaSync
 
-    store = _store(args)
-    try:
-        if store.get_session(args.id) is None:
-            _err(f"no session {args.id}")
-            return EXIT_NOT_FOUND
-        remote = StravaSync(store, http=None).remote_for_session(args.id)  # type: ignore[arg-type]
-    finally:
-        store.close()
+    store = ctx.store
+    if store.get_session(args.id) is None:
+        raise UserError(f"no session {args.id}", EXIT_NOT_FOUND)
+    remote = StravaSync(store, http=None).remote_for_session(args.id)  # type: ignore[arg-type]
     if args.json:
         print(json.dumps(remote, indent=2))
     elif not remote:
