@@ -1,62 +1,43 @@
 """Training-log commands: summary, goals, prs, exercises, sets, body, zones, load.
 
-Exit codes follow app.cli: 2 for a usage mistake, 4 when an athlete, goal or exercise does
-not exist; storage errors propagate to the CLI's handler (3).
+Exit codes follow app.cli: 2 for a usage mistake, 3 storage, 4 when an athlete, goal or
+exercise does not exist. No command here creates a named athlete; the ones that write (goals
+add, sets add, body add/measure, exercises add, zones --model) create yourself on first use.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import functools
 import json
 import sys
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from app.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UserError
-from app.paths import resolve_data_dir
+from app.commands.common import CommandContext
+from app.commands.common import command as _plumbing
 from app.store.repo import Store, now_ms
 from app.training import body as body_mod
 from app.training import catalog, strength
 from app.training.calendar import local_date
-from app.training.daily import (
-    DailyService,
-    UnknownAthlete,
-    find_athlete,
-    load_context,
-    set_zone_model,
-)
+from app.training.daily import DailyService, load_context, set_zone_model
 from app.training.days import KCAL_BASIS, DaySummary
 from app.training.goals import GoalEngine, GoalError, GoalKind, GoalProgress, Period
 from app.training.load import athlete_load
 from app.training.zones import ZoneModel
 
-Handler = Callable[[argparse.Namespace, Store], int]
+#: This area's mistakes: unknown goal, session or exercise (LookupError), bad values.
+TRAINING_ERRORS: dict[type[BaseException], int] = {
+    LookupError: EXIT_NOT_FOUND,
+    GoalError: EXIT_USAGE,
+    catalog.CatalogError: EXIT_USAGE,
+    body_mod.MetricError: EXIT_USAGE,
+    ValueError: EXIT_USAGE,
+}
 
-
-def _command(func: Handler) -> Callable[[argparse.Namespace], int]:
-    """Open the store, run the handler, turn known mistakes into one line and an exit code."""
-
-    @functools.wraps(func)
-    def run(args: argparse.Namespace) -> int:
-        store = Store.open(resolve_data_dir(args.data_dir))
-        try:
-            return func(args, store)
-        except (UnknownAthlete, LookupError) as exc:
-            print(f"pulsedeck: {exc.args[0] if exc.args else exc}", file=sys.stderr)
-            return EXIT_NOT_FOUND
-        except UserError as exc:
-            print(f"pulsedeck: {exc}", file=sys.stderr)
-            return exc.code
-        except (GoalError, catalog.CatalogError, body_mod.MetricError, ValueError) as exc:
-            print(f"pulsedeck: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        finally:
-            store.close()
-
-    return run
+#: Every command here: @command with this area's errors (app.commands.common).
+command = _plumbing(errors=TRAINING_ERRORS)
 
 
 def _date(text: str) -> date:
@@ -81,8 +62,21 @@ def _instant(text: str | None, tz: tzinfo) -> int:
     return int(dt.timestamp() * 1000)
 
 
-def _athlete(store: Store, args: argparse.Namespace) -> int:
-    return find_athlete(store, getattr(args, "athlete", None))
+def _athlete(ctx: CommandContext) -> int:
+    """--athlete or yourself; read commands never create one (exit 4)."""
+    return ctx.athlete().id
+
+
+def _writer(ctx: CommandContext) -> int:
+    """--athlete (never created) or yourself, created on first use: for commands that write."""
+    return ctx.athlete(create=ctx.args.athlete is None).id
+
+
+def _catalog_athlete(ctx: CommandContext) -> int | None:
+    """Whose own exercises join the built-ins; before yourself exists, only the built-ins."""
+    if ctx.args.athlete is None and ctx.store.self_athlete() is None:
+        return None
+    return _athlete(ctx)
 
 
 def _iso(ms: int, tz: tzinfo) -> str:
@@ -119,9 +113,10 @@ def summary_row(d: DaySummary) -> dict[str, object]:
     return row
 
 
-@_command
-def cmd_summary(args: argparse.Namespace, store: Store) -> int:
-    athlete_id = _athlete(store, args)
+@command
+def cmd_summary(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _athlete(ctx)
     ctx = load_context(store, athlete_id)
     today = local_date(now_ms(), ctx.tz)
     last = args.to or (args.from_ + timedelta(days=6) if args.from_ else today)
@@ -185,10 +180,11 @@ def goal_json(g: GoalProgress) -> dict[str, object]:
     }
 
 
-@_command
-def cmd_goals_list(args: argparse.Namespace, store: Store) -> int:
+@command
+def cmd_goals_list(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
     engine = GoalEngine(store)
-    goals = engine.goals(_athlete(store, args), include_inactive=args.all)
+    goals = engine.goals(_athlete(ctx), include_inactive=args.all)
     if args.json:
         _dump([{**asdict(g), "description": g.describe(), "unit": g.unit} for g in goals])
     elif not goals:
@@ -198,11 +194,12 @@ def cmd_goals_list(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-@_command
-def cmd_goals_add(args: argparse.Namespace, store: Store) -> int:
+@command
+def cmd_goals_add(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
     engine = GoalEngine(store)
     goal = engine.add(
-        _athlete(store, args), args.kind, args.period, args.target,
+        _writer(ctx), args.kind, args.period, args.target,
         zone=args.zone, start=args.from_, end=args.to,
     )
     if args.json:
@@ -212,18 +209,20 @@ def cmd_goals_add(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-@_command
-def cmd_goals_remove(args: argparse.Namespace, store: Store) -> int:
+@command
+def cmd_goals_remove(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
     if not GoalEngine(store).remove(args.id):
         raise LookupError(f"no goal {args.id}")
     print(f"goal {args.id} removed")
     return EXIT_OK
 
 
-@_command
-def cmd_goals_progress(args: argparse.Namespace, store: Store) -> int:
+@command
+def cmd_goals_progress(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
     engine = GoalEngine(store)
-    athlete_id = _athlete(store, args)
+    athlete_id = _athlete(ctx)
     new = engine.evaluate(athlete_id)
     progress = engine.progress(athlete_id)
     history = {p.goal.id: engine.history(p.goal.id, args.history) for p in progress} \
@@ -260,9 +259,10 @@ def _exercise_json(e: catalog.ExerciseInfo) -> dict[str, object]:
     return {**asdict(e), "builtin": e.builtin}
 
 
-@_command
-def cmd_exercises_search(args: argparse.Namespace, store: Store) -> int:
-    athlete_id = _athlete(store, args)
+@command
+def cmd_exercises_search(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _catalog_athlete(ctx)
     found = catalog.search(catalog.exercises(store, athlete_id), args.query, limit=args.limit)
     if args.json:
         _dump([{**_exercise_json(f.exercise), "score": f.score, "matched": f.matched}
@@ -275,9 +275,10 @@ def cmd_exercises_search(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-@_command
-def cmd_exercises_list(args: argparse.Namespace, store: Store) -> int:
-    entries = catalog.exercises(store, _athlete(store, args))
+@command
+def cmd_exercises_list(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    entries = catalog.exercises(store, _catalog_athlete(ctx))
     if args.json:
         _dump([_exercise_json(e) for e in entries])
         return EXIT_OK
@@ -287,10 +288,11 @@ def cmd_exercises_list(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-@_command
-def cmd_exercises_add(args: argparse.Namespace, store: Store) -> int:
+@command
+def cmd_exercises_add(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
     e = catalog.add_custom(
-        store, _athlete(store, args), args.name, aliases=args.alias or (),
+        store, _writer(ctx), args.name, aliases=args.alias or (),
         muscle_groups=args.muscle or (), equipment=args.equipment, kind=args.kind,
     )
     print(json.dumps(_exercise_json(e)) if args.json else f"added exercise {e.name!r}")
@@ -304,9 +306,10 @@ def _record_text(r: strength.Record) -> str:
     return f"PR {what}: {r.value:.1f} ({prev})"
 
 
-@_command
-def cmd_sets_add(args: argparse.Namespace, store: Store) -> int:
-    athlete_id = _athlete(store, args)
+@command
+def cmd_sets_add(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _writer(ctx)
     tz = load_context(store, athlete_id).tz
     saved = strength.log_set(
         store, athlete_id, args.exercise, args.reps, args.weight,
@@ -333,9 +336,10 @@ def _exercise_arg(store: Store, athlete_id: int, name: str | None) -> catalog.Ex
     return found
 
 
-@_command
-def cmd_sets_list(args: argparse.Namespace, store: Store) -> int:
-    athlete_id = _athlete(store, args)
+@command
+def cmd_sets_list(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _athlete(ctx)
     tz = load_context(store, athlete_id).tz
     rows = strength.sets(store, athlete_id, _exercise_arg(store, athlete_id, args.exercise))
     if args.json:
@@ -349,9 +353,10 @@ def cmd_sets_list(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-@_command
-def cmd_prs(args: argparse.Namespace, store: Store) -> int:
-    athlete_id = _athlete(store, args)
+@command
+def cmd_prs(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _athlete(ctx)
     tz = load_context(store, athlete_id).tz
     history = strength.pr_history(store, athlete_id, _exercise_arg(store, athlete_id,
                                                                    args.exercise))
@@ -375,9 +380,10 @@ _BODY_FLAGS = {
 }
 
 
-@_command
-def cmd_body_add(args: argparse.Namespace, store: Store) -> int:
-    athlete_id = _athlete(store, args)
+@command
+def cmd_body_add(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _writer(ctx)
     at = _instant(args.at, load_context(store, athlete_id).tz)
     given = {kind: getattr(args, flag) for flag, kind in _BODY_FLAGS.items()
              if getattr(args, flag) is not None}
@@ -394,9 +400,10 @@ def cmd_body_add(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-@_command
-def cmd_body_list(args: argparse.Namespace, store: Store) -> int:
-    athlete_id = _athlete(store, args)
+@command
+def cmd_body_list(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _athlete(ctx)
     series = body_mod.trends(store, athlete_id)
     if args.kind:
         series = {k: v for k, v in series.items() if k == args.kind}
@@ -414,8 +421,9 @@ def cmd_body_list(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-@_command
-def cmd_body_measure(args: argparse.Namespace, store: Store) -> int:
+@command
+def cmd_body_measure(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
     reading = body_mod.measure_session(store, args.session, save=not args.dry_run)
     h = reading.hrv
     data = {
@@ -436,9 +444,10 @@ def cmd_body_measure(args: argparse.Namespace, store: Store) -> int:
 # zones, load -----------------------------------------------------------------------------
 
 
-@_command
-def cmd_zones(args: argparse.Namespace, store: Store) -> int:
-    athlete_id = _athlete(store, args)
+@command
+def cmd_zones(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _writer(ctx) if args.model else _athlete(ctx)
     if args.model:
         floors = None
         if args.bounds:
@@ -458,9 +467,10 @@ def cmd_zones(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-@_command
-def cmd_load(args: argparse.Namespace, store: Store) -> int:
-    athlete_id = _athlete(store, args)
+@command
+def cmd_load(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _athlete(ctx)
     ctx = load_context(store, athlete_id)
     last = args.to or local_date(now_ms(), ctx.tz)
     first = args.from_ or last - timedelta(days=27)
