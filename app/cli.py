@@ -25,7 +25,7 @@ from app.commands.common import CommandContext, command, report_error
 from app.paths import resolve_data_dir
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported lazily for a fast GUI start
-    from app.store.repo import SessionInfo, Store
+    from app.store.repo import AthleteInfo, SessionInfo, Store
 
 
 def _version() -> str:
@@ -210,6 +210,33 @@ def cmd_athlete_set(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK
 
 
+def athlete_json(a: AthleteInfo) -> dict[str, object]:
+    """The stable JSON shape of an athlete in `athlete list --json` (keys are a contract)."""
+    return {
+        "id": a.id,
+        "name": a.name,
+        "role": "self" if a.is_self else "client",
+        "read_only": a.read_only,
+    }
+
+
+@command
+def cmd_athlete_list(args: argparse.Namespace, ctx: CommandContext) -> int:
+    """Every athlete: the local self and the clients (read-only ones are pulled from a lake)."""
+    athletes = ctx.store.list_athletes()
+    if args.json:
+        print(json.dumps([athlete_json(a) for a in athletes], indent=2))
+        return EXIT_OK
+    if not athletes:
+        print("no athletes yet: `pulsedeck athlete set NAME` or a recording creates one")
+        return EXIT_OK
+    print(f"{'id':>5}  {'role':6} {'access':10} name")
+    for a in athletes:
+        role = "self" if a.is_self else "client"
+        print(f"{a.id:>5}  {role:6} {'read-only' if a.read_only else 'read-write':10} {a.name}")
+    return EXIT_OK
+
+
 @command
 def cmd_gui(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Open the desktop app, or explain why it cannot open here."""
@@ -288,6 +315,9 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     aset.add_argument("--max-hr", type=int)
     aset.add_argument("--timezone", help="IANA zone, e.g. Europe/Paris")
     aset.set_defaults(func=cmd_athlete_set)
+    alist = asub.add_parser("list", help="every athlete: id, self or client, read-only or not")
+    alist.add_argument("--json", action="store_true")
+    alist.set_defaults(func=cmd_athlete_list)
 
     for module_name, func_name in EXTENSIONS if extensions else ():
         module = __import__(module_name, fromlist=[func_name])
