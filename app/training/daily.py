@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from sqlalchemy import select
 
 from app.domain.calendar import day_bounds, days_between
+from app.domain.days import DaySummary, summarize_days
 from app.domain.pieces import Track, track_from_rows, track_from_summary
 from app.domain.profile import Profile, Sex
 from app.domain.summary import Pause
@@ -25,7 +26,6 @@ from app.store import models as m
 from app.store.repo import CUSTOM_ZONES_KEY, Store
 
 from .calendar import resolve_zone
-from .days import DaySummary, summarize_days
 from .zones import athlete_zones
 
 log = logging.getLogger(__name__)

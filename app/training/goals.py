@@ -27,11 +27,11 @@ from app.domain.calendar import (
     month_start,
     week_start,
 )
+from app.domain.days import DaySummary
 from app.store import models as m
 from app.store.repo import Store, now_ms
 
 from .daily import DailyService, load_context
-from .days import DaySummary
 
 
 class GoalKind(StrEnum):

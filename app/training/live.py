@@ -24,11 +24,11 @@ from dataclasses import dataclass, replace
 from datetime import date, tzinfo
 
 from app.domain.calendar import day_bounds, days_between, local_date, week_start
+from app.domain.days import DaySummary, combine, summarize_days
 from app.domain.pieces import STEPS, Piece, PieceBuilder, Track, sample_row
 from app.domain.samples import Sample
 
 from .daily import load_context
-from .days import DaySummary, combine, summarize_days
 from .goals import (
     SUMMED,
     Achievement,

@@ -15,9 +15,9 @@ from datetime import date, timedelta, tzinfo
 from pathlib import Path
 
 from app.domain.calendar import local_date
+from app.domain.days import DaySummary
 from app.store.repo import SessionInfo, Store, now_ms
 from app.training.daily import DailyService, load_context
-from app.training.days import DaySummary
 
 from .common import atomic_file, cell_text, local_dt
 

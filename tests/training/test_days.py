@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.domain.calendar import day_bounds, local_date
+from app.domain.days import summarize_days
 from app.domain.pieces import Row, track_from_rows, track_from_summary
 from app.domain.profile import Profile, Sex
 from app.domain.samples import Sample
 from app.domain.summary import summarize
-from app.training.days import summarize_days
 from app.training.zones import zones_for
 
 PARIS = ZoneInfo("Europe/Paris")
