@@ -4,7 +4,7 @@ A trend point is the mean of one day's measurements; avg7 and avg28 average the 
 of the trailing 7 and 28 local days that have a measurement (gaps are skipped, not zeroed).
 `drift` = avg7 - avg28: a resting HR drifting up is a classic sign of fatigue or illness.
 A morning reading measures resting HR as the lowest 60-s mean HR of a quiet recording and
-HRV from its RR intervals (see app.training.hrv).
+HRV from its RR intervals (see app.domain.hrv_analysis).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from datetime import date, timedelta, tzinfo
 from sqlalchemy import select
 
 from app.domain.calendar import local_date
+from app.domain.hrv_analysis import HrvResult, analyse
 from app.store import models as m
 from app.store.repo import Store
 
 from .daily import load_context
-from .hrv import HrvResult, analyse
 
 #: Accepted kinds and their plausible ranges (outside is a typo, refused with a message).
 KINDS: dict[str, tuple[float, float]] = {

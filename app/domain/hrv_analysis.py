@@ -21,7 +21,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.domain.hrv import rmssd
+from .hrv import rmssd
 
 RR_MIN_MS, RR_MAX_MS = 300.0, 2000.0
 TOLERANCE = 0.20
@@ -33,6 +33,8 @@ MIN_BEATS = 30
 
 @dataclass(frozen=True, slots=True)
 class HrvResult:
+    """One RR series' figures with the corrections behind them, so a caller can judge trust."""
+
     rmssd_ms: float | None
     sdnn_ms: float | None
     mean_nn_ms: float | None
