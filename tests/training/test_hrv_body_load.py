@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.domain.hrv_analysis import analyse, correct
+from app.domain.load import load_series
 from app.domain.profile import Profile
 from app.domain.samples import Sample
 from app.training import body
-from app.training.load import load_series
 from app.training.zones import custom, percent_of_max, zones_for
 
 from .helpers import athlete, ms
