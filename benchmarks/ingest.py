@@ -1,8 +1,9 @@
-"""Ingest benchmark: 1,000,000 samples through the recorder's real write path vs raw sqlite3.
+"""Ingest benchmark: 1,000,000 samples through the recorder every face uses vs raw sqlite3.
 
 Both sides write the same rows into the same schema (the migrated `samples` table with its
 index, RR intervals in their own table) in WAL mode with synchronous=NORMAL, in batches of the
-same size. The recorder side includes validation, the asyncio queue and the writer thread.
+same size. The recorder side is `RecordingController` with one source, as the CLI and the
+desktop app record: the source pump, validation, the batched writer and its worker thread.
 
     .venv/bin/python benchmarks/ingest.py [--samples 1000000]
 """
@@ -15,10 +16,12 @@ import sqlite3
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from app.domain.samples import SAMPLE_COLUMNS, Sample
-from app.recorder import MAX_BATCH, Recorder
+from app.recorder import MAX_BATCH
+from app.recorder.controller import RecordingController
 from app.store.repo import Store
 from device.simulator import SimulatedStrap
 
@@ -29,19 +32,32 @@ def make_samples(n: int) -> list[Sample]:
     )
 
 
+class Backlog:
+    """A source that has every sample ready at once (a feed replay, a sensor's backlog)."""
+
+    name = kind = "simulator"
+
+    def __init__(self, samples: list[Sample]) -> None:
+        self._samples = samples
+
+    async def samples(self) -> AsyncIterator[Sample]:
+        for i, s in enumerate(self._samples):
+            yield s
+            if i % 1000 == 999:
+                await asyncio.sleep(0)  # let the writer task run, as a live loop would
+
+
 async def through_recorder(store: Store, samples: list[Sample]) -> float:
     athlete = store.default_athlete()
-    rec = await Recorder(store).start(athlete.id)
+    controller = RecordingController(store)
     t0 = time.perf_counter()
-    for i, s in enumerate(samples):
-        rec.submit(s)
-        if i % 1000 == 999:
-            await asyncio.sleep(0)  # let the writer task run, as a live loop would
+    await controller.start(athlete, "run", [Backlog(samples)])
+    rec = controller.require()
     while rec.stats.stored < len(samples):
         await asyncio.sleep(0.001)
     elapsed = time.perf_counter() - t0
     assert rec.stats.rejected == 0
-    await rec.stop()  # after the clock: the session summary is not part of ingest
+    await controller.stop()  # after the clock: the session summary is not part of ingest
     return elapsed
 
 
@@ -101,7 +117,7 @@ def main() -> None:
     print(f"samples: {n:,} (+ {rr:,} RR intervals), batch {MAX_BATCH}, {args.rounds} rounds")
     print(f"recorder write path : {n / t_rec:12,.0f} samples/s  (median {t_rec:.2f} s)")
     print(f"raw sqlite3 WAL     : {n / t_raw:12,.0f} samples/s  (median {t_raw:.2f} s)")
-    print(f"ratio recorder/raw  : {ratio:.2f}x median of rounds  (target >= 0.5x)")
+    print(f"ratio recorder/raw  : {ratio:.2f}x median of rounds  (target >= 0.8x)")
 
 
 if __name__ == "__main__":
