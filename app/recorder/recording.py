@@ -74,20 +74,25 @@ class Recording:
     def submit(self, sample: Sample) -> bool:
         """Queue a sample for the writer; returns False (counted, logged) if it is invalid."""
         self.stats.received += 1
-        sample, dropped = drop_bad_rr(sample)
-        if dropped:
+        try:
+            validate(sample)  # the common case: one pass, nothing to drop
+        except InvalidSample as exc:
+            sample, dropped = drop_bad_rr(sample)
+            try:
+                if not dropped:
+                    raise
+                validate(sample)  # the rest of the sample must still be good
+            except InvalidSample:
+                self.stats.rejected += 1
+                self.stats.last_error = str(exc)
+                log.warning("session %s: rejected sample: %s", self.session_id, exc)
+                return False
             self.stats.rejected_rr += dropped
             log.warning("session %s: dropped %d out-of-range RR values", self.session_id, dropped)
-        try:
-            validate(sample)
-        except InvalidSample as exc:
-            self.stats.rejected += 1
-            self.stats.last_error = str(exc)
-            log.warning("session %s: rejected sample: %s", self.session_id, exc)
-            return False
-        self._pending.append(sample)
+        pending = self._pending
+        pending.append(sample)
         self.last_sample = sample
-        if len(self._pending) >= self.max_batch:
+        if len(pending) == self.max_batch:  # once per batch: the writer drains all there is
             self._wake.set()
         for listener in self.listeners:
             try:
