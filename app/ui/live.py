@@ -1,20 +1,18 @@
 """What the live dashboard shows, accumulated from arriving samples; pure Python, no Qt.
 
-Fed on the GUI thread in batches by the bridge; the same hold rule as the stored summary
-(`app.domain.summary.MAX_HOLD_MS`) so live zone times match what is saved on stop.
+Fed on the GUI thread in batches by the bridge. The figures come from the same
+`SummaryAccumulator` that `summarize()` runs on stop, so they do not jump when Stop is pressed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from app.domain import energy
-from app.domain.profile import Profile, effective_max_hr, effective_resting_hr
+from app.domain.accumulator import MAX_HOLD_MS, SessionSummary, SummaryAccumulator
+from app.domain.profile import Profile
 from app.domain.samples import Sample
-from app.domain.summary import MAX_HOLD_MS, STOPPED_SPEED
 from app.domain.zones import Zones
 
 if TYPE_CHECKING:
@@ -55,16 +53,18 @@ class LiveView:
     cadence: float | None = None
     speed: float | None = None
     power: float | None = None
-    elapsed_s: float = 0.0
+    elapsed_s: float = 0.0  # the saved duration: pauses included
     moving_s: float = 0.0
     kcal: float | None = None
     lap_no: int = 1
     lap_s: float = 0.0
     zone_s: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)
-    distance_m: float = 0.0
-    steps: int = 0
+    distance_m: float | None = None
+    steps: int | None = None
     samples: int = 0
     sensors: tuple[SensorStatus, ...] = ()
+    #: What would be saved if the recording stopped now (avg/max HR, TRIMP, RMSSD ...).
+    summary: SessionSummary | None = None
 
 
 class _Series:
@@ -100,7 +100,13 @@ class _SourceState:
 
 @dataclass
 class LiveSession:
-    """Accumulates one recording's samples; call `add` with batches, `view(now)` to read."""
+    """Accumulates one recording's samples; call `add` with batches, `view(now)` to read.
+
+    Clock rule: `view(now)` is the summary as if stopped at max(now, newest sample time), so
+    elapsed and moving time run on one clock (the sample clock, advanced by the wall clock
+    between samples) and moving time never exceeds elapsed. Samples, pauses and resumes must
+    arrive in time order (a pause before the samples it covers), as the recorder emits them.
+    """
 
     profile: Profile
     started_ms: int
@@ -109,32 +115,16 @@ class LiveSession:
     state: str = RECORDING
     #: The athlete's zones (their zone model); Karvonen from the profile when not given.
     zones_override: Zones | None = None
-    _zones: Zones = field(init=False)
-    _max_hr: int = field(init=False)
-    _rest_hr: int = field(init=False)
+    _acc: SummaryAccumulator = field(init=False)
 
     def __post_init__(self) -> None:
-        year = datetime.fromtimestamp(self.started_ms / 1000, UTC).year
-        self._max_hr = effective_max_hr(self.profile, year)
-        self._rest_hr = effective_resting_hr(self.profile)
-        self._zones = self.zones_override or Zones.karvonen(self._rest_hr, self._max_hr)
-        self._age = self.profile.age(year)
+        self._acc = SummaryAccumulator(
+            self.started_ms, self.profile, self.sport, self.zones_override
+        )
         self._t = _Series()
         self._y = {c: _Series() for c in CHART_CHANNELS}
         self._last: dict[str, float] = {}
         self._last_t_ms: int | None = None
-        self._hr_prev: tuple[int, int] | None = None  # (t_ms, hr) held until the next HR
-        self._move_prev: tuple[int, bool] | None = None
-        self._zone_s = [0.0] * 5
-        self._moving_s = 0.0
-        self._kcal = 0.0
-        self._distance0: float | None = None
-        self._distance = 0.0
-        self._steps0: int | None = None
-        self._steps = 0
-        self._count = 0
-        self._paused_since: int | None = None
-        self._paused_total_ms = 0
         self._lap_start_ms = self.started_ms
         self._laps = 1
         self._sources: dict[str, _SourceState] = {}
@@ -143,7 +133,7 @@ class LiveSession:
 
     @property
     def zones(self) -> Zones:
-        return self._zones
+        return self._acc.zones
 
     def register_source(self, key: str, name: str, kind: str, now_ms: int) -> None:
         """Show a sensor before its first sample arrives."""
@@ -160,16 +150,12 @@ class LiveSession:
             if battery is not None:
                 src.battery_pct = battery
 
-    def _paused_at(self, t_ms: int) -> bool:
-        return self._paused_since is not None and t_ms >= self._paused_since
-
     def add(self, samples: Sequence[Sample]) -> None:
         """Fold a batch of samples (in arrival order) into the totals and chart arrays."""
         for s in samples:
             self._add_one(s)
 
     def _add_one(self, s: Sample) -> None:
-        self._count += 1
         key = s.source or "default"
         src = self._sources.get(key)
         if src is None:
@@ -189,63 +175,18 @@ class LiveSession:
             if value is not None:
                 self._last[c] = float(value)
             self._y[c].append(NAN if value is None else float(value))
-        paused = self._paused_at(s.t_ms)
-        if s.hr is not None:
-            if self._hr_prev is not None:
-                self._credit_hr(*self._hr_prev, s.t_ms)
-            self._hr_prev = (s.t_ms, s.hr)
-        if s.speed is not None or s.cadence is not None or s.hr is not None:
-            moving = (
-                s.speed >= STOPPED_SPEED
-                if s.speed is not None
-                else (s.cadence > 0 if s.cadence is not None else True)
-            )
-            if self._move_prev is not None:
-                t0, was_moving = self._move_prev
-                dt = max(0, min(s.t_ms - t0, MAX_HOLD_MS)) / 1000.0
-                if was_moving and not self._paused_at(t0):
-                    self._moving_s += dt
-                    self._credit_sport_kcal(dt)
-            self._move_prev = (s.t_ms, moving)
-        if s.distance is not None and not paused:
-            if self._distance0 is None:
-                self._distance0 = s.distance
-            self._distance = s.distance - self._distance0
-        if s.steps is not None and not paused:
-            if self._steps0 is None:
-                self._steps0 = s.steps
-            self._steps = s.steps - self._steps0
-
-    def _keytel(self) -> bool:
-        p = self.profile
-        return p.weight_kg is not None and self._age is not None and p.sex is not None
-
-    def _credit_hr(self, t0: int, hr: int, t1: int) -> None:
-        if self._paused_at(t0):
-            return
-        dt = max(0, min(t1 - t0, MAX_HOLD_MS)) / 1000.0
-        zone = self._zones.zone_of(hr)
-        if zone:
-            self._zone_s[zone - 1] += dt
-        if self._keytel():
-            p = self.profile
-            assert p.weight_kg is not None and self._age is not None and p.sex is not None
-            self._kcal += energy.keytel_kcal_per_min(hr, p.weight_kg, self._age, p.sex) * dt / 60
-
-    def _credit_sport_kcal(self, dt: float) -> None:
-        if not self._keytel() and self.profile.weight_kg is not None:
-            met = energy.SPORT_MET.get(self.sport, energy.SPORT_MET["other"])
-            self._kcal += energy.met_kcal(met, self.profile.weight_kg, dt)
+        self._acc.add(s)
+        if s.rr:
+            self._acc.add_rr(s.rr)
 
     def pause(self, t_ms: int) -> None:
-        if self._paused_since is None:
-            self._paused_since = t_ms
+        if self.state != PAUSED:
+            self._acc.pause(t_ms)
             self.state = PAUSED
 
     def resume(self, t_ms: int) -> None:
-        if self._paused_since is not None:
-            self._paused_total_ms += max(0, t_ms - self._paused_since)
-            self._paused_since = None
+        if self.state == PAUSED:
+            self._acc.resume(t_ms)
             self.state = RECORDING
 
     def lap(self, t_ms: int) -> None:
@@ -276,36 +217,28 @@ class LiveSession:
         return tuple(out)
 
     def view(self, now_ms: int) -> LiveView:
-        """The dashboard snapshot at `now_ms`; the last HR counts in its zone up to now."""
-        zone_s = list(self._zone_s)
-        kcal = self._kcal
-        if self._hr_prev is not None and self.state == RECORDING:
-            t0, hr = self._hr_prev
-            dt = max(0, min(now_ms - t0, MAX_HOLD_MS)) / 1000.0
-            zone = self._zones.zone_of(hr)
-            if zone:
-                zone_s[zone - 1] += dt
+        """The dashboard at `now_ms`: the summary as if stopped then (see the clock rule)."""
+        latest = self._acc.latest_ms
+        end = now_ms if latest is None else max(now_ms, latest)
+        summary = self._acc.snapshot(end)
         hr = int(self._last["hr"]) if "hr" in self._last else None
-        paused_ms = self._paused_total_ms + (
-            now_ms - self._paused_since if self._paused_since is not None else 0
-        )
-        has_kcal = self._keytel() or self.profile.weight_kg is not None
         return LiveView(
             state=self.state,
             session_id=self.session_id,
             hr=hr,
-            zone=self._zones.zone_of(hr) if hr is not None else 0,
+            zone=self.zones.zone_of(hr) if hr is not None else 0,
             cadence=self._last.get("cadence"),
             speed=self._last.get("speed"),
             power=self._last.get("power"),
-            elapsed_s=max(0, now_ms - self.started_ms - paused_ms) / 1000.0,
-            moving_s=self._moving_s,
-            kcal=kcal if has_kcal else None,
+            elapsed_s=summary.duration_s,
+            moving_s=summary.moving_s,
+            kcal=summary.kcal,
             lap_no=self._laps,
-            lap_s=max(0, now_ms - self._lap_start_ms) / 1000.0,
-            zone_s=(zone_s[0], zone_s[1], zone_s[2], zone_s[3], zone_s[4]),
-            distance_m=self._distance,
-            steps=self._steps,
-            samples=self._count,
+            lap_s=max(0, end - self._lap_start_ms) / 1000.0,
+            zone_s=summary.zone_s,
+            distance_m=summary.distance_m,
+            steps=summary.steps,
+            samples=summary.sample_count,
             sensors=self._sensor_states(now_ms),
+            summary=summary,
         )
