@@ -25,21 +25,21 @@ from datetime import date, tzinfo
 
 from app.domain.calendar import day_bounds, days_between, local_date, week_start
 from app.domain.days import DaySummary, combine, summarize_days
-from app.domain.pieces import STEPS, Piece, PieceBuilder, Track, sample_row
-from app.domain.samples import Sample
-
-from .daily import load_context
-from .goals import (
+from app.domain.goals import (
     SUMMED,
     Achievement,
     Goal,
-    GoalEngine,
     GoalKind,
     GoalProgress,
     day_value,
     period_of,
     streak,
 )
+from app.domain.pieces import STEPS, Piece, PieceBuilder, Track, sample_row
+from app.domain.samples import Sample
+
+from .daily import load_context
+from .goals import GoalEngine
 
 #: How often (in sample time) `feed` re-evaluates goals; `progress()` is always fresh.
 CHECK_EVERY_MS = 5_000

@@ -8,18 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from app.domain.goals import GoalKind, Period, period_of, streak, weight_fraction, weight_met
 from app.store.repo import Store
 from app.training.body import add_metric
-from app.training.goals import (
-    GoalEngine,
-    GoalError,
-    GoalKind,
-    Period,
-    period_of,
-    streak,
-    weight_fraction,
-    weight_met,
-)
+from app.training.goals import GoalEngine, GoalError
 from app.training.live import GoalTracker
 
 from .helpers import athlete, ms, samples, session
@@ -32,7 +24,7 @@ def engine(store: Store, at: int = NOON_3_JUNE) -> GoalEngine:
 
 
 def test_periods() -> None:
-    from app.training.goals import Goal
+    from app.domain.goals import Goal
 
     def g(period: str, **kw) -> Goal:
         return Goal(1, 1, GoalKind.STEPS, Period(period), 1, None, kw.get("s"), kw.get("e"),
