@@ -16,6 +16,13 @@ A module adds its own types with `@command(errors={GoalError: EXIT_USAGE})`. Onl
 that create athletes say so: `ctx.athlete(create=True)`. `@command(recover=True)` also closes
 sessions a crash left open when no Pulsedeck is running. Anything else is a bug: one line,
 exit 1, the traceback with -v. `app.cli.main` maps errors of undecorated commands the same way.
+
+To adopt it in a module that still returns codes by hand (feeds.py, record): replace each
+`_fail(message, code)` / `_err(...); return CODE` with `raise UserError(message, CODE)`, each
+`Store.open(...)`/`close()` pair with `ctx.store`, and declare the area's exception types once,
+e.g. `@command(errors={FeedAuthError: EXIT_AUTH, FeedUnavailable: EXIT_NOT_FOUND})`. A
+recorder keeps `recording_store(ctx.data_dir)` (it takes the instance lock) instead of
+`ctx.store`.
 """
 
 from __future__ import annotations
