@@ -21,6 +21,7 @@ from app.domain.zones import Zones, athlete_zones
 
 from . import models as m
 from .db import open_database
+from .settings import CUSTOM_ZONES, Settings
 
 log = logging.getLogger(__name__)
 
@@ -290,14 +291,12 @@ class Store:
 
     def athlete_zones(self, athlete_id: int, year: int) -> Zones:
         """The athlete's zones under their zone model (custom bounds live in settings)."""
+        floors = Settings(self).get(CUSTOM_ZONES, owner=athlete_id)
         with self.orm() as s:
             a = s.get(m.Athlete, athlete_id)
             if a is None:
                 raise LookupError(f"no athlete {athlete_id}")
-            floors = s.get(m.Setting, CUSTOM_ZONES_KEY.format(athlete_id=athlete_id))
-            zones, problem = athlete_zones(
-                _profile(a), a.zone_model, None if floors is None else floors.value, year
-            )
+            zones, problem = athlete_zones(_profile(a), a.zone_model, floors, year)
         if problem:
             log.warning("athlete %s: %s", athlete_id, problem)
         return zones

@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.sqlite import insert
 
 from . import models as m
-from .repo import Store
+
+if TYPE_CHECKING:
+    from .repo import Store
 
 T = TypeVar("T")
 
