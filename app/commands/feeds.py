@@ -364,7 +364,9 @@ def cmd_feeds_serve_live(args: argparse.Namespace) -> int:
         try:
             return asyncio.run(_serve_live(args, store, token))
         except OSError as exc:
-            return _fail(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", 1)
+            return _fail(
+                f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", EXIT_ERROR
+            )
 
 
 async def _serve_live(args: argparse.Namespace, store: Any, token: str) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -99,11 +98,3 @@ def save_cursor(store: Store, source: str, cursor: Cursor) -> None:
             row.athlete_id = cursor.athlete_id
         if cursor.clock_offset_ms is not None:
             row.clock_offset_ms = cursor.clock_offset_ms
-
-
-def discard_session(store: Store, session_id: int) -> None:
-    """Soft-delete a session that never received a sample (an athlete that stayed silent)."""
-    with store.orm() as s, s.begin():
-        row = s.get(m.Session, session_id)
-        if row is not None and row.deleted_ms is None:
-            row.deleted_ms = int(time.time() * 1000)

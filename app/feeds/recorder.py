@@ -28,7 +28,6 @@ from .cursors import (
     Cursor,
     committed_heads,
     device_prefix,
-    discard_session,
     load_cursors,
     save_cursor,
 )
@@ -342,9 +341,9 @@ class FeedRecorder:
         for live in self.live.values():
             summary = await live.recording.stop()
             if live.recording.stats.received == 0:
-                # Announced but silent: no session to show for it.
+                # Announced but silent: no session to show for it (soft-deleted).
                 await asyncio.to_thread(
-                    self.writer.locked, discard_session, self.store, live.recording.session_id
+                    self.writer.locked, self.store.set_deleted, live.recording.session_id, now_ms()
                 )
                 continue
             stored += live.recording.stats.stored

@@ -33,7 +33,7 @@ from websockets.exceptions import (
 from app.domain.samples import Sample
 
 from .backoff import BackoffPolicy, backoff_delay, next_attempt
-from .errors import FeedAuthError, FeedConnectionError, FeedError, FeedUnavailable
+from .errors import FeedAuthError, FeedConnectionError, FeedUnavailable
 from .formats import FeedFormat, make_format, redact_url
 from .guard import SequenceGuard, Verdict
 from .protocol import MAX_MESSAGE_BYTES, NON_MONOTONIC, OVERSIZE, Gap, Reject, RemoteAthlete
@@ -174,10 +174,6 @@ class FeedClient:
 
     def __repr__(self) -> str:
         return f"FeedClient({self.endpoint.label!r}, {self.format.name})"
-
-    def cursors(self) -> dict[str, int]:
-        """Last accepted device time per remote athlete (what a reconnect resumes after)."""
-        return self.guard.cursors()
 
     def source_of(self, athlete: str) -> str:
         return f"{self.source_key}/{athlete}"
@@ -367,14 +363,11 @@ class FeedClient:
 
 
 __all__ = [
-    "FeedAuthError",
+    "ClockOffsets",
     "FeedClient",
-    "FeedConnectionError",
     "FeedEndpoint",
-    "FeedError",
     "FeedEvent",
     "FeedSample",
     "FeedStats",
     "FeedStatus",
-    "FeedUnavailable",
 ]

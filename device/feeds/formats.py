@@ -50,8 +50,6 @@ def redact_url(url: str) -> str:
 
 class FeedFormat(Protocol):
     name: str
-    #: True when the server honours a resume cursor (only the Pulsedeck protocol does).
-    resumable: bool
     #: Seconds between application-level heartbeats, or None.
     heartbeat_s: float | None
     #: True when the server speaks first (Pulsedeck's hello) and `opening` waits for it.
@@ -82,7 +80,6 @@ class PulsedeckFormat:
     """The Pulsedeck trace protocol (docs/trace-protocol.md)."""
 
     name = "pulsedeck"
-    resumable = True
     heartbeat_s: float | None = None
     hello_first = True
 
@@ -105,7 +102,6 @@ class PulsoidFormat:
     """Pulsoid's real-time feed: `{"measured_at": ms, "data": {"heart_rate": bpm}}`, one athlete."""
 
     name = "pulsoid"
-    resumable = False
     heartbeat_s: float | None = None
     hello_first = False
 
@@ -149,7 +145,6 @@ class HypeRateFormat:
     """
 
     name = "hyperate"
-    resumable = False
     hello_first = False
     #: HypeRate closes sockets that stay silent for about 30 s; its docs ask for 10 s.
     heartbeat_s: float | None = 10.0

@@ -28,6 +28,7 @@ from .protocol import (
     PATH,
     RemoteAthlete,
     Subscribe,
+    athlete_object,
     encode_batch,
     encode_control,
     encode_hello,
@@ -104,8 +105,6 @@ class TraceHub:
         known = self.athletes.get(athlete.key)
         self.athletes[athlete.key] = athlete
         if known != athlete:
-            from .protocol import athlete_object
-
             self._broadcast(encode_control("athlete", **athlete_object(athlete)))
 
     def publish(self, samples: Iterable[tuple[str, Sample]]) -> str | None:
