@@ -90,8 +90,20 @@ def _dump(data: object) -> None:
 # summary ---------------------------------------------------------------------------------
 
 SUMMARY_FIELDS = (
-    "date", "steps", "distance_km", "active_min", "avg_hr", "max_hr", "kcal", "sessions",
-    "trimp", "z1_min", "z2_min", "z3_min", "z4_min", "z5_min",
+    "date",
+    "steps",
+    "distance_km",
+    "active_min",
+    "avg_hr",
+    "max_hr",
+    "kcal",
+    "sessions",
+    "trimp",
+    "z1_min",
+    "z2_min",
+    "z3_min",
+    "z4_min",
+    "z5_min",
 )
 
 
@@ -128,21 +140,27 @@ def cmd_summary(args: argparse.Namespace, ctx: CommandContext) -> int:
     days = DailyService(store).days(athlete_id, first, last)
     rows = [summary_row(d) for d in days]
     if args.json:
-        _dump({
-            "athlete": ctx.name,
-            "timezone": ctx.tz_name or str(ctx.tz),
-            "kcal_basis": KCAL_BASIS,
-            "days": [{**r, "kcal_methods": list(d.kcal_methods)} for r, d in zip(rows, days,
-                                                                              strict=True)],
-        })
+        _dump(
+            {
+                "athlete": ctx.name,
+                "timezone": ctx.tz_name or str(ctx.tz),
+                "kcal_basis": KCAL_BASIS,
+                "days": [
+                    {**r, "kcal_methods": list(d.kcal_methods)}
+                    for r, d in zip(rows, days, strict=True)
+                ],
+            }
+        )
     elif args.csv:
         w = csv.DictWriter(sys.stdout, fieldnames=SUMMARY_FIELDS, lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
     else:
         print(f"{ctx.name} ({ctx.tz_name or ctx.tz}); kcal = {KCAL_BASIS}")
-        print(f"{'date':10} {'steps':>7} {'km':>7} {'active':>7} {'avgHR':>5} {'maxHR':>5} "
-              f"{'kcal':>6} {'sess':>4}  zones (min)")
+        print(
+            f"{'date':10} {'steps':>7} {'km':>7} {'active':>7} {'avgHR':>5} {'maxHR':>5} "
+            f"{'kcal':>6} {'sess':>4}  zones (min)"
+        )
         for r in rows:
             zones = " ".join(f"{r[f'z{i}_min']:g}" for i in range(1, 6))
             print(
@@ -199,8 +217,13 @@ def cmd_goals_add(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
     engine = GoalEngine(store)
     goal = engine.add(
-        _writer(ctx), args.kind, args.period, args.target,
-        zone=args.zone, start=args.from_, end=args.to,
+        _writer(ctx),
+        args.kind,
+        args.period,
+        args.target,
+        zone=args.zone,
+        start=args.from_,
+        end=args.to,
     )
     if args.json:
         _dump({**asdict(goal), "description": goal.describe()})
@@ -225,16 +248,21 @@ def cmd_goals_progress(args: argparse.Namespace, ctx: CommandContext) -> int:
     athlete_id = _athlete(ctx)
     new = engine.evaluate(athlete_id)
     progress = engine.progress(athlete_id)
-    history = {p.goal.id: engine.history(p.goal.id, args.history) for p in progress} \
-        if args.history else {}
+    history = (
+        {p.goal.id: engine.history(p.goal.id, args.history) for p in progress}
+        if args.history
+        else {}
+    )
     if args.json:
-        _dump({
-            "goals": [
-                {**goal_json(p), "history": [goal_json(h) for h in history.get(p.goal.id, [])]}
-                for p in progress
-            ],
-            "new_achievements": [asdict(a) for a in new],
-        })
+        _dump(
+            {
+                "goals": [
+                    {**goal_json(p), "history": [goal_json(h) for h in history.get(p.goal.id, [])]}
+                    for p in progress
+                ],
+                "new_achievements": [asdict(a) for a in new],
+            }
+        )
         return EXIT_OK
     if not progress:
         print("no goals yet: try `pulsedeck goals add steps 10000 --period daily`")
@@ -242,8 +270,10 @@ def cmd_goals_progress(args: argparse.Namespace, ctx: CommandContext) -> int:
         value = "-" if p.value is None else f"{p.value:.4g}"
         bar = "#" * round(p.fraction * 20)
         flag = "  achieved" if p.achieved_ms else ""
-        print(f"{p.goal.id:>4}  [{bar:20}] {value}/{p.goal.target:g} {p.goal.unit}  "
-              f"{p.goal.describe()} ({p.period_start}..{p.period_end}){flag}")
+        print(
+            f"{p.goal.id:>4}  [{bar:20}] {value}/{p.goal.target:g} {p.goal.unit}  "
+            f"{p.goal.describe()} ({p.period_start}..{p.period_end}){flag}"
+        )
         for h in history.get(p.goal.id, [])[1:]:
             hv = "-" if h.value is None else f"{h.value:.4g}"
             print(f"        {h.period_start}  {hv}{'  achieved' if h.achieved_ms else ''}")
@@ -265,13 +295,16 @@ def cmd_exercises_search(args: argparse.Namespace, ctx: CommandContext) -> int:
     athlete_id = _catalog_athlete(ctx)
     found = catalog.search(catalog.exercises(store, athlete_id), args.query, limit=args.limit)
     if args.json:
-        _dump([{**_exercise_json(f.exercise), "score": f.score, "matched": f.matched}
-               for f in found])
+        _dump(
+            [{**_exercise_json(f.exercise), "score": f.score, "matched": f.matched} for f in found]
+        )
     elif not found:
         print(f"nothing resembles {args.query!r}")
     for f in [] if args.json else found:
-        print(f"{f.score:5.1f}  {f.exercise.name}"
-              + (f"  (as {f.matched!r})" if f.matched != f.exercise.name else ""))
+        print(
+            f"{f.score:5.1f}  {f.exercise.name}"
+            + (f"  (as {f.matched!r})" if f.matched != f.exercise.name else "")
+        )
     return EXIT_OK
 
 
@@ -292,8 +325,13 @@ def cmd_exercises_list(args: argparse.Namespace, ctx: CommandContext) -> int:
 def cmd_exercises_add(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
     e = catalog.add_custom(
-        store, _writer(ctx), args.name, aliases=args.alias or (),
-        muscle_groups=args.muscle or (), equipment=args.equipment, kind=args.kind,
+        store,
+        _writer(ctx),
+        args.name,
+        aliases=args.alias or (),
+        muscle_groups=args.muscle or (),
+        equipment=args.equipment,
+        kind=args.kind,
     )
     print(json.dumps(_exercise_json(e)) if args.json else f"added exercise {e.name!r}")
     return EXIT_OK
@@ -301,8 +339,12 @@ def cmd_exercises_add(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 def _record_text(r: strength.Record) -> str:
     prev = "first" if r.previous is None else f"was {r.previous:g}"
-    what = {"e1rm": "estimated 1RM", "volume": "set volume", "max_reps": "max reps",
-            "weight_for_reps": f"{r.reps}-rep max"}[r.kind]
+    what = {
+        "e1rm": "estimated 1RM",
+        "volume": "set volume",
+        "max_reps": "max reps",
+        "weight_for_reps": f"{r.reps}-rep max",
+    }[r.kind]
     return f"PR {what}: {r.value:.1f} ({prev})"
 
 
@@ -312,16 +354,23 @@ def cmd_sets_add(args: argparse.Namespace, ctx: CommandContext) -> int:
     athlete_id = _writer(ctx)
     tz = load_context(store, athlete_id).tz
     saved = strength.log_set(
-        store, athlete_id, args.exercise, args.reps, args.weight,
-        _instant(args.at, tz), session_id=args.session, rpe=args.rpe,
+        store,
+        athlete_id,
+        args.exercise,
+        args.reps,
+        args.weight,
+        _instant(args.at, tz),
+        session_id=args.session,
+        rpe=args.rpe,
     )
     if args.json:
         _dump({**asdict(saved), "is_pr": saved.is_pr})
         return EXIT_OK
     e1 = "" if saved.e1rm_kg is None else f", e1RM {saved.e1rm_kg:.1f} kg (Epley)"
     weight = f" x {saved.weight_kg:g} kg" if saved.weight_kg else ""
-    print(f"set {saved.id}: {saved.exercise} {saved.reps}{weight}, volume {saved.volume_kg:g}"
-          f" kg{e1}")
+    print(
+        f"set {saved.id}: {saved.exercise} {saved.reps}{weight}, volume {saved.volume_kg:g} kg{e1}"
+    )
     for r in saved.records:
         print(f"  {_record_text(r)}")
     return EXIT_OK
@@ -348,8 +397,10 @@ def cmd_sets_list(args: argparse.Namespace, ctx: CommandContext) -> int:
     for r in rows:
         w = "-" if r.weight_kg is None else f"{r.weight_kg:g}"
         e1 = "-" if r.e1rm_kg is None else f"{r.e1rm_kg:.1f}"
-        print(f"{r.id:>5} {_iso(r.started_ms, tz):25} {r.exercise:24} {r.reps:>4} x {w:>6} kg"
-              f"  e1RM {e1}")
+        print(
+            f"{r.id:>5} {_iso(r.started_ms, tz):25} {r.exercise:24} {r.reps:>4} x {w:>6} kg"
+            f"  e1RM {e1}"
+        )
     return EXIT_OK
 
 
@@ -358,8 +409,9 @@ def cmd_prs(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
     athlete_id = _athlete(ctx)
     tz = load_context(store, athlete_id).tz
-    history = strength.pr_history(store, athlete_id, _exercise_arg(store, athlete_id,
-                                                                   args.exercise))
+    history = strength.pr_history(
+        store, athlete_id, _exercise_arg(store, athlete_id, args.exercise)
+    )
     rows = history if args.history else strength.current_records(history)
     if args.json:
         _dump([{**asdict(r), "at": _iso(r.achieved_ms, tz)} for r in rows])
@@ -375,8 +427,11 @@ def cmd_prs(args: argparse.Namespace, ctx: CommandContext) -> int:
 # body ------------------------------------------------------------------------------------
 
 _BODY_FLAGS = {
-    "weight": "weight_kg", "fat": "body_fat_pct", "resting_hr": "resting_hr",
-    "rmssd": "rmssd", "sdnn": "sdnn",
+    "weight": "weight_kg",
+    "fat": "body_fat_pct",
+    "resting_hr": "resting_hr",
+    "rmssd": "rmssd",
+    "sdnn": "sdnn",
 }
 
 
@@ -385,8 +440,11 @@ def cmd_body_add(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
     athlete_id = _writer(ctx)
     at = _instant(args.at, load_context(store, athlete_id).tz)
-    given = {kind: getattr(args, flag) for flag, kind in _BODY_FLAGS.items()
-             if getattr(args, flag) is not None}
+    given = {
+        kind: getattr(args, flag)
+        for flag, kind in _BODY_FLAGS.items()
+        if getattr(args, flag) is not None
+    }
     if not given:
         raise UserError("give at least one of --weight --fat --resting-hr --rmssd --sdnn")
     for kind, value in given.items():
@@ -408,16 +466,19 @@ def cmd_body_list(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.kind:
         series = {k: v for k, v in series.items() if k == args.kind}
     if args.json:
-        _dump({k: [{**asdict(p), "drift": round(p.drift, 3)} for p in v]
-               for k, v in series.items()})
+        _dump(
+            {k: [{**asdict(p), "drift": round(p.drift, 3)} for p in v] for k, v in series.items()}
+        )
         return EXIT_OK
     if not series:
         print("no body metrics yet: try `pulsedeck body add --weight 72.5`")
     for kind, points in series.items():
         print(f"{kind}:")
-        for p in points[-args.last:]:
-            print(f"  {p.day}  {p.value:7.1f}   7d {p.avg7:7.1f}   28d {p.avg28:7.1f}"
-                  f"   drift {p.drift:+.1f}")
+        for p in points[-args.last :]:
+            print(
+                f"  {p.day}  {p.value:7.1f}   7d {p.avg7:7.1f}   28d {p.avg28:7.1f}"
+                f"   drift {p.drift:+.1f}"
+            )
     return EXIT_OK
 
 
@@ -429,8 +490,13 @@ def cmd_body_measure(args: argparse.Namespace, ctx: CommandContext) -> int:
     data = {
         "session_id": reading.session_id,
         "resting_hr": None if reading.resting_hr is None else round(reading.resting_hr, 1),
-        "rmssd_ms": h.rmssd_ms, "sdnn_ms": h.sdnn_ms, "beats": h.beats, "missed": h.missed,
-        "ectopic": h.ectopic, "out_of_range": h.out_of_range, "reliable": h.reliable,
+        "rmssd_ms": h.rmssd_ms,
+        "sdnn_ms": h.sdnn_ms,
+        "beats": h.beats,
+        "missed": h.missed,
+        "ectopic": h.ectopic,
+        "out_of_range": h.out_of_range,
+        "reliable": h.reliable,
         "stored": [m.kind for m in reading.stored],
     }
     if args.json:
