@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from app.domain.strength import Lift, Record, brzycki, detect_records, epley, volume
 from app.training import catalog, strength
 from app.training.catalog import CatalogError, load_builtin, search
-from app.training.strength import Lift, Record, brzycki, detect_records, epley
 
 from .helpers import athlete, ms
 
@@ -101,7 +101,7 @@ def test_formulas_by_hand() -> None:
     assert epley(100, 10) == pytest.approx(133.333, abs=1e-3)
     assert epley(100, 13) is None and epley(0, 5) is None
     assert brzycki(100, 5) == pytest.approx(100 * 36 / 32)  # 112.5
-    assert strength.volume(60, 8) == 480 and strength.volume(None, 12) == 0
+    assert volume(60, 8) == 480 and volume(None, 12) == 0
 
 
 def test_record_detection_by_hand() -> None:
