@@ -455,7 +455,7 @@ def resolve_athlete(store: Store, name: str | None, *, create: bool = False) -> 
         found = store.self_athlete()
         if found is None and not create:
             raise AthleteNotFound(
-                "no athlete yet: `pulsedeck athlete set NAME` or a recording creates one"
+                "no athlete yet for yourself: `pulsedeck athlete set` or a recording creates it"
             )
         return found or store.default_athlete()
     found = store.athlete_named(name)
