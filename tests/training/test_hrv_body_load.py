@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.domain.body import lowest_window_mean, trend
 from app.domain.hrv_analysis import analyse, correct
 from app.domain.load import load_series
 from app.domain.profile import Profile
@@ -78,7 +79,7 @@ def test_zone_models_by_hand() -> None:
 def test_trend_averages_by_hand() -> None:
     tz = ZoneInfo("Europe/Paris")
     pts = [(ms(2026, 6, d, 7), v) for d, v in ((1, 60), (2, 58), (2, 56), (5, 62), (20, 50))]
-    t = body.trend(pts, tz)
+    t = trend(pts, tz)
     assert [p.day for p in t] == [date(2026, 6, d) for d in (1, 2, 5, 20)]
     assert t[1].value == 57  # mean of the two readings on the 2nd
     assert t[2].avg7 == pytest.approx((60 + 57 + 62) / 3)
@@ -90,8 +91,8 @@ def test_trend_averages_by_hand() -> None:
 def test_lowest_window_mean() -> None:
     # 3 minutes at 1 Hz: 70, then 55, then 65 bpm; the quietest minute is 55
     pts = [(i * 1000, 70.0 if i < 60 else 55.0 if i < 120 else 65.0) for i in range(180)]
-    assert body.lowest_window_mean(pts) == pytest.approx(55.0)
-    assert body.lowest_window_mean(pts[:30]) is None  # shorter than a minute
+    assert lowest_window_mean(pts) == pytest.approx(55.0)
+    assert lowest_window_mean(pts[:30]) is None  # shorter than a minute
 
 
 def test_metrics_validation_and_morning_measurement(store) -> None:
