@@ -16,8 +16,12 @@ what Strava has confirmed so far. States and the only moves between them:
 are set": a replay of an `updating` row sends the PUT again; only `ready` is done. The
 values are the strings stored in the plain `String(20)` column, so old rows stay readable.
 
-`IllegalTransition` (a `Permanent` sync error: retrying the same code cannot help) is
-raised for any other move; the job goes dead with the reason instead of lying.
+Every move names the row as the caller last read it. If the stored state differs (another
+worker got there first, e.g. after its lease ran out) the move raises `LedgerConflict`, a
+`Retryable`: the next attempt reads the row again and carries on from there. A move the
+table does not allow from the state the caller read raises `IllegalTransition`, a
+`Permanent` error (retrying the same code cannot help): the job goes dead with the reason
+instead of lying.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from sqlalchemy import select
 from app.store import models as m
 from app.store.repo import Store
 
-from ..errors import Permanent
+from ..errors import Permanent, Retryable
 
 
 class LedgerState(StrEnum):
@@ -80,12 +84,26 @@ TRANSITIONS: dict[LedgerState, frozenset[LedgerState]] = {
 
 
 class IllegalTransition(Permanent):
-    """A ledger move outside `TRANSITIONS` (a bug, or a row changed under us)."""
+    """A ledger move `TRANSITIONS` does not allow from the state the row is in: a bug."""
 
     def __init__(self, ledger_id: int, current: str, wanted: str) -> None:
+        current, wanted = str(current), str(wanted)
         super().__init__(f"Strava ledger row {ledger_id} cannot go from {current!r} to {wanted!r}")
         self.current = current
         self.wanted = wanted
+
+
+class LedgerConflict(Retryable):
+    """The row changed since the caller read it; the next attempt starts from what it is."""
+
+    def __init__(self, ledger_id: int, expected: str, current: str) -> None:
+        expected, current = str(expected), str(current)
+        super().__init__(
+            f"Strava ledger row {ledger_id} is {current!r}, not {expected!r} as read: "
+            "another worker moved it"
+        )
+        self.expected = expected
+        self.current = current
 
 
 def check_transition(ledger_id: int, current: str, wanted: LedgerState) -> LedgerState:
@@ -184,25 +202,21 @@ class LedgerStore:
 
     def move(
         self,
-        ledger_id: int,
+        ledger: Ledger,
         to: LedgerState,
         *,
-        only_from: LedgerState | None = None,
         upload_id: str | None | _Keep = KEEP,
         remote_activity_id: str | None | _Keep = KEEP,
         error: str | None | _Keep = KEEP,
     ) -> Ledger:
-        """Move a row to `to` (checked against its stored state) and set the given fields.
-
-        With `only_from`, a row in any other state is left alone (returned as it is).
-        """
+        """Move the row read as `ledger` to `to` and set the given fields; returns it anew."""
         with self.store.orm() as s, s.begin():
-            row = s.get(m.RemoteActivity, ledger_id)
+            row = s.get(m.RemoteActivity, ledger.id)
             if row is None:
-                raise LookupError(f"no Strava ledger row {ledger_id}")
-            if only_from is not None and row.state != only_from:
-                return _ledger(row)
-            row.state = check_transition(ledger_id, row.state, to).value
+                raise LookupError(f"no Strava ledger row {ledger.id}")
+            if row.state != ledger.state:
+                raise LedgerConflict(ledger.id, ledger.state, row.state)
+            row.state = check_transition(ledger.id, row.state, to).value
             if not isinstance(upload_id, _Keep):
                 row.upload_id = upload_id
             if not isinstance(remote_activity_id, _Keep):
@@ -213,40 +227,51 @@ class LedgerStore:
             s.flush()
             return _ledger(row)
 
+    def reread(self, ledger: Ledger) -> Ledger:
+        """The row as it is stored now."""
+        with self.store.orm() as s:
+            row = s.get(m.RemoteActivity, ledger.id)
+            if row is None:
+                raise LookupError(f"no Strava ledger row {ledger.id}")
+            return _ledger(row)
+
     def retry(self, ledger: Ledger) -> Ledger:
         """A person retried a dead job: from `error`, start again from nothing known."""
         if ledger.state is not LedgerState.ERROR:
             return ledger
-        return self.move(ledger.id, LedgerState.UPLOADING, upload_id=None, error=None)
+        return self.move(ledger, LedgerState.UPLOADING, upload_id=None, error=None)
 
     def posted(self, ledger: Ledger, upload_id: str) -> Ledger:
         """Strava accepted the file as `upload_id`."""
-        return self.move(ledger.id, LedgerState.PROCESSING, upload_id=upload_id)
+        return self.move(ledger, LedgerState.PROCESSING, upload_id=upload_id)
 
     def upload_lost(self, ledger: Ledger) -> Ledger:
         """Strava forgot the upload: post again (its duplicate check links any activity)."""
-        return self.move(ledger.id, LedgerState.UPLOADING, upload_id=None)
+        return self.move(ledger, LedgerState.UPLOADING, upload_id=None)
 
     def failed(self, ledger: Ledger, error: str) -> Ledger:
         """Strava refused for good, or a person must look."""
-        return self.move(ledger.id, LedgerState.ERROR, error=error[:1000])
+        return self.move(ledger, LedgerState.ERROR, error=error[:1000])
 
     def activity_known(self, ledger: Ledger, activity_id: str, *, update_pending: bool) -> Ledger:
         """Strava named the activity; `ready` only when nothing is left to PUT."""
         to = LedgerState.UPDATING if update_pending else LedgerState.READY
-        return self.move(ledger.id, to, remote_activity_id=activity_id, error=None)
+        return self.move(ledger, to, remote_activity_id=activity_id, error=None)
 
     def updated(self, ledger: Ledger) -> Ledger:
         """Strava confirmed the PUT of name and sport type."""
-        return self.move(ledger.id, LedgerState.READY, error=None)
+        return self.move(ledger, LedgerState.READY, error=None)
 
     def creating(self, ledger: Ledger) -> Ledger:
         """A non-idempotent create request is leaving now."""
-        return self.move(ledger.id, LedgerState.CREATING)
+        return self.move(ledger, LedgerState.CREATING)
 
     def create_refused(self, ledger: Ledger) -> Ledger:
         """Strava refused the create (or it never left): nothing exists remotely."""
-        return self.move(ledger.id, LedgerState.UPLOADING, only_from=LedgerState.CREATING)
+        current = self.reread(ledger)
+        if current.state is not LedgerState.CREATING:
+            return current  # the request never left: nothing to undo
+        return self.move(current, LedgerState.UPLOADING)
 
     # Reading -------------------------------------------------------------------------------
 

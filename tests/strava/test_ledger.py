@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import update
 
 from app.store import models as m
-from sync.errors import Permanent
+from sync.errors import Permanent, Retryable
 from sync.outbox import DEAD, Outbox
 from sync.strava.accounts import OWNER, save_account
 from sync.strava.ledger import (
     TRANSITIONS,
     IllegalTransition,
+    LedgerConflict,
     LedgerState,
     LedgerStore,
     check_transition,
@@ -115,12 +116,13 @@ def _force(store, ledger_id: int, state: str) -> None:
 def test_move_checks_the_stored_state(store, ledger, account_id, current, wanted) -> None:
     row = ledger.open(account_id, "pulsedeck-x")
     _force(store, row.id, current.value)
+    row = ledger.reread(row)
     if (current, wanted) in LEGAL:
-        moved = ledger.move(row.id, wanted, upload_id="u1", error=None)
+        moved = ledger.move(row, wanted, upload_id="u1", error=None)
         assert moved.state is wanted and moved.upload_id == "u1"
     else:
         with pytest.raises(IllegalTransition):
-            ledger.move(row.id, wanted, upload_id="u1")
+            ledger.move(row, wanted, upload_id="u1")
         again = ledger.open(account_id, "pulsedeck-x")
         assert again.state is current and again.upload_id is None  # nothing written
 
@@ -169,9 +171,25 @@ def test_activity_known_without_update_is_ready(ledger, account_id) -> None:
     assert row.state is S.READY and row.remote_activity_id == "5"
 
 
-def test_move_of_a_missing_row(ledger) -> None:
+def test_a_row_moved_by_another_worker_is_a_retryable_conflict(store, ledger, account_id) -> None:
+    """Two workers on one job (a lease ran out): the later move retries, never goes dead."""
+    mine = ledger.posted(ledger.open(account_id, "pulsedeck-i"), "u")
+    theirs = ledger.reread(mine)
+    ledger.activity_known(theirs, "8", update_pending=False)  # the other worker finished
+    with pytest.raises(LedgerConflict, match="is 'ready', not 'processing'") as caught:
+        ledger.activity_known(mine, "8", update_pending=False)
+    assert isinstance(caught.value, Retryable) and not isinstance(caught.value, Permanent)
+    assert ledger.reread(mine).state is S.READY
+
+
+def test_move_of_a_missing_row(store, ledger, account_id) -> None:
+    row = ledger.open(account_id, "pulsedeck-j")
+    with store.engine.begin() as conn:
+        conn.execute(m.RemoteActivity.__table__.delete())
     with pytest.raises(LookupError):
-        ledger.move(12345, S.READY)
+        ledger.move(row, S.PROCESSING)
+    with pytest.raises(LookupError):
+        ledger.reread(row)
 
 
 def test_reads_for_session_and_activity_ids(store, ledger, account_id) -> None:
