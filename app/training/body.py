@@ -38,7 +38,10 @@ def add_metric(
     check(kind, value)
     with store.orm() as s, s.begin():
         row = m.BodyMetric(
-            athlete_id=athlete_id, kind=kind, value=float(value), measured_ms=measured_ms,
+            athlete_id=athlete_id,
+            kind=kind,
+            value=float(value),
+            measured_ms=measured_ms,
             source=source[:20],
         )
         s.add(row)

@@ -287,8 +287,8 @@ class GoalEngine:
         value = self.value(goal, start, end, today, memo=memo)
         fraction, met = self.assess(goal, value)
         key = self.period_key(goal, start, today) if met else start
-        at = achieved.get((goal.id, key)) if achieved is not None else self.achieved_ms(
-            goal.id, key
+        at = (
+            achieved.get((goal.id, key)) if achieved is not None else self.achieved_ms(goal.id, key)
         )
         return GoalProgress(goal, start, end, value, fraction, met, at)
 
@@ -392,8 +392,12 @@ class GoalEngine:
         with self.store.orm() as s:
             return [
                 Achievement(
-                    a.id, a.goal_id, date.fromisoformat(a.period_start), a.value,
-                    a.achieved_ms, a.notified,
+                    a.id,
+                    a.goal_id,
+                    date.fromisoformat(a.period_start),
+                    a.value,
+                    a.achieved_ms,
+                    a.notified,
                 )
                 for a in s.scalars(q)
             ]

@@ -155,8 +155,19 @@ def log_set(
             )
         set_id = row.id
     return SavedSet(
-        set_id, athlete_id, exercise.id, exercise.name, reps, weight, started_ms, e1rm,
-        volume(weight, reps), avg_hr, max_hr, recovery, tuple(records),
+        set_id,
+        athlete_id,
+        exercise.id,
+        exercise.name,
+        reps,
+        weight,
+        started_ms,
+        e1rm,
+        volume(weight, reps),
+        avg_hr,
+        max_hr,
+        recovery,
+        tuple(records),
     )
 
 
@@ -169,9 +180,19 @@ def sets(store: Store, athlete_id: int, exercise: ExerciseInfo | None = None) ->
         rows = s.scalars(q.order_by(m.ExerciseSet.started_ms, m.ExerciseSet.id)).all()
     return [
         SavedSet(
-            r.id, r.athlete_id, r.exercise_id, r.exercise_name, r.reps or 0, r.weight_kg,
-            r.started_ms, r.e1rm_kg, volume(r.weight_kg, r.reps or 0), r.avg_hr, r.max_hr,
-            r.hr_recovery, (),
+            r.id,
+            r.athlete_id,
+            r.exercise_id,
+            r.exercise_name,
+            r.reps or 0,
+            r.weight_kg,
+            r.started_ms,
+            r.e1rm_kg,
+            volume(r.weight_kg, r.reps or 0),
+            r.avg_hr,
+            r.max_hr,
+            r.hr_recovery,
+            (),
         )
         for r in rows
     ]
@@ -224,4 +245,3 @@ def best_weight_for_reps(
             .order_by(m.ExerciseSet.weight_kg.desc())
             .limit(1)
         )
-

@@ -23,8 +23,14 @@ def athlete(store: Store, name: str = "Me", tz: str = "Europe/Paris") -> int:
     return a.id
 
 
-def samples(t0: int, n: int, *, hr: int | None = 130, steps_per_s: int | None = 1,
-            speed: float | None = None) -> list[Sample]:
+def samples(
+    t0: int,
+    n: int,
+    *,
+    hr: int | None = 130,
+    steps_per_s: int | None = 1,
+    speed: float | None = None,
+) -> list[Sample]:
     return [
         Sample(
             t_ms=t0 + i * 1000,
@@ -36,8 +42,17 @@ def samples(t0: int, n: int, *, hr: int | None = 130, steps_per_s: int | None = 
     ]
 
 
-def session(store: Store, athlete_id: int, t0: int, n: int, *, source: str = "ble",
-            sport: str = "run", finish: bool = True, **kw: object) -> int:
+def session(
+    store: Store,
+    athlete_id: int,
+    t0: int,
+    n: int,
+    *,
+    source: str = "ble",
+    sport: str = "run",
+    finish: bool = True,
+    **kw: object,
+) -> int:
     """A session of `n` 1-Hz samples from `t0`, finished like the recorder does."""
     sid = store.create_session(athlete_id, sport=sport, source=source, started_ms=t0)
     store.insert_samples(sid, samples(t0, n, **kw))  # type: ignore[arg-type]

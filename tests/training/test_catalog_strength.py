@@ -72,9 +72,13 @@ def test_catalog_file_is_complete(builtin) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    ["{not json", json.dumps({"nope": []}), json.dumps({"exercises": [{"name": ""}]}),
-     json.dumps({"exercises": [{"name": "A", "kind": "dance"}]}),
-     json.dumps({"exercises": [{"name": "A"}, {"name": "a"}]})],
+    [
+        "{not json",
+        json.dumps({"nope": []}),
+        json.dumps({"exercises": [{"name": ""}]}),
+        json.dumps({"exercises": [{"name": "A", "kind": "dance"}]}),
+        json.dumps({"exercises": [{"name": "A"}, {"name": "a"}]}),
+    ],
 )
 def test_a_corrupt_catalog_is_a_clear_error(tmp_path: Path, content: str) -> None:
     bad = tmp_path / "exercises.json"
@@ -115,8 +119,11 @@ def test_record_detection_by_hand() -> None:
     assert got[0].previous == pytest.approx(116.6667, abs=1e-4)
     assert (got[1].value, got[1].previous) == (102.5, 100)
     assert detect_records(history, Lift(4, 90)) == []  # 102 < 116.67; 90 < 100; 360 < 640
-    assert [r.kind for r in detect_records([], Lift(5, 60))] == ["e1rm", "weight_for_reps",
-                                                                   "volume"]
+    assert [r.kind for r in detect_records([], Lift(5, 60))] == [
+        "e1rm",
+        "weight_for_reps",
+        "volume",
+    ]
     assert detect_records([Lift(12, None)], Lift(15, None)) == [Record("max_reps", 15, 15.0, 12)]
 
 
@@ -134,7 +141,8 @@ def test_sets_records_and_history_in_the_store(store) -> None:
     assert {r.kind for r in third.records} == {"e1rm", "weight_for_reps"}
     hist = strength.pr_history(store, a, catalog.resolve(store, a, "Bench Press"))
     assert [(r.kind, r.value) for r in hist if r.kind == "e1rm"] == [
-        ("e1rm", pytest.approx(116.667, abs=1e-3)), ("e1rm", pytest.approx(121.0)),
+        ("e1rm", pytest.approx(116.667, abs=1e-3)),
+        ("e1rm", pytest.approx(121.0)),
     ]
     standing = {(r.kind, r.reps): r.value for r in strength.current_records(hist)}
     assert standing[("e1rm", None)] == pytest.approx(121.0)
@@ -157,8 +165,9 @@ def test_hr_during_a_set_and_recovery(store) -> None:
     # HR 100 for 30 s, 140 during the 30-s set, falling to 110 sixty seconds after it
     hr = [100] * 30 + [130 + i // 3 for i in range(30)] + [139] * 30 + [110] * 60
     store.insert_samples(sid, [Sample(t_ms=t0 + i * 1000, hr=h) for i, h in enumerate(hr)])
-    s = strength.log_set(store, a, "Back Squat", 5, 100, t0 + 30_000, ended_ms=t0 + 59_000,
-                         session_id=sid)
+    s = strength.log_set(
+        store, a, "Back Squat", 5, 100, t0 + 30_000, ended_ms=t0 + 59_000, session_id=sid
+    )
     assert s.max_hr == 139
     assert s.avg_hr == pytest.approx(sum(hr[30:60]) / 30)
     assert s.hr_recovery == pytest.approx(139 - 110)

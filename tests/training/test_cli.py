@@ -83,8 +83,9 @@ def test_exercises_sets_and_prs(run, seeded) -> None:
     assert run("exercises", "add", "Zercher Squat")[0] == 2
     code, out, _ = run("sets", "add", "bench press", "5", "100", "--at", "2026-06-01T18:00")
     assert code == 0 and "PR" in out
-    code, out, _ = run("sets", "add", "bench press", "3", "110", "--at", "2026-06-03T18:00",
-                       "--json")
+    code, out, _ = run(
+        "sets", "add", "bench press", "3", "110", "--at", "2026-06-03T18:00", "--json"
+    )
     assert {r["kind"] for r in json.loads(out)["records"]} == {"e1rm", "weight_for_reps"}
     assert run("sets", "add", "xqzvv", "5", "50")[0] == 2
     code, out, _ = run("prs", "--exercise", "bench", "--json")
@@ -127,8 +128,9 @@ def test_body_measure_from_a_morning_recording(run, data_dir) -> None:
     a = athlete(s)
     t0 = ms(2026, 6, 2, 7)
     sid = s.create_session(a, sport="other", source="ble", started_ms=t0)
-    s.insert_samples(sid, [Sample(t_ms=t0 + i * 1000, hr=55, rr=(1090.0 + (i % 2) * 20,))
-                           for i in range(90)])
+    s.insert_samples(
+        sid, [Sample(t_ms=t0 + i * 1000, hr=55, rr=(1090.0 + (i % 2) * 20,)) for i in range(90)]
+    )
     s.finish_session(sid, t0 + 90_000)
     s.close()
     code, out, _ = run("body", "measure", str(sid), "--json")

@@ -62,8 +62,9 @@ def test_a_recording_session_counts_but_is_never_cached(store) -> None:
     assert svc.day(a, date(2026, 6, 1)).active_s == pytest.approx(59)  # last sample not held
     from app.domain.samples import Sample
 
-    store.insert_samples(sid, [Sample(t_ms=ms(2026, 6, 1, 8) + 60_000 + i * 1000, hr=130)
-                               for i in range(60)])
+    store.insert_samples(
+        sid, [Sample(t_ms=ms(2026, 6, 1, 8) + 60_000 + i * 1000, hr=130) for i in range(60)]
+    )
     assert svc.day(a, date(2026, 6, 1)).active_s == pytest.approx(119)
 
 

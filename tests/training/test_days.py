@@ -26,8 +26,16 @@ def ms(*args: int, tz: ZoneInfo = PARIS, fold: int = 0) -> int:
     return int(datetime(*args, tzinfo=tz, fold=fold).timestamp() * 1000)
 
 
-def rows(t0: int, n: int, *, hr: float | None = 130, steps_per_s: int | None = None,
-         speed: float | None = None, met: float | None = None, step_ms: int = 1000) -> list[Row]:
+def rows(
+    t0: int,
+    n: int,
+    *,
+    hr: float | None = 130,
+    steps_per_s: int | None = None,
+    speed: float | None = None,
+    met: float | None = None,
+    step_ms: int = 1000,
+) -> list[Row]:
     out: list[Row] = []
     for i in range(n):
         steps = None if steps_per_s is None else i * steps_per_s
@@ -154,8 +162,11 @@ def test_repeated_hour_in_autumn_counts_twice_on_the_same_day() -> None:
     second = ms(2026, 10, 25, 2, 30, fold=1)
     assert second - first == 3_600_000
     d24, d25 = summarize_days(
-        [track(1, "ble", rows(first, 3600))], [date(2026, 10, 24), date(2026, 10, 25)],
-        PARIS, MALE, ZONES,
+        [track(1, "ble", rows(first, 3600))],
+        [date(2026, 10, 24), date(2026, 10, 25)],
+        PARIS,
+        MALE,
+        ZONES,
     )
     assert (d24.active_s, d25.active_s) == (0.0, pytest.approx(3600.0))
 
@@ -216,8 +227,16 @@ def test_heart_rate_from_one_source_and_steps_from_another_are_both_kept() -> No
 def test_summary_only_session_is_spread_over_its_span() -> None:
     t0 = ms(2026, 6, 1, 23, 0)
     tr = track_from_summary(
-        7, "lake", "run", t0, t0 + 7_200_000, avg_hr=150, max_hr=171, moving_s=3600,
-        steps=8000, distance_m=12_000,
+        7,
+        "lake",
+        "run",
+        t0,
+        t0 + 7_200_000,
+        avg_hr=150,
+        max_hr=171,
+        moving_s=3600,
+        steps=8000,
+        distance_m=12_000,
     )
     d1, d2 = summarize_days([tr], [date(2026, 6, 1), date(2026, 6, 2)], PARIS, MALE, ZONES)
     assert (d1.steps, d2.steps) == (4000, 4000)
@@ -263,8 +282,14 @@ def test_day_totals_equal_session_totals_and_duplicates_change_nothing(sessions)
     assert sum(d.sessions for d in result) == len(sessions)
     # the same sessions again from a feed: nothing may change
     copies = [
-        track_from_rows(100 + t.session_id, "feed", "run", t.started_ms, t.ended_ms,
-                        rows(t.started_ms, n, hr=hr, steps_per_s=spm))
+        track_from_rows(
+            100 + t.session_id,
+            "feed",
+            "run",
+            t.started_ms,
+            t.ended_ms,
+            rows(t.started_ms, n, hr=hr, steps_per_s=spm),
+        )
         for t, (_, n, hr, spm) in zip(tracks, sessions, strict=True)
     ]
     doubled = summarize_days(tracks + copies, days, PARIS, MALE, ZONES)

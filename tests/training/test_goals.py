@@ -27,8 +27,9 @@ def test_periods() -> None:
     from app.domain.goals import Goal
 
     def g(period: str, **kw) -> Goal:
-        return Goal(1, 1, GoalKind.STEPS, Period(period), 1, None, kw.get("s"), kw.get("e"),
-                    True, 0)
+        return Goal(
+            1, 1, GoalKind.STEPS, Period(period), 1, None, kw.get("s"), kw.get("e"), True, 0
+        )
 
     wed = date(2026, 6, 3)
     assert period_of(g("daily"), wed) == (wed, wed)
@@ -194,7 +195,7 @@ def test_live_tracker_reports_once_and_matches_the_stored_value(store) -> None:
     events = []
     live = samples(t0, 400, steps_per_s=2)  # 798 more steps: crosses 1000 at ~t0+202 s
     for i in range(0, len(live), 50):
-        batch = live[i:i + 50]
+        batch = live[i : i + 50]
         store.insert_samples(sid, batch)  # the recorder writes while the tracker reads
         for smp in batch:
             events.extend(tracker.feed(smp))

@@ -106,8 +106,11 @@ def test_metrics_validation_and_morning_measurement(store) -> None:
     rr = [1000.0 + (i % 4) * 20 for i in range(120)]  # 1000, 1020, 1040, 1060, ...
     rr[50] = 500.0  # one ectopic beat
     store.insert_samples(
-        sid, [Sample(t_ms=t0 + i * 1000, hr=58 if 30 <= i < 90 else 62, rr=(rr[i],))
-              for i in range(120)],
+        sid,
+        [
+            Sample(t_ms=t0 + i * 1000, hr=58 if 30 <= i < 90 else 62, rr=(rr[i],))
+            for i in range(120)
+        ],
     )
     store.finish_session(sid, t0 + 120_000)
     reading = body.measure_session(store, sid)
@@ -123,8 +126,9 @@ def test_metrics_validation_and_morning_measurement(store) -> None:
 def test_acute_chronic_load_by_hand() -> None:
     # 100 TRIMP every day for 28 days, then 200 for 7 days
     start = date(2026, 5, 1)
-    series = [(date.fromordinal(start.toordinal() + i), 100.0 if i < 28 else 200.0)
-              for i in range(35)]
+    series = [
+        (date.fromordinal(start.toordinal() + i), 100.0 if i < 28 else 200.0) for i in range(35)
+    ]
     points = load_series(series, date(2026, 6, 4))  # the 35th day
     last = points[-1]
     assert last.acute == pytest.approx(200.0)
