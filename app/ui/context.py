@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from app.domain.profile import Profile as DomainProfile
 from app.domain.samples import Sample
 from app.domain.zones import Zones
+from app.store import settings as st
 
 from . import theme as th
 from . import viewmodels as vm
@@ -122,7 +123,7 @@ class AppContext(QObject):
 
     def set_athlete(self, athlete: vm.AthleteItem) -> None:
         self.athlete = athlete
-        self.bridge.run(lambda: self.services.set_setting("ui.athlete_id", athlete.id))
+        self.bridge.run(lambda: self.services.settings.set(st.SELECTED_ATHLETE, athlete.id))
         self.athleteChanged.emit(athlete)
         self.refresh_goals()
 
@@ -138,7 +139,7 @@ class AppContext(QObject):
 
         app = QApplication.instance()
         self.theme = th.apply(app, name) if app is not None else th.get(name)  # type: ignore[arg-type]
-        self.bridge.run(lambda: self.services.set_setting("ui.theme", name))
+        self.bridge.run(lambda: self.services.settings.set(st.THEME, name))
         self.themeChanged.emit(self.theme)
 
     # Deleted sessions -----------------------------------------------------------------

@@ -24,6 +24,7 @@ from app.recorder.controller import RecordingController, RecordingError, WriterO
 from app.recorder.sources import Source, simulated_strap
 from app.sensors import SensorService
 from app.store import models as m
+from app.store import settings as st
 from app.store.repo import AthleteInfo, SessionInfo, Store, now_ms
 
 from . import viewmodels as vm
@@ -41,8 +42,6 @@ log = logging.getLogger(__name__)
 #: The set's HR recovery is the drop over this long after it ends (the usual 60 s HRR).
 HR_RECOVERY_S = 60.0
 
-THEME_KEY = "ui.theme"
-ATHLETE_KEY = "ui.athlete_id"
 #: How often a Strava link waiting for the browser looks at its Cancel button.
 CANCEL_POLL_S = 0.1
 
@@ -98,6 +97,8 @@ class Services:
         #: The recording lifecycle every face shares (app.recorder), with the data-dir lock.
         self.controller = RecordingController(store, data_dir=data_dir, clock=clock, writer=writer)
         self.sensors = SensorService(store)
+        #: Typed access to the declared settings (app.store.settings).
+        self.settings = st.Settings(store)
         #: How Bluetooth is reached (tests: a fake BlueZ and a short reconnect policy).
         self.ble = ble or BleSetup()
         #: Where the next recording reads from: the simulated strap or remembered sensors.
@@ -127,22 +128,9 @@ class Services:
             rows = s.scalars(select(m.Athlete).order_by(m.Athlete.is_self.desc(), m.Athlete.name))
             return [vm.AthleteItem(a.id, a.name, a.is_self, a.read_only, a.units) for a in rows]
 
-    def get_setting(self, key: str, default: object = None) -> object:
-        with self.store.orm() as s:
-            row = s.get(m.Setting, key)
-            return default if row is None else row.value
-
-    def set_setting(self, key: str, value: object) -> None:
-        with self.store.orm() as s, s.begin():
-            row = s.get(m.Setting, key)
-            if row is None:
-                s.add(m.Setting(key=key, value=value))
-            else:
-                row.value = value
-
     def current_athlete(self) -> vm.AthleteItem:
         """The athlete last selected in the switcher, else yourself."""
-        wanted = self.get_setting(ATHLETE_KEY)
+        wanted = self.settings.get(st.SELECTED_ATHLETE)
         items = self.athletes()
         for item in items:
             if item.id == wanted:
@@ -374,9 +362,8 @@ class Services:
         """Endpoints from the stored settings, then the environment (as the background sync)."""
         from sync.strava.config import StravaConfig
 
-        keys = ("strava.api_url", "strava.oauth_url")
-        settings = {k: v for k in keys if (v := self.get_setting(k))}
-        return StravaConfig.load(settings=settings)
+        stored = self.settings.get_many((st.STRAVA_API_URL, st.STRAVA_OAUTH_URL))
+        return StravaConfig.load(settings={s.key: v for s, v in stored.items() if v})
 
     def strava_accounts(self) -> list[Account]:
         """Linked Strava accounts, owners and children (sync.strava.accounts' rows)."""
@@ -505,11 +492,11 @@ class Services:
 
         Off with the setting `sync.background` = false or $PULSEDECK_NO_BACKGROUND_SYNC=1.
         """
-        from sync.background import SETTING, BackgroundSync, enabled
+        from sync.background import BackgroundSync, enabled
 
         if self.background is not None:
             return True
-        setting = await asyncio.to_thread(self.get_setting, SETTING)
+        setting = await asyncio.to_thread(self.settings.get, st.BACKGROUND_SYNC)
         if self._background_closed or not enabled(setting):
             return False
         background = await asyncio.to_thread(

@@ -155,8 +155,10 @@ class MainWindow(QMainWindow):
 
     def _load(self) -> _Loaded:
         """Worker thread: open the store, build the services, run the three start-up reads."""
+        from app.store.settings import THEME
+
         from . import context, tray  # noqa: F401 - imported here, off the GUI thread
-        from .services import THEME_KEY, Services, simulator_sources
+        from .services import Services, simulator_sources
 
         store = self.store
         if store is None:
@@ -173,7 +175,7 @@ class MainWindow(QMainWindow):
             )
         services.recover()
         athlete = services.current_athlete()
-        theme_name = self._theme_override or str(services.get_setting(THEME_KEY, "light"))
+        theme_name = self._theme_override or str(services.settings.get(THEME))
         return _Loaded(store, services, athlete, theme_name)
 
     def _attach(self, loaded: _Loaded) -> None:

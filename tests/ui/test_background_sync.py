@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from app.store.settings import BACKGROUND_SYNC
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "strava"))
 
 from strava_emulator import StravaEmulator  # noqa: E402
@@ -114,7 +116,7 @@ def test_with_the_setting_off_nothing_is_uploaded(
 ) -> None:
     from app.ui.services import Services
 
-    Services(store, data_dir).set_setting("sync.background", False)
+    Services(store, data_dir).settings.set(BACKGROUND_SYNC, False)
     window = make_window()
     assert window.services.background is None  # settled: start_background has answered
     sid = _record_and_save(qtbot, window)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.store.settings import THEME
 from app.ui import viewmodels as vm
 
 pytestmark = pytest.mark.gui
@@ -117,4 +118,4 @@ def test_theme_switch_recolours_and_is_remembered(qtbot, window, name) -> None:
     from PySide6.QtWidgets import QApplication
 
     assert window.ctx.theme.window in QApplication.instance().styleSheet()
-    qtbot.waitUntil(lambda: window.services.get_setting("ui.theme") == name, timeout=15_000)
+    qtbot.waitUntil(lambda: window.services.settings.get(THEME) == name, timeout=15_000)

@@ -24,11 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "strava"))
 from strava_emulator import StravaEmulator  # noqa: E402
 
 from app import secrets  # noqa: E402
+from app.store.settings import STRAVA_BACKFILL  # noqa: E402
 from app.ui.screens.strava_panel import utc_midnight  # noqa: E402
 from sync.outbox import Outbox  # noqa: E402
 from sync.strava.accounts import CHILD, OWNER, save_account, set_status  # noqa: E402
 from sync.strava.config import CHILD_SCOPES, ENV_API_URL, ENV_OAUTH_URL, OWNER_SCOPES  # noqa: E402
-from sync.strava.engine import KIND_COPY, backfill_key  # noqa: E402
+from sync.strava.engine import KIND_COPY  # noqa: E402
 from sync.strava.tokens import TokenSet, save_client, save_tokens, token_key  # noqa: E402
 
 pytestmark = pytest.mark.gui
@@ -58,8 +59,12 @@ def link_direct(store, emu: StravaEmulator, remote_id: int, names: list[str] | N
     scopes = CHILD_SCOPES if names else OWNER_SCOPES
     grant = emu.grant(CLIENT_ID, remote_id, scopes)
     save_client(CLIENT_ID, CLIENT_SECRET)
-    save_tokens(token_key(str(remote_id)), TokenSet(
-        grant["access_token"], grant["refresh_token"], grant["expires_at"], CLIENT_ID, scopes))
+    save_tokens(
+        token_key(str(remote_id)),
+        TokenSet(
+            grant["access_token"], grant["refresh_token"], grant["expires_at"], CLIENT_ID, scopes
+        ),
+    )
     return save_account(
         store, athlete_id=store.default_athlete().id, remote_id=str(remote_id),
         display_name="Ada Runner" if not names else "Max Dog", role=CHILD if names else OWNER,
@@ -172,9 +177,7 @@ def test_cancel_while_waiting_for_the_browser_leaves_nothing(
     assert strava.token_requests == []
 
 
-def test_cancel_while_strava_answers_undoes_the_new_link(
-    qtbot, make_window, store, strava
-) -> None:
+def test_cancel_while_strava_answers_undoes_the_new_link(qtbot, make_window, store, strava) -> None:
     panel = _panel(qtbot, make_window())
     panel.open_browser = browser
     strava.login_as = OWNER_ID
@@ -253,7 +256,7 @@ def test_backfill_shows_progress_cancels_between_pages_and_resumes(
     assert outcome == "cancelled" and "stopped after 1 page(s), 50 copies queued" in message
     assert "background sync continues" in message and panel.feedback.text() == message
     assert _copy_jobs(store) == 50 and _list_requests(strava) == 1, strava.requests
-    cursor = services.get_setting(backfill_key(owner.id))
+    cursor = services.settings.get(STRAVA_BACKFILL, owner.id)
     assert cursor == {"after": int(utc_midnight(day)), "page": 2}  # kept for the resume
 
     services.backfill_strava = walk  # Backfill again with the same date: it resumes
@@ -264,7 +267,7 @@ def test_backfill_shows_progress_cancels_between_pages_and_resumes(
     assert "150 activities walked, 75 copies queued" in finished.args[1]
     assert _list_requests(strava) == 3  # pages 2 and 3; page 1 was not fetched again
     assert _copy_jobs(store) == expected == 125
-    assert services.get_setting(backfill_key(owner.id)) is None
+    assert services.settings.get(STRAVA_BACKFILL, owner.id) is None
 
 
 def test_a_rate_limit_ends_the_backfill_with_a_clear_message(
@@ -282,7 +285,7 @@ def test_a_rate_limit_ends_the_backfill_with_a_clear_message(
     outcome, message = finished.args
     assert outcome == "failed" and message.startswith("Backfill paused: Strava's rate limit")
     assert "resumes where it stopped" in message
-    assert panel.ctx.services.get_setting(backfill_key(owner.id)) is not None
+    assert panel.ctx.services.settings.get(STRAVA_BACKFILL, owner.id) is not None
 
 
 def test_unlink_asks_then_revokes_and_forgets(qtbot, make_window, store, strava) -> None:
