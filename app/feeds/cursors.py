@@ -39,11 +39,13 @@ def device_prefix(source: str) -> str:
 HEAD_SESSIONS = 3
 
 
-def committed_heads(store: Store, source: str) -> dict[str, int]:
+def committed_heads(store: Store, source: str, ceiling_ms: int) -> dict[str, int]:
     """Newest stored device time per remote athlete of this feed, read from the samples.
 
     The cursor row is saved about once a second; after a crash the samples may be ahead of
     it. Resuming after max(cursor, head) keeps a killed process from storing anything twice.
+    Samples after `ceiling_ms` (future-dated by a bad clock, stored by older versions) are
+    ignored so they cannot hide every later sample.
     """
     heads: dict[str, int] = {}
     with store.orm() as s:
@@ -65,7 +67,9 @@ def committed_heads(store: Store, source: str) -> dict[str, int]:
             for session_id in sessions:
                 newest = s.execute(
                     select(func.max(m.SampleRow.t_ms)).where(
-                        m.SampleRow.session_id == session_id, m.SampleRow.device_id == device_id
+                        m.SampleRow.session_id == session_id,
+                        m.SampleRow.device_id == device_id,
+                        m.SampleRow.t_ms <= ceiling_ms,
                     )
                 ).scalar()
                 if newest is not None and newest > heads.get(remote, 0):
@@ -73,8 +77,8 @@ def committed_heads(store: Store, source: str) -> dict[str, int]:
     return heads
 
 
-def save_cursor(store: Store, source: str, cursor: Cursor) -> None:
-    """Upsert one cursor; it only ever moves forward."""
+def save_cursor(store: Store, source: str, cursor: Cursor, ceiling_ms: int) -> None:
+    """Upsert one cursor; it only moves forward, except off a stored one after `ceiling_ms`."""
     with store.orm() as s, s.begin():
         row = s.scalar(
             select(m.FeedCursor).where(
@@ -93,7 +97,10 @@ def save_cursor(store: Store, source: str, cursor: Cursor) -> None:
                 )
             )
             return
-        row.last_measured_ms = max(row.last_measured_ms, cursor.last_measured_ms)
+        if row.last_measured_ms > ceiling_ms:  # dated in the future by a bad clock: repair
+            row.last_measured_ms = cursor.last_measured_ms
+        else:
+            row.last_measured_ms = max(row.last_measured_ms, cursor.last_measured_ms)
         if cursor.athlete_id is not None:
             row.athlete_id = cursor.athlete_id
         if cursor.clock_offset_ms is not None:

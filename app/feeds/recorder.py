@@ -21,6 +21,7 @@ from device.feeds.backoff import BackoffPolicy
 from device.feeds.client import FeedClient, FeedEndpoint, FeedSample, FeedStatus
 from device.feeds.errors import FeedError
 from device.feeds.formats import FeedFormat
+from device.feeds.guard import MAX_CLOCK_AHEAD_MS
 from device.feeds.protocol import RemoteAthlete
 
 from .broadcast import LiveBroadcast
@@ -105,8 +106,19 @@ class FeedRecorder:
         self._source = source_key(endpoint.url)
         self._label = urlsplit(endpoint.url).hostname or self._source
         self._cursors = load_cursors(self.store, self._source)
-        cursors = {k: c.last_measured_ms for k, c in self._cursors.items()}
-        for remote, head in committed_heads(self.store, self._source).items():
+        ceiling = self._ceiling_ms()
+        cursors: dict[str, int] = {}
+        for remote, cursor in self._cursors.items():
+            if cursor.last_measured_ms <= ceiling:
+                cursors[remote] = cursor.last_measured_ms
+            else:  # an older version let a future-dated sample move it: it would hide the rest
+                log.warning(
+                    "feed %s: athlete %s: ignoring a cursor in the future (%d)",
+                    self._source,
+                    remote,
+                    cursor.last_measured_ms,
+                )
+        for remote, head in committed_heads(self.store, self._source, ceiling).items():
             cursors[remote] = max(head, cursors.get(remote, head))
         return FeedClient(
             endpoint,
@@ -115,6 +127,10 @@ class FeedRecorder:
             source_key=self._source,
             feed_format=feed_format,
         )
+
+    def _ceiling_ms(self) -> int:
+        """The latest device time a cursor may hold now (the client refuses later samples)."""
+        return int(self.clock() * 1000) + MAX_CLOCK_AHEAD_MS
 
     def _local_name(self, remote: str) -> str:
         if remote in self.athlete_names:
@@ -285,7 +301,12 @@ class FeedRecorder:
         for cursor in cursors:
             try:
                 await asyncio.to_thread(
-                    self.writer.locked, save_cursor, self.store, self._source, cursor
+                    self.writer.locked,
+                    save_cursor,
+                    self.store,
+                    self._source,
+                    cursor,
+                    self._ceiling_ms(),
                 )
             except Exception as exc:  # the samples are safe; only the resume point lags
                 log.error("feed %s: could not save cursor: %s", self._source, exc)

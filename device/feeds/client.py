@@ -36,7 +36,15 @@ from .backoff import BackoffPolicy, backoff_delay, next_attempt
 from .errors import FeedAuthError, FeedConnectionError, FeedUnavailable
 from .formats import FeedFormat, make_format, redact_url
 from .guard import SequenceGuard, Verdict
-from .protocol import MAX_MESSAGE_BYTES, NON_MONOTONIC, OVERSIZE, Gap, Reject, RemoteAthlete
+from .protocol import (
+    CLOCK_AHEAD,
+    MAX_MESSAGE_BYTES,
+    NON_MONOTONIC,
+    OVERSIZE,
+    Gap,
+    Reject,
+    RemoteAthlete,
+)
 
 log = logging.getLogger(__name__)
 #: websockets logs handshakes (URL with ?access_token=, headers) at DEBUG: never show them.
@@ -342,13 +350,17 @@ class FeedClient:
             )
             out.append(gap)
         for athlete, sample in parsed.samples:
-            verdict = self.guard.check(athlete, sample.t_ms)
+            verdict = self.guard.check(athlete, sample.t_ms, arrival)
             if verdict is Verdict.ACCEPT:
                 self.stats.accepted += 1
                 self.offsets.add(athlete, arrival - sample.t_ms)
                 out.append(FeedSample(athlete, replace(sample, source=self.source_of(athlete))))
             elif verdict is Verdict.DUPLICATE:
                 self.stats.duplicates += 1
+            elif verdict is Verdict.CLOCK_AHEAD:
+                ahead_s = (sample.t_ms - arrival) / 1000
+                detail = f"measured_at {sample.t_ms} is {ahead_s:.0f} s after its arrival"
+                self._reject(Reject(CLOCK_AHEAD, detail, athlete))
             else:
                 self._reject(
                     Reject(

@@ -1,4 +1,4 @@
-"""Per-athlete ordering: dedupe by (source, athlete, measured_at) and monotonic device time."""
+"""Per-athlete ordering: dedupe by (source, athlete, measured_at), monotonic and plausible time."""
 
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ from enum import Enum
 #: Remembered timestamps per athlete: a replay or resent batch within this many recent samples
 #: is recognised as a duplicate rather than an out-of-order sample.
 RECENT = 4096
+#: A sample's device time may be at most this far ahead of its arrival. Clocks set by NTP or a
+#: phone agree within seconds; five minutes tolerates a badly set watch and bounds what one
+#: future-dated sample can cost: later samples up to its time look older than the cursor.
+MAX_CLOCK_AHEAD_MS = 5 * 60_000
 
 
 class Verdict(Enum):
     ACCEPT = "accept"
     DUPLICATE = "duplicate"  # measured_at already accepted: dropped silently (counted)
     NON_MONOTONIC = "non-monotonic"  # older than the cursor and never seen: rejected
+    CLOCK_AHEAD = "clock-ahead"  # later than its arrival + MAX_CLOCK_AHEAD_MS: rejected
 
 
 @dataclass
@@ -30,13 +35,22 @@ class _Track:
 class SequenceGuard:
     """Accepts each athlete's samples only in strictly increasing `measured_at` order."""
 
-    def __init__(self, cursors: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self, cursors: Mapping[str, int] | None = None, max_ahead_ms: int = MAX_CLOCK_AHEAD_MS
+    ) -> None:
+        self.max_ahead_ms = max_ahead_ms
         self._tracks: dict[str, _Track] = {}
         for athlete, cursor in (cursors or {}).items():
             self._tracks[athlete] = _Track(cursor, cursor)
 
-    def check(self, athlete: str, t_ms: int) -> Verdict:
-        """Classify one sample and, if accepted, advance the athlete's cursor to it."""
+    def check(self, athlete: str, t_ms: int, arrival_ms: int | None = None) -> Verdict:
+        """Classify one sample and, if accepted, advance the athlete's cursor to it.
+
+        With `arrival_ms`, a sample dated beyond arrival + max_ahead_ms is refused, so one bad
+        device clock never moves the cursor into the future (hiding every later sample).
+        """
+        if arrival_ms is not None and t_ms > arrival_ms + self.max_ahead_ms:
+            return Verdict.CLOCK_AHEAD
         track = self._tracks.get(athlete)
         if track is None:
             track = self._tracks[athlete] = _Track(t_ms, -1)  # no history yet

@@ -53,6 +53,7 @@ MISSING_FIELD = "missing-field"
 UNKNOWN_TYPE = "unknown-type"
 BAD_VERSION = "bad-version"
 NON_MONOTONIC = "non-monotonic"
+CLOCK_AHEAD = "clock-ahead"
 EMPTY = "no-measurement"
 
 

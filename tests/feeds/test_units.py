@@ -142,3 +142,24 @@ def test_hyperate_messages() -> None:
 def test_urls_are_redacted_for_logs_and_storage() -> None:
     url = with_query("wss://user:pw@example.org:8443/api/v1/traces?x=1", access_token="secret")
     assert redact_url(url) == "wss://example.org:8443/api/v1/traces"
+
+
+def test_guard_refuses_a_sample_dated_beyond_its_arrival_plus_the_skew() -> None:
+    g = SequenceGuard(max_ahead_ms=60_000)
+    assert g.check("a", T0, arrival_ms=T0) is Verdict.ACCEPT
+    assert g.check("a", T0 + 60_000, arrival_ms=T0) is Verdict.ACCEPT  # inside the window
+    assert g.check("a", T0 + 30 * 86_400_000, arrival_ms=T0 + 1) is Verdict.CLOCK_AHEAD
+    assert g.cursors() == {"a": T0 + 60_000}  # the future sample did not move it
+    assert g.check("a", T0 + 61_000, arrival_ms=T0 + 2_000) is Verdict.ACCEPT
+
+
+@given(st.lists(st.tuples(st.integers(0, 10**7), st.integers(-(10**7), 10**9)), max_size=50))
+def test_no_sample_moves_a_cursor_past_its_arrival_plus_the_skew(
+    items: list[tuple[int, int]],
+) -> None:
+    g = SequenceGuard(max_ahead_ms=1000)
+    latest_arrival = 0
+    for arrival, delta in items:
+        latest_arrival = max(latest_arrival, T0 + arrival)
+        g.check("a", T0 + arrival + delta, arrival_ms=T0 + arrival)
+        assert g.cursors().get("a", T0) <= latest_arrival + 1000
