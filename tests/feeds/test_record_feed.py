@@ -10,7 +10,7 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request, Response
 
-from app.feeds import FeedFailed, record_feed
+from app.feeds import FeedFailed, FeedReport, record_feed
 from app.store.repo import Store
 from device.feeds.backoff import BackoffPolicy
 from device.feeds.client import FeedEndpoint
@@ -42,7 +42,7 @@ class OnceThenGone:
 
 
 def test_a_single_athlete_feed_records_into_the_named_local_athlete(store: Store) -> None:
-    async def main() -> object:
+    async def main() -> FeedFailed:
         fake = OnceThenGone()
         async with serve(fake.handler, "127.0.0.1", 0, process_request=fake.authorize) as server:
             port = next(iter(server.sockets)).getsockname()[1]
@@ -52,7 +52,6 @@ def test_a_single_athlete_feed_records_into_the_named_local_athlete(store: Store
         return failed.value
 
     failed = run(main())
-    assert isinstance(failed, FeedFailed)
     assert isinstance(failed.error, FeedUnavailable) and str(failed) == str(failed.error)
     # What arrived before the feed went away is saved, finished and reported.
     [result] = failed.report.athletes
@@ -79,7 +78,7 @@ def test_a_refused_token_is_a_failure_with_an_empty_report(store: Store) -> None
 
 
 def test_a_stop_ends_the_recording_with_a_report(store: Store) -> None:
-    async def main() -> object:
+    async def main() -> FeedReport:
         fake = OnceThenGone()
         async with serve(fake.handler, "127.0.0.1", 0, process_request=fake.authorize) as server:
             port = next(iter(server.sockets)).getsockname()[1]
@@ -89,4 +88,4 @@ def test_a_stop_ends_the_recording_with_a_report(store: Store) -> None:
             return await record_feed(store, endpoint, stop=stop, policy=FAST)
 
     report = run(main())
-    assert report.athletes == () and not report.ended  # type: ignore[attr-defined]
+    assert report.athletes == () and not report.ended
