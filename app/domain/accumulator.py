@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from operator import attrgetter
 
 from . import energy
 from .hrv import MAX_SUCCESSIVE_DIFF_MS
@@ -109,7 +110,13 @@ class _Totals:
     steps_last: int = 0
 
     def copy(self) -> _Totals:
-        return replace(self, zone_s=list(self.zone_s))
+        # Positional from one getter: about twice as fast as dataclasses.replace (30 Hz reads).
+        new = _Totals(*_totals_values(self))
+        new.zone_s = list(self.zone_s)
+        return new
+
+
+_totals_values = attrgetter(*(f.name for f in fields(_Totals)))
 
 
 @dataclass(slots=True)
@@ -237,6 +244,8 @@ class SummaryAccumulator:
             self._cadence = s
 
     def _is_paused(self, t_ms: int) -> bool:
+        if not self._pauses:  # the common case, checked per channel per sample
+            return False
         for p in self._pauses:
             if p.start_ms <= t_ms and (p.end_ms is None or t_ms < p.end_ms):
                 return True
