@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from app.commands import (
@@ -23,21 +25,43 @@ from app.commands import (
     EXIT_NOT_FOUND,
     EXIT_OK,
     EXIT_USAGE,
+    UserError,
     recording_store,
 )
+from app.commands.common import CommandContext, ErrorCodes, command
+from device.feeds.errors import FeedAuthError, FeedConnectionError, FeedUnavailable
 
 TOKEN_ENV = "PULSEDECK_FEED_TOKEN"
 #: After the simulator's duration, connected clients get this long to read `end`.
 END_GRACE_S = 3.0
+#: Permanent feed failures and their exit codes (the message is the error's, one line).
+FEED_ERRORS: ErrorCodes = {
+    FeedAuthError: EXIT_AUTH,
+    FeedUnavailable: EXIT_NOT_FOUND,
+    FeedConnectionError: EXIT_ERROR,
+}
 
 
-def _fail(message: str, code: int) -> int:
-    print(f"pulsedeck: {message}", file=sys.stderr, flush=True)
-    return code
+def _token(args: argparse.Namespace) -> str:
+    """--token, else $PULSEDECK_FEED_TOKEN; a usage error when neither is set."""
+    token = args.token or os.environ.get(TOKEN_ENV)
+    if not token:
+        raise UserError(f"a token is required: --token T or ${TOKEN_ENV}")
+    return str(token)
 
 
-def _token(args: argparse.Namespace) -> str | None:
-    return args.token or os.environ.get(TOKEN_ENV) or None
+@contextlib.contextmanager
+def _user_errors() -> Iterator[None]:
+    """Feed definitions, stored feeds and the keyring: mistakes the user fixes (exit 2 or 4)."""
+    from app.feeds import FeedConfigError, FeedNotFound
+    from app.secrets import SecretsUnavailable
+
+    try:
+        yield
+    except FeedNotFound as exc:
+        raise UserError(str(exc), EXIT_NOT_FOUND) from exc
+    except (FeedConfigError, SecretsUnavailable) as exc:
+        raise UserError(str(exc), EXIT_USAGE) from exc
 
 
 def _install_stop(stop: asyncio.Event) -> None:
@@ -52,25 +76,28 @@ def _install_stop(stop: asyncio.Event) -> None:
 # simulate --------------------------------------------------------------------------------
 
 
-def cmd_simulate(args: argparse.Namespace) -> int:
+@command
+def cmd_simulate(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Serve synthetic athletes with the trace protocol until --duration or Ctrl+C."""
     from device.feeds.simulator import FaultSpecError, parse_faults
 
     token = _token(args)
-    if not token:
-        return _fail(f"a token is required: --token T or ${TOKEN_ENV}", EXIT_USAGE)
     if args.athletes < 1 or args.rate <= 0 or args.speed <= 0:
-        return _fail("--athletes, --rate and --speed must be positive", EXIT_USAGE)
+        raise UserError("--athletes, --rate and --speed must be positive")
     if args.duration is not None and args.duration <= 0:
-        return _fail("--duration must be positive", EXIT_USAGE)
+        raise UserError("--duration must be positive")
     try:
         plan = parse_faults(args.faults or "", args.fault_every)
     except FaultSpecError as exc:
-        return _fail(str(exc), EXIT_USAGE)
+        raise UserError(str(exc)) from exc
     try:
         return asyncio.run(_simulate(args, token, plan))
     except OSError as exc:
-        return _fail(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", EXIT_ERROR)
+        raise _bind_error(args, exc) from exc
+
+
+def _bind_error(args: argparse.Namespace, exc: OSError) -> UserError:
+    return UserError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", EXIT_ERROR)
 
 
 async def _simulate(args: argparse.Namespace, token: str, plan: Any) -> int:
@@ -134,10 +161,7 @@ def _endpoint(args: argparse.Namespace, store: Any) -> Any:
     if "://" not in target:
         return stored_endpoint(store, target, args.remote_id)
     check_url(target)
-    token = _token(args)
-    if not token:
-        raise ValueError(f"a token is required: --token T or ${TOKEN_ENV}")
-    return FeedEndpoint(target, token, args.format, args.remote_id, args.token_in_query)
+    return FeedEndpoint(target, _token(args), args.format, args.remote_id, args.token_in_query)
 
 
 def _session_line(store: Any, result: Any) -> str:
@@ -201,47 +225,30 @@ def _print_report(store: Any, report: Any, as_json: bool) -> None:
     )
 
 
-def cmd_feeds_record(args: argparse.Namespace) -> int:
+@command(errors=FEED_ERRORS)
+def cmd_feeds_record(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Record a feed: one session per remote athlete, summaries printed at the end."""
-    from app.feeds import FeedConfigError, FeedFailed, stored_athlete
-    from app.paths import resolve_data_dir
-    from app.secrets import SecretsUnavailable
+    from app.feeds import FeedFailed, stored_athlete
 
     if args.duration is not None and args.duration <= 0:
-        return _fail("--duration must be positive", EXIT_USAGE)
+        raise UserError("--duration must be positive")
     if args.format == "hyperate" and not args.remote_id and "://" in args.feed:
-        return _fail("--format hyperate needs --remote-id (the HypeRate id)", EXIT_USAGE)
+        raise UserError("--format hyperate needs --remote-id (the HypeRate id)")
     if args.broadcast_port is not None and not args.broadcast_token:
-        return _fail("--broadcast-port needs --broadcast-token", EXIT_USAGE)
-    with recording_store(resolve_data_dir(args.data_dir)) as store:
-        try:
+        raise UserError("--broadcast-port needs --broadcast-token")
+    with recording_store(ctx.data_dir) as store:
+        with _user_errors():
             endpoint = _endpoint(args, store)
-        except LookupError as exc:
-            return _fail(str(exc).strip("'\""), EXIT_NOT_FOUND)
-        except (FeedConfigError, ValueError, SecretsUnavailable) as exc:
-            return _fail(str(exc), EXIT_USAGE)
         stored = "://" not in args.feed
         athlete = args.athlete or (stored_athlete(store, args.feed) if stored else None)
         try:
             report = asyncio.run(_record(args, store, endpoint, athlete))
         except FeedFailed as exc:
-            code = _fail(str(exc), _failure_code(exc.error))
-            if exc.report.athletes:
+            if exc.report.athletes:  # what was saved before the failure
                 _print_report(store, exc.report, args.json)
-            return code
+            raise exc.error from None
         _print_report(store, report, args.json)
         return EXIT_OK
-
-
-def _failure_code(error: Exception) -> int:
-    """Exit code of a permanent feed failure: 7 token refused, 4 no such feed, else 1."""
-    from device.feeds.errors import FeedAuthError, FeedUnavailable
-
-    if isinstance(error, FeedAuthError):
-        return EXIT_AUTH
-    if isinstance(error, FeedUnavailable):
-        return EXIT_NOT_FOUND
-    return EXIT_ERROR
 
 
 async def _record(args: argparse.Namespace, store: Any, endpoint: Any, athlete: str | None) -> Any:
@@ -288,41 +295,25 @@ async def _record(args: argparse.Namespace, store: Any, endpoint: Any, athlete: 
 # feeds add / list / remove ---------------------------------------------------------------
 
 
-def _store(args: argparse.Namespace) -> Any:
-    from app.paths import resolve_data_dir
-    from app.store.repo import Store
-
-    return Store.open(resolve_data_dir(args.data_dir))
-
-
-def cmd_feeds_add(args: argparse.Namespace) -> int:
+@command
+def cmd_feeds_add(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Remember a feed; its token goes to the OS keyring, never the database."""
-    from app.feeds import FeedConfigError, add_feed
-    from app.secrets import SecretsUnavailable
+    from app.feeds import add_feed
 
     token = _token(args)
-    if not token:
-        return _fail(f"a token is required: --token T or ${TOKEN_ENV}", EXIT_USAGE)
-    store = _store(args)
-    try:
-        athlete_id = store.ensure_athlete(args.athlete).id if args.athlete else None
-        info = add_feed(store, args.name, args.url, args.format, token, athlete_id)
-    except (FeedConfigError, SecretsUnavailable) as exc:
-        return _fail(str(exc), EXIT_USAGE)
-    finally:
-        store.close()
+    athlete_id = ctx.athlete(create=True).id if args.athlete else None
+    with _user_errors():
+        info = add_feed(ctx.store, args.name, args.url, args.format, token, athlete_id)
     print(json.dumps({"id": info.id, "name": info.name, "format": info.protocol}))
     return EXIT_OK
 
 
-def cmd_feeds_list(args: argparse.Namespace) -> int:
+@command
+def cmd_feeds_list(args: argparse.Namespace, ctx: CommandContext) -> int:
+    """Stored feeds, one per line or as JSON (no tokens: they live in the keyring)."""
     from app.feeds import list_feeds
 
-    store = _store(args)
-    try:
-        feeds = list_feeds(store)
-    finally:
-        store.close()
+    feeds = list_feeds(ctx.store)
     if args.json:
         print(json.dumps([{"name": f.name, "format": f.protocol, "url": f.url} for f in feeds]))
         return EXIT_OK
@@ -333,40 +324,32 @@ def cmd_feeds_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_feeds_remove(args: argparse.Namespace) -> int:
+@command
+def cmd_feeds_remove(args: argparse.Namespace, ctx: CommandContext) -> int:
+    """Forget a stored feed and its keyring token."""
     from app.feeds import remove_feed
-    from app.secrets import SecretsUnavailable
 
-    store = _store(args)
-    try:
-        if not remove_feed(store, args.name):
-            return _fail(f"no feed named {args.name!r}", EXIT_NOT_FOUND)
-    except SecretsUnavailable as exc:
-        return _fail(str(exc), EXIT_USAGE)
-    finally:
-        store.close()
+    with _user_errors():
+        removed = remove_feed(ctx.store, args.name)
+    if not removed:
+        raise UserError(f"no feed named {args.name!r}", EXIT_NOT_FOUND)
     return EXIT_OK
 
 
 # feeds serve-live ------------------------------------------------------------------------
 
 
-def cmd_feeds_serve_live(args: argparse.Namespace) -> int:
+@command
+def cmd_feeds_serve_live(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Record the simulated strap and broadcast it live on the LAN with the trace protocol."""
-    from app.paths import resolve_data_dir
-
     token = _token(args)
-    if not token:
-        return _fail(f"a token is required: --token T or ${TOKEN_ENV}", EXIT_USAGE)
     if args.duration is not None and args.duration <= 0:
-        return _fail("--duration must be positive", EXIT_USAGE)
-    with recording_store(resolve_data_dir(args.data_dir)) as store:
+        raise UserError("--duration must be positive")
+    with recording_store(ctx.data_dir) as store:
         try:
             return asyncio.run(_serve_live(args, store, token))
         except OSError as exc:
-            return _fail(
-                f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", EXIT_ERROR
-            )
+            raise _bind_error(args, exc) from exc
 
 
 async def _serve_live(args: argparse.Namespace, store: Any, token: str) -> int:

@@ -16,6 +16,7 @@ from .recorder import FeedRecorder, record_feed, single_athlete
 from .report import AthleteResult, FeedFailed, FeedReport
 from .stored import (
     FeedInfo,
+    FeedNotFound,
     add_feed,
     list_feeds,
     remove_feed,
@@ -31,6 +32,7 @@ __all__ = [
     "FeedConfigError",
     "FeedFailed",
     "FeedInfo",
+    "FeedNotFound",
     "FeedRecorder",
     "FeedReport",
     "GroupWriter",

@@ -15,6 +15,10 @@ from device.feeds.formats import FORMATS
 from .urls import FeedConfigError, check_url
 
 
+class FeedNotFound(LookupError):
+    """No stored feed has that name."""
+
+
 @dataclass(frozen=True, slots=True)
 class FeedInfo:
     id: int
@@ -79,7 +83,7 @@ def stored_endpoint(store: Store, name: str, remote_id: str | None = None) -> Fe
     with store.orm() as s:
         row = s.scalar(select(m.Feed).where(m.Feed.name == name))
         if row is None:
-            raise LookupError(f"no feed named {name!r}")
+            raise FeedNotFound(f"no feed named {name!r}")
         url, protocol, key = row.url, row.protocol, row.keyring_key
     token = get_secret(key) if key else None
     if not token:
