@@ -14,9 +14,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conftest import OWNER_ID, make_sync, run  # noqa: E402
 
+from app.store.settings import STRAVA_BACKFILL, Settings  # noqa: E402
 from sync.errors import RateLimited, Rejected  # noqa: E402
 from sync.progress import Cancelled, CancelToken  # noqa: E402
-from sync.strava.engine import KIND_COPY, BackfillProgress, backfill_key  # noqa: E402
+from sync.strava.backfill import BackfillProgress  # noqa: E402
+from sync.strava.enqueue import KIND_COPY  # noqa: E402
 
 LIST = ("GET", "/api/v3/athlete/activities")
 
@@ -59,7 +61,7 @@ def test_progress_counts_pages_activities_and_copies(
     assert days[0] == (0, 100) and days[1][0] < days[2][0] < days[3][0] <= 100
     assert final.done and final.days == (100, 100)
     assert _copies(sync) == sorted(expected)
-    assert sync._setting(backfill_key(family.owner.id)) is None  # walked to the end
+    assert Settings(store).get(STRAVA_BACKFILL, family.owner.id) is None  # walked to the end
 
 
 def test_cancel_between_pages_keeps_the_cursor_and_resumes(
@@ -82,7 +84,7 @@ def test_cancel_between_pages_keeps_the_cursor_and_resumes(
 
     sync = run(first)
     assert _list_requests(emulator) == 1  # no page after the cancel
-    assert sync._setting(backfill_key(family.owner.id)) == {"after": int(since), "page": 2}
+    assert Settings(store).get(STRAVA_BACKFILL, family.owner.id) == {"after": int(since), "page": 2}
     assert _copies(sync) == sorted(expected[:5])  # page 1 held activities 0..9
 
     async def resume(http):
@@ -103,7 +105,7 @@ def test_a_new_date_starts_again_and_none_resumes(store, emulator, config, clock
         with pytest.raises(Rejected, match="no backfill to resume"):
             await sync.backfill(family.owner.id)
         sync.start_backfill(family.owner.id, since - 86400)  # e.g. queued by the CLI
-        sync._set_setting(backfill_key(family.owner.id), {"after": int(since), "page": 3})
+        Settings(store).set(STRAVA_BACKFILL, {"after": int(since), "page": 3}, family.owner.id)
         resumed = await sync.backfill(family.owner.id)  # no date: continue the cursor
         restarted = await sync.backfill(family.owner.id, since + 10 * 86400)
         return resumed, restarted
@@ -127,7 +129,7 @@ def test_rate_limit_ends_the_walk_and_keeps_the_cursor(
 
     sync, exc = run(go)
     assert exc.retry_after_s and exc.retry_after_s > 0
-    cursor = sync._setting(backfill_key(family.owner.id))
+    cursor = Settings(store).get(STRAVA_BACKFILL, family.owner.id)
     assert cursor is not None and cursor["page"] >= 2  # the walked pages count
     assert emulator.count_429 <= 1
 

@@ -1,0 +1,151 @@
+"""Queueing Strava jobs: which accounts a session goes to, one outbox job per account.
+
+Database only (no HTTP client): the GUI queues an upload and the background sync sends it.
+Job kinds: `strava_upload` (a Pulsedeck session to an owner or child account) and
+`strava_copy` (an activity that reached the owner's Strava from elsewhere, copied to a child).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from app.store import models as m
+from app.store.repo import STATUS_FINISHED, STATUS_RECOVERED, Store
+
+from ..outbox import PENDING, Outbox
+from .accounts import CHILD, OWNER, Account, list_accounts
+from .children import title_matches
+from .client import OK
+
+KIND_UPLOAD = "strava_upload"
+KIND_COPY = "strava_copy"
+KINDS = (KIND_UPLOAD, KIND_COPY)
+EXTERNAL_PREFIX = "pulsedeck-"
+
+
+def external_id(session_uid: str) -> str:
+    """Stable per session: a replay of the same upload is recognised by Strava."""
+    return f"{EXTERNAL_PREFIX}{session_uid}"
+
+
+def copy_external_id(source_activity_id: int | str) -> str:
+    """Stable per copied activity, so a replayed copy is Strava's duplicate, not a second one."""
+    return f"{EXTERNAL_PREFIX}copy-{source_activity_id}"
+
+
+def upload_key(account_id: int, session_uid: str) -> str:
+    """The outbox dedupe key: one upload job per (account, session), ever."""
+    return f"{KIND_UPLOAD}:{account_id}:{session_uid}"
+
+
+def copy_key(account_id: int, source_activity_id: str) -> str:
+    """The outbox dedupe key: one copy job per (child, source activity), ever."""
+    return f"{KIND_COPY}:{account_id}:{source_activity_id}"
+
+
+def targets(
+    store: Store,
+    athlete_id: int,
+    title: str | None,
+    started_ms: int | None,
+    accounts: list[Account] | None = None,
+) -> list[Account]:
+    """Accounts a session goes to: the athlete's owners, and children named in the title.
+
+    With `started_ms`, only accounts linked before the session started (automatic
+    uploads); without it, all of them (an explicit `strava upload`).
+    """
+    accounts = list_accounts(store) if accounts is None else accounts
+    out: list[Account] = []
+    for owner in accounts:
+        if owner.role != OWNER or owner.athlete_id != athlete_id or owner.status != OK:
+            continue
+        children = [a for a in accounts if a.role == CHILD and a.parent_id == owner.id]
+        for acc in [owner, *children]:
+            if acc.role == CHILD and not title_matches(title, acc.child_names):
+                continue
+            if started_ms is not None and started_ms < acc.created_ms:
+                continue
+            out.append(acc)
+    return out
+
+
+class UploadQueue:
+    """Puts Strava upload jobs in the outbox; reads only the database."""
+
+    def __init__(
+        self, store: Store, outbox: Outbox, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.store = store
+        self.outbox = outbox
+        self.clock = clock
+
+    def _enqueue(self, acc: Account, session_id: int, uid: str) -> int:
+        return self.outbox.enqueue(
+            KIND_UPLOAD,
+            upload_key(acc.id, uid),
+            session_id=session_id,
+            account_id=acc.id,
+            payload={"external_id": external_id(uid)},
+        )
+
+    def session(self, session_id: int) -> list[int]:
+        """Jobs for one session now, whenever it was recorded (`pulsedeck strava upload`)."""
+        session = self.store.get_session(session_id)
+        if session is None:
+            raise LookupError(f"no session {session_id}")
+        return [
+            self._enqueue(acc, session.id, session.uid)
+            for acc in targets(self.store, session.athlete_id, session.title, None)
+        ]
+
+    def finished(self) -> int:
+        """Jobs for finished sessions recorded since the target account was linked.
+
+        Checked per (account, session), so a process killed halfway through queueing one
+        session's jobs gets the rest queued by the next run.
+        """
+        accounts = list_accounts(self.store)
+        owners = [a for a in accounts if a.role == OWNER and a.status == OK]
+        if not owners:
+            return 0
+        earliest: dict[int, int] = {}
+        for o in owners:
+            earliest[o.athlete_id] = min(o.created_ms, earliest.get(o.athlete_id, o.created_ms))
+        with self.store.orm() as s:
+            queued = set(
+                s.scalars(select(m.SyncJob.dedupe_key).where(m.SyncJob.kind == KIND_UPLOAD))
+            )
+            rows = s.execute(
+                select(
+                    m.Session.id,
+                    m.Session.uid,
+                    m.Session.athlete_id,
+                    m.Session.title,
+                    m.Session.started_ms,
+                ).where(
+                    m.Session.status.in_([STATUS_FINISHED, STATUS_RECOVERED]),
+                    m.Session.deleted_ms.is_(None),
+                    m.Session.source != "strava",
+                    m.Session.athlete_id.in_(list(earliest)),
+                )
+            ).all()
+        n = 0
+        for sid, uid, athlete_id, title, started in rows:
+            if started < earliest[athlete_id]:
+                continue
+            for acc in targets(self.store, athlete_id, title, started, accounts):
+                if upload_key(acc.id, uid) not in queued:
+                    self._enqueue(acc, sid, uid)
+                    n += 1
+        return n
+
+    def next_due_s(self) -> float | None:
+        """Seconds until the next pending Strava job is due (None: nothing pending)."""
+        pending = [j for j in self.outbox.jobs(state=PENDING) if j.kind in KINDS]
+        if not pending:
+            return None
+        return max(0.0, min(j.next_attempt_ms for j in pending) / 1000 - self.clock())
