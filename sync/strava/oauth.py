@@ -110,6 +110,8 @@ class LoopbackReceiver:
     @property
     def redirect_uri(self) -> str:
         host, port = self._server.server_address[:2]
+        if isinstance(host, bytes):  # typeshed allows it; an AF_INET server gives str
+            host = host.decode()
         return f"http://{host}:{port}{self.PATH}"
 
     def __enter__(self) -> LoopbackReceiver:
