@@ -5,18 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session as OrmSession
-
 from app.recorder import Recording
-from app.store import models as m
-from app.store.repo import STATUS_RECORDING, Store, now_ms
+from app.store.repo import Store, now_ms
 from device.feeds.backoff import BackoffPolicy
 from device.feeds.client import FeedClient, FeedEndpoint, FeedSample, FeedStatus
 from device.feeds.errors import FeedError
@@ -28,11 +23,11 @@ from .broadcast import LiveBroadcast
 from .cursors import (
     Cursor,
     committed_heads,
-    device_prefix,
     load_cursors,
     save_cursor,
 )
 from .report import AthleteResult, FeedFailed, FeedReport
+from .sessions import OpenedSession, Remote, apply_profile, display_name, open_sessions
 from .urls import check_url, source_key
 from .writer import GroupWriter, recording_target
 
@@ -132,102 +127,47 @@ class FeedRecorder:
         """The latest device time a cursor may hold now (the client refuses later samples)."""
         return int(self.clock() * 1000) + MAX_CLOCK_AHEAD_MS
 
-    def _local_name(self, remote: str) -> str:
-        if remote in self.athlete_names:
-            return self.athlete_names[remote]
-        return f"{self._display(remote)} ({self._label})"[:120]
+    def _remote(self, key: str) -> Remote:
+        """What the session opener needs to know of remote athlete `key`."""
+        info = self.remote_info.get(key)
+        forced = self.athlete_names.get(key)
+        cursor = self._cursors.get(key)
+        return Remote(
+            key,
+            info,
+            forced or f"{display_name(key, info)} ({self._label})"[:120],
+            cursor.athlete_id if cursor is not None and forced is None else None,
+        )
 
-    def _apply_profile(self, athlete_id: int, info: RemoteAthlete) -> None:
-        fields = {
-            k: v
-            for k, v in (("height_cm", info.height_cm), ("weight_kg", info.weight_kg))
-            if v is not None
-        }
-        if fields:
-            self.store.update_profile(athlete_id, **fields)
-
-    def _display(self, remote: str) -> str:
-        info = self.remote_info.get(remote)
-        return info.name if info is not None and info.name else remote
-
-    def _athlete_row(self, s: OrmSession, remote: str) -> m.Athlete:
-        """The local athlete of `remote`: as mapped before, as named, or created."""
-        if remote not in self.athlete_names:
-            known = self._cursors.get(remote)
-            if known is not None and known.athlete_id is not None:
-                row = s.get(m.Athlete, known.athlete_id)
-                if row is not None:
-                    return row
-        name = self._local_name(remote)
-        row = s.scalar(select(m.Athlete).where(m.Athlete.name == name))
-        if row is None:
-            row = m.Athlete(name=name, is_self=False, read_only=False, created_ms=now_ms())
-            s.add(row)
-        info = self.remote_info.get(remote)
-        if info is not None:
-            if info.height_cm is not None:
-                row.height_cm = info.height_cm
-            if info.weight_kg is not None:
-                row.weight_kg = info.weight_kg
-        return row
-
-    def _prepare_many(
-        self, remotes: Sequence[str], protocol: str
-    ) -> list[tuple[int, str, int, int]]:
-        """Athlete, feed device and `recording` session per remote athlete: one transaction."""
-        out: list[tuple[int, str, int, int]] = []
-        started_ms = int(self.clock() * 1000)
-        prefix = device_prefix(self._source)
-        with self.store.orm() as s, s.begin():
-            for remote in remotes:
-                athlete = self._athlete_row(s, remote)
-                s.flush()
-                address = f"{prefix}{remote}"[:64]
-                device = s.scalar(
-                    select(m.Device).where(
-                        m.Device.athlete_id == athlete.id, m.Device.address == address
-                    )
-                )
-                if device is None:
-                    device = m.Device(athlete_id=athlete.id, address=address, kind="feed")
-                    s.add(device)
-                device.name = self._display(remote)
-                device.info = {"feed": self._source, "protocol": protocol, "remote_athlete": remote}
-                device.last_seen_ms = started_ms
-                session = m.Session(
-                    uid=str(uuid.uuid4()),
-                    athlete_id=athlete.id,
-                    sport=self.sport,
-                    source="feed",
-                    status=STATUS_RECORDING,
-                    started_ms=started_ms,
-                    title=f"{self._display(remote)} via {self._label}"[:200],
-                )
-                s.add(session)
-                s.flush()
-                out.append((athlete.id, athlete.name, device.id, session.id))
-        return out
+    def _open_sessions(self, remotes: Sequence[str], protocol: str) -> list[OpenedSession]:
+        return open_sessions(
+            self.store,
+            [self._remote(key) for key in remotes],
+            source=self._source,
+            label=self._label,
+            protocol=protocol,
+            sport=self.sport,
+            started_ms=int(self.clock() * 1000),
+        )
 
     async def _open(self, client: FeedClient, remotes: Sequence[str]) -> None:
         """Start a Recording for each remote athlete (as Recorder.start does, batched)."""
-        prepared = await asyncio.to_thread(
-            self.writer.locked, self._prepare_many, remotes, client.format.name
+        opened = await asyncio.to_thread(
+            self.writer.locked, self._open_sessions, remotes, client.format.name
         )
-        for remote, (athlete_id, name, device_id, session_id) in zip(
-            remotes, prepared, strict=True
-        ):
+        for remote, session in zip(remotes, opened, strict=True):
             recording = Recording(
                 recording_target(self.writer),
-                session_id,
+                session.session_id,
                 flush_interval_s=self.flush_interval_s,
                 max_batch=FEED_MAX_BATCH,
                 clock=self.clock,
             )
-            recording.device_ids[client.source_of(remote)] = device_id
+            recording.device_ids[client.source_of(remote)] = session.device_id
             if self.broadcast is not None:
                 self.broadcast.attach(recording, remote, self.remote_info.get(remote))
-            self.live[remote] = _Live(remote, athlete_id, name, recording)
-            log.info("feed %s: athlete %s -> session %s", self._source, remote, session_id)
+            self.live[remote] = _Live(remote, session.athlete_id, session.athlete_name, recording)
+            log.info("feed %s: athlete %s -> session %s", self._source, remote, session.session_id)
 
     async def _open_announced(self, client: FeedClient) -> None:
         await asyncio.sleep(0)  # the rest of the hello's athletes arrive in this loop turn
@@ -261,7 +201,9 @@ class FeedRecorder:
         self.remote_info[info.key] = info
         live = self.live.get(info.key)
         if live is not None:
-            await asyncio.to_thread(self.writer.locked, self._apply_profile, live.athlete_id, info)
+            await asyncio.to_thread(
+                self.writer.locked, apply_profile, self.store, live.athlete_id, info
+            )
             return
         # Announced athletes get their sessions before their first samples arrive, in one go.
         self._announced.add(info.key)
