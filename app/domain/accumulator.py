@@ -129,6 +129,7 @@ class RunningRmssd:
     _sum_sq: float = 0
 
     def add(self, rr_ms: Iterable[float]) -> None:
+        """Take the next beats as a strap delivers them, a few per notification."""
         for rr in rr_ms:
             self.count += 1
             if self._prev is not None:
@@ -189,6 +190,7 @@ class SummaryAccumulator:
 
     @property
     def sample_count(self) -> int:
+        """Samples fed so far, paused ones included (as `SessionSummary.sample_count`)."""
         return self._count
 
     @property
