@@ -22,24 +22,16 @@ from sqlalchemy import func, select
 
 from app.store import models as m
 from app.store.repo import Store
+from app.store.settings import Settings
 from sync.outbox import DONE, Handler, Outbox, drain
 from sync.scheduler import SchedulerConfig, SyncScheduler, load_config
-from sync.strava.config import StravaConfig
+from sync.strava.config import StravaConfig, stored_config
 from sync.strava.engine import KIND_COPY, KIND_UPLOAD, StravaSync
 
 log = logging.getLogger(__name__)
 
-#: Setting (settings table) that turns the GUI's background sync off; on by default.
-SETTING = "sync.background"
 #: Environment variable that turns it off whatever the setting says (tests, kiosks).
 ENV_DISABLE = "PULSEDECK_NO_BACKGROUND_SYNC"
-#: Settings that shape the sync (endpoints and intervals), read once at construction.
-SETTING_KEYS = (
-    "strava.api_url",
-    "strava.oauth_url",
-    "sync.outbox_interval_s",
-    "strava.poll_interval_s",
-)
 #: How long `aclose` lets a run in progress finish before cancelling it (the outbox retries).
 CLOSE_GRACE_S = 5.0
 REPORTS_KEPT = 50
@@ -98,12 +90,6 @@ class BackgroundReport:
         return self.done.get(LAKE_KIND, 0)
 
 
-def _settings(store: Store) -> dict[str, object]:
-    with store.orm() as s:
-        rows = s.scalars(select(m.Setting).where(m.Setting.key.in_(SETTING_KEYS))).all()
-        return {r.key: r.value for r in rows}
-
-
 def _done_since(store: Store, since_ms: int) -> dict[str, int]:
     with store.orm() as s:
         rows = s.execute(
@@ -136,10 +122,10 @@ class BackgroundSync:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        settings = _settings(store)
+        settings = Settings(store)
         self.store = store
         self.after_run = after_run
-        self.config = config or StravaConfig.load(settings=settings)
+        self.config = config or stored_config(settings)
         self.schedule = schedule or load_config(settings)
         self.clock = clock
         self._sleep = sleep
@@ -239,7 +225,6 @@ class BackgroundSync:
 
 __all__ = [
     "ENV_DISABLE",
-    "SETTING",
     "BackgroundReport",
     "BackgroundSync",
     "enabled",

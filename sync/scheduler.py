@@ -13,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from app.store import settings as st
+from app.store.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -227,23 +230,15 @@ def for_strava(
     return SyncScheduler(outbox, poll, config)
 
 
-def _seconds(settings: Mapping[str, object], key: str, default: float) -> float:
-    """A stored interval; unset, 0 or empty means the default."""
-    value = settings.get(key)
-    if not value:
-        return default
-    if not isinstance(value, (int, float, str)):
-        raise TypeError(f"setting {key!r} is not a number: {value!r}")
-    return float(value)
-
-
-def load_config(settings: Mapping[str, object] | None = None) -> SchedulerConfig:
-    """Intervals from settings (`sync.outbox_interval_s`, `strava.poll_interval_s`)."""
-    settings = settings or {}
+def load_config(settings: Settings | None = None) -> SchedulerConfig:
+    """Intervals from the stored settings; unset or 0 means the default."""
     base = SchedulerConfig()
+    if settings is None:
+        return base
+    stored = settings.get_many((st.OUTBOX_INTERVAL_S, st.STRAVA_POLL_INTERVAL_S))
     return SchedulerConfig(
-        outbox_interval_s=_seconds(settings, "sync.outbox_interval_s", base.outbox_interval_s),
-        poll_interval_s=_seconds(settings, "strava.poll_interval_s", base.poll_interval_s),
+        outbox_interval_s=stored[st.OUTBOX_INTERVAL_S] or base.outbox_interval_s,
+        poll_interval_s=stored[st.STRAVA_POLL_INTERVAL_S] or base.poll_interval_s,
         watch_interval_s=base.watch_interval_s,
         jump_tolerance_s=base.jump_tolerance_s,
     )

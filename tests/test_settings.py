@@ -46,3 +46,14 @@ def test_a_stored_value_of_the_wrong_type_reads_as_the_default(store: Store) -> 
     with store.orm() as s, s.begin():
         s.add(m.Setting(key="ui.athlete_id", value="not an id"))
     assert st.Settings(store).get(st.SELECTED_ATHLETE) is None
+
+
+def test_strava_endpoints_default_then_stored_then_environment(store: Store) -> None:
+    from sync.strava.config import DEFAULT_API_URL, ENV_API_URL, stored_config
+
+    settings = st.Settings(store)
+    assert stored_config(settings, env={}).api_url == DEFAULT_API_URL
+    settings.set(st.STRAVA_API_URL, "http://127.0.0.1:9/api/v3/")
+    assert stored_config(settings, env={}).api_url == "http://127.0.0.1:9/api/v3"
+    env = {ENV_API_URL: "http://127.0.0.1:8/api"}
+    assert stored_config(settings, env=env).api_url == "http://127.0.0.1:8/api"

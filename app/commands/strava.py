@@ -50,14 +50,16 @@ def _with_sync(ctx: CommandContext, work: Callable[[Any, Store], Awaitable[int]]
     """Run `work(sync, store)` with an HTTP client; SyncError exits 1 with its message."""
     import httpx
 
-    from sync.strava.config import StravaConfig
+    from app.store.settings import Settings
+    from sync.strava.config import stored_config
     from sync.strava.engine import StravaSync
 
     store = ctx.store
+    config = stored_config(Settings(store))  # the endpoints the app and the worker use
 
     async def main() -> int:
         async with httpx.AsyncClient() as http:
-            sync = StravaSync(store, http, StravaConfig.load())
+            sync = StravaSync(store, http, config)
             return await work(sync, store)
 
     try:

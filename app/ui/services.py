@@ -360,10 +360,10 @@ class Services:
 
     def strava_config(self) -> StravaConfig:
         """Endpoints from the stored settings, then the environment (as the background sync)."""
-        from sync.strava.config import StravaConfig
 
-        stored = self.settings.get_many((st.STRAVA_API_URL, st.STRAVA_OAUTH_URL))
-        return StravaConfig.load(settings={s.key: v for s, v in stored.items() if v})
+        from sync.strava.config import stored_config
+
+        return stored_config(self.settings)
 
     def strava_accounts(self) -> list[Account]:
         """Linked Strava accounts, owners and children (sync.strava.accounts' rows)."""

@@ -6,6 +6,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from app.store import settings as st
+from app.store.settings import Settings
+
 DEFAULT_API_URL = "https://www.strava.com/api/v3"
 DEFAULT_OAUTH_URL = "https://www.strava.com/oauth"
 ENV_API_URL = "PULSEDECK_STRAVA_API_URL"
@@ -43,14 +46,25 @@ class StravaConfig:
 
     @classmethod
     def load(
-        cls, env: Mapping[str, str] | None = None, settings: Mapping[str, object] | None = None
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        api_url: str | None = None,
+        oauth_url: str | None = None,
     ) -> StravaConfig:
-        """Defaults, then stored settings (`strava.api_url`...), then environment variables."""
+        """Defaults, then the given (stored) endpoints, then environment variables."""
         env = os.environ if env is None else env
-        settings = settings or {}
         cfg = cls()
-        api = settings.get("strava.api_url") or cfg.api_url
-        oauth = settings.get("strava.oauth_url") or cfg.oauth_url
+        api = api_url or cfg.api_url
+        oauth = oauth_url or cfg.oauth_url
         api = env.get(ENV_API_URL) or api
         oauth = env.get(ENV_OAUTH_URL) or oauth
         return replace(cfg, api_url=str(api).rstrip("/"), oauth_url=str(oauth).rstrip("/"))
+
+
+def stored_config(settings: Settings, env: Mapping[str, str] | None = None) -> StravaConfig:
+    """The endpoints stored in Settings, then the environment: every caller's one config."""
+    stored = settings.get_many((st.STRAVA_API_URL, st.STRAVA_OAUTH_URL))
+    return StravaConfig.load(
+        env, api_url=stored[st.STRAVA_API_URL], oauth_url=stored[st.STRAVA_OAUTH_URL]
+    )

@@ -64,8 +64,11 @@ def test_scheduler_uploads_in_the_background_and_on_wake(
     assert len(emulator.activities_of(MAX_ID)) == 1
 
 
-def test_intervals_come_from_settings() -> None:
-    cfg = load_config({"strava.poll_interval_s": 300})
+def test_intervals_come_from_settings(store) -> None:
+    from app.store.settings import STRAVA_POLL_INTERVAL_S, Settings
+
+    Settings(store).set(STRAVA_POLL_INTERVAL_S, 300)
+    cfg = load_config(Settings(store))
     assert cfg.poll_interval_s == 300 and cfg.outbox_interval_s == 60
 
 
