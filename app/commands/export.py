@@ -17,12 +17,10 @@ from app.commands.common import CommandContext, command
 
 @command
 def cmd_daily(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from sync.exports.daily import daily_rows, write_daily_csv
+    from sync.exports.daily import summary_rows, write_daily_csv
 
-    store = ctx.store
     athlete_id = None if args.athlete is None else ctx.athlete().id
-    sessions = store.list_sessions(athlete_id)
-    rows = daily_rows(sessions, {a.id: a.timezone for a in store.list_athletes()})
+    rows = summary_rows(ctx.store, athlete_id)
     path = write_daily_csv(rows, Path(args.output))
     print(f"{len(rows)} day(s) written to {path}")
     return EXIT_OK

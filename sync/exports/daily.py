@@ -19,7 +19,7 @@ from app.domain.days import DaySummary
 from app.store.repo import SessionInfo, Store, now_ms
 from app.training.daily import DailyService, load_context
 
-from .common import atomic_file, cell_text, local_dt
+from .common import atomic_file, cell_text
 
 HEADER = (
     "date",
@@ -107,45 +107,6 @@ def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
         else:
             runs.append((d, d))
     return runs
-
-
-def daily_rows(
-    sessions: Iterable[SessionInfo], athlete_tz: dict[int, str | None] | None = None
-) -> list[DailyRow]:
-    """Deprecated: session totals by start day, which disagree with the daily summary.
-
-    Kept only while `pulsedeck export daily` (app/commands/export.py) still calls it; it must
-    call summary_rows(), then this goes (issue 15).
-    """
-    tz_of = athlete_tz or {}
-    groups: dict[tuple[date, str], list[SessionInfo]] = {}
-    for s in sessions:
-        tz = s.timezone or tz_of.get(s.athlete_id)
-        day = local_dt(s.started_ms, tz).date()
-        groups.setdefault((day, s.athlete), []).append(s)
-    rows = []
-    for (day, athlete), group in sorted(groups.items()):
-        weighted = [(s.avg_hr, s.duration_s or 0.0) for s in group if s.avg_hr is not None]
-        weight = sum(w for _, w in weighted)
-        if weight > 0:
-            avg_hr: float | None = sum(h * w for h, w in weighted) / weight
-        elif weighted:
-            avg_hr = sum(h for h, _ in weighted) / len(weighted)
-        else:
-            avg_hr = None
-        rows.append(
-            DailyRow(
-                day=day,
-                athlete=athlete,
-                total_steps=sum(s.steps or 0 for s in group),
-                distance_m=sum(s.distance_m or 0.0 for s in group),
-                avg_hr=avg_hr,
-                kcal=sum(s.kcal or 0.0 for s in group),
-                active_min=sum((s.moving_s or 0.0) for s in group) / 60.0,
-                sessions=len(group),
-            )
-        )
-    return rows
 
 
 def _fmt(value: float | None, digits: int) -> str:

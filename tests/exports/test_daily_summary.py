@@ -77,11 +77,6 @@ def _assert_export_equals_summary(path: Path, data_dir: Path, recorded, capsys) 
     assert not wrong
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/commands/export.py cmd_daily still calls the session-totals daily_rows(); "
-    "it must call sync.exports.daily.summary_rows(store, athlete_id)",
-)
 def test_cli_daily_export_equals_summary_json(data_dir, days_recorded, tmp_path, capsys):
     out = tmp_path / "daily.csv"
     assert main(["--data-dir", str(data_dir), "export", "daily", "-o", str(out)]) == 0
