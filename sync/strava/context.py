@@ -18,7 +18,7 @@ from app.store.repo import Store
 from ..errors import AppInactive, AuthRevoked, Rejected
 from ..outbox import Outbox
 from .accounts import Account, get_account, set_status
-from .budgets import BudgetRegistry
+from .budgets import BudgetRegistry, process_budgets
 from .client import INACTIVE, INACTIVE_MESSAGE, NEEDS_REAUTH, AccountAuth, StravaClient
 from .config import StravaConfig
 from .ledger import LedgerStore
@@ -39,7 +39,7 @@ class StravaContext:
     http: httpx.AsyncClient | None = None
     clock: Callable[[], float] = time.time
     sleep: Sleep = asyncio.sleep
-    budgets: BudgetRegistry = field(default_factory=BudgetRegistry)
+    budgets: BudgetRegistry = field(default_factory=process_budgets)
     _clients: dict[int, StravaClient] = field(default_factory=dict)
 
     def now_ms(self) -> int:

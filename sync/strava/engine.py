@@ -34,7 +34,7 @@ from . import poll as _poll
 from . import upload as _upload
 from .accounts import Account
 from .backfill import BackfillProgress, backfill_key, start_backfill
-from .budgets import BudgetRegistry, rate_usage, save_rate_usage
+from .budgets import BudgetRegistry, process_budgets, rate_usage, save_rate_usage
 from .client import StravaClient
 from .config import StravaConfig
 from .context import Sleep, StravaContext
@@ -82,7 +82,12 @@ class RunReport:
 
 
 class StravaSync:
-    """All linked Strava accounts of one store and one rate budget per API application."""
+    """All linked Strava accounts of one store; budgets come from the process's registry.
+
+    Pass `budgets` only to isolate one (a test); every other caller shares
+    `process_budgets()`, so the background sync, the Settings panel and the CLI in one
+    process spend one budget per Strava application.
+    """
 
     def __init__(
         self,
@@ -111,7 +116,7 @@ class StravaSync:
             http,
             clock,
             sleep,
-            budgets or BudgetRegistry(),
+            budgets or process_budgets(),
         )
 
     # Plumbing ------------------------------------------------------------------------------
