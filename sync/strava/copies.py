@@ -20,7 +20,7 @@ from .context import StravaContext
 from .enqueue import copy_external_id
 from .ledger import Ledger, LedgerState
 from .routing import parse_time
-from .upload import BuiltFile, post_and_wait
+from .upload import BuiltFile, confirm_update, post_and_wait
 
 STREAM_KEYS = [
     "time",
@@ -144,8 +144,15 @@ async def handle_copy(ctx: StravaContext, job: Job) -> dict[str, Any]:
     owner = ctx.usable(int(payload["source_account_id"]))
     ext = copy_external_id(source_id)
     ledger = ctx.ledger.open(child.id, ext, source_activity_id=source_id)
+    name = str(payload.get("name") or "Activity")
+    sport_type = str(payload.get("sport_type") or payload.get("type") or "Workout")
     if ledger.state is LedgerState.READY and ledger.remote_activity_id:
         return {"activity_id": ledger.remote_activity_id, "duplicate": True}
+    if ledger.state is LedgerState.UPDATING:  # the copy exists; its PUT never got a 2xx
+        ledger = await confirm_update(
+            ctx, ctx.client(child), ledger, sport_type=sport_type, name=name
+        )
+        return {"activity_id": str(ledger.remote_activity_id), "duplicate": False}
     if ledger.state is LedgerState.CREATING:
         ctx.ledger.failed(ledger, "interrupted while creating")
         raise Uncertain(
@@ -154,8 +161,6 @@ async def handle_copy(ctx: StravaContext, job: Job) -> dict[str, Any]:
             f"{job.id}` to create it again if it is missing"
         )
     ledger = ctx.ledger.retry(ledger)  # from `error` only when a person retried a dead job
-    name = str(payload.get("name") or "Activity")
-    sport_type = str(payload.get("sport_type") or payload.get("type") or "Workout")
     start_s = parse_time(payload.get("start_date"))
     if start_s is None:
         raise Rejected(f"Strava activity {source_id} has no start date")
@@ -174,6 +179,8 @@ async def handle_copy(ctx: StravaContext, job: Job) -> dict[str, Any]:
     done = await post_and_wait(
         ctx, target, ledger, lambda: _file_maker(points, payload, name, start_s), name
     )
-    ctx.ledger.activity_known(done.ledger, str(done.activity_id), update_pending=False)
-    await target.update_activity(done.activity_id, sport_type=sport_type, name=name)
+    # The file carries no sport: Strava guesses one, so the PUT always follows, and the copy
+    # is `ready` only once Strava confirmed it (a failed PUT leaves it `updating`).
+    ledger = ctx.ledger.activity_known(done.ledger, str(done.activity_id), update_pending=True)
+    await confirm_update(ctx, target, ledger, sport_type=sport_type, name=name)
     return {"activity_id": str(done.activity_id), "duplicate": done.duplicate}

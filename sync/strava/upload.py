@@ -174,6 +174,16 @@ async def post_and_wait(
     return Uploaded(activity, dup, inferred, ledger)
 
 
+async def confirm_update(
+    ctx: StravaContext, client: StravaClient, ledger: Ledger, **fields: str
+) -> Ledger:
+    """PUT name/sport type of an `updating` row; `ready` only once Strava answered 2xx."""
+    if ledger.remote_activity_id is None:  # `updating` always has one; a bug otherwise
+        raise Rejected(f"Strava ledger row {ledger.id} has no activity to update")
+    await client.update_activity(ledger.remote_activity_id, **fields)
+    return ctx.ledger.updated(ledger)
+
+
 async def handle_upload(ctx: StravaContext, job: Job) -> dict[str, Any]:
     """Upload a Pulsedeck session to one account (owner or child)."""
     account = ctx.usable(job.account_id)
@@ -187,16 +197,19 @@ async def handle_upload(ctx: StravaContext, job: Job) -> dict[str, Any]:
     ledger = ctx.ledger.open(account.id, ext, session_id=sid)
     client = ctx.client(account)
     duplicate = False
-    inferred: str | None = None
-    if ledger.state is LedgerState.READY and ledger.remote_activity_id:
-        activity = int(ledger.remote_activity_id)
-    else:
-        done = await post_and_wait(ctx, client, ledger, lambda: build_file(ctx, sid), session.title)
-        activity, duplicate, inferred = done.activity_id, done.duplicate, done.inferred
-        ctx.ledger.activity_known(done.ledger, str(activity), update_pending=False)
     wanted = SPORT_TYPE.get(session.sport)
-    if wanted and wanted != inferred:
-        # Idempotent; repeated after a replay (cheap, and the earlier PUT may not have run).
-        await client.update_activity(activity, sport_type=wanted)
+    if ledger.state not in (LedgerState.READY, LedgerState.UPDATING):
+        done = await post_and_wait(ctx, client, ledger, lambda: build_file(ctx, sid), session.title)
+        duplicate = done.duplicate
+        # A replayed post (inferred None) does not know what Strava inferred: set it anyway.
+        pending = wanted is not None and wanted != done.inferred
+        ledger = ctx.ledger.activity_known(
+            done.ledger, str(done.activity_id), update_pending=pending
+        )
+    if ledger.state is LedgerState.UPDATING and wanted is not None:
+        ledger = await confirm_update(ctx, client, ledger, sport_type=wanted)
+    elif ledger.state is LedgerState.UPDATING:  # the session's sport changed meanwhile
+        ledger = ctx.ledger.updated(ledger)
+    activity = ledger.remote_activity_id
     log.info("session %s is Strava activity %s on account %s", sid, activity, account.id)
     return {"activity_id": str(activity), "duplicate": duplicate}
