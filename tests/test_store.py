@@ -142,7 +142,7 @@ def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
 
 def test_stored_time_in_zone_follows_the_athletes_zone_model(store: Store) -> None:
     from app.store import models as m
-    from app.store.repo import CUSTOM_ZONES_KEY
+    from app.store.settings import CUSTOM_ZONES
 
     a = store.ensure_athlete("Me", is_self=True)
     store.update_profile(a.id, resting_hr=60, max_hr=180)
@@ -156,9 +156,9 @@ def test_stored_time_in_zone_follows_the_athletes_zone_model(store: Store) -> No
     assert record() == (0.0, 10.0, 0.0, 0.0, 0.0)  # Karvonen 60/180: 135 bpm is zone 2
     with store.orm() as s, s.begin():
         s.get(m.Athlete, a.id).zone_model = "custom"  # type: ignore[union-attr]
-        s.add(m.Setting(key=CUSTOM_ZONES_KEY.format(athlete_id=a.id),
+        s.add(m.Setting(key=CUSTOM_ZONES.storage_key(a.id),
                         value=[80, 90, 100, 110, 125]))  # fmt: skip
     assert record() == (0.0, 0.0, 0.0, 0.0, 10.0)  # the athlete's own bounds: zone 5
     with store.orm() as s, s.begin():
-        s.get(m.Setting, CUSTOM_ZONES_KEY.format(athlete_id=a.id)).value = [5, 4]  # type: ignore[union-attr]
+        s.get(m.Setting, CUSTOM_ZONES.storage_key(a.id)).value = [5, 4]  # type: ignore[union-attr]
     assert record() == (0.0, 10.0, 0.0, 0.0, 0.0)  # a bad setting falls back, never fails

@@ -63,8 +63,8 @@ def cmd_ddl(args: argparse.Namespace, ctx: CommandContext) -> int:
     bucket, prefix = args.bucket, args.prefix
     if bucket is None or prefix is None:
         settings = load_settings(ctx.store)
-        bucket = bucket or settings["lake.bucket"]
-        prefix = prefix if prefix is not None else settings["lake.prefix"]
+        bucket = bucket or settings["bucket"]
+        prefix = prefix if prefix is not None else settings["prefix"]
     if not bucket:
         bucket = "YOUR-BUCKET"
         _err("no bucket configured: LOCATION uses YOUR-BUCKET (pass --bucket)")

@@ -25,9 +25,6 @@ from .settings import CUSTOM_ZONES, Settings
 
 log = logging.getLogger(__name__)
 
-#: Setting key holding an athlete's five custom zone floors (bpm), used when zone_model=custom.
-CUSTOM_ZONES_KEY = "training.custom_zones.{athlete_id}"
-
 STATUS_RECORDING = "recording"
 STATUS_FINISHED = "finished"
 STATUS_RECOVERED = "recovered"

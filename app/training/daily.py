@@ -23,7 +23,8 @@ from app.domain.profile import Profile, Sex
 from app.domain.summary import Pause
 from app.domain.zones import Zones
 from app.store import models as m
-from app.store.repo import CUSTOM_ZONES_KEY, Store
+from app.store.repo import Store
+from app.store.settings import CUSTOM_ZONES
 
 from .calendar import resolve_zone
 from .zones import athlete_zones
@@ -74,7 +75,7 @@ _CONTEXT_SQL = (
 
 def load_context(store: Store, athlete_id: int) -> AthleteContext:
     """The athlete's profile, zone model (custom bounds from settings) and time zone."""
-    key = CUSTOM_ZONES_KEY.format(athlete_id=athlete_id)
+    key = CUSTOM_ZONES.storage_key(athlete_id)
     with store.engine.connect() as conn:
         row = conn.exec_driver_sql(_CONTEXT_SQL, (key, athlete_id)).first()
     if row is None:
@@ -104,18 +105,19 @@ def set_zone_model(
         if floors is None:
             raise ValueError("custom zones need five lower bounds in bpm")
         custom(floors)
-    key = CUSTOM_ZONES_KEY.format(athlete_id=athlete_id)
+    key = CUSTOM_ZONES.storage_key(athlete_id)
     with store.orm() as s, s.begin():
         a = s.get(m.Athlete, athlete_id)
         if a is None:
             raise UnknownAthlete(f"no athlete {athlete_id}")
         a.zone_model = model.value
         if floors is not None:
-            row = s.get(m.Setting, key)
+            value = CUSTOM_ZONES.check([float(f) for f in floors])
+            row = s.get(m.Setting, key)  # with the athlete's row, in one transaction
             if row is None:
-                s.add(m.Setting(key=key, value=[float(f) for f in floors]))
+                s.add(m.Setting(key=key, value=value))
             else:
-                row.value = [float(f) for f in floors]
+                row.value = value
 
 
 def find_athlete(store: Store, name: str | None) -> int:

@@ -11,26 +11,17 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
-
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.sqlite import insert
+from typing import Any
 
 from app.secrets import get_secret, set_secret
-from app.store import models as m
+from app.store import settings as st
 from app.store.repo import Store
+from app.store.settings import Setting, Settings
 
 from .layout import normalize_prefix
 
-#: Settings keys, each with its type and default (None = unset).
-SETTINGS: dict[str, tuple[type, object]] = {
-    "lake.bucket": (str, None),
-    "lake.prefix": (str, ""),
-    "lake.endpoint_url": (str, None),
-    "lake.region": (str, None),
-    "lake.path_style": (bool, None),
-    "lake.profile": (str, None),
-    "lake.credentials_key": (str, None),
-}
+#: LakeConfig field -> its declared setting (app.store.settings owns keys, types, defaults).
+SETTINGS: dict[str, Setting[Any]] = {s.key.removeprefix("lake."): s for s in st.LAKE_SETTINGS}
 #: Default keyring entry for S3 keys entered in the app's settings.
 DEFAULT_CREDENTIALS_KEY = "lake.s3"
 
@@ -81,36 +72,28 @@ class LakeConfig:
 
 
 def load_settings(store: Store) -> dict[str, object]:
-    """The lake settings with defaults filled in."""
-    with store.orm() as s:
-        rows = s.execute(
-            select(m.Setting.key, m.Setting.value).where(m.Setting.key.in_(list(SETTINGS)))
-        ).all()
-    stored = dict(rows)
-    return {key: stored.get(key, default) for key, (_t, default) in SETTINGS.items()}
+    """The lake settings by LakeConfig field name, defaults filled in."""
+    stored = Settings(store).get_many(SETTINGS.values())
+    return {name: stored[setting] for name, setting in SETTINGS.items()}
 
 
 def save_settings(store: Store, **values: object) -> None:
-    """Store lake settings (keys without the `lake.` prefix); None removes a setting."""
-    with store.engine.begin() as conn:
-        for name, value in values.items():
-            key = f"lake.{name}"
-            if key not in SETTINGS:
-                raise ValueError(f"unknown lake setting {name!r}")
-            if value is None:
-                conn.execute(delete(m.Setting).where(m.Setting.key == key))
-                continue
-            typ = SETTINGS[key][0]
-            if not isinstance(value, typ):
-                raise ValueError(f"lake setting {name!r} must be {typ.__name__}")
-            stmt = insert(m.Setting).values(key=key, value=value)
-            conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+    """Store lake settings by LakeConfig field name; None removes a setting."""
+    unknown = set(values) - set(SETTINGS)
+    if unknown:
+        raise ValueError(f"unknown lake setting {sorted(unknown)[0]!r}")
+    settings = Settings(store)
+    checked = [
+        (SETTINGS[name], SETTINGS[name].check(v) if v is not None else None)
+        for name, v in values.items()
+    ]
+    for setting, value in checked:  # every value checked before any is written
+        settings.set(setting, value)
 
 
 def resolve_config(store: Store, **overrides: object) -> LakeConfig:
     """Settings, with every non-None override (from CLI flags) taking precedence."""
-    settings = load_settings(store)
-    values = {key.removeprefix("lake."): value for key, value in settings.items()}
+    values = load_settings(store)
     values.update({k: v for k, v in overrides.items() if v is not None})
     bucket = values.pop("bucket")
     if not bucket:

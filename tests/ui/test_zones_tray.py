@@ -7,7 +7,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.store import models as m
-from app.training.daily import CUSTOM_ZONES_KEY, load_context
+from app.store.settings import CUSTOM_ZONES
+from app.training.daily import load_context
 from app.ui.live import IDLE, RECORDING
 from app.ui.screens.dashboard import ZONE_NAMES
 from app.ui.screens.settings import floors_problem
@@ -66,7 +67,7 @@ def _weight(store, athlete_id: int) -> float | None:
 
 def _stored(store, athlete_id: int) -> tuple[str, object]:
     with store.orm() as s:
-        row = s.get(m.Setting, CUSTOM_ZONES_KEY.format(athlete_id=athlete_id))
+        row = s.get(m.Setting, CUSTOM_ZONES.storage_key(athlete_id))
         return s.get(m.Athlete, athlete_id).zone_model, None if row is None else row.value
 
 
