@@ -229,8 +229,9 @@ def test_no_token_or_secret_in_db_logs_or_errors(
     assert "AuthRevoked" in "\n".join(errors)
 
 
-def test_refresh_race_with_another_process_is_not_a_revocation(store, emulator, config, clock,
-                                                               family) -> None:
+def test_refresh_race_with_another_process_is_not_a_revocation(
+    store, emulator, config, clock, family
+) -> None:
     """Another process rotated the refresh token first: ours fails, the keyring has theirs."""
     from sync.strava.tokens import TokenSet, save_tokens
 
@@ -244,8 +245,16 @@ def test_refresh_race_with_another_process_is_not_a_revocation(store, emulator, 
         sync = make_sync(store, http, config, clock)
         client = sync.client(get_account(store, family.owner.id))
         # The other process stores its fresh grant while ours is on the way.
-        save_tokens(key, TokenSet(grant["access_token"], grant["refresh_token"],
-                                  grant["expires_at"], CLIENT_ID, stale.scopes))
+        save_tokens(
+            key,
+            TokenSet(
+                grant["access_token"],
+                grant["refresh_token"],
+                grant["expires_at"],
+                CLIENT_ID,
+                stale.scopes,
+            ),
+        )
         await client.auth._refresh(stale)
         return await client.athlete()
 

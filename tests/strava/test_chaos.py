@@ -111,29 +111,49 @@ def _worker(data_dir: str, config, clock) -> None:  # a forked sync process
 
 
 def _stream(n: int) -> dict[str, list]:
-    return {"time": list(range(n)), "heartrate": [140] * n, "cadence": [80] * n,
-            "distance": [3.0 * i for i in range(n)],
-            "latlng": [[46.0 + i * 1e-4, 7.0] for i in range(n)]}
+    return {
+        "time": list(range(n)),
+        "heartrate": [140] * n,
+        "cadence": [80] * n,
+        "distance": [3.0 * i for i in range(n)],
+        "latlng": [[46.0 + i * 1e-4, 7.0] for i in range(n)],
+    }
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="kills forked sync processes")
-def test_chaos_exactly_once_with_kills(shared_keyring, store, emulator, config, clock,
-                                       family) -> None:
+def test_chaos_exactly_once_with_kills(
+    shared_keyring, store, emulator, config, clock, family
+) -> None:
     rng = random.Random(7)
     sessions = {}
     for i in range(200):
-        title = f"Session {i}" + (" with Max" if i % 4 == 0 else "") + (
-            " and luna" if i % 5 == 0 else "")
-        sid = make_session(store, clock() + i * 60, title=title, n=5, seed=i,
-                           gps=i % 3 != 0, sport="run" if i % 2 else "ride")
+        title = (
+            f"Session {i}"
+            + (" with Max" if i % 4 == 0 else "")
+            + (" and luna" if i % 5 == 0 else "")
+        )
+        sid = make_session(
+            store,
+            clock() + i * 60,
+            title=title,
+            n=5,
+            seed=i,
+            gps=i % 3 != 0,
+            sport="run" if i % 2 else "ride",
+        )
         sessions[sid] = (store.get_session(sid).uid, title)
     remote = {}
     for i in range(50):
         name = f"Watch {i}" + (" Max" if i % 2 else "") + (" Luna" if i % 3 == 0 else "")
         manual = i % 7 == 0
-        aid = emulator.add_activity(OWNER_ID, name, clock() - 3600 - i * 600,
-                                    streams=None if manual else _stream(5), manual=manual)
+        aid = emulator.add_activity(
+            OWNER_ID,
+            name,
+            clock() - 3600 - i * 600,
+            streams=None if manual else _stream(5),
+            manual=manual,
+        )
         remote[aid] = (name, manual)
     emulator.chaos_rate = 0.12
     emulator.token_ttl_s = 1200  # short-lived tokens: refreshes in every worker
@@ -164,8 +184,9 @@ def test_chaos_exactly_once_with_kills(shared_keyring, store, emulator, config, 
     assert {j.state for j in jobs} <= {DONE, DEAD}
     dead = [j for j in jobs if j.state == DEAD]
     assert all(j.last_error for j in dead)
-    uncertain = [j.payload.get("source_activity_id") for j in dead
-                 if j.last_error.startswith("Uncertain")]
+    uncertain = [
+        j.payload.get("source_activity_id") for j in dead if j.last_error.startswith("Uncertain")
+    ]
     # Only manual copies may be dead: a kill or a 5xx left them possibly created.
     assert len(dead) == len(uncertain)
     assert all(remote[int(a)][1] for a in uncertain)

@@ -70,21 +70,54 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def test_link_sync_status_unlink(live, capsys, data_dir) -> None:
     live.login_as = OWNER_ID
-    code, out, err = cli(capsys, "accounts", "link", "strava", "--client-id", CLIENT_ID,
-                         "--client-secret", CLIENT_SECRET, "--timeout", "10")
+    code, out, err = cli(
+        capsys,
+        "accounts",
+        "link",
+        "strava",
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret",
+        CLIENT_SECRET,
+        "--timeout",
+        "10",
+    )
     assert code == 0, err
     assert "linked Strava account 1: Ada Runner as owner" in out
     live.login_as = MAX_ID
-    code, out, err = cli(capsys, "accounts", "link", "strava", "--client-id", CLIENT_ID,
-                         "--child", "Max, Maxi", "--timeout", "10")
+    code, out, err = cli(
+        capsys,
+        "accounts",
+        "link",
+        "strava",
+        "--client-id",
+        CLIENT_ID,
+        "--child",
+        "Max, Maxi",
+        "--timeout",
+        "10",
+    )
     assert code == 2 and "--client-secret" in err  # no tty, no env var: says what to give
-    code, out, err = cli(capsys, "strava", "link", "--client-id", CLIENT_ID, "--client-secret",
-                         CLIENT_SECRET, "--child", "Max, Maxi", "--timeout", "10")
+    code, out, err = cli(
+        capsys,
+        "strava",
+        "link",
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret",
+        CLIENT_SECRET,
+        "--child",
+        "Max, Maxi",
+        "--timeout",
+        "10",
+    )
     assert code == 0, err
     code, out, _ = cli(capsys, "accounts", "list", "--json")
     accounts = json.loads(out)
     assert [(a["role"], a["child_names"], a["status"]) for a in accounts] == [
-        ("owner", [], "ok"), ("child", ["Max", "Maxi"], "ok")]
+        ("owner", [], "ok"),
+        ("child", ["Max", "Maxi"], "ok"),
+    ]
 
     store = Store.open(data_dir)
     sid = make_session(store, time.time(), title="Run with Max")
@@ -119,8 +152,18 @@ def test_headless_keyring_says_how_to_fix(live, capsys, monkeypatch) -> None:
 
     monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
     keyring.set_keyring(fail.Keyring())
-    code, _, err = cli(capsys, "accounts", "link", "strava", "--client-id", CLIENT_ID,
-                       "--client-secret", CLIENT_SECRET, "--timeout", "2")
+    code, _, err = cli(
+        capsys,
+        "accounts",
+        "link",
+        "strava",
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret",
+        CLIENT_SECRET,
+        "--timeout",
+        "2",
+    )
     assert code == 1
     assert "keyring" in err and "KEYRING_CRYPTFILE_PASSWORD" in err
     assert CLIENT_SECRET not in err

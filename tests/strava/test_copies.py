@@ -139,10 +139,10 @@ def test_backfill_spans_rate_windows_without_a_single_429(
     assert all(j.state == DONE for j in sync.outbox.jobs())
 
 
-def test_source_deleted_before_copy_is_dead_with_reason(store, emulator, config, clock,
-                                                        family) -> None:
-    aid = emulator.add_activity(OWNER_ID, "Ride with Max", clock() - 600,
-                                streams=watch_streams())
+def test_source_deleted_before_copy_is_dead_with_reason(
+    store, emulator, config, clock, family
+) -> None:
+    aid = emulator.add_activity(OWNER_ID, "Ride with Max", clock() - 600, streams=watch_streams())
 
     async def go(http):
         sync = make_sync(store, http, config, clock)

@@ -19,16 +19,18 @@ def test_spec_violations_are_caught(emulator) -> None:
     token = emulator.grant(CLIENT_ID, OWNER_ID, "read,activity:read_all,activity:write")
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     api = emulator.api_url
-    httpx.get(f"{api}/athlete/activities", params={"per_page": "many", "since": "1"},
-              headers=headers)
-    httpx.post(f"{api}/uploads", data={"data_type": "kml"}, files={"file": ("a", b"x")},
-               headers=headers)
-    httpx.post(f"{api}/activities", data={"name": "x", "sport_type": "Jogging"},
-               headers=headers)
+    httpx.get(
+        f"{api}/athlete/activities", params={"per_page": "many", "since": "1"}, headers=headers
+    )
+    httpx.post(
+        f"{api}/uploads", data={"data_type": "kml"}, files={"file": ("a", b"x")}, headers=headers
+    )
+    httpx.post(f"{api}/activities", data={"name": "x", "sport_type": "Jogging"}, headers=headers)
     aid = emulator.add_activity(OWNER_ID, "a", 1.0)
     httpx.put(f"{api}/activities/{aid}", json={"sport_type": "Run", "kudos": 3}, headers=headers)
-    httpx.get(f"{api}/activities/{aid}/streams", params={"keys": "heartrate,pulse"},
-              headers=headers)
+    httpx.get(
+        f"{api}/activities/{aid}/streams", params={"keys": "heartrate,pulse"}, headers=headers
+    )
     found = "\n".join(emulator.violations)
     emulator.violations.clear()  # expected here; the fixture fails on any left over
     for fragment in [

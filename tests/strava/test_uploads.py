@@ -141,19 +141,28 @@ def test_server_errors_retry_with_backoff(store, emulator, config, clock, family
     assert len(emulator.activities_of(OWNER_ID)) == 1
 
 
-def test_gps_lost_early_goes_as_tcx_keeping_every_reading(store, emulator, config, clock,
-                                                          family) -> None:
+def test_gps_lost_early_goes_as_tcx_keeping_every_reading(
+    store, emulator, config, clock, family
+) -> None:
     from app.domain.samples import Sample
 
     athlete = store.default_athlete()
     t0 = int(clock() * 1000)
-    sid = store.create_session(athlete.id, sport="run", source="ble", started_ms=t0,
-                               title="Tunnel run")
-    store.insert_samples(sid, [
-        Sample(t_ms=t0 + i * 1000, hr=130 + i % 20,
-               lat=1.0 + i * 1e-5 if i < 5 else None, lon=2.0 if i < 5 else None)
-        for i in range(40)
-    ])
+    sid = store.create_session(
+        athlete.id, sport="run", source="ble", started_ms=t0, title="Tunnel run"
+    )
+    store.insert_samples(
+        sid,
+        [
+            Sample(
+                t_ms=t0 + i * 1000,
+                hr=130 + i % 20,
+                lat=1.0 + i * 1e-5 if i < 5 else None,
+                lon=2.0 if i < 5 else None,
+            )
+            for i in range(40)
+        ],
+    )
     store.finish_session(sid, t0 + 40_000)
     run(lambda http: make_sync(store, http, config, clock).run_once())
     (act,) = emulator.activities_of(OWNER_ID)
