@@ -19,6 +19,7 @@ from app.commands.common import CommandContext, command
 
 if TYPE_CHECKING:
     from app.store.repo import Store
+    from sync.lake.config import LakeConfig
 
 
 def _err(message: str) -> None:
@@ -37,7 +38,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
-def _config(store: Store, args: argparse.Namespace):  # noqa: ANN202
+def _config(store: Store, args: argparse.Namespace) -> LakeConfig:
     from sync.lake.config import LakeNotConfigured, resolve_config
 
     try:
@@ -46,7 +47,7 @@ def _config(store: Store, args: argparse.Namespace):  # noqa: ANN202
         raise UserError(str(exc)) from exc
 
 
-def _since(args: argparse.Namespace):  # noqa: ANN202
+def _since(args: argparse.Namespace) -> int | None:
     from sync.lake.push import parse_since
 
     try:

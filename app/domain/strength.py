@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 E1RM_MAX_REPS = 12
-PR_KINDS = ("e1rm", "weight_for_reps", "volume", "max_reps")
 
 
 def epley(weight_kg: float, reps: int) -> float | None:

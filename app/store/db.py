@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
 import sqlite3
 import sys
 import time
@@ -158,10 +157,3 @@ def _migration_lock(data_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
-
-
-def copy_database(src: Path, dst: Path) -> None:
-    """Consistent copy of a live WAL database (used by exports and tests)."""
-    with sqlite3.connect(src) as s, sqlite3.connect(dst) as d:
-        s.backup(d)
-    shutil.copymode(src, dst)

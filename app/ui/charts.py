@@ -250,8 +250,4 @@ class SessionCharts(pg.GraphicsLayoutWidget):
         return text
 
 
-def zone_bar_colour(t: th.Theme, zone: int) -> QColor:
-    return QColor(th.zone_color(t, zone))
-
-
-__all__ = ["LiveChart", "SessionCharts", "configure_curve", "Qt"]
+__all__ = ["LiveChart", "SessionCharts", "configure_curve"]

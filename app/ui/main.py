@@ -11,12 +11,12 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.store.repo import Store
 
 QUIT_AFTER_SHOW = "PULSEDECK_QUIT_AFTER_SHOW"
-
-
-class NoDisplay(RuntimeError):
-    """There is no screen to open a window on; the message points to the headless commands."""
 
 
 NO_DISPLAY_MESSAGE = (
@@ -67,7 +67,8 @@ def run_gui(data_dir: Path) -> int:
     app = _application()
     from .window import MainWindow
 
-    def open_store():  # noqa: ANN202 - runs on the window's worker thread
+    def open_store() -> Store:
+        """Runs on the window's worker thread: the database is opened off the GUI thread."""
         from app.store.repo import Store
 
         return Store.open(data_dir)
