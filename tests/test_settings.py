@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from app.store import settings as st
 from app.store.repo import Store
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_defaults_types_and_removal(store: Store) -> None:
@@ -57,3 +62,18 @@ def test_strava_endpoints_default_then_stored_then_environment(store: Store) -> 
     assert stored_config(settings, env={}).api_url == "http://127.0.0.1:9/api/v3"
     env = {ENV_API_URL: "http://127.0.0.1:8/api"}
     assert stored_config(settings, env=env).api_url == "http://127.0.0.1:8/api"
+
+
+def test_no_setting_key_is_spelled_outside_the_registry() -> None:
+    """Every module goes through app.store.settings: no `"lake.bucket"`-style literals."""
+    keys = "|".join(re.escape(k) for k in st.REGISTRY)
+    pattern = re.compile(rf"""["']({keys})(\.|["'])""")
+    offenders = []
+    for package in ("app", "device", "sync"):
+        for path in (ROOT / package).rglob("*.py"):
+            if path == ROOT / "app" / "store" / "settings.py" or "migrations" in path.parts:
+                continue
+            for n, line in enumerate(path.read_text().splitlines(), 1):
+                if pattern.search(line):
+                    offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert offenders == []
