@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-if TYPE_CHECKING:  # numpy loads with the first chart, not at start-up
-    import numpy as np
+# The rows the services return; screens keep using them as vm.SessionRow etc.
+from app.services.rows import (
+    IMPERIAL,
+    METRIC,
+    SPORTS,
+    AthleteItem,
+    DeviceItem,
+    ExerciseMatch,
+    FeedItem,
+    Lap,
+    Profile,
+    SessionDetail,
+    SessionRow,
+    SetRow,
+)
 
-METRIC, IMPERIAL = "metric", "imperial"
 KM_PER_MILE = 1.609344
 LB_PER_KG = 2.2046226218
 
@@ -23,9 +34,6 @@ SCREENS: tuple[str, ...] = (
     "goals",
     "settings",
 )
-SPORTS: tuple[str, ...] = (
-    "run", "walk", "ride", "virtual_ride", "gym", "strength", "row", "swim", "hike", "other",
-)  # fmt: skip
 
 
 # Formatting -------------------------------------------------------------------------------
@@ -85,113 +93,6 @@ def local_time(ms: int, tz_name: str | None = None, fmt: str = "%Y-%m-%d %H:%M")
 
 
 @dataclass(frozen=True, slots=True)
-class AthleteItem:
-    """An entry of the athlete switcher."""
-
-    id: int
-    name: str
-    is_self: bool
-    read_only: bool
-    units: str
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """The settings screen's profile form."""
-
-    athlete_id: int
-    name: str
-    read_only: bool
-    birth_year: int | None
-    sex: str | None
-    weight_kg: float | None
-    resting_hr: int | None
-    max_hr: int | None
-    units: str
-    zone_model: str
-    zone_floors: tuple[float, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRow:
-    """One line of the history list."""
-
-    id: int
-    athlete: str
-    started_ms: int
-    timezone: str | None
-    title: str | None
-    sport: str
-    status: str
-    duration_s: float | None
-    distance_m: float | None
-    avg_hr: float | None
-    kcal: float | None
-    sync: str  # "-" | "uploading" | "synced" | "error"
-
-    def matches(self, text: str) -> bool:
-        """Free-text search over what the row shows."""
-        if not text:
-            return True
-        hay = " ".join(
-            [self.athlete, self.sport, self.title or "", self.status, self.sync, str(self.id)]
-        ).lower()
-        return all(word in hay for word in text.lower().split())
-
-
-@dataclass(frozen=True, slots=True)
-class SetRow:
-    """A gym set as listed in gym mode and the session detail."""
-
-    id: int
-    exercise: str
-    reps: int | None
-    weight_kg: float | None
-    rpe: float | None
-    started_ms: int
-    ended_ms: int | None
-    avg_hr: float | None
-    max_hr: int | None
-    hr_recovery: float | None
-    is_pr: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Lap:
-    number: int
-    start_s: float
-    duration_s: float
-    avg_hr: float | None
-
-
-@dataclass(frozen=True)
-class SessionDetail:
-    """Everything the session detail screen shows; arrays are x = seconds since start."""
-
-    row: SessionRow
-    athlete_id: int
-    read_only: bool
-    units: str
-    t: np.ndarray
-    channels: dict[str, np.ndarray]
-    zone_s: tuple[float | None, ...]
-    zone_floors: tuple[float, ...]
-    laps: tuple[Lap, ...]
-    sets: tuple[SetRow, ...]
-    moving_s: float | None
-    max_hr: int | None
-    trimp: float | None
-    avg_cadence: float | None
-    avg_power: float | None
-    avg_speed: float | None
-    steps: int | None
-    rr_count: int | None
-    rmssd_ms: float | None
-    rr_t: np.ndarray
-    rr_ms: np.ndarray
-
-
-@dataclass(frozen=True, slots=True)
 class GoalItem:
     """A goal's progress in its current period (value and target in the goal's unit)."""
 
@@ -230,31 +131,9 @@ class GoalItem:
         return f"{self.value:.0f} / {self.target:.0f} {self.unit}".rstrip()
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceItem:
-    """A sensor in the devices list: seen in a scan, remembered, or both."""
-
-    address: str
-    name: str
-    kind: str
-    rssi: int | None
-    battery_pct: int | None
-    remembered: bool
-    connected: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class FeedItem:
-    id: int
-    name: str
-    protocol: str
-    url: str
-    enabled: bool
-    has_token: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ExerciseMatch:
-    name: str
-    score: float
-    exercise_id: int | None = None
+__all__ = [
+    "IMPERIAL", "METRIC", "SCREENS", "SPORTS", "AthleteItem", "DeviceItem", "ExerciseMatch",
+    "FeedItem", "GoalItem", "Lap", "Profile", "SessionDetail", "SessionRow", "SetRow",
+    "KM_PER_MILE", "LB_PER_KG", "distance", "hms", "local_time", "number", "speed", "weight",
+    "weight_to_kg",
+]  # fmt: skip
