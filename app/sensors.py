@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
 
 from app.store import models as m
-from app.store.repo import AthleteInfo, Store, now_ms
+from app.store.repo import Store, now_ms
 
 
 class SeenSensor(Protocol):
@@ -68,11 +69,7 @@ class SensorService:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def athlete(self, name: str | None) -> AthleteInfo:
-        """The named athlete (created if missing) or the self athlete."""
-        return self.store.ensure_athlete(name) if name else self.store.default_athlete()
-
-    def _get(self, s: Any, athlete_id: int, address: str) -> m.Device | None:
+    def _get(self, s: OrmSession, athlete_id: int, address: str) -> m.Device | None:
         return s.scalar(
             select(m.Device).where(
                 m.Device.athlete_id == athlete_id,

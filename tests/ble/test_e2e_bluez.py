@@ -204,7 +204,7 @@ def test_unusable_adapter_falls_back_to_the_simulator(
     fake.powered = powered
     store = Store.open(data_dir)
     service = SensorService(store)
-    service.remember(service.athlete(None).id, HR, "hr")
+    service.remember(service.store.default_athlete().id, HR, "hr")
     store.close()
     started = time.monotonic()
     code = main(["record", "--duration", "0.5", "--rate", "10", "--json", "-q"])

@@ -17,8 +17,8 @@ HR = "AA:BB:CC:DD:EE:01"
 
 def test_seen_remembered_forgotten(store: Store) -> None:
     service = SensorService(store)
-    me = service.athlete(None)
-    other = service.athlete("Coach client")
+    me = service.store.default_athlete()
+    other = service.store.ensure_athlete("Coach client")
     seen_id = service.seen(me.id, FoundSensor(HR.lower(), "Strap", -60, "hr"))
     assert service.remembered(me.id) == []  # seen is not paired
     assert [s.address for s in service.remembered(me.id, include_unpaired=True)] == [HR]
@@ -39,7 +39,7 @@ def test_seen_remembered_forgotten(store: Store) -> None:
 def test_devices_list_and_forget_cli(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = Store.open(data_dir)
     service = SensorService(store)
-    me = service.athlete(None)
+    me = service.store.default_athlete()
     service.remember(me.id, HR, "hr", "Polar H10")
     store.close()
     assert main(["devices", "list", "--json"]) == 0
@@ -74,7 +74,7 @@ def test_record_falls_back_to_the_simulator_without_bluetooth(
 ) -> None:
     store = Store.open(data_dir)
     service = SensorService(store)
-    service.remember(service.athlete(None).id, HR, "hr", "Polar H10")
+    service.remember(service.store.default_athlete().id, HR, "hr", "Polar H10")
     store.close()
     code = main(["record", "--duration", "1.2", "--rate", "10", "--seed", "1", "--json", "-q"])
     captured = capsys.readouterr()
