@@ -47,6 +47,16 @@ def shared_reference() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_budgets() -> Iterator[None]:
+    """Strava's process-wide rate budgets start empty in every test (emulator ports are reused)."""
+    from sync.strava.budgets import process_budgets
+
+    process_budgets().clear()
+    yield
+    process_budgets().clear()
+
+
+@pytest.fixture(autouse=True)
 def _memory_keyring() -> Iterator[None]:
     """Secrets go to a per-test in-memory keyring; never the machine's real one."""
     import keyring

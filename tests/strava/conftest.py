@@ -19,7 +19,6 @@ from strava_emulator import StravaEmulator  # noqa: E402
 
 from app.store.repo import Store  # noqa: E402
 from sync.strava.accounts import CHILD, OWNER, Account, save_account  # noqa: E402
-from sync.strava.budgets import process_budgets  # noqa: E402
 from sync.strava.config import CHILD_SCOPES, OWNER_SCOPES, StravaConfig  # noqa: E402
 from sync.strava.engine import StravaSync  # noqa: E402
 from sync.strava.tokens import TokenSet, save_client, save_tokens, token_key  # noqa: E402
@@ -40,14 +39,6 @@ def _python_sigpipe() -> Iterator[None]:
     previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     yield
     signal.signal(signal.SIGPIPE, previous)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_budgets() -> Iterator[None]:
-    """The process-wide budgets start empty in every test (an emulator port may be reused)."""
-    process_budgets().clear()
-    yield
-    process_budgets().clear()
 
 
 class FakeClock:
