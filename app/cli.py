@@ -94,6 +94,7 @@ def format_summary(s: SessionInfo) -> str:
 def cmd_record(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Record from the simulator, the given BLE sensors, or the remembered ones."""
     from app.commands.devices import EXIT_NO_BLUETOOTH
+    from app.recorder.controller import RecordingError
     from app.recorder.job import RecordOptions, run_recording
     from device.ble.manager import BluetoothUnavailable
 
@@ -117,12 +118,15 @@ def cmd_record(args: argparse.Namespace, ctx: CommandContext) -> int:
         seed=args.seed,
         rate_hz=args.rate,
         devices=tuple(args.device or ()),
+        title=args.title,
     )
     with recording_store(resolve_data_dir(args.data_dir)) as store:
         try:
             session_id = run_recording(store, options, progress=not args.quiet)
         except BluetoothUnavailable as exc:
             raise UserError(str(exc), EXIT_NO_BLUETOOTH) from exc
+        except RecordingError as exc:  # e.g. an imported client is read-only
+            raise UserError(str(exc)) from exc
         info = store.get_session(session_id)
         assert info is not None
         print(json.dumps(session_json(info)) if args.json else format_summary(info))
@@ -286,6 +290,9 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     rec.add_argument("--seed", type=int, help="seed for the simulator (deterministic)")
     rec.add_argument("--athlete", help="athlete name (default: yourself)")
     rec.add_argument("--sport", default="run", help="sport (default: run)")
+    rec.add_argument(
+        "--title", help="session title (a linked child's name in it sends them a Strava copy)"
+    )
     rec.add_argument("--rate", type=float, default=1.0, help="simulator samples per second")
     rec.add_argument("--json", action="store_true", help="print the summary as JSON")
     rec.add_argument("-q", "--quiet", action="store_true", help="no live progress line")

@@ -262,3 +262,23 @@ def test_storage_error_while_opening_exits_3(
     assert main(["athlete", "list"]) == 3
     err = capsys.readouterr().err
     assert "Traceback" not in err and len(err.splitlines()) == 4
+
+
+def test_record_takes_a_title_and_refuses_a_read_only_client(data_dir, capsys) -> None:
+    """`record --title` names the session; a read-only (imported) client cannot be recorded."""
+    from app.cli import main
+    from app.store.repo import Store
+
+    argv = ["--data-dir", str(data_dir), "record", "--simulate", "--duration", "1", "--rate", "20"]
+    assert main([*argv, "--title", "Hike with Luna", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["title"] == "Hike with Luna"
+    store = Store.open(data_dir)
+    try:
+        client = store.ensure_athlete("Imported client")
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE athletes SET read_only = 1 WHERE id = ?", (client.id,))
+    finally:
+        store.close()
+    assert main([*argv, "--athlete", "Imported client"]) == 2
+    err = capsys.readouterr().err
+    assert "read-only" in err and "Traceback" not in err

@@ -102,6 +102,7 @@ class RecordingController:
         *,
         bluetooth: BluetoothSensors | None = None,
         listeners: Sequence[SampleListener] = (),
+        title: str | None = None,
     ) -> Started:
         """Commit a `recording` session and attach the sources (Bluetooth connects behind)."""
         if self.recording is not None:
@@ -121,6 +122,7 @@ class RecordingController:
                 sport=sport,
                 source=str(session_source(kinds)),
                 started_ms=int(self.clock() * 1000),
+                title=title,
                 timezone=athlete.timezone,
             )
             session = await asyncio.to_thread(self.store.get_session, session_id)

@@ -27,7 +27,7 @@ from app.recorder.controller import RecordingController
 from app.recorder.recording import Recording
 from app.recorder.sources import simulated_strap
 from app.sensors import SensorService
-from app.store.repo import AthleteInfo, Store
+from app.store.repo import AthleteInfo, Store, resolve_athlete
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,8 @@ class RecordOptions:
     rate_hz: float = 1.0
     #: BLE addresses from --device; empty = remembered sensors (when not simulating).
     devices: tuple[str, ...] = ()
+    #: The session's title (a child's name in it routes a Strava child copy).
+    title: str | None = None
 
 
 def _stderr(message: str) -> None:
@@ -134,10 +136,8 @@ async def record(
     usable Bluetooth.
     """
     # SQLite never runs on the loop thread: BLE notifications must not wait for the disk.
-    if options.athlete:
-        athlete = await asyncio.to_thread(store.ensure_athlete, options.athlete)
-    else:
-        athlete = await asyncio.to_thread(store.default_athlete)
+    # Recording is the one command that creates the athlete it names.
+    athlete = await asyncio.to_thread(resolve_athlete, store, options.athlete, create=True)
     if stop is None:
         stop = asyncio.Event()
         _install_signals(stop)
@@ -148,7 +148,9 @@ async def record(
     if sensors is None:
         sources.append(simulated_strap(athlete, seed=options.seed, rate_hz=options.rate_hz))
     controller = RecordingController(store)
-    started = await controller.start(athlete, options.sport, sources, bluetooth=sensors)
+    started = await controller.start(
+        athlete, options.sport, sources, bluetooth=sensors, title=options.title
+    )
     recording = controller.require()
     t0 = time.time()
 
