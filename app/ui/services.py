@@ -14,24 +14,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.domain.samples import Sample
-from app.domain.summary import MAX_HOLD_MS, SessionSummary
+from app.domain.summary import SessionSummary
 from app.recorder import Recording
 from app.recorder.bluetooth import BleSetup, BluetoothSensors, NoSensors, sensor_specs
 from app.recorder.controller import RecordingController, RecordingError, WriterOptions
 from app.recorder.sources import Source, simulated_strap
 from app.sensors import SensorService
+from app.services.athletes import AthleteService, zone_floors
+from app.services.history import HistoryService
 from app.store import models as m
 from app.store import settings as st
-from app.store.repo import AthleteInfo, SessionInfo, Store, now_ms
+from app.store.repo import AthleteInfo, Store
 
 from . import viewmodels as vm
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from sync.background import BackgroundReport, BackgroundSync
     from sync.strava.accounts import Account
     from sync.strava.config import StravaConfig
@@ -69,13 +69,6 @@ class Started:
     zone_floors: tuple[float, ...]
 
 
-def zone_floors(store: Store, athlete_id: int) -> tuple[float, ...]:
-    """The athlete's zone floors in bpm under their zone model (app.training decides)."""
-    from app.training.daily import load_context
-
-    return load_context(store, athlete_id).zones.floors_bpm
-
-
 class Services:
     """One per window: the store, the recorder and the current recording."""
 
@@ -110,6 +103,8 @@ class Services:
         #: Called on the loop thread after every background run with its report.
         self.on_sync_run: Callable[[BackgroundReport], None] | None = None
         self._background_closed = False
+        self.athlete_service = AthleteService(store, self.settings)
+        self.history_service = HistoryService(store)
 
     @property
     def recording(self) -> Recording | None:
@@ -123,164 +118,41 @@ class Services:
         return self.controller.recover()
 
     def athletes(self) -> list[vm.AthleteItem]:
-        self.store.default_athlete()
-        with self.store.orm() as s:
-            rows = s.scalars(select(m.Athlete).order_by(m.Athlete.is_self.desc(), m.Athlete.name))
-            return [vm.AthleteItem(a.id, a.name, a.is_self, a.read_only, a.units) for a in rows]
+        return self.athlete_service.roster()
 
     def current_athlete(self) -> vm.AthleteItem:
         """The athlete last selected in the switcher, else yourself."""
-        wanted = self.settings.get(st.SELECTED_ATHLETE)
-        items = self.athletes()
-        for item in items:
-            if item.id == wanted:
-                return item
-        return next((a for a in items if a.is_self), items[0])
+        return self.athlete_service.current()
 
     def profile(self, athlete_id: int) -> vm.Profile:
-        with self.store.orm() as s:
-            a = s.get(m.Athlete, athlete_id)
-            if a is None:
-                raise LookupError(f"no athlete {athlete_id}")
-            return vm.Profile(
-                a.id, a.name, a.read_only, a.birth_year, a.sex, a.weight_kg, a.resting_hr,
-                a.max_hr, a.units, a.zone_model, zone_floors(self.store, a.id),
-            )  # fmt: skip
+        return self.athlete_service.profile(athlete_id)
 
     def save_profile(self, athlete_id: int, **fields: object) -> vm.Profile:
-        info = self.store.athlete(athlete_id)
-        if info is None:
-            raise LookupError(f"no athlete {athlete_id}")
-        if info.read_only:
-            raise PermissionError(f"{info.name} is an imported client: read-only")
-        model = fields.pop("zone_model", None)
-        floors = fields.pop("floors", None)  # five zone lower bounds (bpm) for model "custom"
-        resting, max_hr = fields.get("resting_hr"), fields.get("max_hr")
-        if isinstance(resting, int) and isinstance(max_hr, int) and max_hr <= resting:
-            raise ValueError("max HR must be above resting HR")
-        custom_floors = None
-        if model == "custom":
-            from app.training.zones import custom
-
-            custom_floors = [float(f) for f in floors or ()]  # type: ignore[attr-defined]
-            custom(custom_floors)  # bad bounds raise here, before anything is stored
-        self.store.update_profile(athlete_id, **fields)
-        if model is not None:
-            from app.training.daily import set_zone_model
-
-            set_zone_model(self.store, athlete_id, str(model), custom_floors)
-        return self.profile(athlete_id)
+        return self.athlete_service.save_profile(athlete_id, **fields)
 
     def add_athlete(self, name: str) -> vm.AthleteItem:
-        name = name.strip()
-        if not name:
-            raise ValueError("a name is required")
-        a = self.store.ensure_athlete(name)
-        return vm.AthleteItem(a.id, a.name, a.is_self, a.read_only, "metric")
+        return self.athlete_service.add(name)
 
     # History (worker thread) --------------------------------------------------------
 
-    def _sync_states(self, ids: Sequence[int]) -> dict[int, str]:
-        if not ids:
-            return {}
-        with self.store.orm() as s:
-            rows = s.execute(
-                select(m.RemoteActivity.session_id, m.RemoteActivity.state).where(
-                    m.RemoteActivity.session_id.in_(ids)
-                )
-            ).all()
-        labels = {"ready": "synced", "uploading": "uploading", "processing": "uploading"}
-        out: dict[int, str] = {}
-        for sid, state in rows:
-            out[sid] = labels.get(state, "error" if state == "error" else state)
-        return out
-
-    def _row(self, s: SessionInfo, sync: dict[int, str]) -> vm.SessionRow:
-        return vm.SessionRow(
-            s.id, s.athlete, s.started_ms, s.timezone, s.title, s.sport, s.status,
-            s.duration_s, s.distance_m, s.avg_hr, s.kcal, sync.get(s.id, "-"),
-        )  # fmt: skip
-
     def history(self, athlete_id: int | None) -> list[vm.SessionRow]:
-        sessions = self.store.list_sessions(athlete_id)
-        sync = self._sync_states([s.id for s in sessions])
-        return [self._row(s, sync) for s in sessions]
+        return self.history_service.rows(athlete_id)
 
     def rename(self, session_id: int, title: str) -> None:
-        self._update_session(session_id, title=title.strip() or None)
+        self.history_service.rename(session_id, title)
 
     def change_sport(self, session_id: int, sport: str) -> None:
-        if sport not in vm.SPORTS:
-            raise ValueError(f"unknown sport {sport!r}")
-        self._update_session(session_id, sport=sport)
+        self.history_service.change_sport(session_id, sport)
 
     def delete(self, session_id: int) -> None:
         """Soft delete: the row stays until the undo window has passed."""
-        self._update_session(session_id, deleted_ms=now_ms())
+        self.history_service.delete(session_id)
 
     def undelete(self, session_id: int) -> None:
-        self._update_session(session_id, deleted_ms=None)
-
-    def _update_session(self, session_id: int, **values: object) -> None:
-        info = self.store.get_session(session_id)
-        if info is None and "deleted_ms" not in values:
-            raise LookupError(f"no session {session_id}")
-        if info is not None:
-            owner = self.store.athlete(info.athlete_id)
-            if owner is not None and owner.read_only:
-                raise PermissionError("sessions of imported clients are read-only")
-        with self.store.engine.begin() as conn:
-            conn.execute(update(m.Session).where(m.Session.id == session_id).values(**values))
+        self.history_service.undelete(session_id)
 
     def session_detail(self, session_id: int) -> vm.SessionDetail:
-        import numpy as np
-
-        info = self.store.get_session(session_id)
-        if info is None:
-            raise LookupError(f"no session {session_id}")
-        athlete = self.store.athlete(info.athlete_id)
-        assert athlete is not None
-        units = self._units(info.athlete_id)
-        samples = self.store.load_samples(session_id)
-        t = np.fromiter(((s.t_ms - info.started_ms) / 1000 for s in samples), float, len(samples))
-        channels = {}
-        for c in ("hr", "cadence", "speed", "power"):
-            y = np.array([np.nan if getattr(s, c) is None else getattr(s, c) for s in samples])
-            if len(y) and np.isfinite(y).any():
-                channels[c] = y
-        with self.store.engine.connect() as conn:
-            rr = conn.exec_driver_sql(
-                "SELECT t_ms, rr_ms FROM rr_intervals WHERE session_id = ? ORDER BY t_ms, id",
-                (session_id,),
-            ).all()
-        t, channels = with_gaps(t, channels, MAX_HOLD_MS / 1000)
-        rr_t = np.array([(r[0] - info.started_ms) / 1000 for r in rr], dtype=float)
-        rr_ms = np.array([r[1] for r in rr], dtype=float)
-        end_ms = info.ended_ms or (samples[-1].t_ms if samples else info.started_ms)
-        laps = _laps(self.store.load_markers(session_id), info.started_ms, end_ms, t, channels)
-        return vm.SessionDetail(
-            row=self._row(info, self._sync_states([session_id])),
-            athlete_id=info.athlete_id,
-            read_only=athlete.read_only,
-            units=units,
-            t=t,
-            channels=channels,
-            zone_s=info.zone_s,
-            zone_floors=zone_floors(self.store, info.athlete_id),
-            laps=laps,
-            sets=tuple(self.sets(session_id)),
-            moving_s=info.moving_s,
-            max_hr=info.max_hr,
-            trimp=info.trimp,
-            avg_cadence=info.avg_cadence,
-            avg_power=info.avg_power,
-            avg_speed=info.avg_speed,
-            steps=info.steps,
-            rr_count=info.rr_count,
-            rmssd_ms=info.rmssd_ms,
-            rr_t=rr_t,
-            rr_ms=rr_ms,
-        )
+        return self.history_service.detail(session_id)
 
     def export_session(
         self,
@@ -525,11 +397,6 @@ class Services:
         if background is not None:
             await background.aclose()
 
-    def _units(self, athlete_id: int) -> str:
-        with self.store.orm() as s:
-            a = s.get(m.Athlete, athlete_id)
-            return a.units if a is not None else vm.METRIC
-
     # Gym sets (worker thread) -------------------------------------------------------
 
     def sets(self, session_id: int) -> list[vm.SetRow]:
@@ -710,47 +577,8 @@ class Services:
         return summary
 
 
-def with_gaps(
-    t: np.ndarray, channels: dict[str, np.ndarray], gap_s: float
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Insert one NaN row after every silence longer than `gap_s`: charts draw it as a gap."""
-    import numpy as np
-
-    if len(t) < 2:
-        return t, channels
-    breaks = np.nonzero(np.diff(t) > gap_s)[0] + 1
-    if not len(breaks):
-        return t, channels
-    t2 = np.insert(t, breaks, t[breaks - 1] + gap_s / 2)
-    return t2, {k: np.insert(v.astype(float), breaks, np.nan) for k, v in channels.items()}
-
-
 def _set_row(r: m.ExerciseSet) -> vm.SetRow:
     return vm.SetRow(
         r.id, r.exercise_name, r.reps, r.weight_kg, r.rpe, r.started_ms, r.ended_ms,
         r.avg_hr, r.max_hr, r.hr_recovery, bool(r.is_pr),
     )  # fmt: skip
-
-
-def _laps(
-    markers: Sequence[tuple[str, int, str | None]],
-    started_ms: int,
-    ended_ms: int,
-    t: np.ndarray,
-    channels: dict[str, np.ndarray],
-) -> tuple[vm.Lap, ...]:
-    """Laps from lap markers: [start, marker1), [marker1, marker2) ... [last, end]."""
-    import numpy as np
-
-    edges = [started_ms] + [ms for kind, ms, _ in markers if kind == "lap"] + [ended_ms]
-    hr = channels.get("hr")
-    out = []
-    for i, (a, b) in enumerate(zip(edges, edges[1:], strict=False), start=1):
-        x0, x1 = (a - started_ms) / 1000, (b - started_ms) / 1000
-        avg = None
-        if hr is not None and len(t):
-            sel = hr[(t >= x0) & (t < x1)]
-            sel = sel[np.isfinite(sel)]
-            avg = float(sel.mean()) if len(sel) else None
-        out.append(vm.Lap(i, x0, max(0.0, x1 - x0), avg))
-    return tuple(out)

@@ -1,0 +1,72 @@
+"""History: the session list with its Strava state, rename, sport, delete and undo."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from app.store import queries
+from app.store.repo import now_ms
+
+from .rows import SPORTS, SessionDetail, SessionRow, session_row
+
+if TYPE_CHECKING:
+    from app.store.repo import Store
+
+#: How the Strava ledger's states read in the Sync column (others show as they are).
+SYNC_LABELS = {"ready": "synced", "uploading": "uploading", "processing": "uploading"}
+
+
+def sync_states(store: Store, session_ids: Sequence[int]) -> dict[int, str]:
+    """The Sync column per session: synced, uploading, error..."""
+    states = queries.remote_states(store, session_ids)
+    return {sid: SYNC_LABELS.get(state, state) for sid, state in states.items()}
+
+
+class HistoryService:
+    """Sessions as History lists them; writes refuse imported clients' sessions."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def rows(self, athlete_id: int | None) -> list[SessionRow]:
+        """The athlete's sessions (everyone's with None), newest first."""
+        sessions = self.store.list_sessions(athlete_id)
+        sync = sync_states(self.store, [s.id for s in sessions])
+        return [session_row(s, sync.get(s.id, "-")) for s in sessions]
+
+    def detail(self, session_id: int) -> SessionDetail:
+        """Everything the session screen shows (charts, laps, sets, HRV)."""
+        from .session_detail import session_detail
+
+        return session_detail(self.store, session_id)
+
+    def rename(self, session_id: int, title: str) -> None:
+        """A blank title clears it (the screen then shows the sport)."""
+        self._writable(session_id)
+        queries.set_title(self.store, session_id, title.strip() or None)
+
+    def change_sport(self, session_id: int, sport: str) -> None:
+        """Only the sports the app knows (the exports map each one)."""
+        if sport not in SPORTS:
+            raise ValueError(f"unknown sport {sport!r}")
+        self._writable(session_id)
+        queries.set_sport(self.store, session_id, sport)
+
+    def delete(self, session_id: int) -> None:
+        """Soft delete: the row stays until the undo window has passed."""
+        if self.store.get_session(session_id) is not None:
+            self._writable(session_id)
+        self.store.set_deleted(session_id, now_ms())
+
+    def undelete(self, session_id: int) -> None:
+        """Undo a delete (or a discarded recording)."""
+        self.store.set_deleted(session_id, None)
+
+    def _writable(self, session_id: int) -> None:
+        info = self.store.get_session(session_id)
+        if info is None:
+            raise LookupError(f"no session {session_id}")
+        owner = self.store.athlete(info.athlete_id)
+        if owner is not None and owner.read_only:
+            raise PermissionError("sessions of imported clients are read-only")
