@@ -1,0 +1,66 @@
+"""The background sync (Strava and the lake on a schedule) for a long-running app.
+
+Lives on the caller's event loop: `start` and `stop` are `async`, `wake` is called on the
+loop's thread. Off with the setting `sync.background` = false or
+$PULSEDECK_NO_BACKGROUND_SYNC=1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from app.store import settings as st
+
+if TYPE_CHECKING:
+    from app.store.repo import Store
+    from sync.background import BackgroundReport, BackgroundSync
+
+
+class SyncService:
+    """Starts, wakes and stops one `sync.background.BackgroundSync`; idempotent."""
+
+    def __init__(self, store: Store, settings: st.Settings | None = None) -> None:
+        self.store = store
+        self.settings = settings or st.Settings(store)
+        #: The running background sync once `start` ran on the loop (None when off).
+        self.background: BackgroundSync | None = None
+        #: Called on the loop thread after every background run with its report.
+        self.on_run: Callable[[BackgroundReport], None] | None = None
+        self._closed = False
+
+    async def start(self) -> bool:
+        """Start the background sync on this loop unless turned off; True when it runs."""
+        from sync.background import BackgroundSync, enabled
+
+        if self.background is not None:
+            return True
+        setting = await asyncio.to_thread(self.settings.get, st.BACKGROUND_SYNC)
+        if self._closed or not enabled(setting):
+            return False
+        background = await asyncio.to_thread(
+            lambda: BackgroundSync(self.store, after_run=self._ran)
+        )
+        if self._closed:  # stopped meanwhile (the window closed)
+            return False
+        self.background = background
+        background.start()
+        return True
+
+    def _ran(self, report: BackgroundReport) -> None:
+        listener = self.on_run
+        if listener is not None:
+            listener(report)
+
+    def wake(self, poll: bool = False) -> None:
+        """Run the background sync now (loop thread); nothing when it is off."""
+        if self.background is not None:
+            self.background.wake(poll=poll)
+
+    async def stop(self) -> None:
+        """Stop the background sync (a run in progress gets a few seconds); for good."""
+        self._closed = True
+        background, self.background = self.background, None
+        if background is not None:
+            await background.aclose()
