@@ -53,6 +53,8 @@ class Athlete(Base):
     zone_model: Mapped[str] = mapped_column(String(20), default="karvonen")
     timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name; None = system
     created_ms: Mapped[int] = mapped_column(Integer)
+    ftp_w: Mapped[float | None] = mapped_column(Float)  # functional threshold power, for TSS
+    threshold_hr: Mapped[int | None] = mapped_column(Integer)  # lactate threshold HR (bpm)
 
 
 class Device(Base):
@@ -241,6 +243,7 @@ class Goal(Base):
     period: Mapped[str] = mapped_column(String(10))  # daily | weekly | monthly | range
     target: Mapped[float] = mapped_column(Float)
     zone: Mapped[int | None] = mapped_column(Integer)  # for time-in-zone goals
+    exercise_id: Mapped[int | None] = mapped_column(ForeignKey("exercises.id"))  # reps goals
     start_date: Mapped[str | None] = mapped_column(String(10))  # ISO date, for ranges
     end_date: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
