@@ -20,6 +20,13 @@ CHANNELS: tuple[str, ...] = (
 )
 
 
+#: A sample's device time may be at most this far ahead of its arrival (or of this machine's
+#: clock). Clocks set by NTP or a phone agree within seconds; five minutes tolerates a badly
+#: set watch and bounds what one future-dated sample can cost: feeds reject later ones, and
+#: crash recovery ends a session at its newest sample within this bound.
+MAX_CLOCK_AHEAD_MS = 5 * 60_000
+
+
 @dataclass(frozen=True, slots=True)
 class Sample:
     """One reading at one instant; `t_ms` is UTC epoch milliseconds on the source's clock.

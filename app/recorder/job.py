@@ -160,11 +160,17 @@ async def record(
             text += f"  sensors {sensors.connected}/{len(sensors.specs)}"
         return text
 
+    async def stop_on_failure() -> None:
+        await recording.failed.wait()  # storage failed for good: stop now, stop() says why
+        stop.set()
+
+    watch = asyncio.ensure_future(stop_on_failure())
     try:
         if sensors is not None:
             await _connected_or_stopped(controller, stop)
         await _wait(stop, options.duration_s, progress, line)
     finally:
+        watch.cancel()
         await controller.stop()
     if sensors is not None and sensors.unavailable:
         notice(sensors.unavailable)

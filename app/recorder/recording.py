@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+from app.domain.backoff import exponential_backoff
 from app.domain.samples import InvalidSample, Sample, drop_bad_rr, validate
 from app.domain.summary import SessionSummary
-from app.store.repo import STATUS_FINISHED, Store
+from app.store.errors import DatabaseUnavailable, StoreError, classify, is_transient
+from app.store.repo import STATUS_FINISHED, STATUS_RECOVERED, Store
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +27,12 @@ log = logging.getLogger(__name__)
 FLUSH_INTERVAL_S = 0.25
 #: Commit early when this many samples are waiting (keeps transactions small under bursts).
 MAX_BATCH = 5_000
+#: Longest wait between retries of a write that failed for a passing reason (locked).
+MAX_RETRY_S = 5.0
+
+
+class RecordingStopped(StoreError):
+    """Storage failed for good (disk full, read-only, corrupt): the recording had to stop."""
 
 
 @dataclass
@@ -36,6 +45,10 @@ class RecorderStats:
     batches: int = 0
     largest_batch: int = 0
     rejected_rr: int = 0
+    #: Samples refused after storage failed (counted, never logged one by one).
+    refused: int = 0
+    #: Writes that failed and were retried later.
+    write_retries: int = 0
     last_error: str | None = None
 
 
@@ -68,12 +81,20 @@ class Recording:
         self._pending: list[Sample] = []
         self._wake = asyncio.Event()
         self._closing = False
+        #: Set once storage failed for good; then no sample is accepted any more.
+        self.failure: DatabaseUnavailable | None = None
+        self.failed = asyncio.Event()
+        self._retry_at = 0.0  # monotonic time before which the writer does not retry
+        self._failures = 0  # consecutive failed writes
         self._writer = asyncio.create_task(self._write_loop(), name=f"writer-{session_id}")
         self._pumps: list[asyncio.Task[None]] = []
 
     def submit(self, sample: Sample) -> bool:
         """Queue a sample for the writer; returns False (counted, logged) if it is invalid."""
         self.stats.received += 1
+        if self.failure is not None:
+            self.stats.refused += 1
+            return False
         try:
             validate(sample)  # the common case: one pass, nothing to drop
         except InvalidSample as exc:
@@ -146,7 +167,7 @@ class Recording:
 
     async def _flush(self) -> None:
         """Commit everything pending, at most `max_batch` samples per transaction."""
-        while self._pending:
+        while self._pending and self.failure is None:
             batch = self._pending[: self.max_batch]
             del self._pending[: len(batch)]
             try:
@@ -154,40 +175,89 @@ class Recording:
                     self.store.insert_samples, self.session_id, batch, dict(self.device_ids)
                 )
             except Exception as exc:
-                # Keep the samples and retry on the next tick: a locked or busy DB is transient.
-                self._pending[:0] = batch
-                self.stats.last_error = f"write failed: {exc}"
-                log.error("session %s: write failed, will retry: %s", self.session_id, exc)
+                self._pending[:0] = batch  # nothing of a failed batch was committed
+                self._write_failed(exc)
                 return
             self.stats.stored += len(batch)
             self.stats.batches += 1
             self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
+            self._failures, self._retry_at = 0, 0.0
+
+    def _write_failed(self, exc: BaseException) -> None:
+        """A locked database is retried with growing waits; full or corrupt storage stops."""
+        cause = classify(exc, self.store.path)
+        self.stats.last_error = f"write failed: {cause}"
+        if isinstance(cause, DatabaseUnavailable) and not is_transient(exc):
+            self.failure = cause
+            self.failed.set()
+            log.error(
+                "session %s: %s; recording stopped with %d samples stored",
+                self.session_id, cause, self.stats.stored,
+            )  # fmt: skip
+            return
+        self.stats.write_retries += 1
+        self._failures += 1
+        attempt = self._failures
+        delay = exponential_backoff(
+            attempt, base_s=self.flush_interval_s, cap_s=MAX_RETRY_S, jitter=0.2,
+            rand=random.random(),
+        )  # fmt: skip
+        self._retry_at = time.monotonic() + delay
+        if attempt & (attempt - 1) == 0:  # 1st, 2nd, 4th, 8th...: a stuck disk is not a flood
+            log.warning(
+                "session %s: write failed (%d times), retrying in %.1f s: %s",
+                self.session_id, attempt, delay, cause,
+            )  # fmt: skip
 
     async def _write_loop(self) -> None:
-        while not self._closing:
+        while not self._closing and self.failure is None:
+            timeout = max(self.flush_interval_s, self._retry_at - time.monotonic())
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.flush_interval_s)
+                await asyncio.wait_for(self._wake.wait(), timeout)
             self._wake.clear()
-            await self._flush()
+            if time.monotonic() >= self._retry_at:
+                await self._flush()
 
     async def stop(self, status: str = STATUS_FINISHED) -> SessionSummary:
-        """Stop sources, commit what is pending, compute and store the summary."""
+        """Stop sources, commit what is pending, compute and store the summary.
+
+        Raises RecordingStopped (a StoreError) when storage failed: what was committed is
+        kept and the session is closed as recovered (or by the next start's recovery).
+        """
         for task in self._pumps:
             task.cancel()
         await asyncio.gather(*self._pumps, return_exceptions=True)
         self._closing = True
         self._wake.set()
         await self._writer
-        await self._flush()
-        if self._pending:
-            raise RuntimeError(
-                f"could not store {len(self._pending)} samples: {self.stats.last_error}"
-            )
+        self._retry_at = 0.0
+        await self._flush()  # one last try for what a passing lock held back
+        if self.failure is not None or self._pending:
+            await self._close_after_failure()
         if self.paused:
             await self.resume()
         return await asyncio.to_thread(
             self.store.finish_session, self.session_id, self._now_ms(), status
         )
+
+    async def _close_after_failure(self) -> None:
+        lost = len(self._pending) + self.stats.refused
+        cause = self.failure or self.stats.last_error or "the database kept failing"
+        try:
+            if await asyncio.to_thread(self.store.drop_if_empty, self.session_id):
+                closed = "removed (it held no data)"
+            else:
+                await asyncio.to_thread(
+                    self.store.finish_session, self.session_id, self._now_ms(), STATUS_RECOVERED
+                )
+                closed = "closed as recovered"
+        except Exception as exc:  # the same full disk: the next start recovers it
+            log.warning("session %s: could not close it now: %s", self.session_id, exc)
+            closed = "left for recovery at the next start"
+        raise RecordingStopped(
+            f"{cause}: recording stopped; {self.stats.stored} samples kept, {lost} not stored; "
+            f"session {self.session_id} {closed}"
+        ) from self.failure
 
 
 class Recorder:

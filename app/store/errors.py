@@ -31,10 +31,36 @@ _USER_FACING = {
 }
 
 
-def classify(exc: BaseException, path: object) -> BaseException:
+#: Codes worth retrying: another connection holds the lock for a moment.
+_TRANSIENT = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+
+
+def _sqlite_error(exc: BaseException) -> sqlite3.Error | None:
+    """The sqlite3 error behind `exc` (SQLAlchemy's `.orig`, or a cause in the chain)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        orig = getattr(current, "orig", current)
+        if isinstance(orig, sqlite3.Error) and getattr(orig, "sqlite_errorcode", None):
+            return orig
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def classify(exc: BaseException, path: object = None) -> BaseException:
     """Turn a sqlite3 error with a user-facing cause into DatabaseUnavailable, else return it."""
-    orig = getattr(exc, "orig", exc)
-    code = getattr(orig, "sqlite_errorcode", None)
-    if code is not None and (code & 0xFF) in _USER_FACING:
-        return DatabaseUnavailable(f"{path}: {_USER_FACING[code & 0xFF]} ({orig})")
+    if isinstance(exc, StoreError):
+        return exc
+    orig = _sqlite_error(exc)
+    code = None if orig is None else orig.sqlite_errorcode & 0xFF
+    if orig is not None and code in _USER_FACING:
+        where = f"{path}: " if path is not None else ""
+        return DatabaseUnavailable(f"{where}{_USER_FACING[code]} ({orig})")
     return exc
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when retrying soon may succeed (locked or busy), False for full, corrupt, bugs."""
+    orig = _sqlite_error(exc)
+    return orig is not None and (orig.sqlite_errorcode & 0xFF) in _TRANSIENT

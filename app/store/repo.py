@@ -15,7 +15,7 @@ from sqlalchemy import Engine, Select, func, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from app.domain.profile import Profile, Sex
-from app.domain.samples import CHANNELS, SAMPLE_COLUMNS, Sample
+from app.domain.samples import CHANNELS, MAX_CLOCK_AHEAD_MS, SAMPLE_COLUMNS, Sample
 from app.domain.summary import Pause, SessionSummary, summarize
 from app.domain.zones import Zones, athlete_zones
 
@@ -364,17 +364,39 @@ class Store:
             open_ids = list(
                 s.scalars(select(m.Session.id).where(m.Session.status == STATUS_RECORDING))
             )
+        # A sample dated in the future (a device clock far ahead) must not stretch the
+        # session to that date: the end is the newest plausible sample.
+        plausible_ms = now_ms() + MAX_CLOCK_AHEAD_MS
+        recovered = []
         for session_id in open_ids:
+            if self.drop_if_empty(session_id):
+                log.info("session %s held no data when it was left open: removed", session_id)
+                continue
             with self.engine.connect() as conn:
                 last = conn.exec_driver_sql(
-                    "SELECT max(t_ms) FROM samples WHERE session_id = ?", (session_id,)
+                    "SELECT max(t_ms) FROM samples WHERE session_id = ? AND t_ms <= ?",
+                    (session_id, plausible_ms),
                 ).scalar()
                 started = conn.exec_driver_sql(
                     "SELECT started_ms FROM sessions WHERE id = ?", (session_id,)
                 ).scalar()
             end = int(last if last is not None else started or 0)
             self.finish_session(session_id, end, STATUS_RECOVERED)
-        return open_ids
+            recovered.append(session_id)
+        return recovered
+
+    def drop_if_empty(self, session_id: int) -> bool:
+        """Delete a session with no sample and no set: a start that never recorded anything."""
+        with self.engine.begin() as conn:
+            used = conn.exec_driver_sql(
+                "SELECT EXISTS (SELECT 1 FROM samples WHERE session_id = :id)"
+                " OR EXISTS (SELECT 1 FROM exercise_sets WHERE session_id = :id)",
+                {"id": session_id},
+            ).scalar()
+            if used:
+                return False
+            conn.exec_driver_sql("DELETE FROM sessions WHERE id = ?", (session_id,))
+        return True
 
     def _session_query(self) -> Select[m.Session, str, Any]:
         counts = (

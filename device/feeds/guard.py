@@ -7,13 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from app.domain.samples import MAX_CLOCK_AHEAD_MS  # one rule for feeds and recovery
+
 #: Remembered timestamps per athlete: a replay or resent batch within this many recent samples
 #: is recognised as a duplicate rather than an out-of-order sample.
 RECENT = 4096
-#: A sample's device time may be at most this far ahead of its arrival. Clocks set by NTP or a
-#: phone agree within seconds; five minutes tolerates a badly set watch and bounds what one
-#: future-dated sample can cost: later samples up to its time look older than the cursor.
-MAX_CLOCK_AHEAD_MS = 5 * 60_000
 
 
 class Verdict(Enum):
