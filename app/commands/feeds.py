@@ -3,8 +3,8 @@
 Exit codes follow app.cli: 0 ok, 1 unexpected error or gave up reconnecting, 2 usage, 3
 storage problem, 4 not found (unknown stored feed, HTTP 404), 5 another Pulsedeck is
 recording here, 7 the feed refused the token (one line names the authentication failure).
-Tokens come from --token, else $PULSEDECK_FEED_TOKEN, else the keyring for stored feeds;
-they are never printed or logged.
+Tokens come from --token-file, else --token (visible in `ps`), else $PULSEDECK_FEED_TOKEN,
+else the keyring for stored feeds; they are never printed or logged.
 """
 
 from __future__ import annotations
@@ -43,11 +43,32 @@ FEED_ERRORS: ErrorCodes = {
 
 
 def _token(args: argparse.Namespace) -> str:
-    """--token, else $PULSEDECK_FEED_TOKEN; a usage error when neither is set."""
-    token = args.token or os.environ.get(TOKEN_ENV)
+    """--token-file, else --token, else $PULSEDECK_FEED_TOKEN; a usage error when none is set."""
+    token = _secret_file(args.token_file) if args.token_file else args.token
+    token = token or os.environ.get(TOKEN_ENV)
     if not token:
-        raise UserError(f"a token is required: --token T or ${TOKEN_ENV}")
+        raise UserError(f"a token is required: --token-file FILE or ${TOKEN_ENV}")
     return str(token)
+
+
+def _secret_file(path: str) -> str:
+    from app.secrets import SecretFileError, read_secret_file
+
+    try:
+        return read_secret_file(path)
+    except SecretFileError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _token_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """--token-file (recommended) and --token (kept for scripts; visible in `ps`)."""
+    parser.add_argument(
+        "--token-file", metavar="FILE", help=f"read {what} from FILE ('-': standard input)"
+    )
+    parser.add_argument(
+        "--token",
+        help=f"{what}; visible to every user in `ps`: prefer --token-file or ${TOKEN_ENV}",
+    )
 
 
 @contextlib.contextmanager
@@ -234,8 +255,10 @@ def cmd_feeds_record(args: argparse.Namespace, ctx: CommandContext) -> int:
         raise UserError("--duration must be positive")
     if args.format == "hyperate" and not args.remote_id and "://" in args.feed:
         raise UserError("--format hyperate needs --remote-id (the HypeRate id)")
+    if args.broadcast_token_file:
+        args.broadcast_token = _secret_file(args.broadcast_token_file)
     if args.broadcast_port is not None and not args.broadcast_token:
-        raise UserError("--broadcast-port needs --broadcast-token")
+        raise UserError("--broadcast-port needs --broadcast-token-file")
     with recording_store(ctx.data_dir) as store:
         with _user_errors():
             endpoint = _endpoint(args, store)
@@ -318,7 +341,7 @@ def cmd_feeds_list(args: argparse.Namespace, ctx: CommandContext) -> int:
         print(json.dumps([{"name": f.name, "format": f.protocol, "url": f.url} for f in feeds]))
         return EXIT_OK
     if not feeds:
-        print("no feeds yet: try `pulsedeck feeds add NAME URL --token T`")
+        print("no feeds yet: try `pulsedeck feeds add NAME URL --token-file FILE`")
     for f in feeds:
         print(f"{f.name:20} {f.protocol:10} {f.url}")
     return EXIT_OK
@@ -405,7 +428,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sim.add_argument("--rate", type=float, default=1.0, help="samples per second per athlete")
     sim.add_argument("--port", type=int, default=8765, help="TCP port (0: any free port)")
     sim.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    sim.add_argument("--token", help=f"token clients must present (or ${TOKEN_ENV})")
+    _token_options(sim, "the token clients must present")
     sim.add_argument("--seed", type=int, help="seed: same seed, same athletes and values")
     sim.add_argument("--duration", type=float, help="stream seconds to serve (default: forever)")
     sim.add_argument(
@@ -425,7 +448,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     rec = fsub.add_parser("record", help="record a feed: one session per remote athlete")
     rec.add_argument("feed", help="ws:// or wss:// URL, or the name of a stored feed")
-    rec.add_argument("--token", help=f"the feed's token (or ${TOKEN_ENV})")
+    _token_options(rec, "the feed's token")
     rec.add_argument("--format", choices=FORMATS, default="pulsedeck")
     rec.add_argument("--remote-id", help="HypeRate id (required for hyperate)")
     rec.add_argument(
@@ -438,7 +461,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--max-retries", type=int, help="give up after this many failed reconnects in a row"
     )
     rec.add_argument("--broadcast-port", type=int, help="also serve the samples live here")
-    rec.add_argument("--broadcast-token", help="token for the live broadcast")
+    rec.add_argument("--broadcast-token-file", metavar="FILE", help="read the broadcast's token")
+    rec.add_argument("--broadcast-token", help="the broadcast's token; visible in `ps`")
     rec.add_argument("--broadcast-host", default="0.0.0.0", help="address for the broadcast")
     rec.add_argument("--json", action="store_true", help="print the report as JSON")
     rec.add_argument("-q", "--quiet", action="store_true", help="no reconnect notices")
@@ -447,7 +471,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add = fsub.add_parser("add", help="remember a feed (token in the OS keyring)")
     add.add_argument("name")
     add.add_argument("url")
-    add.add_argument("--token", help=f"the feed's token (or ${TOKEN_ENV})")
+    _token_options(add, "the feed's token")
     add.add_argument("--format", choices=FORMATS, default="pulsedeck")
     add.add_argument("--athlete", help="local athlete for a single-athlete feed")
     add.set_defaults(func=cmd_feeds_add)
@@ -465,7 +489,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     live.add_argument("--port", type=int, default=8766)
     live.add_argument("--host", default="0.0.0.0", help="address to bind (default: all, LAN)")
-    live.add_argument("--token", help=f"token coaches must present (or ${TOKEN_ENV})")
+    _token_options(live, "the token coaches must present")
     live.add_argument("--athlete", help="athlete name (default: yourself)")
     live.add_argument("--sport", default="run")
     live.add_argument("--rate", type=float, default=1.0)

@@ -1,7 +1,9 @@
 """`pulsedeck lake ...`: Athena DDL, push to S3, status, coach pull, settings.
 
 Exit codes follow app.cli: 0 ok, 1 some work failed (details on stderr), 2 usage, 3 storage,
-4 not found. Pulled athletes are created by `lake pull` itself (read-only clients).
+4 not found. Pulled athletes are created by `lake pull` itself (read-only clients). No safe
+keyring for stored S3 keys (app.secrets): exit 2. The secret key is never a command-line
+argument (visible in `ps`): a hidden prompt or standard input.
 """
 
 from __future__ import annotations
@@ -14,12 +16,17 @@ import sys
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, UserError
-from app.commands.common import CommandContext, command
+from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UserError
+from app.commands.common import CommandContext, ErrorCodes, command
+from app.secrets import SecretsUnavailable
 
 if TYPE_CHECKING:
     from app.store.repo import Store
     from sync.lake.config import LakeConfig
+
+
+#: Stored S3 keys need a safe keyring; the message says which backend to configure.
+LAKE_ERRORS: ErrorCodes = {SecretsUnavailable: EXIT_USAGE}
 
 
 def _err(message: str) -> None:
@@ -73,7 +80,7 @@ def cmd_ddl(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK
 
 
-@command
+@command(errors=LAKE_ERRORS)
 def cmd_push(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.lake.push import push
     from sync.outbox import Outbox
@@ -115,7 +122,7 @@ def cmd_status(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK
 
 
-@command
+@command(errors=LAKE_ERRORS)
 def cmd_pull(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.errors import SyncError
     from sync.lake.layout import BadKey
@@ -147,12 +154,14 @@ def cmd_pull(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK if report.failed == 0 else EXIT_ERROR
 
 
-@command
+@command(errors=LAKE_ERRORS)
 def cmd_configure(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.lake.config import DEFAULT_CREDENTIALS_KEY, save_settings, store_credentials
 
     values = {k: v for k, v in _overrides(args).items() if v is not None}
     if args.access_key_id:
+        if not args.secret_access_key_stdin and not sys.stdin.isatty():
+            raise UserError("no terminal to ask for the secret key: use --secret-access-key-stdin")
         secret = (
             sys.stdin.readline().strip()
             if args.secret_access_key_stdin

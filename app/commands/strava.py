@@ -3,7 +3,8 @@
 Exit codes follow app.cli: 0 ok, 1 some work failed (details on stderr), 2 usage, 3 storage,
 4 not found. `accounts link --athlete NAME` creates the local athlete it links (the one
 command here that creates one). Secrets never appear in output: the client secret is read from
---client-secret, or from $PULSEDECK_STRAVA_CLIENT_SECRET, or typed at a hidden prompt.
+--client-secret-file, --client-secret (visible in `ps`), $PULSEDECK_STRAVA_CLIENT_SECRET, or
+typed at a hidden prompt. No safe keyring (app.secrets): exit 2.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, UserError
+from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UserError
 from app.commands.common import CommandContext, command
-from app.secrets import SecretsUnavailable
+from app.secrets import SecretFileError, SecretsUnavailable, read_secret_file
 from sync.errors import SyncError
 
 if TYPE_CHECKING:
@@ -29,21 +30,18 @@ if TYPE_CHECKING:
 
 ENV_SECRET = "PULSEDECK_STRAVA_CLIENT_SECRET"
 
-KEYRING_HELP = (
-    "On a desktop, unlock GNOME Keyring or KWallet (a Secret Service). On a headless box, "
-    "install keyrings.cryptfile and run with PYTHON_KEYRING_BACKEND="
-    "keyrings.cryptfile.cryptfile.CryptFileKeyring and KEYRING_CRYPTFILE_PASSWORD set; "
-    "Pulsedeck never stores tokens in plain text."
-)
-
 
 def _err(message: str) -> None:
     """A warning or a per-item failure that does not end the command."""
     print(f"pulsedeck: {message}", file=sys.stderr)
 
 
-#: Strava or the network failed: one line with the error's message, exit 1.
-STRAVA_ERRORS: dict[type[BaseException], int] = {SyncError: EXIT_ERROR}
+#: Strava or the network failed: one line with the error's message, exit 1; no safe keyring
+#: (the message says which backend to configure): exit 2.
+STRAVA_ERRORS: dict[type[BaseException], int] = {
+    SyncError: EXIT_ERROR,
+    SecretsUnavailable: EXIT_USAGE,
+}
 
 
 def _with_sync(ctx: CommandContext, work: Callable[[Any, Store], Awaitable[int]]) -> int:
@@ -62,10 +60,7 @@ def _with_sync(ctx: CommandContext, work: Callable[[Any, Store], Awaitable[int]]
             sync = StravaSync(store, http, config)
             return await work(sync, store)
 
-    try:
-        return asyncio.run(main())
-    except SecretsUnavailable as exc:
-        raise UserError(f"{exc}. {KEYRING_HELP}", EXIT_ERROR) from exc
+    return asyncio.run(main())
 
 
 # accounts ----------------------------------------------------------------------------------
@@ -78,10 +73,14 @@ def cmd_accounts_link(args: argparse.Namespace, ctx: CommandContext) -> int:
 
     if args.provider != "strava":
         raise UserError(f"unknown provider {args.provider!r} (only strava)")
-    secret = args.client_secret or os.environ.get(ENV_SECRET)
+    try:
+        secret = read_secret_file(args.client_secret_file) if args.client_secret_file else None
+    except SecretFileError as exc:
+        raise UserError(str(exc)) from exc
+    secret = secret or args.client_secret or os.environ.get(ENV_SECRET)
     if not secret:
         if not sys.stdin.isatty():
-            raise UserError(f"give --client-secret or set {ENV_SECRET}")
+            raise UserError(f"give --client-secret-file FILE or set {ENV_SECRET}")
         secret = getpass.getpass("Strava client secret: ")
     names = parse_names(args.child) if args.child else None
     if args.child and not names:
@@ -428,7 +427,14 @@ def cmd_strava_status(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 def _add_link_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--client-id", required=True, help="your Strava API application's id")
-    p.add_argument("--client-secret", help=f"its secret (else ${ENV_SECRET}, else a hidden prompt)")
+    p.add_argument(
+        "--client-secret-file", metavar="FILE", help="read its secret from FILE ('-': stdin)"
+    )
+    p.add_argument(
+        "--client-secret",
+        help=f"its secret; visible in `ps`: prefer --client-secret-file, ${ENV_SECRET} or the "
+        "hidden prompt (the default on a terminal)",
+    )
     p.add_argument("--child", metavar="NAME[,ALIAS...]", help="link a child account")
     p.add_argument("--athlete", help="local athlete (default: yourself)")
     p.add_argument("--no-browser", action="store_true", help="only print the address")
