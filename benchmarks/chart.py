@@ -171,7 +171,8 @@ def live_latency(seconds: float) -> tuple[list[float], list[float]]:
     ours: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(Path(tmp))
-        window = MainWindow(store, Path(tmp), services=Services(store, Path(tmp), sources=sources))
+        services = Services.build(store, Path(tmp), sources=sources)
+        window = MainWindow(store, Path(tmp), services=services)
         window.resize(1280, 800)
         window.show()
         window.settle()

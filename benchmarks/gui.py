@@ -173,6 +173,7 @@ def gui(hours: int, rate_hz: float, data_dir: Path, goals: bool = True) -> list[
     """The real desktop live path: MainWindow recording a fast-forwarded strap, offscreen."""
     from PySide6.QtWidgets import QApplication
 
+    from app.services.recording import RecordingService
     from app.training.live import GoalTracker
     from app.ui.services import Services
     from app.ui.window import MainWindow
@@ -191,10 +192,11 @@ def gui(hours: int, rate_hz: float, data_dir: Path, goals: bool = True) -> list[
     holder: dict[str, object] = {}
 
     async def checkpoint(hour: int) -> None:
-        services = holder["services"]
-        while services.recording is None:  # type: ignore[attr-defined]
-            await asyncio.sleep(0.01)  # the pump starts before start_recording returns
-        await services.flush()  # type: ignore[attr-defined]
+        recorder = holder["recorder"]
+        assert isinstance(recorder, RecordingService)
+        while recorder.recording is None:
+            await asyncio.sleep(0.01)  # the pump starts before recorder.start returns
+        await recorder.flush()
         go[hour] = asyncio.Event()
         holder["hour"] = hour
         reached.set()
@@ -203,8 +205,8 @@ def gui(hours: int, rate_hz: float, data_dir: Path, goals: bool = True) -> list[
     def sources(_athlete):  # noqa: ANN001, ANN202
         return [HourlyStrap(clock, rate_hz, hours, checkpoint)]
 
-    services = Services(store, data_dir, sources=sources, clock=clock)
-    holder["services"] = services
+    services = Services.build(store, data_dir, sources=sources, clock=clock)
+    holder["recorder"] = services.recorder
     window = MainWindow(store, data_dir, services=services)
     window.resize(1280, 800)
     window.show()

@@ -10,7 +10,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
@@ -26,6 +26,8 @@ from .live import IDLE, PAUSED, RECORDING, LiveSession, LiveView
 from .services import Services, Started
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from .goal_progress import GoalsProvider
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,29 @@ def sync_message(report: object) -> str | None:
     return "; ".join(parts) or None
 
 
+class Navigator(Protocol):
+    """What a screen may ask of the window (MainWindow): show another screen and the like."""
+
+    def show_screen(self, name: str, **kwargs: object) -> QWidget:
+        """Show the screen called `name` (kwargs go to its `activate`)."""
+        ...
+
+    def open_session(self, session_id: int) -> None:
+        """Show one session's detail."""
+        ...
+
+    def reload_athletes(self, select_id: int | None = None) -> None:
+        """Refill the athlete switcher, then switch to `select_id` if given."""
+        ...
+
+    def confirm_stop(self) -> None:
+        """Ask save or discard, then stop the recording."""
+        ...
+
+
 class AppContext(QObject):
+    """Shared state of one window; `services` holds one app.services service per area."""
+
     athleteChanged = Signal(object)  # vm.AthleteItem
     themeChanged = Signal(object)  # th.Theme
     unitsChanged = Signal(str)
@@ -110,20 +134,20 @@ class AppContext(QObject):
         self._busy = False
         #: The last soft-deleted session and when (monotonic s): History offers its undo.
         self.last_deleted: tuple[int, float] | None = None
-        services.on_sensor_event = self._sensor_event_from_loop
+        services.recorder.on_sensor_event = self._sensor_event_from_loop
 
     @property
     def units(self) -> str:
         return self.athlete.units
 
     def now_ms(self) -> int:
-        return int(self.services.clock() * 1000)
+        return int(self.services.recorder.clock() * 1000)
 
     # Athlete, theme, units ----------------------------------------------------------
 
     def set_athlete(self, athlete: vm.AthleteItem) -> None:
         self.athlete = athlete
-        self.bridge.run(lambda: self.services.settings.set(st.SELECTED_ATHLETE, athlete.id))
+        self.bridge.run(lambda: self.services.athletes.select(athlete.id))
         self.athleteChanged.emit(athlete)
         self.refresh_goals()
 
@@ -207,7 +231,7 @@ class AppContext(QObject):
                 goals.feed(sample)
 
         self.bridge.run(
-            self.services.start_recording(self.athlete.id, sport, listener), started, failed
+            self.services.recorder.start(self.athlete.id, sport, listener), started, failed
         )
 
     def pause(self) -> None:
@@ -220,7 +244,7 @@ class AppContext(QObject):
             self._set_state(PAUSED)
             self._emit_live()
 
-        self.bridge.run(self.services.pause(), done)
+        self.bridge.run(self.services.recorder.pause(), done)
 
     def resume(self) -> None:
         if self.state != PAUSED:
@@ -232,7 +256,7 @@ class AppContext(QObject):
             self._set_state(RECORDING)
             self._emit_live()
 
-        self.bridge.run(self.services.resume(), done)
+        self.bridge.run(self.services.recorder.resume(), done)
 
     def toggle_pause(self) -> None:
         self.pause() if self.state == RECORDING else self.resume()
@@ -248,7 +272,7 @@ class AppContext(QObject):
             if on_done:
                 on_done()
 
-        self.bridge.run(self.services.lap(), done)
+        self.bridge.run(self.services.recorder.lap(), done)
 
     def stop(self, discard: bool = False, on_done: Callable[[int], None] | None = None) -> None:
         """Stop and save (or discard: soft-deleted, undoable from history)."""
@@ -282,7 +306,7 @@ class AppContext(QObject):
             self._busy = False
             self.message.emit(f"Could not stop cleanly: {exc}")
 
-        self.bridge.run(self.services.stop(discard), done, failed)
+        self.bridge.run(self.services.recorder.stop(discard), done, failed)
 
     def _sensor_event_from_loop(self, event: object) -> None:
         """A device.ble SensorEvent (loop thread): battery and state go to the live model."""
@@ -323,8 +347,8 @@ class AppContext(QObject):
 
     def start_sync(self) -> None:
         """Start the background sync on the loop (unless the setting or env turns it off)."""
-        self.services.on_sync_run = self._sync_ran_on_loop
-        self.bridge.run(self.services.start_background())
+        self.services.sync.on_run = self._sync_ran_on_loop
+        self.bridge.run(self.services.sync.start())
 
     def _sync_ran_on_loop(self, report: object) -> None:
         if getattr(report, "ran", 0) or getattr(report, "lake_ran", 0):

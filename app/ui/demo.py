@@ -182,7 +182,7 @@ class _BacklogStrap:
 def demo_services(store: Store, data_dir: Path) -> Services:
     """Services whose recording starts with a replayed backlog (dashboard mid-session)."""
     clock = _DemoClock(DEMO_BACKLOG_S)
-    return Services(store, data_dir, sources=lambda a: [_BacklogStrap(a, clock)], clock=clock)
+    return Services.build(store, data_dir, sources=lambda a: [_BacklogStrap(a, clock)], clock=clock)
 
 
 def has_demo(store: Store) -> bool:

@@ -170,11 +170,11 @@ class MainWindow(QMainWindow):
 
             services = demo_services(store, self.data_dir)
         else:
-            services = self._given_services or Services(
+            services = self._given_services or Services.build(
                 store, self.data_dir, sources=self._sources or simulator_sources
             )
-        services.recover()
-        athlete = services.current_athlete()
+        services.recorder.recover()
+        athlete = services.athletes.current()
         theme_name = self._theme_override or str(services.settings.get(THEME))
         return _Loaded(store, services, athlete, theme_name)
 
@@ -344,7 +344,8 @@ class MainWindow(QMainWindow):
                 self._athlete_picked(self.athlete_box.currentIndex())
 
         self._athletes: list[vm.AthleteItem] = []
-        self.bridge.run(self.services.athletes, done)
+        assert self.services is not None
+        self.bridge.run(self.services.athletes.roster, done)
 
     def _athlete_picked(self, index: int) -> None:
         athlete_id = self.athlete_box.itemData(index)
@@ -481,12 +482,13 @@ class MainWindow(QMainWindow):
         services = self.services
         if services is not None and self.loop.thread.is_alive():
             try:  # before the loop stops: the sync's HTTP client and tasks end cleanly
-                self.loop.submit(services.stop_background()).result(timeout=10)
+                self.loop.submit(services.sync.stop()).result(timeout=10)
             except Exception:
                 log.exception("could not stop the background sync on exit")
-        if services is not None and services.recording is not None and self.loop.thread.is_alive():
+        recorder = services.recorder if services is not None else None
+        if recorder is not None and recorder.recording is not None and self.loop.thread.is_alive():
             try:
-                self.loop.submit(services.stop()).result(timeout=15)
+                self.loop.submit(recorder.stop()).result(timeout=15)
             except Exception:
                 log.exception("could not stop the recording on exit")
         if self.tray is not None:

@@ -38,7 +38,7 @@ def _devices(store: Store, athlete_id: int) -> None:
 def test_gui_lists_only_paired_sensors(store: Store, data_dir: Path) -> None:
     me = store.default_athlete()
     _devices(store, me.id)
-    listed = Services(store, data_dir).remembered_devices(me.id)
+    listed = Services.build(store, data_dir).devices.remembered(me.id)
     assert [d.address for d in listed] == [STRAP]
 
 
@@ -49,7 +49,7 @@ def test_gui_forget_unpairs_and_keeps_history(store: Store, data_dir: Path) -> N
     device_id = SensorService(store).remember(me.id, STRAP, "hr", "Fake H10")
     sid = store.create_session(me.id, sport="run", source="ble", started_ms=1_000)
     store.insert_samples(sid, [Sample(t_ms=1_000, hr=120, source=STRAP)], {STRAP: device_id})
-    Services(store, data_dir).forget_device(me.id, STRAP)
+    Services.build(store, data_dir).devices.forget(me.id, STRAP)
     with store.engine.connect() as conn:
         paired = conn.exec_driver_sql("SELECT paired FROM devices WHERE id = ?", (device_id,))
         assert paired.scalar() == 0  # un-paired, not deleted
@@ -67,12 +67,12 @@ def test_gui_bluetooth_recording_uses_the_shared_recorder(
     me = store.default_athlete()
     _devices(store, me.id)
     watch = Watch()
-    services = Services(store, data_dir, ble=BleSetup(policy=POLICY, on_event=watch))
+    services = Services.build(store, data_dir, ble=BleSetup(policy=POLICY, on_event=watch))
     services.source_mode = BLUETOOTH
     arrived: list[Any] = []
 
     async def session() -> int:
-        started = await services.start_recording(me.id, "run", arrived.append)
+        started = await services.recorder.start(me.id, "run", arrived.append)
         assert [s[0] for s in started.sources] == [STRAP]
         await watch.until(lambda: watch.count(STRAP, "connected") == 1)
         assert await fake.notify(STRAP, HRM, [hr_payload(i) for i in range(20)]) == 20
@@ -82,7 +82,7 @@ def test_gui_bluetooth_recording_uses_the_shared_recorder(
         await watch.until(lambda: watch.count(STRAP, "connected") == 2)
         assert await fake.notify(STRAP, HRM, [hr_payload(50 + i) for i in range(10)]) == 10
         await asyncio.sleep(0.3)
-        await services.stop()
+        await services.recorder.stop()
         return started.session_id
 
     session_id = asyncio.run(session())

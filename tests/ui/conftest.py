@@ -28,14 +28,15 @@ def fast_sources(athlete):
 @pytest.fixture
 def make_window(qtbot, store, data_dir: Path):
     """Build MainWindow instances on the test store; each is shut down after the test."""
+    from app.recorder.controller import WriterOptions
     from app.ui.services import Services
     from app.ui.window import MainWindow
 
     made = []
 
     def make(services: Services | None = None, **kwargs: object) -> MainWindow:
-        services = services or Services(
-            store, data_dir, sources=fast_sources, recording_options={"flush_interval_s": 0.05}
+        services = services or Services.build(
+            store, data_dir, sources=fast_sources, writer=WriterOptions(flush_interval_s=0.05)
         )
         window = MainWindow(store, data_dir, services=services, **kwargs)  # type: ignore[arg-type]
         qtbot.addWidget(window)

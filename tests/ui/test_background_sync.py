@@ -80,7 +80,7 @@ def test_a_saved_recording_reaches_strava_without_sync_run(
 ) -> None:
     window = make_window()
     history = window.show_screen("history")
-    assert window.services.background is not None  # started with the window
+    assert window.services.sync.background is not None  # started with the window
     messages: list[str] = []
     window.ctx.message.connect(messages.append)
     sid = _record_and_save(qtbot, window)
@@ -114,11 +114,11 @@ def test_upload_from_the_detail_is_sent_at_once(qtbot, make_window, store, strav
 def test_with_the_setting_off_nothing_is_uploaded(
     qtbot, make_window, store, data_dir, strava
 ) -> None:
-    from app.ui.services import Services
+    from app.store.settings import Settings
 
-    Services(store, data_dir).settings.set(BACKGROUND_SYNC, False)
+    Settings(store).set(BACKGROUND_SYNC, False)
     window = make_window()
-    assert window.services.background is None  # settled: start_background has answered
+    assert window.services.sync.background is None  # settled: sync.start has answered
     sid = _record_and_save(qtbot, window)
     window.settle()
     history = window.show_screen("history")
@@ -133,4 +133,4 @@ def test_the_environment_turns_it_off(make_window, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("PULSEDECK_NO_BACKGROUND_SYNC", "1")
     window = make_window()
     window.settle()
-    assert window.services.background is None
+    assert window.services.sync.background is None

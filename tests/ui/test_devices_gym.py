@@ -42,14 +42,14 @@ def test_recording_from_bluetooth_without_it_fails_clearly(qtbot, window) -> Non
     with qtbot.waitSignal(window.ctx.message, timeout=20_000) as msg:
         window.ctx.start()
     assert msg.args[0].startswith("Could not start: Bluetooth is not available")
-    assert window.ctx.state == "idle" and window.services.recording is None
+    assert window.ctx.state == "idle" and window.services.recorder.recording is None
 
 
 def test_remember_and_forget_a_sensor(qtbot, window) -> None:
     devices = window.show_screen("devices")
     athlete = window.ctx.athlete.id
     item = vm.DeviceItem("AA:BB:CC:DD:EE:FF", "Polar H10", "hr", -60, 90, False)
-    window.services.remember_device(athlete, item)
+    window.services.devices.remember(athlete, item)
     devices.reload()
     qtbot.waitUntil(lambda: len(devices.remembered) == 1, timeout=15_000)
     assert devices.mem_table.item(0, 0).text() == "Polar H10"
@@ -80,23 +80,23 @@ def test_feed_token_goes_to_the_keyring_not_the_database(qtbot, window, store) -
 
 
 def test_set_hr_and_recovery_from_stored_samples(store, data_dir) -> None:
-    services = Services(store, data_dir)
+    gym = Services.build(store, data_dir).gym
     me = store.default_athlete()
     sid = store.create_session(me.id, sport="gym", source="simulator", started_ms=T0)
     samples = list(SimulatedStrap(seed=4, start_ms=T0, realtime=False).generate(400))
     store.insert_samples(sid, samples)
     start, end = T0 + 120_000, T0 + 180_000  # the first hard interval
-    row = services.log_set(sid, me.id, "bench pres", 5, 80.0, 8.0, start, end)
+    row = gym.log_set(sid, me.id, "bench pres", 5, 80.0, 8.0, start, end)
     during = [s.hr for s in samples if start <= s.t_ms <= end]
     assert row.exercise == "Bench Press"  # resolved through the catalog despite the typo
     assert row.avg_hr == pytest.approx(sum(during) / len(during))
     assert row.max_hr == max(during)
     assert row.is_pr  # the first set of an exercise is a record
-    later = services.set_recovery(row.id)
+    later = gym.set_recovery(row.id)
     at_end = next(s.hr for s in reversed(samples) if s.t_ms <= end)
     after = next(s.hr for s in samples if s.t_ms >= end + 60_000)
     assert later is not None and later.hr_recovery == at_end - after
-    reloaded = services.sets(sid)  # what Gym and the session detail show after a reload
+    reloaded = gym.sets(sid)  # what Gym and the session detail show after a reload
     assert [r.id for r in reloaded] == [row.id] and reloaded[0].is_pr  # the PR star stays
 
 
@@ -107,20 +107,22 @@ def test_gym_set_without_exercise_or_with_bad_rpe_is_refused(qtbot, window) -> N
         gym.set_done()
     assert msg.args[0] == "Pick an exercise first"
     with pytest.raises(ValueError, match="RPE"):
-        window.services.log_set(None, window.ctx.athlete.id, "Squat", 5, 100.0, 11.0, T0, T0 + 1)
+        window.services.gym.log_set(
+            None, window.ctx.athlete.id, "Squat", 5, 100.0, 11.0, T0, T0 + 1
+        )
 
 
 def test_session_detail_shows_a_dropout_as_a_gap(store, data_dir) -> None:
     import numpy as np
 
-    services = Services(store, data_dir)
+    history = Services.build(store, data_dir).history
     me = store.default_athlete()
     sid = store.create_session(me.id, sport="run", source="simulator", started_ms=T0)
     samples = list(SimulatedStrap(seed=5, start_ms=T0, realtime=False).generate(300))
     store.insert_samples(sid, samples[:100] + samples[140:])  # 40 s without a signal
     store.add_marker(sid, "lap", T0 + 150_000)
     store.finish_session(sid, T0 + 300_000)
-    d = services.session_detail(sid)
+    d = history.detail(sid)
     assert np.isnan(d.channels["hr"]).sum() == 1
     assert np.isnan(d.channels["cadence"]).sum() == 1
     assert (np.diff(d.t) > 0).all()

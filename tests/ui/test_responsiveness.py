@@ -8,6 +8,7 @@ import time
 import pytest
 from PySide6.QtCore import QTimer
 
+from app.recorder.controller import WriterOptions
 from app.store.repo import Store
 from app.ui.services import Services
 
@@ -41,8 +42,9 @@ def test_gui_thread_is_never_blocked_with_a_slow_writer(
     qtbot, make_window, store, data_dir
 ) -> None:
     slow = SlowStore(store.engine, store.path)
-    services = Services(slow, data_dir, sources=fast_sources,
-                        recording_options={"flush_interval_s": 0.05})  # fmt: skip
+    services = Services.build(slow, data_dir, sources=fast_sources,
+                              writer=WriterOptions(flush_interval_s=0.05))  # fmt: skip
+    recorder = services.recorder
     window = make_window(services)
     ctx = window.ctx
     ticks: list[float] = []
@@ -58,9 +60,9 @@ def test_gui_thread_is_never_blocked_with_a_slow_writer(
     with qtbot.waitSignal(ctx.stateChanged, timeout=20_000):
         ctx.start("run")
     # Record through several slow batch writes while the dashboard redraws.
-    qtbot.waitUntil(lambda: services.recording is not None
-                    and services.recording.stats.batches >= 6, timeout=15_000)  # fmt: skip
-    rec = services.recording
+    qtbot.waitUntil(lambda: recorder.recording is not None
+                    and recorder.recording.stats.batches >= 6, timeout=15_000)  # fmt: skip
+    rec = recorder.recording
     with qtbot.waitSignal(ctx.recordingStopped, timeout=15_000):
         ctx.stop()
     timer.stop()

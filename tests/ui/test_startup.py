@@ -10,11 +10,10 @@ pytestmark = pytest.mark.gui
 
 
 def test_shell_first_then_the_data_on_the_worker_thread(qtbot, store, data_dir) -> None:
-    from app.store.settings import THEME
-    from app.ui.services import Services
+    from app.store.settings import THEME, Settings
     from app.ui.window import OPENING_TEXT, MainWindow
 
-    Services(store, data_dir).settings.set(THEME, "dark")
+    Settings(store).set(THEME, "dark")
     on_gui_thread: list[bool] = []
 
     def open_store():  # noqa: ANN202 - hands over the fixture's real, migrated store

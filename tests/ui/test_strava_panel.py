@@ -171,7 +171,7 @@ def test_cancel_while_waiting_for_the_browser_leaves_nothing(
     assert finished.args == ["cancelled", "Linking Strava: cancelled (nothing was linked)"]
     with pytest.raises(httpx.ConnectError):  # the loopback server is gone
         httpx.get(redirect, timeout=2)
-    window_accounts = panel.ctx.services.strava_accounts()
+    window_accounts = panel.ctx.services.strava.accounts()
     assert window_accounts == [] and panel.accounts == []
     assert secrets.get_secret(SECRET_KEY) is None  # the client secret was taken back
     assert strava.token_requests == []
@@ -191,7 +191,7 @@ def test_cancel_while_strava_answers_undoes_the_new_link(qtbot, make_window, sto
     strava.handle = cancel_at_the_code_exchange
     outcome, message = _link(qtbot, panel)
     assert outcome == "cancelled" and "the new link was undone" in message
-    assert panel.ctx.services.strava_accounts() == []
+    assert panel.ctx.services.strava.accounts() == []
     assert secrets.get_secret(token_key(str(OWNER_ID))) is None
     assert secrets.get_secret(SECRET_KEY) is None
     assert strava.token_requests == ["authorization_code"]  # it did get tokens...
@@ -230,7 +230,7 @@ def test_backfill_shows_progress_cancels_between_pages_and_resumes(
     # Hold the work after its first page until Cancel was clicked (a real click, a real
     # token): the walk is faster than any person, so the test decides where it stops.
     services = window.services
-    walk = services.backfill_strava
+    walk = services.strava.backfill
     first_page, go_on = threading.Event(), threading.Event()
 
     def held(account_id, since_s, *, progress, cancel):
@@ -242,7 +242,7 @@ def test_backfill_shows_progress_cancels_between_pages_and_resumes(
 
         return walk(account_id, since_s, progress=report, cancel=cancel)
 
-    services.backfill_strava = held
+    services.strava.backfill = held
     qtbot.mouseClick(panel.backfill_btn, Qt.MouseButton.LeftButton)
     assert not panel.backfill_btn.isEnabled() and not panel.unlink_btn.isEnabled()
     qtbot.waitUntil(first_page.is_set, timeout=10_000)
@@ -259,7 +259,7 @@ def test_backfill_shows_progress_cancels_between_pages_and_resumes(
     cursor = services.settings.get(STRAVA_BACKFILL, owner.id)
     assert cursor == {"after": int(utc_midnight(day)), "page": 2}  # kept for the resume
 
-    services.backfill_strava = walk  # Backfill again with the same date: it resumes
+    services.strava.backfill = walk  # Backfill again with the same date: it resumes
     qtbot.waitUntil(lambda: panel.backfill_btn.isEnabled(), timeout=10_000)
     with qtbot.waitSignal(panel.tasks.finished, timeout=15_000) as finished:
         qtbot.mouseClick(panel.backfill_btn, Qt.MouseButton.LeftButton)
@@ -296,7 +296,7 @@ def test_unlink_asks_then_revokes_and_forgets(qtbot, make_window, store, strava)
     panel.select(owner.id)
     answer("No")
     panel.unlink()
-    assert len(panel.ctx.services.strava_accounts()) == 2  # second thoughts: nothing changed
+    assert len(panel.ctx.services.strava.accounts()) == 2  # second thoughts: nothing changed
     answer("Yes")
     panel.unlink()
     qtbot.waitUntil(lambda: panel.accounts == [] and panel.empty.isVisible(), timeout=10_000)
@@ -314,7 +314,7 @@ def test_after_a_backfill_the_background_sync_sends_the_copies(
     link_direct(store, strava, MAX_ID, ["Max"], owner.id)
     day, expected = _history(strava, 6)
     window = make_window()
-    assert window.services.background is not None
+    assert window.services.sync.background is not None
     panel = _panel(qtbot, window)
     qtbot.waitUntil(lambda: panel.backfill_btn.isEnabled(), timeout=10_000)
     panel.since.setDate(day)

@@ -181,7 +181,7 @@ def test_cancel_mid_export_leaves_no_file(qtbot, window, me_session, tmp_path, m
     monkeypatch.setattr(session_export, "CHUNK_ROWS", 100)
     detail = open_detail(qtbot, window, me_session)
     gate = Gate(lambda done, _total: done >= 500)
-    gate_service(monkeypatch, window.ctx.services, "export_session", gate)
+    gate_service(monkeypatch, window.ctx.services.exports, "session", gate)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     try:
@@ -236,7 +236,7 @@ def test_gdpr_cancel_midway_leaves_no_zip(qtbot, window, me_session, tmp_path, m
     monkeypatch.setattr(gdpr, "CHUNK_ROWS", 200)
     history = history_screen(qtbot, window)
     gate = Gate(lambda done, total: 0 < done < total)
-    gate_service(monkeypatch, window.ctx.services, "export_all", gate)
+    gate_service(monkeypatch, window.ctx.services.exports, "everything", gate)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     try:
@@ -297,7 +297,7 @@ def test_lake_push_progress_cancel_and_resume_without_duplicates(
 
     seen = record_progress(history.tasks)
     gate = Gate(lambda done, _total: done == 1)
-    services = window.ctx.services
+    services = window.ctx.services.exports
     real_push = services.push_lake
     try:
         gate_service(monkeypatch, services, "push_lake", gate)

@@ -126,14 +126,14 @@ def test_invalid_bounds_are_refused_with_a_message_and_nothing_stored(qtbot, win
 
 
 def test_services_check_custom_bounds_before_storing_anything(window, store) -> None:
-    services, aid = window.services, window.ctx.athlete.id
+    athletes, aid = window.services.athletes, window.ctx.athlete.id
     with pytest.raises(ValueError, match="increasing"):
-        services.save_profile(aid, weight_kg=70.0, zone_model="custom", floors=(100, 90, 1, 2, 3))
+        athletes.save_profile(aid, weight_kg=70.0, zone_model="custom", floors=(100, 90, 1, 2, 3))
     with pytest.raises(ValueError, match="five|5 lower bounds"):
-        services.save_profile(aid, weight_kg=70.0, zone_model="custom")
+        athletes.save_profile(aid, weight_kg=70.0, zone_model="custom")
     assert _weight(store, aid) is None
     assert _stored(store, aid) == ("karvonen", None)
-    profile = services.save_profile(aid, zone_model="custom", floors=CUSTOM)
+    profile = athletes.save_profile(aid, zone_model="custom", floors=CUSTOM)
     assert profile.zone_model == "custom" and profile.zone_floors == tuple(map(float, CUSTOM))
 
 
@@ -149,7 +149,7 @@ def test_read_only_athlete_cannot_edit_custom_bounds(qtbot, make_window, store) 
     assert not settings.zone_model.isEnabled() and not settings.save_btn.isEnabled()
     assert not any(box.isEnabled() for box in settings.floor_boxes)
     with pytest.raises(PermissionError):
-        window.services.save_profile(sam.id, zone_model="custom", floors=CUSTOM)
+        window.services.athletes.save_profile(sam.id, zone_model="custom", floors=CUSTOM)
     assert _stored(store, sam.id) == ("karvonen", None)
 
 

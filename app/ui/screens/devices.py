@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import viewmodels as vm
-from ..context import AppContext
+from ..context import AppContext, Navigator
 
 #: A scan listens this long: long enough for sensors advertising every ~1 s, short to wait.
 SCAN_S = 5.0
@@ -36,7 +36,7 @@ def _table(headers: list[str]) -> QTableWidget:
 
 
 class DevicesScreen(QWidget):
-    def __init__(self, ctx: AppContext, window: QWidget) -> None:
+    def __init__(self, ctx: AppContext, window: Navigator) -> None:
         super().__init__()
         self.ctx = ctx
         self.found: list[vm.DeviceItem] = []
@@ -113,14 +113,7 @@ class DevicesScreen(QWidget):
     # Bluetooth ----------------------------------------------------------------------
 
     def probe(self) -> None:
-        async def work() -> str | None:
-            try:
-                from device.ble.manager import probe_bluetooth
-            except ImportError as exc:  # bleak missing from this build
-                return f"No Bluetooth support in this build ({exc})."
-            return await probe_bluetooth()
-
-        self.ctx.bridge.run(work(), self.set_bluetooth,
+        self.ctx.bridge.run(self.ctx.services.devices.probe(), self.set_bluetooth,
                             lambda exc: self.set_bluetooth(f"No Bluetooth: {exc}"))  # fmt: skip
 
     def set_bluetooth(self, reason: str | None) -> None:
@@ -146,13 +139,6 @@ class DevicesScreen(QWidget):
         self.scan_btn.setEnabled(False)
         self.scan_btn.setText("Scanning…")
 
-        async def work() -> list[vm.DeviceItem]:
-            from device.ble.manager import scan
-
-            found = await scan(SCAN_S)
-            return [vm.DeviceItem(f.address, f.name or f.address, f.kind, f.rssi, None, False)
-                    for f in found]  # fmt: skip
-
         def done(items: list[vm.DeviceItem]) -> None:
             self.scan_btn.setText("Scan")
             self.scan_btn.setEnabled(True)
@@ -162,7 +148,7 @@ class DevicesScreen(QWidget):
             self.scan_btn.setText("Scan")
             self.set_bluetooth(str(exc))
 
-        self.ctx.bridge.run(work(), done, failed)
+        self.ctx.bridge.run(self.ctx.services.devices.scan(SCAN_S), done, failed)
 
     def show_found(self, items: list[vm.DeviceItem]) -> None:
         self.found = items
@@ -178,7 +164,8 @@ class DevicesScreen(QWidget):
             return
         item = self.found[rows[0].row()]
         athlete_id = self.ctx.athlete.id
-        self.ctx.bridge.run(lambda: self.ctx.services.remember_device(athlete_id, item),
+        devices = self.ctx.services.devices
+        self.ctx.bridge.run(lambda: devices.remember(athlete_id, item),
                             lambda _r: self.reload())  # fmt: skip
 
     def _forget_selected(self) -> None:
@@ -187,14 +174,15 @@ class DevicesScreen(QWidget):
             return
         address = self.remembered[rows[0].row()].address
         athlete_id = self.ctx.athlete.id
-        self.ctx.bridge.run(lambda: self.ctx.services.forget_device(athlete_id, address),
+        devices = self.ctx.services.devices
+        self.ctx.bridge.run(lambda: devices.forget(athlete_id, address),
                             lambda _r: self.reload())  # fmt: skip
 
     # Remembered and feeds -----------------------------------------------------------
 
     def reload(self) -> None:
         athlete_id = self.ctx.athlete.id
-        services = self.ctx.services
+        devices = self.ctx.services.devices
         self._generation += 1
         generation = self._generation
 
@@ -202,9 +190,7 @@ class DevicesScreen(QWidget):
             if generation == self._generation:  # an older, slower answer must not win
                 self._show(result)
 
-        self.ctx.bridge.run(
-            lambda: (services.remembered_devices(athlete_id), services.feeds()), done
-        )
+        self.ctx.bridge.run(lambda: (devices.remembered(athlete_id), devices.feeds()), done)
 
     def _show(self, result: tuple[list[vm.DeviceItem], list[vm.FeedItem]]) -> None:
         self.remembered, self.feed_items = result
@@ -234,12 +220,13 @@ class DevicesScreen(QWidget):
             self.feed_status.setText(f"Feed not added: {exc}")
 
         self.ctx.bridge.run(
-            lambda: self.ctx.services.add_feed(name, url, token, protocol), done, failed
+            lambda: self.ctx.services.devices.add_feed(name, url, token, protocol), done, failed
         )
 
     def _remove_feed(self) -> None:
         rows = self.feed_table.selectionModel().selectedRows()
         if rows:
             name = self.feed_items[rows[0].row()].name
-            self.ctx.bridge.run(lambda: self.ctx.services.remove_feed(name),
+            devices = self.ctx.services.devices
+            self.ctx.bridge.run(lambda: devices.remove_feed(name),
                                 lambda _r: self.reload())  # fmt: skip

@@ -20,10 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.gym import HR_RECOVERY_S
+
 from .. import viewmodels as vm
-from ..context import AppContext
+from ..context import AppContext, Navigator
 from ..live import IDLE
-from ..services import HR_RECOVERY_S
 from ..widgets import card
 
 #: Default rest between sets; the timer counts down from it and then up (overrun).
@@ -33,7 +34,7 @@ DEFAULT_SET_S = 40
 
 
 class GymScreen(QWidget):
-    def __init__(self, ctx: AppContext, window: QWidget) -> None:
+    def __init__(self, ctx: AppContext, window: Navigator) -> None:
         super().__init__()
         self.ctx = ctx
         self.rows: list[vm.SetRow] = []
@@ -172,7 +173,8 @@ class GymScreen(QWidget):
             if matches:
                 self.matches.setCurrentRow(0)
 
-        self.ctx.bridge.run(lambda: self.ctx.services.search_exercises(athlete_id, text), done)
+        gym = self.ctx.services.gym
+        self.ctx.bridge.run(lambda: gym.search(athlete_id, text), done)
 
     def _picked(self, name: str) -> None:
         if name:
@@ -193,7 +195,8 @@ class GymScreen(QWidget):
             if generation == self._generation:  # a set logged meanwhile is not lost
                 self._set_rows(rows)
 
-        self.ctx.bridge.run(lambda: self.ctx.services.sets(sid), done)
+        gym = self.ctx.services.gym
+        self.ctx.bridge.run(lambda: gym.sets(sid), done)
 
     def _set_rows(self, rows: list[vm.SetRow]) -> None:
         self.rows = rows
@@ -232,16 +235,16 @@ class GymScreen(QWidget):
         weight = vm.weight_to_kg(self.weight.value(), self.ctx.units) or None
         rpe = self.rpe.value() or None
         athlete_id = self.ctx.athlete.id
-        services = self.ctx.services
+        gym, recorder = self.ctx.services.gym, self.ctx.services.recorder
         self.done_btn.setEnabled(False)
 
         async def work() -> vm.SetRow:
-            if sid is not None and services.recording is not None:
-                await services.flush()  # the set's HR must be committed before it is read
+            if sid is not None and recorder.recording is not None:
+                await recorder.flush()  # the set's HR must be committed before it is read
             import asyncio
 
             return await asyncio.to_thread(
-                services.log_set, sid, athlete_id, name, reps, weight, rpe, start, end
+                gym.log_set, sid, athlete_id, name, reps, weight, rpe, start, end
             )
 
         def done(row: vm.SetRow) -> None:
@@ -265,14 +268,14 @@ class GymScreen(QWidget):
         self.ctx.bridge.run(work(), done, failed)
 
     def _recovery(self, set_id: int) -> None:
-        services = self.ctx.services
+        gym, recorder = self.ctx.services.gym, self.ctx.services.recorder
 
         async def work() -> vm.SetRow | None:
-            if services.recording is not None:
-                await services.flush()
+            if recorder.recording is not None:
+                await recorder.flush()
             import asyncio
 
-            return await asyncio.to_thread(services.set_recovery, set_id)
+            return await asyncio.to_thread(gym.set_recovery, set_id)
 
         def done(row: vm.SetRow | None) -> None:
             if row is not None:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import viewmodels as vm
-from ..context import AppContext
+from ..context import AppContext, Navigator
 from ..tasks import Task, TaskRunner, TaskStrip
 
 COLUMNS = ("Date", "Athlete", "Sport", "Title", "Duration", "Distance", "Avg HR", "kcal", "Sync")
@@ -91,10 +91,10 @@ class SessionTable(QAbstractTableModel):
 
 
 class HistoryScreen(QWidget):
-    def __init__(self, ctx: AppContext, window: QWidget) -> None:
+    def __init__(self, ctx: AppContext, window: Navigator) -> None:
         super().__init__()
         self.ctx = ctx
-        self.window_ = window
+        self.navigator = window
         self.all_rows: list[vm.SessionRow] = []
         self._deleted: int | None = None
         self._pending_open_latest = False
@@ -182,7 +182,7 @@ class HistoryScreen(QWidget):
 
     def reload(self) -> None:
         athlete_id = None if self.everyone.isChecked() else self.ctx.athlete.id
-        services = self.ctx.services
+        history = self.ctx.services.history
         self._generation += 1
         generation = self._generation
 
@@ -196,7 +196,7 @@ class HistoryScreen(QWidget):
                 self._pending_open_latest = False
                 self.open_latest()
 
-        self.ctx.bridge.run(lambda: services.history(athlete_id), done)
+        self.ctx.bridge.run(lambda: history.rows(athlete_id), done)
 
     def _filter(self) -> None:
         text = self.search.text()
@@ -207,7 +207,7 @@ class HistoryScreen(QWidget):
 
     def open_row(self, row: int) -> None:
         if 0 <= row < len(self.model.rows):
-            self.window_.open_session(self.model.rows[row].id)  # type: ignore[attr-defined]
+            self.navigator.open_session(self.model.rows[row].id)
 
     def _open_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -220,7 +220,7 @@ class HistoryScreen(QWidget):
             return
         finished = [r for r in self.model.rows if r.status != "recording"]
         if finished:
-            self.window_.open_session(finished[0].id)  # type: ignore[attr-defined]
+            self.navigator.open_session(finished[0].id)
 
     def deleted(self, _session_id: int) -> None:
         """After a delete or a discard (ctx.sessionDeleted): offer undo for a while."""
@@ -243,15 +243,16 @@ class HistoryScreen(QWidget):
         self._deleted = None
         self.ctx.last_deleted = None
         self.undo.hide()
+        history = self.ctx.services.history
         self.ctx.bridge.run(
-            lambda: self.ctx.services.undelete(sid), lambda _r: self.ctx.historyChanged.emit()
+            lambda: history.undelete(sid), lambda _r: self.ctx.historyChanged.emit()
         )
 
     # Long tasks: the GDPR zip and the lake push (app.ui.tasks) ------------------------
 
     def check_lake(self) -> None:
         """Enable "Push to data lake" only when a lake is configured (asked off the GUI)."""
-        self.ctx.bridge.run(self.ctx.services.lake_destination, self._lake_checked)
+        self.ctx.bridge.run(self.ctx.services.exports.lake_destination, self._lake_checked)
 
     def _lake_checked(self, location: str | None) -> None:
         self.lake_location = location
@@ -277,10 +278,10 @@ class HistoryScreen(QWidget):
     def export_all_to(self, path: Path) -> Task | None:
         """The current athlete's GDPR export (zip) in the background, with progress."""
         athlete = self.ctx.athlete
-        services = self.ctx.services
+        exports = self.ctx.services.exports
         return self.tasks.start(
             f"Exporting all data of {athlete.name}",
-            lambda progress, cancel: services.export_all(
+            lambda progress, cancel: exports.everything(
                 athlete.id, path, progress=progress, cancel=cancel
             ),
             lambda p: f"All data of {athlete.name} exported to {p}",
@@ -307,7 +308,7 @@ class HistoryScreen(QWidget):
             self.ctx.message.emit(LAKE_HOWTO.replace("\n", " "))
             return None
         athlete = self.ctx.athlete
-        services = self.ctx.services
+        exports = self.ctx.services.exports
         where = self.lake_location
 
         def done(report) -> str:  # noqa: ANN001 - sync.lake.push.PushReport
@@ -320,7 +321,7 @@ class HistoryScreen(QWidget):
 
         return self.tasks.start(
             "Pushing to the data lake",
-            lambda progress, cancel: services.push_lake(
+            lambda progress, cancel: exports.push_lake(
                 athlete.id, progress=progress, cancel=cancel
             ),
             done,

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from .. import viewmodels as vm
 from ..charts import SessionCharts
-from ..context import AppContext
+from ..context import AppContext, Navigator
 from ..tasks import Task, TaskRunner, TaskStrip
 from ..widgets import MetricTile, ZoneBand
 
@@ -75,17 +75,17 @@ class ElidedLabel(QLabel):
 
 
 class SessionScreen(QWidget):
-    def __init__(self, ctx: AppContext, window: QWidget) -> None:
+    def __init__(self, ctx: AppContext, window: Navigator) -> None:
         super().__init__()
         self.ctx = ctx
-        self.window_ = window
+        self.navigator = window
         self.detail: vm.SessionDetail | None = None
         self.session_id: int | None = None
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
         head = QHBoxLayout()
         back = QPushButton("← History")
-        back.clicked.connect(lambda: window.show_screen("history"))  # type: ignore[attr-defined]
+        back.clicked.connect(lambda: window.show_screen("history"))
         head.addWidget(back)
         self.heading = ElidedLabel()
         self.heading.setStyleSheet("font-size: 20px; font-weight: 700;")
@@ -173,7 +173,8 @@ class SessionScreen(QWidget):
         sid = self.session_id
         if sid is None:
             return
-        self.ctx.bridge.run(lambda: self.ctx.services.session_detail(sid), self._loaded)
+        history = self.ctx.services.history
+        self.ctx.bridge.run(lambda: history.detail(sid), self._loaded)
 
     def _loaded(self, detail: vm.SessionDetail) -> None:
         if detail.row.id != self.session_id:
@@ -232,7 +233,8 @@ class SessionScreen(QWidget):
     def rename(self, title: str) -> None:
         sid = self.session_id
         assert sid is not None
-        self.ctx.bridge.run(lambda: self.ctx.services.rename(sid, title), self._changed)
+        history = self.ctx.services.history
+        self.ctx.bridge.run(lambda: history.rename(sid, title), self._changed)
 
     def _rename(self) -> None:
         if self.detail is None:
@@ -245,7 +247,8 @@ class SessionScreen(QWidget):
         sid, sport = self.session_id, self.sport_box.currentText()
         if sid is None or self.detail is None or sport == self.detail.row.sport:
             return
-        self.ctx.bridge.run(lambda: self.ctx.services.change_sport(sid, sport), self._changed)
+        history = self.ctx.services.history
+        self.ctx.bridge.run(lambda: history.change_sport(sid, sport), self._changed)
 
     def _changed(self, _result: object = None) -> None:
         self.ctx.historyChanged.emit()
@@ -266,9 +269,10 @@ class SessionScreen(QWidget):
 
         def done(_r: object) -> None:
             self.ctx.session_deleted(sid)
-            self.window_.show_screen("history")  # type: ignore[attr-defined]
+            self.navigator.show_screen("history")
 
-        self.ctx.bridge.run(lambda: self.ctx.services.delete(sid), done)
+        history = self.ctx.services.history
+        self.ctx.bridge.run(lambda: history.delete(sid), done)
 
     def upload(self) -> None:
         sid = self.session_id
@@ -285,17 +289,17 @@ class SessionScreen(QWidget):
             self.upload_btn.setEnabled(True)
             self.ctx.message.emit(f"Not uploaded: {exc}")
 
-        self.ctx.bridge.run(self.ctx.services.upload(sid), done, failed)
+        self.ctx.bridge.run(self.ctx.services.strava.upload(sid), done, failed)
 
     def export_to(self, path: Path, fmt: str | None = None) -> Task | None:
         """Export in the background with progress and Cancel (format from the extension)."""
         sid = self.session_id
         assert sid is not None
         fmt = fmt or format_for(path)
-        services = self.ctx.services
+        exports = self.ctx.services.exports
         return self.tasks.start(
             f"Exporting {fmt.upper()}",
-            lambda progress, cancel: services.export_session(
+            lambda progress, cancel: exports.session(
                 sid, fmt, path, progress=progress, cancel=cancel
             ),
             lambda p: f"Exported to {p}",

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from .. import theme as th
 from .. import viewmodels as vm
-from ..context import AppContext
+from ..context import AppContext, Navigator
 from ..live import IDLE
 from .strava_panel import StravaPanel
 
@@ -64,10 +64,10 @@ def _optional_spin(low: int, high: int) -> QSpinBox:
 
 
 class SettingsScreen(QWidget):
-    def __init__(self, ctx: AppContext, window: QWidget) -> None:
+    def __init__(self, ctx: AppContext, window: Navigator) -> None:
         super().__init__()
         self.ctx = ctx
-        self.window_ = window
+        self.navigator = window
         self.profile: vm.Profile | None = None
         #: Saved zones that the screens reload once the running recording stops.
         self._zones_pending = False
@@ -218,7 +218,8 @@ class SettingsScreen(QWidget):
 
     def reload(self) -> None:
         athlete_id = self.ctx.athlete.id
-        self.ctx.bridge.run(lambda: self.ctx.services.profile(athlete_id), self._show)
+        athletes = self.ctx.services.athletes
+        self.ctx.bridge.run(lambda: athletes.profile(athlete_id), self._show)
 
     def _show(self, p: vm.Profile) -> None:
         if p.athlete_id != self.ctx.athlete.id:
@@ -320,8 +321,8 @@ class SettingsScreen(QWidget):
             self.save_btn.setEnabled(True)
             self.feedback.setText(f"Not saved: {exc}")
 
-        self.ctx.bridge.run(lambda: self.ctx.services.save_profile(p.athlete_id, **fields),
-                            done, failed)  # fmt: skip
+        athletes = self.ctx.services.athletes
+        self.ctx.bridge.run(lambda: athletes.save_profile(p.athlete_id, **fields), done, failed)
 
     def set_units(self, units: str) -> None:
         """Store the athlete's units and apply them everywhere at once."""
@@ -332,16 +333,18 @@ class SettingsScreen(QWidget):
             self.ctx.set_units(units)
             self.reload()
 
-        self.ctx.bridge.run(lambda: self.ctx.services.save_profile(athlete_id, units=units), done)
+        athletes = self.ctx.services.athletes
+        self.ctx.bridge.run(lambda: athletes.save_profile(athlete_id, units=units), done)
 
     def _add_athlete(self) -> None:
         name = self.new_name.text()
 
         def done(item: vm.AthleteItem) -> None:
             self.new_name.clear()
-            self.window_.reload_athletes(select_id=item.id)  # type: ignore[attr-defined]
+            self.navigator.reload_athletes(select_id=item.id)
 
         def failed(exc: BaseException) -> None:
             self.feedback.setText(f"Not added: {exc}")
 
-        self.ctx.bridge.run(lambda: self.ctx.services.add_athlete(name), done, failed)
+        athletes = self.ctx.services.athletes
+        self.ctx.bridge.run(lambda: athletes.add(name), done, failed)

@@ -1,7 +1,7 @@
 """Settings' Strava panel: linked accounts, Link (OAuth in the browser), backfill, unlink.
 
-The same code as `pulsedeck accounts ...` and `sync backfill` (sync.strava), reached through
-Services on worker threads: no SQLite or HTTP on the GUI thread. Linking and backfilling are
+The same code as `pulsedeck accounts ...` and `sync backfill` (app.services.strava over
+sync.strava), on worker threads: no SQLite or HTTP on the GUI thread. Linking and backfilling are
 long tasks (app.ui.tasks) with progress and Cancel; afterwards the background sync is woken
 so the copies go out at once. Secrets go from the form to the keyring and nowhere else.
 """
@@ -189,7 +189,7 @@ class StravaPanel(QGroupBox):
     # Accounts -----------------------------------------------------------------------
 
     def reload(self) -> None:
-        self.ctx.bridge.run(self.ctx.services.strava_accounts, self._show)
+        self.ctx.bridge.run(self.ctx.services.strava.accounts, self._show)
 
     def _show(self, accounts: list[Account]) -> None:
         athlete_id = self.ctx.athlete.id
@@ -290,7 +290,7 @@ class StravaPanel(QGroupBox):
         """Let the background sync send what was queued now (it runs on the loop thread)."""
 
         async def wake() -> None:
-            self.ctx.services.wake_sync(poll=poll)
+            self.ctx.services.sync.wake(poll=poll)
 
         self.ctx.bridge.run(wake())
 
@@ -325,12 +325,12 @@ class StravaPanel(QGroupBox):
             return
         athlete_id = self.ctx.athlete.id
         opener = self.open_browser
-        services = self.ctx.services
+        strava = self.ctx.services.strava
         bridge = self.ctx.bridge
 
         def work(progress: Callable[..., None], cancel: Callable[[], bool]) -> Account:
             progress(0, 1, "waiting for Strava in the browser…")
-            return services.link_strava(
+            return strava.link(
                 client_id, secret, names, athlete_id=athlete_id, open_browser=opener,
                 announce=lambda url: bridge.call_soon_in_gui(lambda: self._show_url(url)),
                 cancel=cancel,
@@ -361,14 +361,14 @@ class StravaPanel(QGroupBox):
             return
         since_s = utc_midnight(self.since.date())
         day = self.since.date().toString("yyyy-MM-dd")
-        services = self.ctx.services
+        strava = self.ctx.services.strava
 
         def work(progress: Callable[..., None], cancel: Callable[[], bool]) -> BackfillProgress:
             def report(p: BackfillProgress) -> None:
                 done, total = p.days
                 progress(done, total, backfill_label(p))
 
-            return services.backfill_strava(owner.id, since_s, progress=report, cancel=cancel)
+            return strava.backfill(owner.id, since_s, progress=report, cancel=cancel)
 
         def done(p: BackfillProgress) -> str:
             return (
@@ -426,4 +426,5 @@ class StravaPanel(QGroupBox):
             self.say(f"Not unlinked: {exc}")
             self.reload()
 
-        self.ctx.bridge.run(lambda: self.ctx.services.unlink_strava(account.id), done, failed)
+        strava = self.ctx.services.strava
+        self.ctx.bridge.run(lambda: strava.unlink(account.id), done, failed)
