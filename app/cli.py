@@ -190,8 +190,13 @@ def cmd_sessions_show(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 @command(recover=True)
 def cmd_athlete_set(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from app.store.repo import ReadOnlyAthlete, resolve_athlete
+
     store = ctx.store
-    athlete = ctx.athlete(args.name, create=True)  # no NAME: yourself, created as "Me"
+    try:  # no NAME: yourself (the self flag), created as "Me"; imported clients are read-only
+        athlete = resolve_athlete(store, args.name, create=True, write=True)
+    except ReadOnlyAthlete as exc:
+        raise UserError(str(exc)) from exc
     fields = {
         k: v
         for k, v in {

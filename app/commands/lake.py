@@ -173,9 +173,25 @@ def cmd_configure(args: argparse.Namespace, ctx: CommandContext) -> int:
         values["credentials_key"] = DEFAULT_CREDENTIALS_KEY
     if args.use_aws_chain:
         values["credentials_key"] = None
+    if args.athlete_id is not None:
+        _set_athlete_id(ctx, args.athlete_id)
     save_settings(ctx.store, **values)
     print("lake settings saved" + (" (keys in the OS keyring)" if args.access_key_id else ""))
     return EXIT_OK
+
+
+def _set_athlete_id(ctx: CommandContext, ref: str) -> None:
+    """Yourself (or --athlete NAME) gets lake id `ref`: one client on every device you use."""
+    from app.store.repo import ReadOnlyAthlete, resolve_athlete
+    from sync.lake.layout import BadKey
+    from sync.lake.push import RefInUse, set_athlete_ref
+
+    try:
+        athlete = resolve_athlete(ctx.store, ctx.args.athlete, create=True, write=True)
+        set_athlete_ref(ctx.store, athlete.id, ref)
+    except (BadKey, RefInUse, ReadOnlyAthlete) as exc:
+        raise UserError(str(exc)) from exc
+    print(f"{athlete.name}: lake athlete id {ref}")
 
 
 def _destination_flags(p: argparse.ArgumentParser) -> None:
@@ -239,6 +255,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         action="store_true",
         help="read the secret access key from standard input",
     )
+    c.add_argument(
+        "--athlete-id",
+        metavar="ID",
+        help="your lake athlete id: give a desktop and an edge box the same one (letters, "
+        "digits, _.-)",
+    )
+    c.add_argument("--athlete", help="with --athlete-id: this local athlete (default: yourself)")
     c.add_argument(
         "--use-aws-chain",
         action="store_true",

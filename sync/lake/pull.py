@@ -72,21 +72,45 @@ def _rows(table: pa.Table) -> list[dict[str, object]]:
     return [{k: v[i] for k, v in cols.items()} for i in range(n)]
 
 
-def _ensure_athlete(s: OrmSession, ref: str, name: str | None) -> int:
-    """The local read-only athlete mirroring lake athlete `ref`."""
+def _ensure_athlete(s: OrmSession, ref: str, name: str | None, timezone: str | None) -> int:
+    """The local read-only athlete mirroring lake athlete `ref` (never the self athlete).
+
+    The athlete keeps the time zone of their sessions, so their days and zones are local to
+    them, not to the coach.
+    """
     a = s.scalar(select(m.Athlete).where(m.Athlete.remote_ref == ref, m.Athlete.read_only))
     if a is not None:
+        if a.timezone is None and timezone:
+            a.timezone = timezone
         return a.id
     wanted = name or f"athlete {ref}"
     taken = s.scalar(select(m.Athlete.id).where(m.Athlete.name == wanted))
     if taken is not None:
         wanted = f"{wanted} ({ref})"
     a = m.Athlete(
-        name=wanted[:120], is_self=False, read_only=True, remote_ref=ref, created_ms=now_ms()
+        name=wanted[:120],
+        is_self=False,
+        read_only=True,
+        remote_ref=ref,
+        timezone=timezone or None,
+        created_ms=now_ms(),
     )
     s.add(a)
     s.flush()
     return a.id
+
+
+def own_refs(store: Store) -> set[str]:
+    """Lake ids of this machine's own athletes: their sessions are never pulled as a client's.
+
+    With `lake configure --athlete-id`, a desktop and an edge box share one id; each already
+    holds its own sessions, and a pull must not copy the other's into a read-only twin.
+    """
+    with store.orm() as s:
+        q = select(m.Athlete.remote_ref).where(
+            m.Athlete.read_only.is_(False), m.Athlete.remote_ref.is_not(None)
+        )
+        return {str(r) for r in s.scalars(q)}
 
 
 _SESSION_FIELDS = (
@@ -151,7 +175,10 @@ def import_session(store: Store, ref: str, tables: dict[str, pa.Table]) -> str:
             s.flush()
             outcome = "replaced"
         name = head.get("athlete_name")  # a nullable string column
-        athlete_id = _ensure_athlete(s, ref, None if name is None else str(name))
+        tz = head.get("timezone")
+        athlete_id = _ensure_athlete(
+            s, ref, None if name is None else str(name), None if tz is None else str(tz)
+        )
         row = m.Session(
             uid=uid,
             athlete_id=athlete_id,
@@ -240,12 +267,16 @@ def pull(
     report = PullReport()
     refs = list(athletes) if athletes is not None else list_athletes(client)
     prefix = client.config.prefix
+    mine = own_refs(store)
     for ref in refs:
         safe_id(ref, "athlete id")
         report.athletes.append(ref)
         keys = list(client.list_keys(table_prefix(prefix, SESSIONS, ref)))
         if not keys:
             report.unknown.append(ref)
+        if ref in mine:  # this machine's own athlete (perhaps shared with an edge box)
+            report.own += len(keys)
+            continue
         for key in keys:
             parsed = parse_key(key)
             if parsed is None or not _month_ok(parsed.year, parsed.month, since_ms):

@@ -62,6 +62,51 @@ def athlete_ref(store: Store, athlete_id: int) -> str:
         return safe_id(a.remote_ref, "athlete id")
 
 
+class RefInUse(ValueError):
+    """A lake athlete id that cannot be given to this athlete (the message says why)."""
+
+
+def set_athlete_ref(store: Store, athlete_id: int, ref: str) -> str:
+    """Give one of this machine's athletes lake id `ref` (the same person on several devices).
+
+    Refused when a pulled client or another local athlete has that id, or when sessions were
+    already pushed under a different id (they would stay in the lake under the old one).
+    """
+    safe_id(ref, "athlete id")
+    with store.orm() as s, s.begin():
+        a = s.get(m.Athlete, athlete_id)
+        if a is None:
+            raise LookupError(f"no athlete {athlete_id}")
+        if a.read_only:
+            raise RefInUse(f"{a.name} is an imported client (read-only): nothing was changed")
+        if a.remote_ref == ref:
+            return ref
+        other = s.scalar(
+            select(m.Athlete).where(m.Athlete.remote_ref == ref, m.Athlete.id != athlete_id)
+        )
+        if other is not None:
+            kind = "an imported client" if other.read_only else "another local athlete"
+            raise RefInUse(f"lake id {ref!r} belongs to {kind} here ({other.name})")
+        if a.remote_ref:
+            pushed = s.scalar(
+                select(m.SyncJob.id)
+                .join(m.Session, m.Session.id == m.SyncJob.session_id)
+                .where(
+                    m.SyncJob.kind == KIND,
+                    m.SyncJob.state == DONE,
+                    m.Session.athlete_id == athlete_id,
+                )
+                .limit(1)
+            )
+            if pushed is not None:
+                raise RefInUse(
+                    f"{a.name}'s sessions are already in the lake under id {a.remote_ref!r}; "
+                    "configure the other device with that id instead"
+                )
+        a.remote_ref = ref
+        return ref
+
+
 def pushable_sessions(
     store: Store, since_ms: int | None = None, athlete_id: int | None = None
 ) -> list[tuple[int, str]]:
