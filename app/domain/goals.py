@@ -1,13 +1,18 @@
 """Goals as values and their pure maths: kinds, periods, a day's contribution, streaks.
 
 Units per kind: steps, distance km, active_min minutes, sessions, kcal (active), zone_min
-minutes in `zone`, streak weeks in a row with at least one session, weight kg. The store-facing
-engine (goals from the database, achievements exactly once) is app.training.goals.
+minutes in `zone`, streak weeks in a row with at least one session, weight kg, reps (of one
+exercise, or of every set). The store-facing engine (goals from the database, achievements
+exactly once) is app.training.goals.
+
+A goal counts from its creation day: a period that ended before it is never credited (the
+period it was created in counts whole). A weight goal is a target, not a per-period total: it is
+reached once per run of weigh-ins at or past the target, and again only after it was lost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -27,6 +32,7 @@ class GoalKind(StrEnum):
     ZONE_MIN = "zone_min"
     STREAK = "streak"
     WEIGHT = "weight"
+    REPS = "reps"
 
 
 class Period(StrEnum):
@@ -47,9 +53,10 @@ UNITS: dict[GoalKind, str] = {
     GoalKind.ZONE_MIN: "min",
     GoalKind.STREAK: "weeks",
     GoalKind.WEIGHT: "kg",
+    GoalKind.REPS: "reps",
 }
-#: Kinds whose period value is the sum of daily values.
-SUMMED = frozenset(UNITS) - {GoalKind.STREAK, GoalKind.WEIGHT}
+#: Kinds whose period value is the sum of the daily summaries' values.
+SUMMED = frozenset(UNITS) - {GoalKind.STREAK, GoalKind.WEIGHT, GoalKind.REPS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,8 @@ class Goal:
     end_date: date | None
     active: bool
     created_ms: int
+    exercise_id: int | None = None  # reps goals: one exercise, or None for every set
+    exercise: str | None = None  # its name, for describe()
 
     @property
     def unit(self) -> str:
@@ -82,6 +91,7 @@ class Goal:
             GoalKind.ZONE_MIN: f"minutes in zone {self.zone}",
             GoalKind.STREAK: "weeks in a row with a session",
             GoalKind.WEIGHT: "kg body weight",
+            GoalKind.REPS: f"reps of {self.exercise}" if self.exercise else "reps",
         }[self.kind]
         what = f"{self.target:g} {label}"
         if self.period is Period.RANGE:
@@ -166,6 +176,24 @@ def streak(active_weeks: Iterable[date], current_week: date) -> tuple[int, date 
         length, start = length + 1, week
         week -= timedelta(days=7)
     return length, start
+
+
+def weight_runs(
+    readings: Sequence[tuple[int, float]], target: float, baseline: float | None
+) -> list[int]:
+    """When each run of weigh-ins at or past the target began (readings in time order).
+
+    A run ends at the first weigh-in no longer at the target; the next one that is starts a
+    new run, so a target reached, lost and reached again counts twice, never daily.
+    """
+    starts: list[int] = []
+    inside = False
+    for at, value in readings:
+        met = weight_met(value, target, baseline)
+        if met and not inside:
+            starts.append(at)
+        inside = met
+    return starts
 
 
 def weight_met(value: float | None, target: float, baseline: float | None) -> bool:

@@ -11,11 +11,13 @@ the names that callers import from here are re-exported (`__all__`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, tzinfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.orm import Session as OrmSession
 
 from app.domain.calendar import day_bounds, days_between, local_date, week_start
 from app.domain.days import DaySummary
@@ -33,6 +35,7 @@ from app.domain.goals import (
     target_fraction,
     weight_fraction,
     weight_met,
+    weight_runs,
 )
 from app.store import models as m
 from app.store.repo import Store, now_ms
@@ -50,7 +53,7 @@ class GoalError(ValueError):
 # The engine ------------------------------------------------------------------------------
 
 
-def _goal(row: m.Goal) -> Goal:
+def _goal(row: m.Goal, exercise: str | None = None) -> Goal:
     return Goal(
         id=row.id,
         athlete_id=row.athlete_id,
@@ -62,7 +65,17 @@ def _goal(row: m.Goal) -> Goal:
         end_date=date.fromisoformat(row.end_date) if row.end_date else None,
         active=row.active,
         created_ms=row.created_ms,
+        exercise_id=row.exercise_id,
+        exercise=exercise,
     )
+
+
+def _exercise_names(s: OrmSession, rows: Sequence[m.Goal]) -> dict[int, str]:
+    ids = {r.exercise_id for r in rows if r.exercise_id is not None}
+    if not ids:
+        return {}
+    q = select(m.Exercise.id, m.Exercise.name).where(m.Exercise.id.in_(ids))
+    return {int(i): str(n) for i, n in s.execute(q).all()}
 
 
 class GoalEngine:
@@ -90,14 +103,17 @@ class GoalEngine:
         zone: int | None = None,
         start: date | None = None,
         end: date | None = None,
+        exercise_id: int | None = None,
     ) -> Goal:
         """Create a goal after checking it makes sense; raises GoalError otherwise."""
         try:
             k, p = GoalKind(kind), Period(period)
         except ValueError as exc:
             raise GoalError(str(exc)) from exc
-        if not target > 0:
-            raise GoalError("the target must be positive")
+        if not (math.isfinite(target) and target > 0):
+            raise GoalError(f"the target must be a positive number, got {target!r}")
+        if k is not GoalKind.REPS:
+            exercise_id = None
         if k is GoalKind.ZONE_MIN and zone not in (1, 2, 3, 4, 5):
             raise GoalError("a zone goal needs --zone 1..5")
         if k is not GoalKind.ZONE_MIN:
@@ -112,6 +128,12 @@ class GoalEngine:
         with self.store.orm() as s, s.begin():
             if s.get(m.Athlete, athlete_id) is None:
                 raise GoalError(f"no athlete {athlete_id}")
+            name = None
+            if exercise_id is not None:
+                ex = s.get(m.Exercise, exercise_id)
+                if ex is None:
+                    raise LookupError(f"no exercise {exercise_id}")
+                name = ex.name
             row = m.Goal(
                 athlete_id=athlete_id,
                 kind=k.value,
@@ -122,10 +144,11 @@ class GoalEngine:
                 end_date=end.isoformat() if end else None,
                 active=True,
                 created_ms=self.clock(),
+                exercise_id=exercise_id,
             )
             s.add(row)
             s.flush()
-            return _goal(row)
+            return _goal(row, name)
 
     def remove(self, goal_id: int) -> bool:
         """Retire a goal (kept with its history, no longer tracked); False if unknown."""
@@ -139,14 +162,27 @@ class GoalEngine:
     def get(self, goal_id: int) -> Goal | None:
         with self.store.orm() as s:
             row = s.get(m.Goal, goal_id)
-            return None if row is None else _goal(row)
+            return (
+                None
+                if row is None
+                else _goal(row, _exercise_names(s, [row]).get(row.exercise_id or -1))
+            )
+
+    def created_day(self, goal: Goal) -> date:
+        """The athlete's local date when the goal was created: it counts from that day."""
+        return local_date(goal.created_ms, self._tz(goal.athlete_id))
+
+    def _tz(self, athlete_id: int) -> tzinfo:
+        return load_context(self.store, athlete_id).tz
 
     def goals(self, athlete_id: int, *, include_inactive: bool = False) -> list[Goal]:
         q = select(m.Goal).where(m.Goal.athlete_id == athlete_id).order_by(m.Goal.id)
         if not include_inactive:
             q = q.where(m.Goal.active)
         with self.store.orm() as s:
-            return [_goal(r) for r in s.scalars(q)]
+            rows = list(s.scalars(q))
+            names = _exercise_names(s, rows)
+            return [_goal(r, names.get(r.exercise_id or -1)) for r in rows]
 
     # Progress ----------------------------------------------------------------------------
 
@@ -168,19 +204,21 @@ class GoalEngine:
 
         `memo` holds days already fetched for several goals at once (see `_memo`).
         """
-        if goal.kind in SUMMED:
-            last = min(end, today)
-            if last < start:
+        if goal.kind in SUMMED or goal.kind is GoalKind.REPS:
+            first, last = start, min(end, today)
+            if last < first:
                 return 0.0
-            if memo is not None and start in memo and last in memo:
-                days: Iterable[DaySummary] = (memo[d] for d in days_between(start, last))
+            if goal.kind is GoalKind.REPS:
+                return self._reps(goal, first, last)
+            if memo is not None and first in memo and last in memo:
+                days: Iterable[DaySummary] = (memo[d] for d in days_between(first, last))
             else:
                 days = self.daily.days(
-                    goal.athlete_id, start, last, exclude_session=exclude_session
+                    goal.athlete_id, first, last, exclude_session=exclude_session
                 )
             return sum(day_value(goal.kind, d, goal.zone) for d in days)
         if goal.kind is GoalKind.WEIGHT:
-            return self._latest_weight(goal.athlete_id, start, min(end, today))
+            return self._latest_weight(goal, min(end, today))
         length, _ = self._streak(goal.athlete_id, today, exclude_session)
         return float(length)
 
@@ -201,45 +239,76 @@ class GoalEngine:
     ) -> tuple[int, date | None]:
         return streak(self.active_weeks(athlete_id, exclude_session), week_start(today))
 
-    def _latest_weight(self, athlete_id: int, start: date, end: date) -> float | None:
-        ctx = load_context(self.store, athlete_id)
-        _, end_ms = day_bounds(end, ctx.tz)
+    def _reps(self, goal: Goal, first: date, last: date) -> float:
+        """Reps of the goal's exercise (every set without one) logged from `first` to `last`."""
+        tz = self._tz(goal.athlete_id)
+        start_ms, _ = day_bounds(first, tz)
+        _, end_ms = day_bounds(last, tz)
+        q = select(func.coalesce(func.sum(m.ExerciseSet.reps), 0)).where(
+            m.ExerciseSet.athlete_id == goal.athlete_id,
+            m.ExerciseSet.started_ms >= start_ms,
+            m.ExerciseSet.started_ms < end_ms,
+        )
+        if goal.exercise_id is not None:
+            q = q.where(m.ExerciseSet.exercise_id == goal.exercise_id)
         with self.store.orm() as s:
-            return s.scalar(
-                select(m.BodyMetric.value)
-                .where(
-                    m.BodyMetric.athlete_id == athlete_id,
-                    m.BodyMetric.kind == "weight_kg",
-                    m.BodyMetric.measured_ms < end_ms,
-                )
-                .order_by(m.BodyMetric.measured_ms.desc(), m.BodyMetric.id.desc())
-                .limit(1)
-            )
+            return float(s.scalar(q) or 0)
+
+    def _weighins(self, goal: Goal, until_day: date | None = None) -> list[tuple[int, float]]:
+        """Weigh-ins from the goal's creation on (to the end of `until_day`), oldest first."""
+        q = select(m.BodyMetric.measured_ms, m.BodyMetric.value).where(
+            m.BodyMetric.athlete_id == goal.athlete_id,
+            m.BodyMetric.kind == "weight_kg",
+            m.BodyMetric.measured_ms >= goal.created_ms,
+        )
+        if until_day is not None:
+            _, end_ms = day_bounds(until_day, self._tz(goal.athlete_id))
+            q = q.where(m.BodyMetric.measured_ms < end_ms)
+        q = q.order_by(m.BodyMetric.measured_ms, m.BodyMetric.id)
+        with self.store.orm() as s:
+            return [(int(t), float(v)) for t, v in s.execute(q).all()]
+
+    def _latest_weight(self, goal: Goal, end: date) -> float | None:
+        """The last weigh-in since the goal was set, up to the end of `end`; None before one."""
+        readings = self._weighins(goal, end)
+        return readings[-1][1] if readings else None
 
     def weight_baseline(self, goal: Goal) -> float | None:
-        """Weight when the goal was set (last before it, else first after, else the profile)."""
+        """Weight when the goal was set: the last weigh-in before it, else the profile weight.
+
+        Only without either does the first weigh-in after it stand in (its direction unknown).
+        """
         with self.store.orm() as s:
             base = select(m.BodyMetric.value).where(
                 m.BodyMetric.athlete_id == goal.athlete_id, m.BodyMetric.kind == "weight_kg"
             )
             before = s.scalar(
                 base.where(m.BodyMetric.measured_ms <= goal.created_ms)
-                .order_by(m.BodyMetric.measured_ms.desc())
+                .order_by(m.BodyMetric.measured_ms.desc(), m.BodyMetric.id.desc())
                 .limit(1)
             )
             if before is not None:
                 return before
-            after = s.scalar(base.order_by(m.BodyMetric.measured_ms).limit(1))
-            if after is not None:
-                return after
             athlete = s.get(m.Athlete, goal.athlete_id)
-            return None if athlete is None else athlete.weight_kg
+            if athlete is not None and athlete.weight_kg is not None:
+                return athlete.weight_kg
+            return s.scalar(base.order_by(m.BodyMetric.measured_ms).limit(1))
+
+    def weight_run_days(self, goal: Goal, until_day: date | None = None) -> list[date]:
+        """Local days on which a run of weigh-ins at the target began (each is one achievement)."""
+        tz = self._tz(goal.athlete_id)
+        runs = weight_runs(self._weighins(goal, until_day), goal.target, self.weight_baseline(goal))
+        return sorted({local_date(t, tz) for t in runs})
 
     def period_key(self, goal: Goal, start: date, today: date) -> date:
-        """The achievement key: the period start, or the first week of a streak's run."""
+        """The achievement key: the period start, the first week of a streak's run, or the day
+        the current run of weigh-ins at a weight target began."""
         if goal.kind is GoalKind.STREAK:
             _, run = self._streak(goal.athlete_id, today)
             return run or start
+        if goal.kind is GoalKind.WEIGHT:
+            days = self.weight_run_days(goal, today)
+            return days[-1] if days else start
         return start
 
     def assess(self, goal: Goal, value: float | None) -> tuple[float, bool]:
@@ -347,14 +416,23 @@ class GoalEngine:
         new: list[Achievement] = []
         plan: list[tuple[Goal, list[tuple[date, date]]]] = []
         for goal in self.goals(athlete_id):
+            created = self.created_day(goal)
             spans = [period_of(goal, today)]
             prev = previous_period(goal, spans[0][0])
             if prev is not None:
                 spans.append(prev)
-            plan.append((goal, spans))
+            # A goal counts from its creation: never for a period that ended before it.
+            plan.append((goal, [sp for sp in spans if sp[1] >= created]))
         memo = self._memo(athlete_id, [(g, s, e) for g, sp in plan for s, e in sp], today)
         achieved = self._achieved_map([g for g, _ in plan])
         for goal, spans in plan:
+            if goal.kind is GoalKind.WEIGHT:  # a target: once per run at it, not per period
+                for day in self.weight_run_days(goal, today):
+                    if (goal.id, day) not in achieved:
+                        got = self.record(goal, day, self._weight_on(goal, day))
+                        if got is not None:
+                            new.append(got)
+                continue
             for start, end in spans:
                 value = self.value(goal, start, end, today, memo=memo)
                 _, met = self.assess(goal, value)
@@ -368,6 +446,37 @@ class GoalEngine:
                 if goal.kind is GoalKind.STREAK:
                     break
         return new
+
+    def _weight_on(self, goal: Goal, day: date) -> float:
+        """The last weigh-in of `day` since the goal was set (the value an achievement keeps)."""
+        return self._latest_weight(goal, day) or goal.target
+
+    def withdraw_stale(self, athlete_id: int, today: date | None = None) -> list[Achievement]:
+        """Delete stored achievements that edited data no longer supports; returns them.
+
+        A summed or reps goal's period is recomputed; a weight goal keeps the days its runs at
+        the target began. Streaks are left alone (a run once achieved stays achieved).
+        """
+        today = today or self.today(athlete_id)
+        stale: list[Achievement] = []
+        goals = {g.id: g for g in self.goals(athlete_id, include_inactive=True)}
+        for a in self.achievements(athlete_id):
+            goal = goals.get(a.goal_id)
+            if goal is None or goal.kind is GoalKind.STREAK:
+                continue
+            if goal.kind is GoalKind.WEIGHT:
+                still = a.period_start in self.weight_run_days(goal, today)
+            else:
+                start, end = period_of(goal, a.period_start)
+                _, still = self.assess(goal, self.value(goal, start, end, today))
+            if not still:
+                stale.append(a)
+        if stale:
+            with self.store.orm() as s, s.begin():
+                s.execute(
+                    delete(m.GoalAchievement).where(m.GoalAchievement.id.in_([a.id for a in stale]))
+                )
+        return stale
 
     def achieved_ms(self, goal_id: int, start: date) -> int | None:
         """When the goal was achieved for the period keyed `start`, or None."""

@@ -192,8 +192,10 @@ class GoalTracker:
                 weeks = self._weeks | {this_week} if live else self._weeks
                 length, run = streak(weeks, this_week)
                 value, key = float(length), run or base.start
-            elif goal.kind is GoalKind.WEIGHT:
+            elif goal.kind in (GoalKind.WEIGHT, GoalKind.REPS):
                 value = self.engine.value(goal, base.start, base.end, self._today)
+                if goal.kind is GoalKind.WEIGHT:
+                    key = self.engine.period_key(goal, base.start, self._today)
             fraction, met = self.engine.assess(goal, value)
             progress = GoalProgress(
                 goal,
