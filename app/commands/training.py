@@ -40,11 +40,18 @@ TRAINING_ERRORS: dict[type[BaseException], int] = {
 command = _plumbing(errors=TRAINING_ERRORS)
 
 
+#: Dates outside these years are typos (and 9999 would overflow the date arithmetic).
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise argparse.ArgumentTypeError(f"the year must be {MIN_YEAR}-{MAX_YEAR}: {text!r}")
+    return day
 
 
 def _instant(text: str | None, tz: tzinfo) -> int:
@@ -55,6 +62,8 @@ def _instant(text: str | None, tz: tzinfo) -> int:
         dt = datetime.fromisoformat(text)
     except ValueError as exc:
         raise UserError(f"not a date or date-time: {text!r}") from exc
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        raise UserError(f"the year must be {MIN_YEAR}-{MAX_YEAR}: {text!r}")
     if len(text) == 10:
         dt = datetime.combine(dt.date(), time(7, 0))
     if dt.tzinfo is None:
@@ -216,14 +225,21 @@ def cmd_goals_list(args: argparse.Namespace, ctx: CommandContext) -> int:
 def cmd_goals_add(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
     engine = GoalEngine(store)
+    athlete_id = _writer(ctx)
+    exercise_id = None
+    if args.exercise is not None:
+        if args.kind != GoalKind.REPS.value:
+            raise UserError("--exercise is for reps goals")
+        exercise_id = catalog.lookup(store, athlete_id, args.exercise).id
     goal = engine.add(
-        _writer(ctx),
+        athlete_id,
         args.kind,
         args.period,
         args.target,
         zone=args.zone,
         start=args.from_,
         end=args.to,
+        exercise_id=exercise_id,
     )
     if args.json:
         _dump({**asdict(goal), "description": goal.describe()})
@@ -348,41 +364,102 @@ def _record_text(r: strength.Record) -> str:
     return f"PR {what}: {r.value:.1f} ({prev})"
 
 
+def _ask(question: str) -> bool:
+    """Ask yes/no on a terminal; a script (no terminal) never gets a question: no."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return False
+    try:
+        return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def _exercise_to_log(
+    store: Store, athlete_id: int, name: str, create: bool
+) -> catalog.ExerciseInfo:
+    """The exercise a set goes under: sure matches only; asks on a terminal, else refuses."""
+    try:
+        return catalog.lookup(store, athlete_id, name)
+    except catalog.UnknownExercise as exc:
+        if create:
+            return catalog.add_custom(store, athlete_id, name)
+        if exc.suggestions and _ask(
+            f"no exercise called {name!r}; log it as {exc.suggestions[0]}?"
+        ):
+            found = catalog.resolve(store, athlete_id, exc.suggestions[0])
+            if found is not None:
+                return found
+        raise UserError(f"{exc} (--create adds it as your own exercise)") from exc
+
+
+def _span(args: argparse.Namespace, start: int, tz: tzinfo) -> int | None:
+    """The set's end from --end or --duration (needed for HR during the set)."""
+    if args.end is not None and args.duration is not None:
+        raise UserError("give --end or --duration, not both")
+    if args.duration is not None:
+        if not 0 < args.duration <= 3600:
+            raise UserError("--duration must be 1-3600 seconds")
+        return start + round(args.duration * 1000)
+    if args.end is not None:
+        end = _instant(args.end, tz)
+        if end < start:
+            raise UserError("--end is before the set's start (--at)")
+        return end
+    return None
+
+
 @command
 def cmd_sets_add(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
     athlete_id = _writer(ctx)
     tz = load_context(store, athlete_id).tz
+    started = _instant(args.at, tz)
+    ended = _span(args, started, tz)
+    exercise = _exercise_to_log(store, athlete_id, args.exercise, args.create)
     saved = strength.log_set(
         store,
         athlete_id,
-        args.exercise,
+        exercise,
         args.reps,
         args.weight,
-        _instant(args.at, tz),
+        started,
+        ended_ms=ended,
         session_id=args.session,
         rpe=args.rpe,
     )
     if args.json:
         _dump({**asdict(saved), "is_pr": saved.is_pr})
         return EXIT_OK
-    e1 = "" if saved.e1rm_kg is None else f", e1RM {saved.e1rm_kg:.1f} kg (Epley)"
-    weight = f" x {saved.weight_kg:g} kg" if saved.weight_kg else ""
-    print(
-        f"set {saved.id}: {saved.exercise} {saved.reps}{weight}, volume {saved.volume_kg:g} kg{e1}"
-    )
+    print(f"set {saved.id}: {_set_text(saved)}")
+    if args.session is not None and ended is None:
+        print("  (no HR during the set: give --end or --duration with --session)")
     for r in saved.records:
         print(f"  {_record_text(r)}")
     return EXIT_OK
 
 
+def _set_text(saved: strength.SavedSet) -> str:
+    e1 = "" if saved.e1rm_kg is None else f", e1RM {saved.e1rm_kg:.1f} kg (Epley)"
+    weight = f" x {saved.weight_kg:g} kg" if saved.weight_kg else ""
+    rpe = "" if saved.rpe is None else f", RPE {saved.rpe:g}"
+    hr = ""
+    if saved.avg_hr is not None:
+        hr = f", HR avg {saved.avg_hr:.0f} max {saved.max_hr}"
+        if saved.hr_recovery is not None:
+            hr += f", recovery {saved.hr_recovery:.0f} bpm/60 s"
+    return f"{saved.exercise} {saved.reps}{weight}, volume {saved.volume_kg:g} kg{e1}{rpe}{hr}"
+
+
 def _exercise_arg(store: Store, athlete_id: int, name: str | None) -> catalog.ExerciseInfo | None:
+    """An --exercise filter: sure matches only; look-alikes are suggested (exit 2)."""
     if name is None:
         return None
-    found = catalog.resolve(store, athlete_id, name)
-    if found is None:
-        raise LookupError(f"no exercise matches {name!r}")
-    return found
+    try:
+        return catalog.lookup(store, athlete_id, name)
+    except catalog.UnknownExercise as exc:
+        if exc.suggestions:
+            raise
+        raise LookupError(f"no exercise matches {name!r}") from exc
 
 
 @command
@@ -397,9 +474,11 @@ def cmd_sets_list(args: argparse.Namespace, ctx: CommandContext) -> int:
     for r in rows:
         w = "-" if r.weight_kg is None else f"{r.weight_kg:g}"
         e1 = "-" if r.e1rm_kg is None else f"{r.e1rm_kg:.1f}"
+        rpe = "-" if r.rpe is None else f"{r.rpe:g}"
+        hr = "" if r.avg_hr is None else f"  HR {r.avg_hr:.0f}/{r.max_hr}"
         print(
             f"{r.id:>5} {_iso(r.started_ms, tz):25} {r.exercise:24} {r.reps:>4} x {w:>6} kg"
-            f"  e1RM {e1}"
+            f"  e1RM {e1:>6}  RPE {rpe:>3}{hr}"
         )
     return EXIT_OK
 
@@ -582,11 +661,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     g = gsub.add_parser("add", help="add a goal")
     _common(g)
     g.add_argument("kind", choices=[k.value for k in GoalKind])
-    g.add_argument("target", type=float, help="steps, km, min, sessions, kcal, weeks or kg")
+    g.add_argument("target", type=float, help="steps, km, min, sessions, kcal, weeks, kg or reps")
     g.add_argument("--period", default="daily", choices=[p.value for p in Period])
     g.add_argument("--zone", type=int, help="zone 1-5 for zone_min goals")
     g.add_argument("--from", dest="from_", type=_date, help="range start")
     g.add_argument("--to", type=_date, help="range end")
+    g.add_argument("--exercise", help="reps goals: count only this exercise (default: every set)")
     g.set_defaults(func=cmd_goals_add)
     g = gsub.add_parser("remove", help="stop tracking a goal (its history is kept)")
     _common(g, json_flag=False)
@@ -630,8 +710,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.add_argument("reps", type=int)
     s.add_argument("weight", type=float, nargs="?", help="kg (omit for bodyweight)")
     s.add_argument("--at", help="when (ISO date-time; default now)")
-    s.add_argument("--session", type=int, help="session id, for HR during the set")
-    s.add_argument("--rpe", type=float)
+    s.add_argument("--end", help="when the set ended (ISO date-time), for HR during it")
+    s.add_argument("--duration", type=float, help="the set's length in seconds (instead of --end)")
+    s.add_argument("--session", type=int, help="session id, for HR during the set and after it")
+    s.add_argument("--rpe", type=float, help="rating of perceived exertion, 1-10")
+    s.add_argument("--create", action="store_true", help="add EXERCISE as your own if unknown")
     s.set_defaults(func=cmd_sets_add)
     s = ssub.add_parser("list", help="list sets")
     _common(s)

@@ -12,6 +12,11 @@ the same exercise:
   volume           higher weight x reps in one set
   max_reps         more reps without added weight (bodyweight sets)
 The first set of an exercise sets the first records (previous = None).
+
+"Earlier" is logging order: by start time, then by the order sets were logged (several sets
+given one date share an instant). `record_history` replays an exercise's whole history in one
+pass, so a set back-filled before others, edited or deleted leaves a history in which every
+record beats the one before it.
 """
 
 from __future__ import annotations
@@ -82,3 +87,45 @@ def detect_records(history: Sequence[Lift], new: Lift) -> list[Record]:
         if prev_r is None or new.reps > prev_r:
             out.append(Record("max_reps", new.reps, float(new.reps), prev_r))
     return out
+
+
+def record_history(lifts: Sequence[Lift]) -> list[list[Record]]:
+    """The records each lift broke against the ones before it (lifts in logging order).
+
+    Equal to `detect_records(lifts[:i], lifts[i])` for every i, in one pass.
+    """
+    out: list[list[Record]] = []
+    best_e1: float | None = None
+    best_vol: float | None = None
+    best_bw_reps: int | None = None
+    best_w: dict[int, float] = {}  # reps -> heaviest weight lifted for exactly those reps
+    for lift in lifts:
+        recs: list[Record] = []
+        w = lift.weight_kg or 0.0
+        if w > 0:
+            e1 = epley(w, lift.reps)
+            if e1 is not None and (best_e1 is None or e1 > best_e1):
+                recs.append(Record("e1rm", None, e1, best_e1))
+            prev_w = max((x for r, x in best_w.items() if r >= lift.reps), default=None)
+            if prev_w is None or w > prev_w:
+                recs.append(Record("weight_for_reps", lift.reps, w, prev_w))
+            vol = volume(w, lift.reps)
+            if best_vol is None or vol > best_vol:
+                recs.append(Record("volume", None, vol, best_vol))
+        elif best_bw_reps is None or lift.reps > best_bw_reps:
+            recs.append(Record("max_reps", lift.reps, float(lift.reps), best_bw_reps))
+        out.append(recs)
+        e1 = epley(w, lift.reps)
+        if e1:
+            best_e1 = e1 if best_e1 is None else max(best_e1, e1)
+        vol = volume(lift.weight_kg, lift.reps)
+        best_vol = vol if best_vol is None else max(best_vol, vol)
+        best_w[lift.reps] = max(best_w.get(lift.reps, w), w)
+        if not lift.weight_kg:
+            best_bw_reps = lift.reps if best_bw_reps is None else max(best_bw_reps, lift.reps)
+    return out
+
+
+def rep_max(lifts: Sequence[Lift], reps: int) -> float | None:
+    """The N-rep max: the heaviest weight lifted for at least `reps` reps, or None."""
+    return max((x.weight_kg for x in lifts if x.reps >= reps and x.weight_kg), default=None)

@@ -4,6 +4,11 @@ Search scores every name and alias with rapidfuzz: 0.6 x WRatio (forgiving about
 and partial words) + 0.4 x QRatio (plain edit distance, so "romanian dl" prefers "Romanian
 Deadlift" over "Deadlift"), after rapidfuzz's default normalisation (lower case, punctuation
 to spaces). An exercise scores its best name; ties go to built-ins, then the shorter name.
+
+Resolving a typed name to an exercise decides on its own only when sure: an exact name or
+alias, or a fuzzy match scoring at least AUTO_SCORE and AUTO_LEAD ahead of the runner-up.
+Anything less raises UnknownExercise with the closest names, for a caller to ask or refuse;
+a set is never filed under a look-alike ("Zottman Curl" is not a Dumbbell Curl).
 """
 
 from __future__ import annotations
@@ -23,11 +28,23 @@ RESOURCE = Path(__file__).resolve().parents[2] / "resources" / "exercises.json"
 KINDS = ("strength", "cardio")
 #: Below this combined score (0-100) a result is noise rather than a typo.
 MIN_SCORE = 60.0
+#: A fuzzy match is taken without asking only at this score and this far ahead of the next.
+AUTO_SCORE, AUTO_LEAD = 85.0, 5.0
 _W_WRATIO, _W_QRATIO = 0.6, 0.4
 
 
 class CatalogError(ValueError):
     """The catalog file is missing or malformed, or an exercise definition is invalid."""
+
+
+class UnknownExercise(CatalogError):
+    """A name that matches no exercise with confidence; `suggestions` are the closest names."""
+
+    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"no exercise called {name!r}{hint}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,12 +260,30 @@ def add_custom(
         return _info(row)
 
 
+def confident(matches: Sequence[Match]) -> ExerciseInfo | None:
+    """The best match when it is sure enough to use without asking (see the module notes)."""
+    if not matches or matches[0].score < AUTO_SCORE:
+        return None
+    if len(matches) > 1 and matches[0].score - matches[1].score < AUTO_LEAD:
+        return None
+    return matches[0].exercise
+
+
 def resolve(store: Store, athlete_id: int | None, name: str) -> ExerciseInfo | None:
-    """The exercise `name` refers to: exact name or alias (any case), else the best fuzzy match."""
+    """The exercise `name` surely refers to: exact name or alias (any case), else a confident
+    fuzzy match; None otherwise (`lookup` says what it might have been)."""
     entries = exercises(store, athlete_id)
     wanted = name.strip().casefold()
     for e in entries:
         if e.name.casefold() == wanted or wanted in (a.casefold() for a in e.aliases):
             return e
-    found = search(entries, name, limit=1)
-    return found[0].exercise if found else None
+    return confident(search(entries, name, limit=3))
+
+
+def lookup(store: Store, athlete_id: int | None, name: str) -> ExerciseInfo:
+    """Like `resolve`, but raises UnknownExercise with the closest names instead of None."""
+    found = resolve(store, athlete_id, name)
+    if found is not None:
+        return found
+    close = search(exercises(store, athlete_id), name, limit=3)
+    raise UnknownExercise(name.strip(), [m.exercise.name for m in close])

@@ -6,15 +6,16 @@ The formulas (Epley e1RM, volume) and the record rules are app.domain.strength.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
 
-from app.domain.strength import Lift, Record, detect_records, epley, volume
+from app.domain.strength import Lift, Record, epley, record_history, volume
 from app.store import models as m
 from app.store.repo import Store
 
-from .catalog import CatalogError, ExerciseInfo, resolve
+from .catalog import ExerciseInfo, lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,9 @@ class SavedSet:
     max_hr: int | None
     hr_recovery: float | None
     records: tuple[Record, ...]
+    rpe: float | None = None
+    ended_ms: int | None = None
+    session_id: int | None = None
 
     @property
     def is_pr(self) -> bool:
@@ -81,6 +85,83 @@ def set_hr(
 _set_hr = set_hr  # the GUI's first version calls this name
 
 
+def _check_set(reps: int, weight_kg: float | None, rpe: float | None) -> None:
+    if not isinstance(reps, int) or reps <= 0 or reps > 1000:
+        raise ValueError(f"reps must be a whole number from 1 to 1000, got {reps!r}")
+    if weight_kg is not None and not 0 <= weight_kg <= 1000:
+        raise ValueError(f"weight must be 0-1000 kg, got {weight_kg!r}")
+    if rpe is not None and not 1 <= rpe <= 10:
+        raise ValueError(f"RPE must be 1-10, got {rpe!r}")
+
+
+def _check_session(store: Store, athlete_id: int, session_id: int | None) -> None:
+    """The session exists and is this athlete's (LookupError: exit 4 in the CLI)."""
+    if session_id is None:
+        return
+    with store.orm() as s:
+        owner = s.scalar(select(m.Session.athlete_id).where(m.Session.id == session_id))
+    if owner is None:
+        raise LookupError(f"no session {session_id}")
+    if owner != athlete_id:
+        raise ValueError(f"session {session_id} belongs to another athlete")
+
+
+def recompute_records(
+    s: OrmSession, athlete_id: int, exercise_id: int | None
+) -> dict[int, list[Record]]:
+    """Replay the exercise's sets in logging order and make the stored records match.
+
+    Returns each set's records. Rows that are unchanged keep their ids.
+    """
+    rows = list(
+        s.scalars(
+            select(m.ExerciseSet)
+            .where(
+                m.ExerciseSet.athlete_id == athlete_id,
+                m.ExerciseSet.exercise_id == exercise_id,
+                m.ExerciseSet.reps.is_not(None),
+            )
+            .order_by(m.ExerciseSet.started_ms, m.ExerciseSet.id)
+        )
+    )
+    history = record_history([Lift(int(r.reps or 0), r.weight_kg) for r in rows])
+    wanted = {
+        (r.id, rec.kind, rec.reps): (rec.value, r.started_ms)
+        for r, recs in zip(rows, history, strict=True)
+        for rec in recs
+    }
+    stored = list(
+        s.scalars(
+            select(m.PersonalRecord).where(
+                m.PersonalRecord.athlete_id == athlete_id,
+                m.PersonalRecord.exercise_id == exercise_id,
+            )
+        )
+    )
+    for p in stored:
+        key = (p.set_id, p.kind, p.reps)
+        if key in wanted:
+            p.value, p.achieved_ms = wanted.pop(key)
+        else:
+            s.delete(p)
+    for (set_id, kind, reps), (value, at) in wanted.items():
+        s.add(
+            m.PersonalRecord(
+                athlete_id=athlete_id,
+                exercise_id=exercise_id,
+                set_id=set_id,
+                kind=kind,
+                reps=reps,
+                value=value,
+                achieved_ms=at,
+            )
+        )
+    for r, recs in zip(rows, history, strict=True):
+        r.is_pr = bool(recs)
+    s.flush()
+    return {r.id: recs for r, recs in zip(rows, history, strict=True)}
+
+
 def log_set(
     store: Store,
     athlete_id: int,
@@ -93,36 +174,23 @@ def log_set(
     session_id: int | None = None,
     rpe: float | None = None,
 ) -> SavedSet:
-    """Save a set, detect the records it breaks and store them with it, in one transaction."""
+    """Save a set and bring the exercise's records up to date, in one transaction.
+
+    A set logged at the same instant as others comes after them; one back-filled before
+    later sets recomputes their records (see `recompute_records`).
+    """
     if isinstance(exercise, str):
-        found = resolve(store, athlete_id, exercise)
-        if found is None:
-            raise CatalogError(f"no exercise matches {exercise!r}; add it with `exercises add`")
-        exercise = found
-    if not isinstance(reps, int) or reps <= 0 or reps > 1000:
-        raise ValueError(f"reps must be a whole number from 1 to 1000, got {reps!r}")
-    if weight_kg is not None and not 0 <= weight_kg <= 1000:
-        raise ValueError(f"weight must be 0-1000 kg, got {weight_kg!r}")
-    if rpe is not None and not 1 <= rpe <= 10:
-        raise ValueError(f"RPE must be 1-10, got {rpe!r}")
+        exercise = lookup(store, athlete_id, exercise)  # UnknownExercise unless sure
+    _check_set(reps, weight_kg, rpe)
+    if ended_ms is not None and ended_ms < started_ms:
+        raise ValueError("a set cannot end before it starts")
+    _check_session(store, athlete_id, session_id)
     weight = weight_kg or None
     avg_hr = max_hr = recovery = None
     if session_id is not None and ended_ms is not None:
         avg_hr, max_hr, recovery = set_hr(store, session_id, started_ms, ended_ms)
+    e1rm = epley(weight or 0.0, reps)
     with store.orm() as s, s.begin():
-        history = [
-            Lift(int(r or 0), w)
-            for r, w in s.execute(
-                select(m.ExerciseSet.reps, m.ExerciseSet.weight_kg).where(
-                    m.ExerciseSet.athlete_id == athlete_id,
-                    m.ExerciseSet.exercise_id == exercise.id,
-                    m.ExerciseSet.started_ms < started_ms,
-                    m.ExerciseSet.reps.is_not(None),
-                )
-            ).all()
-        ]
-        records = detect_records(history, Lift(reps, weight))
-        e1rm = epley(weight or 0.0, reps)
         row = m.ExerciseSet(
             session_id=session_id,
             athlete_id=athlete_id,
@@ -137,37 +205,32 @@ def log_set(
             max_hr=max_hr,
             hr_recovery=recovery,
             e1rm_kg=e1rm,
-            is_pr=bool(records),
+            is_pr=False,
         )
         s.add(row)
         s.flush()
-        for rec in records:
-            s.add(
-                m.PersonalRecord(
-                    athlete_id=athlete_id,
-                    exercise_id=exercise.id,
-                    set_id=row.id,
-                    kind=rec.kind,
-                    reps=rec.reps,
-                    value=rec.value,
-                    achieved_ms=started_ms,
-                )
-            )
-        set_id = row.id
+        records = recompute_records(s, athlete_id, exercise.id).get(row.id, [])
+        return _saved(row, records)
+
+
+def _saved(r: m.ExerciseSet, records: Sequence[Record] = ()) -> SavedSet:
     return SavedSet(
-        set_id,
-        athlete_id,
-        exercise.id,
-        exercise.name,
-        reps,
-        weight,
-        started_ms,
-        e1rm,
-        volume(weight, reps),
-        avg_hr,
-        max_hr,
-        recovery,
+        r.id,
+        r.athlete_id,
+        r.exercise_id,
+        r.exercise_name,
+        r.reps or 0,
+        r.weight_kg,
+        r.started_ms,
+        r.e1rm_kg,
+        volume(r.weight_kg, r.reps or 0),
+        r.avg_hr,
+        r.max_hr,
+        r.hr_recovery,
         tuple(records),
+        r.rpe,
+        r.ended_ms,
+        r.session_id,
     )
 
 
@@ -178,24 +241,7 @@ def sets(store: Store, athlete_id: int, exercise: ExerciseInfo | None = None) ->
         q = q.where(m.ExerciseSet.exercise_id == exercise.id)
     with store.orm() as s:
         rows = s.scalars(q.order_by(m.ExerciseSet.started_ms, m.ExerciseSet.id)).all()
-    return [
-        SavedSet(
-            r.id,
-            r.athlete_id,
-            r.exercise_id,
-            r.exercise_name,
-            r.reps or 0,
-            r.weight_kg,
-            r.started_ms,
-            r.e1rm_kg,
-            volume(r.weight_kg, r.reps or 0),
-            r.avg_hr,
-            r.max_hr,
-            r.hr_recovery,
-            (),
-        )
-        for r in rows
-    ]
+        return [_saved(r) for r in rows]
 
 
 def pr_history(
@@ -220,12 +266,27 @@ def pr_history(
 
 
 def current_records(records: Sequence[PersonalRecordInfo]) -> list[PersonalRecordInfo]:
-    """The standing record per (exercise, kind, reps): the best value in the history."""
+    """The standing record per (exercise, kind, reps): the best value in the history.
+
+    An N-rep max is the heaviest weight lifted for at least N reps, so a heavier set of more
+    reps stands as the N-rep max too (95 kg x 15 is also the 8-rep max).
+    """
     best: dict[tuple[str, str, int | None], PersonalRecordInfo] = {}
     for r in records:
-        key = (r.exercise, r.kind, r.reps if r.kind in ("weight_for_reps",) else None)
+        key = (r.exercise, r.kind, r.reps if r.kind == "weight_for_reps" else None)
         if key not in best or r.value > best[key].value:
             best[key] = r
+    for (name, kind, n), r in list(best.items()):
+        if kind != "weight_for_reps" or n is None:
+            continue
+        heavier = [
+            x
+            for (nm, k, reps), x in best.items()
+            if nm == name and k == kind and reps is not None and reps >= n and x.value > r.value
+        ]
+        if heavier:
+            top = max(heavier, key=lambda x: (x.value, -x.achieved_ms))
+            best[(name, kind, n)] = replace(top, reps=n)
     return sorted(best.values(), key=lambda r: (r.exercise, r.kind, r.reps or 0))
 
 

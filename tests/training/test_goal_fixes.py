@@ -105,6 +105,27 @@ def test_weekly_goal_is_not_credited_for_last_week(store) -> None:
     assert _engine(store, ms(2026, 6, 3, 12)).evaluate(a) == []
 
 
+# 9. reps goals -----------------------------------------------------------------------------
+
+
+def test_reps_goal_from_logged_sets(run, data_dir) -> None:
+    s = Store.open(data_dir)
+    athlete(s)
+    s.close()
+    code, out, err = run("goals", "add", "reps", "50", "--exercise", "push up", "--json")
+    assert code == 0, err
+    assert json.loads(out)["description"] == "50 reps of Push-up daily"
+    assert run("goals", "add", "reps", "50", "--exercise", "zzqx")[0] in (2, 4)
+    for reps in ("20", "20"):
+        assert run("sets", "add", "push-up", reps)[0] == 0
+    assert run("sets", "add", "bench press", "10", "60")[0] == 0  # another exercise
+    g = json.loads(run("goals", "progress", "--json")[1])["goals"][0]
+    assert g["value"] == 40 and not g["met"] and g["unit"] == "reps"
+    assert run("sets", "add", "push-up", "10")[0] == 0
+    data = json.loads(run("goals", "progress", "--json")[1])
+    assert data["goals"][0]["met"] and len(data["new_achievements"]) == 1
+
+
 # Properties --------------------------------------------------------------------------------
 
 DAYS = [date(2026, 6, 1) + timedelta(days=i) for i in range(8)]
