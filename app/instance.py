@@ -7,11 +7,17 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
+from app.store.errors import StoreError
+
 LOCK_NAME = "pulsedeck.lock"
 
 
 class AlreadyRunning(RuntimeError):
     """Another Pulsedeck process holds this data dir's lock."""
+
+
+class LockUnavailable(StoreError):
+    """The lock file cannot be created or opened (read-only folder, permissions): exit 3."""
 
 
 class InstanceLock:
@@ -26,8 +32,13 @@ class InstanceLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise LockUnavailable(
+                f"cannot open the lock file {self.path}: {exc.strerror or exc}"
+            ) from exc
         try:
             if sys.platform == "win32":
                 import msvcrt

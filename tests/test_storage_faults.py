@@ -7,7 +7,11 @@ full"). Unlike a small tmpfs this needs no root, so it runs everywhere.
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,3 +95,96 @@ def test_recording_on_an_already_full_disk_exits_3_without_a_phantom_session(
         assert store.list_sessions() == []
     finally:
         store.close()
+
+
+def _session_with_samples(data_dir: Path) -> int:
+    store = Store.open(data_dir)
+    try:
+        me = store.default_athlete()
+        sid = store.create_session(me.id, sport="run", source="simulator", started_ms=1_000)
+        from device.simulator import SimulatedStrap
+
+        samples = list(SimulatedStrap(seed=1, start_ms=1_000, realtime=False).generate(3000))
+        store.insert_samples(sid, samples)
+        store.finish_session(sid, samples[-1].t_ms)
+        return sid
+    finally:
+        store.close()
+
+
+def test_interior_page_corruption_is_exit_3_with_one_line(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sid = _session_with_samples(data_dir)
+    db = data_dir / "pulsedeck.db"
+    with sqlite3.connect(db) as conn:  # fold the WAL in, so the pages live in the main file
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'samples'").fetchone()
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    with db.open("r+b") as fh:  # scribble over the samples table's pages, not the header
+        fh.seek(root[0] * page_size)
+        fh.write(b"\xa5" * page_size * 8)
+    code = main(["--data-dir", str(data_dir), "export", "session", str(sid), "-o",
+                 str(data_dir.parent / "out.csv")])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 3, err
+    assert len(err) == 1 and "corrupt" in err[0] and "unexpected error" not in err[0]
+
+
+def test_an_unusable_lock_file_is_exit_3_with_one_line(
+    prepared: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (prepared / "pulsedeck.lock").mkdir()  # cannot be opened as a file, even by root
+    code = main(_record(prepared, seconds=1))
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 3
+    assert len(err) == 1 and "cannot open the lock file" in err[0]
+
+
+def _without_write_permission() -> None:
+    """In the child: lose root's power to write where the mode forbids it (CAP_DAC_*)."""
+    if os.geteuid() != 0:
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
+    for cap in (cap_dac_override, cap_dac_read_search):
+        if libc.prctl(pr_capbset_drop, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def test_a_read_only_data_directory_can_still_be_read(tmp_path: Path) -> None:
+    """A coach's USB stick: list and show work; writes are exit 3 with one line."""
+    data_dir = tmp_path / "stick"
+    sid = _session_with_samples(data_dir)
+    before = sorted(p.name for p in data_dir.iterdir())
+    for path in data_dir.iterdir():
+        path.chmod(0o444)
+    data_dir.chmod(0o555)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PULSEDECK_HOME": str(data_dir)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), *args],
+            capture_output=True, text=True, env=env, timeout=120,
+            preexec_fn=_without_write_permission,
+        )  # fmt: skip
+
+    try:
+        listed = run("sessions", "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert [s["id"] for s in json.loads(listed.stdout)] == [sid]
+        shown = run("sessions", "show", str(sid), "--json")
+        assert shown.returncode == 0 and json.loads(shown.stdout)["samples"] == 3000
+        for write in (
+            ["record", "--simulate", "--duration", "1"],
+            ["athlete", "set", "--weight", "70"],
+        ):
+            refused = run(*write)
+            lines = refused.stderr.strip().splitlines()
+            assert refused.returncode == 3, (write, refused.stderr)
+            assert len(lines) == 1 and "Traceback" not in refused.stderr, refused.stderr
+        assert sorted(p.name for p in data_dir.iterdir()) == before  # nothing was written
+    finally:
+        data_dir.chmod(0o755)

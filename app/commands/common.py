@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, overload
 from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_RUNNING, EXIT_STORE, UserError
 from app.instance import AlreadyRunning, InstanceLock
 from app.paths import resolve_data_dir
-from app.store.errors import StoreError
+from app.store.errors import StoreError, classify
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported lazily for a fast GUI start
     from app.store.repo import AthleteInfo, Store
@@ -70,6 +70,7 @@ def _message(exc: BaseException) -> str:
 
 def report_error(exc: BaseException, errors: ErrorCodes | None = None) -> int:
     """Print one line for `exc` on stderr and return its exit code."""
+    exc = classify(exc)  # a full disk or corrupt page from deep inside is a storage error
     if isinstance(exc, UserError):
         code, message = exc.code, str(exc)
     elif isinstance(exc, KeyboardInterrupt):
@@ -92,7 +93,7 @@ def open_store(data_dir: Path, *, recover: bool = False) -> Store:
     from app.store.repo import Store
 
     store = Store.open(data_dir)
-    if not recover:
+    if not recover or store.read_only:  # a read-only folder: nothing can be recovered there
         return store
     lock = InstanceLock(data_dir)
     try:

@@ -59,6 +59,38 @@ def make_engine(path: Path) -> Engine:
     return engine
 
 
+def _on_connect_read_only(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.close()
+
+
+def make_read_only_engine(path: Path) -> Engine:
+    """An engine that can only read `path` (a read-only folder: a USB stick, a share).
+
+    Without a write-ahead log beside it the file is opened immutable (no lock or -shm file
+    is needed, so nothing is written); with one, SQLite reads the log too.
+    """
+    wal = path.with_name(path.name + "-wal")
+    immutable = "&immutable=1" if not wal.exists() or wal.stat().st_size == 0 else ""
+    engine = create_engine(f"sqlite:///file:{path}?mode=ro{immutable}&uri=true", future=True)
+    event.listen(engine, "connect", _on_connect_read_only)
+    return engine
+
+
+def is_read_only(engine: Engine) -> bool:
+    """True for an engine from make_read_only_engine."""
+    return engine.url.query.get("mode") == "ro"
+
+
+def _writable(data_dir: Path, path: Path) -> bool:
+    """Whether this process may write the database (and its -wal/-shm files) here."""
+    if not os.access(data_dir, os.W_OK):
+        return False
+    return not path.exists() or os.access(path, os.W_OK)
+
+
 def head_revision() -> str:
     """The newest migration this build knows (asks Alembic; see SCHEMA_HEAD)."""
     from alembic.script import ScriptDirectory
@@ -119,12 +151,18 @@ def migrate(engine: Engine, path: Path | None = None) -> None:
 
 
 def open_database(data_dir: Path) -> tuple[Engine, Path]:
-    """Create the data dir if needed, open `pulsedeck.db` in it and migrate it to head."""
+    """Create the data dir if needed, open `pulsedeck.db` in it and migrate it to head.
+
+    A database in a folder this process cannot write is opened read-only (reads work, every
+    write fails as "the database is read-only"); it must already be at this build's schema.
+    """
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot create data directory {data_dir}: {exc.strerror}") from exc
     path = data_dir / DB_FILENAME
+    if path.exists() and not _writable(data_dir, path):
+        return _open_read_only(path), path
     engine = make_engine(path)
     try:
         if current_revision(engine) != SCHEMA_HEAD:
@@ -139,6 +177,23 @@ def open_database(data_dir: Path) -> tuple[Engine, Path]:
         engine.dispose()
         raise classify(exc, path) from exc
     return engine, path
+
+
+def _open_read_only(path: Path) -> Engine:
+    engine = make_read_only_engine(path)
+    try:
+        current = current_revision(engine)
+    except (DBAPIError, sqlite3.Error) as exc:
+        engine.dispose()
+        raise classify(exc, path) from exc
+    if current != SCHEMA_HEAD:
+        engine.dispose()
+        raise StoreError(
+            f"{path} is in a read-only folder and its schema ({current}) is not this "
+            f"Pulsedeck's ({SCHEMA_HEAD}): open it where it can be written, or copy it"
+        )
+    log.info("%s opened read-only (the folder cannot be written)", path)
+    return engine
 
 
 @contextlib.contextmanager
