@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +48,13 @@ SELF_NAME = "Me"
 
 class AthleteNotFound(LookupError):
     """No athlete by that name (or no self yet) and the caller did not ask to create one."""
+
+
+class ReadOnlyAthlete(PermissionError):
+    """A write to an imported (read-only) client: pulled data is never changed locally."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is an imported client (read-only): nothing was changed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +118,12 @@ def _year(t_ms: int) -> int:
     return datetime.fromtimestamp(t_ms / 1000, UTC).year
 
 
+def _suffixes() -> Iterator[str]:
+    """'', ' 2', ' 3'...: suffixes that make a new self athlete's name unique."""
+    yield ""
+    yield from (f" {n}" for n in itertools.count(2))
+
+
 def _athlete_info(a: m.Athlete) -> AthleteInfo:
     return AthleteInfo(a.id, a.name, a.is_self, a.read_only, _profile(a), a.timezone)
 
@@ -152,12 +166,23 @@ class Store:
             return _athlete_info(a)
 
     def default_athlete(self) -> AthleteInfo:
-        """The self athlete, created as "Me" on first use."""
-        with self.orm() as s:
+        """The self athlete (the `is_self` flag), created on first use.
+
+        It is called "Me" unless a client already has that name (a coach who pulled a client
+        called "Me"): then "Me (this device)", so the coach's own sessions never land in it.
+        """
+        with self.orm() as s, s.begin():
             a = s.scalar(select(m.Athlete).where(m.Athlete.is_self).order_by(m.Athlete.id))
-            if a is not None:
-                return _athlete_info(a)
-        return self.ensure_athlete(SELF_NAME, is_self=True)
+            if a is None:
+                taken = set(s.scalars(select(m.Athlete.name)))
+                candidates = itertools.chain(
+                    (SELF_NAME,), (f"{SELF_NAME} (this device{n})" for n in _suffixes())
+                )  # lazy: _suffixes() never ends
+                name = next(c for c in candidates if c not in taken)
+                a = m.Athlete(name=name, is_self=True, read_only=False, created_ms=now_ms())
+                s.add(a)
+                s.flush()
+            return _athlete_info(a)
 
     def self_athlete(self) -> AthleteInfo | None:
         """The self athlete if there is one; never writes."""
@@ -190,6 +215,8 @@ class Store:
             a = s.get(m.Athlete, athlete_id)
             if a is None:
                 raise LookupError(f"no athlete {athlete_id}")
+            if a.read_only:
+                raise ReadOnlyAthlete(a.name)
             for key, value in fields.items():
                 setattr(a, key, value)
             return _athlete_info(a)
@@ -466,14 +493,22 @@ class Store:
             return None if r is None else self._info(r[0], r[1], r[2])
 
 
-def resolve_athlete(store: Store, name: str | None, *, create: bool = False) -> AthleteInfo:
+def resolve_athlete(
+    store: Store, name: str | None, *, create: bool = False, write: bool = False
+) -> AthleteInfo:
     """The athlete a command means, so the GUI and the CLI look athletes up the same way.
+
+    The self athlete is the one with the `is_self` flag, whatever its name: a pulled client
+    called "Me" is never mistaken for it.
 
     Args:
         store: the open store.
         name: the athlete's exact name; None means the self athlete.
-        create: create a missing athlete (a missing self is created as "Me"); without it
-            nothing is ever written and a missing athlete raises AthleteNotFound.
+        create: create a missing athlete (a missing self is created as "Me", or "Me (this
+            device)" when a client has that name); without it nothing is ever written and a
+            missing athlete raises AthleteNotFound.
+        write: the caller is going to write for this athlete: a read-only (imported) client
+            raises ReadOnlyAthlete.
     """
     if name is None:
         found = store.self_athlete()
@@ -490,4 +525,6 @@ def resolve_athlete(store: Store, name: str | None, *, create: bool = False) -> 
         found = store.ensure_athlete(
             name, is_self=name == SELF_NAME and store.self_athlete() is None
         )
+    if write and found.read_only:
+        raise ReadOnlyAthlete(found.name)
     return found
