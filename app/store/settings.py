@@ -119,6 +119,20 @@ STRAVA_POLL_AFTER: Setting[float] = declare(
 STRAVA_RATE_USAGE = declare(
     "strava.rate_usage", dict, None, "Last Strava rate usage seen", Scope.CLIENT
 )
+STRAVA_CHILD_CONTROLLED_MS: Setting[int] = declare(
+    "strava.child_controlled_ms",
+    int,
+    None,
+    "When the user confirmed they control this child account (epoch ms)",
+    Scope.ACCOUNT,
+)
+STRAVA_COPY_WATCH = declare(
+    "strava.copy_watch",
+    bool,
+    False,
+    "Copy activities from elsewhere (a watch, the website) to this child",
+    Scope.ACCOUNT,
+)
 
 # The S3 data lake ----------------------------------------------------------------------------
 LAKE_BUCKET = declare("lake.bucket", str, None, "Bucket")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,8 +18,17 @@ from ..errors import AuthRevoked, NetworkError, ServerError, SyncError
 from ..outbox import DEAD, Outbox
 from . import oauth
 from .client import OK
-from .config import CHILD_SCOPES, OWNER_SCOPES, StravaConfig
-from .tokens import client_secret, delete_tokens, load_tokens, save_client, save_tokens, token_key
+from .config import CHILD_NEEDS, CHILD_SCOPES, OWNER_NEEDS, OWNER_SCOPES, StravaConfig
+from .consent import record_control, set_copy_watch
+from .tokens import (
+    client_secret,
+    delete_tokens,
+    load_tokens,
+    save_client,
+    save_tokens,
+    stored_client,
+    token_key,
+)
 
 PROVIDER = "strava"
 OWNER, CHILD = "owner", "child"
@@ -125,6 +135,33 @@ def _display(athlete: dict[str, object]) -> str | None:
 BrowserOpener = Callable[[str], object]
 
 
+#: What Strava's consent page calls each scope, to say which one the user unticked.
+SCOPE_LABELS = {
+    "activity:write": "Upload your activities from Pulsedeck to Strava",
+    "activity:read_all": "View data about your private activities",
+    "activity:read": "View data about your activities",
+}
+
+
+def missing_scopes(role: str, granted: set[str]) -> list[str]:
+    """The scopes `role` needs that `granted` lacks (one of each alternative group)."""
+    needs = OWNER_NEEDS if role == OWNER else CHILD_NEEDS
+    return [group[0] for group in needs if not granted & set(group)]
+
+
+def _scope_message(role: str, missing: list[str]) -> str:
+    unticked = ", ".join(f"{s} ({SCOPE_LABELS.get(s, s)})" for s in missing)
+    why = (
+        "Pulsedeck reads your activities to copy them to children and uploads your sessions"
+        if role == OWNER
+        else "Pulsedeck uploads copies to this account"
+    )
+    return (
+        f"you unticked {unticked} on Strava's page; {why}. Nothing was linked: link again "
+        "and leave it ticked"
+    )
+
+
 async def link(
     store: Store,
     http: httpx.AsyncClient,
@@ -138,53 +175,119 @@ async def link(
     timeout_s: float = 300.0,
     clock: Callable[[], float] = time.time,
     announce: Callable[[str], None] | None = None,
+    controlled: bool = False,
+    copy_watch: bool | None = None,
 ) -> Account:
     """Run the desktop OAuth flow and store the account; a child links under the owner.
 
     `announce` receives the authorize URL (the CLI prints it); `open_browser` opens it.
+    The client secret is kept only once Strava accepted it in the token exchange, so a
+    failed link never replaces a working secret. The browser tab says "linked" only once
+    the account is stored. For a child, `controlled` records that the user controls that
+    account and `copy_watch` its opt-in to copies of activities from elsewhere.
     """
     parent_id: int | None = None
+    role = CHILD if child_names else OWNER
     if child_names:
         owners = [a for a in list_accounts(store, OWNER) if a.athlete_id == athlete_id]
         if not owners:
             raise SyncError("link your own Strava account first; children are linked under it")
         parent_id = owners[0].id
     scopes = CHILD_SCOPES if child_names else OWNER_SCOPES
-    await asyncio.to_thread(save_client, client_id, client_secret)
+    # No usable keyring: say so before the browser round trip (SecretsUnavailable).
+    await asyncio.to_thread(stored_client, client_id)
     with oauth.LoopbackReceiver() as receiver:
         url = oauth.authorize_url(config, client_id, receiver.redirect_uri, scopes, receiver.state)
         if announce is not None:
             announce(url)
-        if open_browser is not None:
-            await asyncio.to_thread(open_browser, url)
-        callback = await asyncio.to_thread(receiver.wait, timeout_s)
-    granted = set(callback.scopes.split(",")) if callback.scopes else set(scopes.split(","))
-    missing = {"activity:write"} - granted
-    if missing:
-        raise oauth.OAuthError(
-            "the authorization lacks activity:write (untick nothing on Strava's consent page)"
+        # The browser's request waits for the verdict below: never wait for the opener here.
+        opener = (
+            asyncio.ensure_future(asyncio.to_thread(open_browser, url))
+            if open_browser is not None
+            else None
         )
+        try:
+            callback = await asyncio.to_thread(receiver.wait, timeout_s)
+        except BaseException:
+            if opener is not None and opener.done() and (err := opener.exception()) is not None:
+                raise err from None  # the browser never opened: say so, not "no answer"
+            raise
+        try:
+            account = await _complete(
+                store,
+                http,
+                config,
+                callback,
+                client_id=client_id,
+                client_secret=client_secret,
+                athlete_id=athlete_id,
+                role=role,
+                parent_id=parent_id,
+                child_names=child_names,
+                clock=clock,
+            )
+        except BaseException as exc:
+            receiver.finish(str(exc) or type(exc).__name__)
+            await _settle(opener)
+            raise
+        if role == CHILD:
+            if controlled:
+                await asyncio.to_thread(record_control, store, account.id, clock)
+            if copy_watch is not None:
+                await asyncio.to_thread(set_copy_watch, store, account.id, copy_watch)
+        receiver.finish()
+    await _settle(opener)
+    await asyncio.to_thread(revive_jobs, store, account.id)
+    return account
+
+
+async def _settle(opener: asyncio.Future[object] | None) -> None:
+    """Let the browser's request finish (it was only waiting for the verdict)."""
+    if opener is not None:
+        with contextlib.suppress(Exception):
+            await opener
+
+
+async def _complete(
+    store: Store,
+    http: httpx.AsyncClient,
+    config: StravaConfig,
+    callback: oauth.Callback,
+    *,
+    client_id: str,
+    client_secret: str,
+    athlete_id: int,
+    role: str,
+    parent_id: int | None,
+    child_names: Sequence[str] | None,
+    clock: Callable[[], float],
+) -> Account:
+    """Check the scopes, exchange the code, then keep the secret, the tokens and the row."""
+    requested = CHILD_SCOPES if role == CHILD else OWNER_SCOPES
+    granted = set(callback.scopes.split(",")) if callback.scopes else set(requested.split(","))
+    missing = missing_scopes(role, granted)
+    if missing:
+        raise oauth.OAuthError(_scope_message(role, missing))
     grant = await oauth.exchange_code(http, config, client_id, client_secret, callback, clock)
     remote_id = str(grant.athlete.get("id") or "")
     if not remote_id:
         raise ServerError("Strava's token answer did not name the athlete")
-    tokens = grant.tokens
-    await asyncio.to_thread(save_tokens, token_key(remote_id), tokens)
-    account = await asyncio.to_thread(
+    # Strava accepted the secret: only now may it replace the stored one.
+    await asyncio.to_thread(save_client, client_id, client_secret)
+    await asyncio.to_thread(save_tokens, token_key(remote_id), grant.tokens)
+    return await asyncio.to_thread(
         lambda: save_account(
             store,
             athlete_id=athlete_id,
             remote_id=remote_id,
             display_name=_display(grant.athlete),
-            role=CHILD if child_names else OWNER,
+            role=role,
             parent_id=parent_id,
             child_names=child_names,
             scopes=",".join(sorted(granted)),
             clock=clock,
         )
     )
-    await asyncio.to_thread(revive_jobs, store, account.id)
-    return account
 
 
 def revive_jobs(store: Store, account_id: int) -> int:

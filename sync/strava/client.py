@@ -37,11 +37,7 @@ log = logging.getLogger(__name__)
 
 NEEDS_REAUTH, INACTIVE, OK = "needs_reauth", "inactive", "ok"
 
-INACTIVE_MESSAGE = (
-    "Strava says your API application is inactive (403 Application/Status/Inactive). Open "
-    "https://www.strava.com/settings/api, check the application is approved and active, then "
-    "run `pulsedeck accounts link strava` again"
-)
+INACTIVE_MESSAGE = oauth.INACTIVE_MESSAGE
 
 StatusCallback = Callable[[str], None]
 
@@ -107,20 +103,6 @@ class AccountAuth:
 
 def fault_text(response: httpx.Response) -> str:
     return oauth._fault_message(response)
-
-
-def _is_inactive(response: httpx.Response) -> bool:
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    for err in (body.get("errors") or []) if isinstance(body, dict) else []:
-        if not isinstance(err, dict):
-            continue
-        triple = tuple(str(err.get(k) or "").lower() for k in ("resource", "field", "code"))
-        if triple == ("application", "status", "inactive"):
-            return True
-    return False
 
 
 class StravaClient:
@@ -204,7 +186,7 @@ class StravaClient:
         if status == 429:
             retry = self.budget.retry_after_429(response.headers, self.clock())
             raise RateLimited(f"Strava rate limit reached on {method} {path}", retry_after_s=retry)
-        if status == 403 and _is_inactive(response):
+        if status == 403 and oauth.is_inactive(response):
             self.auth.on_status(INACTIVE)
             raise AppInactive(INACTIVE_MESSAGE)
         if status == 404:

@@ -19,6 +19,13 @@ ENV_OAUTH_URL = "PULSEDECK_STRAVA_OAUTH_URL"
 OWNER_SCOPES = "read,activity:read_all,activity:write"
 #: A child only receives copies.
 CHILD_SCOPES = "read,activity:write"
+#: What each role cannot work without, checked at link time: each group needs one of its
+#: scopes (the user may untick any box on Strava's consent page). "read" is not needed.
+OWNER_NEEDS: tuple[tuple[str, ...], ...] = (
+    ("activity:write",),
+    ("activity:read_all", "activity:read"),
+)
+CHILD_NEEDS: tuple[tuple[str, ...], ...] = (("activity:write",),)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 
 The browser is sent to `{oauth_url}/authorize`; Strava redirects to
 `http://127.0.0.1:<random port>/callback?code=...&state=...`, where a one-shot server
-takes the code. Token requests carry the secrets in the POST body only, so no URL (and so no
-log line of httpx) ever contains one.
+takes the code. The browser tab waits for the token exchange and shows its verdict: "linked"
+only once Strava handed out tokens, otherwise the reason. Token requests carry the secrets in
+the POST body only, so no URL (and so no log line of httpx) ever contains one.
 """
 
 from __future__ import annotations
@@ -19,13 +20,50 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
 
-from ..errors import AuthRevoked, NetworkError, Rejected, ServerError
+from ..errors import AppInactive, AuthRevoked, NetworkError, Rejected, ServerError
 from .config import StravaConfig
 from .tokens import TokenSet
+
+#: How long the browser tab waits for the verdict after delivering the code: one token
+#: request (StravaConfig.timeout_s, 30 s) plus storing the account, with room to spare.
+VERDICT_WAIT_S = 60.0
+
+SETTINGS_API_URL = "https://www.strava.com/settings/api"
+
+INACTIVE_MESSAGE = (
+    "Strava says your API application is inactive (403 Application/Status/Inactive). Open "
+    f"{SETTINGS_API_URL}, check the application is approved and active, then "
+    "run `pulsedeck accounts link strava` again"
+)
 
 
 class OAuthError(Rejected):
     """The authorization did not complete (denied, wrong state, timed out)."""
+
+
+def is_inactive(response: httpx.Response) -> bool:
+    """Strava's 403 Application/Status/Inactive (the user's API application is switched off)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    for err in (body.get("errors") or []) if isinstance(body, dict) else []:
+        if not isinstance(err, dict):
+            continue
+        triple = tuple(str(err.get(k) or "").lower() for k in ("resource", "field", "code"))
+        if triple == ("application", "status", "inactive"):
+            return True
+    return False
+
+
+def _error_fields(response: httpx.Response) -> set[str]:
+    """The `field` of each error in a Strava fault, lower-cased."""
+    try:
+        body = response.json()
+    except ValueError:
+        return set()
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return {str(e.get("field") or "").lower() for e in errors or [] if isinstance(e, dict)}
 
 
 def authorize_url(
@@ -56,11 +94,14 @@ class LoopbackReceiver:
 
     PATH = "/callback"
 
-    def __init__(self, state: str | None = None) -> None:
+    def __init__(self, state: str | None = None, verdict_wait_s: float = VERDICT_WAIT_S) -> None:
         self.state = state or pysecrets.token_urlsafe(24)
+        self.verdict_wait_s = verdict_wait_s
         self._done = threading.Event()
         self._result: Callback | None = None
         self._error: str | None = None
+        self._verdict = threading.Event()
+        self._verdict_error: str | None = None
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -70,11 +111,17 @@ class LoopbackReceiver:
                     self.send_error(404)
                     return
                 receiver._take(parse_qs(url.query))
-                ok = receiver._result is not None
+                error = receiver._error
+                if receiver._result is not None:  # a code: wait for the exchange's verdict
+                    if receiver._verdict.wait(receiver.verdict_wait_s):
+                        error = receiver._verdict_error
+                    else:
+                        error = "no verdict from Pulsedeck in time; see the app or the terminal"
+                ok = error is None
                 body = (
                     "Pulsedeck is linked to Strava. You can close this tab."
                     if ok
-                    else f"Pulsedeck could not link Strava: {receiver._error}"
+                    else f"Pulsedeck could not link Strava: {error}"
                 ).encode()
                 self.send_response(200 if ok else 400)
                 self.send_header("Content-Type", "text/plain; charset=utf-8")
@@ -100,7 +147,12 @@ class LoopbackReceiver:
             self._error = "the state parameter does not match (a stale or forged redirect)"
             return  # keep waiting for the genuine redirect
         if "error" in query:
-            self._error = f"Strava answered {query['error'][0]!r} (access denied?)"
+            reason = query["error"][0]
+            self._error = (
+                "you declined on Strava's page, so nothing was linked"
+                if reason == "access_denied"
+                else f"Strava answered {reason!r}; nothing was linked"
+            )
         elif not query.get("code"):
             self._error = "the redirect carried no code"
         else:
@@ -119,7 +171,14 @@ class LoopbackReceiver:
         self._thread.start()
         return self
 
+    def finish(self, error: str | None = None) -> None:
+        """The verdict for the browser tab: None once linked, else the reason (one line)."""
+        if not self._verdict.is_set():
+            self._verdict_error = error
+            self._verdict.set()
+
     def __exit__(self, *exc: object) -> None:
+        self.finish("Pulsedeck stopped before linking finished")
         self._done.set()
         self._thread.join(timeout=2)
         self._server.server_close()
@@ -201,8 +260,19 @@ async def exchange_code(
     )
     if response.status_code >= 500:
         raise ServerError(f"Strava token endpoint failed: {_fault_message(response)}")
+    if response.status_code == 403 and is_inactive(response):
+        raise AppInactive(INACTIVE_MESSAGE)
     if response.status_code != 200:
-        raise OAuthError(f"Strava refused the authorization code: {_fault_message(response)}")
+        fields = _error_fields(response)
+        if fields & {"client_secret", "client_id"}:
+            raise OAuthError(
+                f"Strava refused the client secret of application {client_id}: copy it again "
+                f"from {SETTINGS_API_URL} (nothing was linked)"
+            )
+        raise OAuthError(
+            "Strava refused the authorization code (expired or used already; link again): "
+            + _fault_message(response)
+        )
     body = response.json()
     athlete = body.get("athlete") if isinstance(body, dict) else None
     return Grant(_tokens(body, client_id, callback.scopes, clock()), athlete or {})

@@ -148,6 +148,7 @@ class StravaEmulator:
         self.athletes: dict[int, dict[str, Any]] = {}
         self.login_as: int | None = None
         self.deny_next = False
+        self.untick: set[str] = set()  # scopes the user unticks on the consent page
         self.codes: dict[str, tuple[str, int, str]] = {}
         self.access: dict[str, dict[str, Any]] = {}
         self.refresh: dict[str, dict[str, Any]] = {}
@@ -552,8 +553,10 @@ class StravaEmulator:
                 )
             code = "code-" + str(self._new_id())
             assert self.login_as is not None, "set emulator.login_as before authorizing"
-            self.codes[code] = (q["client_id"], self.login_as, q.get("scope", "read"))
-            params = {"state": q.get("state", ""), "code": code, "scope": q.get("scope", "read")}
+            requested = q.get("scope", "read").split(",")
+            scope = ",".join(s for s in requested if s not in self.untick)
+            self.codes[code] = (q["client_id"], self.login_as, scope)
+            params = {"state": q.get("state", ""), "code": code, "scope": scope}
             return 302, f"{redirect}?{urlencode(params)}", {}
         if method == "POST" and path == "/oauth/token":
             self.token_requests.append(form.get("grant_type", ""))
@@ -565,6 +568,17 @@ class StravaEmulator:
                         "message": "Bad Request",
                         "errors": [
                             {"resource": "Application", "field": "client_secret", "code": "invalid"}
+                        ],
+                    },
+                    {},
+                )
+            if not app["active"]:
+                return (
+                    403,
+                    {
+                        "message": "Forbidden",
+                        "errors": [
+                            {"resource": "Application", "field": "Status", "code": "Inactive"}
                         ],
                     },
                     {},

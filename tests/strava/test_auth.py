@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -95,15 +96,27 @@ def test_forged_state_is_ignored_and_denial_is_reported() -> None:
     with oauth.LoopbackReceiver() as receiver:
         forged = httpx.get(receiver.redirect_uri, params={"state": "forged", "code": "evil"})
         assert forged.status_code == 400
-        ok = httpx.get(
-            receiver.redirect_uri,
-            params={"state": receiver.state, "code": "good", "scope": "read,activity:write"},
-        )
-        assert ok.status_code == 200
-        assert receiver.wait(5).code == "good"
+        params = {"state": receiver.state, "code": "good", "scope": "read,activity:write"}
+        with ThreadPoolExecutor(1) as pool:
+            # The tab waits for the token exchange's verdict before it says anything.
+            tab = pool.submit(httpx.get, receiver.redirect_uri, params=params, timeout=10)
+            assert receiver.wait(5).code == "good"
+            assert not tab.done()
+            receiver.finish()
+            ok = tab.result()
+        assert ok.status_code == 200 and "linked" in ok.text
+    with oauth.LoopbackReceiver() as receiver:
+        params = {"state": receiver.state, "code": "good", "scope": "read,activity:write"}
+        with ThreadPoolExecutor(1) as pool:
+            tab = pool.submit(httpx.get, receiver.redirect_uri, params=params, timeout=10)
+            receiver.wait(5)
+            receiver.finish("Strava refused the client secret")
+            failed = tab.result()
+        assert failed.status_code == 400 and "refused the client secret" in failed.text
+        assert "is linked" not in failed.text
     with oauth.LoopbackReceiver() as receiver:
         httpx.get(receiver.redirect_uri, params={"state": receiver.state, "error": "access_denied"})
-        with pytest.raises(oauth.OAuthError, match="access_denied"):
+        with pytest.raises(oauth.OAuthError, match="declined"):
             receiver.wait(5)
     with oauth.LoopbackReceiver() as receiver, pytest.raises(oauth.OAuthError, match="no answer"):
         receiver.wait(0.1)
