@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from app.sensors import SensorService
 
-from .rows import DeviceItem, FeedItem, feed_item, remembered_item
+from .rows import DeviceItem, FeedItem, feed_item, found_item, remembered_item
 
 if TYPE_CHECKING:
     from app.store.repo import Store
@@ -47,8 +47,7 @@ class DeviceService:
         from device.ble.manager import scan
 
         found = await scan(seconds, scanner_cls=self.scanner_cls)
-        return [DeviceItem(f.address, f.name or f.address, f.kind, f.rssi, None, False)
-                for f in found]  # fmt: skip
+        return [found_item(f) for f in found]
 
     # Paired sensors (worker thread) ------------------------------------------------------
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # numpy and the store load with the first query, not at start
     from app.sensors import RememberedSensor
     from app.store import models as m
     from app.store.repo import AthleteInfo, SessionInfo
+    from device.ble.manager import FoundSensor
 
 METRIC, IMPERIAL = "metric", "imperial"
 #: The sports a session may be changed to (History, the session detail, the dashboard).
@@ -195,6 +196,11 @@ def set_row(r: m.ExerciseSet) -> SetRow:
 def remembered_item(d: RememberedSensor) -> DeviceItem:
     """A paired sensor as the devices list shows it (no signal: it was not scanned)."""
     return DeviceItem(d.address, d.name or d.address, d.kind, None, d.battery_pct, True)
+
+
+def found_item(f: FoundSensor) -> DeviceItem:
+    """A sensor from a scan: its signal, no battery yet, not remembered until paired."""
+    return DeviceItem(f.address, f.name or f.address, f.kind, f.rssi, None, False)
 
 
 def feed_item(f: FeedInfo) -> FeedItem:

@@ -10,6 +10,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -154,8 +155,7 @@ class AppContext(QObject):
     def set_units(self, units: str) -> None:
         if units == self.athlete.units:
             return
-        a = self.athlete
-        self.athlete = vm.AthleteItem(a.id, a.name, a.is_self, a.read_only, units)
+        self.athlete = replace(self.athlete, units=units)
         self.unitsChanged.emit(units)
 
     def set_theme(self, name: str) -> None:
