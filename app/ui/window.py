@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # SQLAlchemy loads on the worker thread, after the first pain
     from app.store.repo import Store
 
     from .context import AppContext
+    from .screens.history import HistoryScreen
     from .services import Services, SourceFactory
     from .tray import Tray
 
@@ -304,8 +305,8 @@ class MainWindow(QMainWindow):
                 self._show_title(name)
             return self._placeholder
         if name == "session" and "session_id" not in kwargs:
-            history = self.screen("history")
-            history.open_latest()  # type: ignore[attr-defined]
+            history = cast("HistoryScreen", self.screen("history"))
+            history.open_latest()
             return self.screens.get("session", history)
         widget = self.screen(name)
         self.stack.setCurrentWidget(widget)
