@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, UserError, recording_store
-from app.commands.common import CommandContext, command, report_error
+from app.commands.common import EXIT_INTERRUPTED, CommandContext, command, report_error
 from app.paths import resolve_data_dir
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported lazily for a fast GUI start
@@ -100,6 +100,8 @@ def cmd_record(args: argparse.Namespace, ctx: CommandContext) -> int:
 
     if args.duration is not None and args.duration <= 0:
         raise UserError("--duration must be positive")
+    if not 0 < args.rate <= 1000:  # checked before a session exists: no phantom session
+        raise UserError("--rate must be between 0 and 1000 samples per second")
     if args.simulate and args.device:
         raise UserError("use either --simulate or --device, not both")
     if args.feed:  # the same job as `pulsedeck feeds record`, which owns the feed options
@@ -342,7 +344,11 @@ def run() -> None:
     """Console-script entry: `pulsedeck ... | head` ends quietly, then exit with main's code."""
     if hasattr(signal, "SIGPIPE"):  # process-wide, so only here and never inside main()
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:  # between loading and a command's own handling: no traceback
+        code = EXIT_INTERRUPTED
+    sys.exit(code)
 
 
 def _global_options_first(argv: Sequence[str]) -> list[str]:

@@ -3,7 +3,7 @@
 `run` is the same console entry pip installs as `pulsedeck` (it also makes `| head` quiet).
 """
 
-from app.cli import run
+from app.entry import run
 
 if __name__ == "__main__":
     run()
