@@ -100,6 +100,12 @@ def cmd_record(args: argparse.Namespace, ctx: CommandContext) -> int:
 
     if args.duration is not None and args.duration <= 0:
         raise UserError("--duration must be positive")
+    if args.readiness:  # a morning HRV reading at rest: its own kind of session (sport)
+        from app.training.load import READINESS_SPORT
+
+        if args.feed or not 120 <= (args.duration or 180) <= 300:
+            raise UserError("--readiness records 120-300 s at rest from a strap (default 180)")
+        args.sport, args.duration = READINESS_SPORT, args.duration or 180.0
     if not 0 < args.rate <= 1000:  # checked before a session exists: no phantom session
         raise UserError("--rate must be between 0 and 1000 samples per second")
     if args.simulate and args.device:
@@ -297,6 +303,9 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     rec.add_argument("--seed", type=int, help="seed for the simulator (deterministic)")
     rec.add_argument("--athlete", help="athlete name (default: yourself)")
     rec.add_argument("--sport", default="run", help="sport (default: run)")
+    rec.add_argument(
+        "--readiness", action="store_true", help="a 2-5 min HRV reading at rest (readiness)"
+    )
     rec.add_argument(
         "--title", help="session title (a linked child's name in it sends them a Strava copy)"
     )

@@ -24,7 +24,8 @@ from app.training.calendar import local_date
 from app.training.daily import DailyService, load_context, set_zone_model
 from app.training.days import KCAL_BASIS, DaySummary
 from app.training.goals import GoalEngine, GoalError, GoalKind, GoalProgress, Period
-from app.training.load import athlete_load
+from app.training.load import LoadService, athlete_load, set_thresholds
+from app.training.readiness import ReadinessService
 from app.training.zones import ZoneModel
 
 #: This area's mistakes: unknown goal, session or exercise (LookupError), bad values.
@@ -592,7 +593,8 @@ def cmd_body_measure(args: argparse.Namespace, ctx: CommandContext) -> int:
 @command
 def cmd_zones(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
-    athlete_id = _writer(ctx) if args.model else _athlete(ctx)
+    writes = args.model or args.ftp is not None or args.threshold_hr is not None
+    athlete_id = _writer(ctx) if writes else _athlete(ctx)
     if args.model:
         floors = None
         if args.bounds:
@@ -601,14 +603,16 @@ def cmd_zones(args: argparse.Namespace, ctx: CommandContext) -> int:
             except ValueError as exc:
                 raise UserError(f"--bounds must be five numbers: {args.bounds!r}") from exc
         set_zone_model(store, athlete_id, args.model, floors)
+    thresholds = set_thresholds(store, athlete_id, args.ftp, args.threshold_hr)
     ctx = load_context(store, athlete_id)
     floors_bpm = [round(f, 1) for f in ctx.zones.floors_bpm]
     if args.json:
-        _dump({"model": ctx.zone_model, "floors_bpm": floors_bpm})
+        _dump({"model": ctx.zone_model, "floors_bpm": floors_bpm, **thresholds})
     else:
         print(f"zone model {ctx.zone_model}")
         for i, f in enumerate(floors_bpm, start=1):
             print(f"  Z{i} from {f:g} bpm")
+        print(f"FTP {_opt(thresholds['ftp_w'])} W, threshold HR {_opt(thresholds['threshold_hr'])}")
     return EXIT_OK
 
 
@@ -621,15 +625,78 @@ def cmd_load(args: argparse.Namespace, ctx: CommandContext) -> int:
     first = args.from_ or last - timedelta(days=27)
     if last < first:
         raise UserError("--to is before --from")
+    if (last - first).days > 3660:
+        raise UserError("at most ten years at a time")
     points = athlete_load(DailyService(store), athlete_id, first, last)
-    if args.json:
-        _dump([{**asdict(p), "ratio": p.ratio} for p in points])
-        return EXIT_OK
-    print(f"{'date':10} {'TRIMP':>6} {'acute':>6} {'chronic':>7} {'ratio':>5}")
+    fitness = {f.point.day: f for f in LoadService(store).fitness(athlete_id, first, last)}
+    rows = []
     for p in points:
-        ratio = "-" if p.ratio is None else f"{p.ratio:.2f}"
-        print(f"{p.day!s:10} {p.trimp:6.1f} {p.acute:6.1f} {p.chronic:7.1f} {ratio:>5}")
+        f = fitness[p.day]
+        rows.append(
+            {
+                **asdict(p),
+                "ratio": p.ratio,
+                "load": round(f.point.load, 2),
+                "methods": list(f.methods),
+                "ctl": round(f.point.ctl, 2),
+                "atl": round(f.point.atl, 2),
+                "tsb": round(f.point.tsb, 2),
+            }
+        )
+    if args.json:
+        _dump(rows)
+        return EXIT_OK
+    print(
+        f"{'date':10} {'TRIMP':>6} {'acute':>6} {'chronic':>7} {'ratio':>5} "
+        f"{'load':>6} {'CTL':>6} {'ATL':>6} {'TSB':>6}  method"
+    )
+    for r in rows:
+        ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        print(
+            f"{r['day']!s:10} {r['trimp']:6.1f} {r['acute']:6.1f} {r['chronic']:7.1f} "
+            f"{ratio:>5} {r['load']:6.1f} {r['ctl']:6.1f} {r['atl']:6.1f} {r['tsb']:6.1f}  "
+            f"{','.join(r['methods']) or '-'}"  # type: ignore[arg-type]
+        )
     return EXIT_OK
+
+
+@command
+def cmd_readiness(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _athlete(ctx)
+    ctx = load_context(store, athlete_id)
+    last = args.to or local_date(now_ms(), ctx.tz)
+    first = args.from_ or last - timedelta(days=13)
+    if last < first:
+        raise UserError("--to is before --from")
+    if (last - first).days > 3660:
+        raise UserError("at most ten years at a time")
+    points = ReadinessService(store).series(athlete_id, first, last)
+    rows = [
+        {
+            **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(p).items()},
+            "resting_hr_delta": None
+            if p.resting_hr_delta is None
+            else round(p.resting_hr_delta, 2),
+        }
+        for p in points
+    ]
+    if args.json:
+        _dump(rows)
+        return EXIT_OK
+    print(f"{'date':10} {'RMSSD':>6} {'lnRMSSD':>7} {'7d':>6} {'band':>13} {'rHR':>5} {'drift':>6}")
+    for p in points:
+        band = "-" if p.band_low is None else f"{p.band_low:.2f}-{p.band_high:.2f}"
+        drift = "-" if p.resting_hr_delta is None else f"{p.resting_hr_delta:+.1f}"
+        print(
+            f"{p.day!s:10} {_opt(p.rmssd_ms):>6} {_num(p.ln_rmssd, 2):>7} {_num(p.mean7, 2):>6} "
+            f"{band:>13} {_opt(p.resting_hr):>5} {drift:>6}  {p.flag or ''}"
+        )
+    return EXIT_OK
+
+
+def _num(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 # parser ----------------------------------------------------------------------------------
@@ -747,10 +814,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _common(z)
     z.add_argument("--model", choices=[m.value for m in ZoneModel])
     z.add_argument("--bounds", help="custom: five lower bounds in bpm, e.g. 110,125,140,155,170")
+    z.add_argument("--ftp", type=float, help="functional threshold power, W (power TSS in load)")
+    z.add_argument("--threshold-hr", type=int, help="lactate threshold heart rate, bpm")
     z.set_defaults(func=cmd_zones)
 
-    ld = sub.add_parser("load", help="TRIMP per day and acute (7 d) / chronic (28 d) load")
+    ld = sub.add_parser("load", help="daily load, fitness (CTL), fatigue (ATL), form (TSB)")
     _common(ld)
     ld.add_argument("--from", dest="from_", type=_date)
     ld.add_argument("--to", type=_date)
     ld.set_defaults(func=cmd_load)
+
+    rd = sub.add_parser("readiness", help="HRV readiness: 7-day ln RMSSD against the 60-day band")
+    _common(rd)
+    rd.add_argument("--from", dest="from_", type=_date)
+    rd.add_argument("--to", type=_date)
+    rd.set_defaults(func=cmd_readiness)

@@ -1,0 +1,89 @@
+"""HRV readiness: the 7-day mean of ln(RMSSD) against the athlete's 60-day normal band.
+
+Per day (after Plews et al. 2012 and the usual "normal range" of HRV apps):
+  mean7      mean of ln(RMSSD) over the days with a reading in the last 7 (at least 3)
+  band       mean +/- 1 SD (sample) of ln(RMSSD) over the days with a reading in the last 60
+             (at least 14)
+  flag       "low" when mean7 is under the band (fatigue, illness, stress), "high" when over
+             it (can be parasympathetic saturation in heavy training); None inside it
+  resting HR mean over the last 7 days with a reading minus the mean over the last 60: a
+             resting HR drifting up goes with a low HRV
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+SHORT_DAYS, BASELINE_DAYS = 7, 60
+MIN_SHORT, MIN_BASELINE = 3, 14
+
+
+@dataclass(frozen=True, slots=True)
+class ReadinessPoint:
+    """One day's readiness figures (None where there are too few readings)."""
+
+    day: date
+    rmssd_ms: float | None  # that morning's reading
+    ln_rmssd: float | None
+    mean7: float | None
+    band_low: float | None
+    band_high: float | None
+    flag: str | None  # "low" | "high" | None
+    resting_hr: float | None
+    resting_hr_7: float | None
+    resting_hr_60: float | None
+
+    @property
+    def resting_hr_delta(self) -> float | None:
+        if self.resting_hr_7 is None or self.resting_hr_60 is None:
+            return None
+        return self.resting_hr_7 - self.resting_hr_60
+
+
+def _window(values: Mapping[date, float], day: date, days: int) -> list[float]:
+    return [v for i in range(days) if (v := values.get(day - timedelta(days=i))) is not None]
+
+
+def readiness_series(
+    rmssd_by_day: Mapping[date, float],
+    resting_by_day: Mapping[date, float],
+    first: date,
+    last: date,
+) -> list[ReadinessPoint]:
+    """Readiness for each day of [first, last]; the maps hold one morning value per day."""
+    ln = {d: math.log(v) for d, v in rmssd_by_day.items() if v > 0}
+    out: list[ReadinessPoint] = []
+    d = first
+    while d <= last:
+        short = _window(ln, d, SHORT_DAYS)
+        base = _window(ln, d, BASELINE_DAYS)
+        mean7 = statistics.fmean(short) if len(short) >= MIN_SHORT else None
+        low = high = None
+        if len(base) >= MIN_BASELINE:
+            mu, sd = statistics.fmean(base), statistics.stdev(base)
+            low, high = mu - sd, mu + sd
+        flag = None
+        if mean7 is not None and low is not None and high is not None:
+            flag = "low" if mean7 < low else "high" if mean7 > high else None
+        r7 = _window(resting_by_day, d, SHORT_DAYS)
+        r60 = _window(resting_by_day, d, BASELINE_DAYS)
+        out.append(
+            ReadinessPoint(
+                d,
+                rmssd_by_day.get(d),
+                ln.get(d),
+                mean7,
+                low,
+                high,
+                flag,
+                resting_by_day.get(d),
+                statistics.fmean(r7) if r7 else None,
+                statistics.fmean(r60) if r60 else None,
+            )
+        )
+        d += timedelta(days=1)
+    return out
