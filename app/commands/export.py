@@ -1,29 +1,79 @@
 """`pulsedeck export ...`: daily CSV, one session (CSV/GPX/TCX/Parquet), XLSX, GDPR.
 
-Exit codes follow app.cli: 0 ok, 1 failed, 2 usage, 3 storage, 4 not found (session or
-athlete: never created here), 5 a recorder is running (delete-all).
+Exit codes follow app.cli: 0 ok, 1 failed, 2 usage (also a refused target: not a regular
+file, a symbolic link, an existing file without --force, a missing directory, a format the
+file name contradicts), 3 storage (also a file that cannot be written: full disk,
+permissions), 4 not found (session or athlete: never created here), 5 a recorder is running
+(delete-all). `-o DIR` writes the default file name inside DIR.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, UserError
+from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_STORE, UserError
 from app.commands.common import CommandContext, command
+
+#: What `export session --format` offers (a one-session workbook too).
+SESSION_FORMATS = ("csv", "gpx", "tcx", "parquet", "xlsx")
+
+
+def _target(output: str | None, default_name: str, fmt: str, force: bool) -> Path:
+    """The file to write: `output` (a directory: `default_name` in it), checked, or exit 2."""
+    from sync.exports.common import TargetRefused, export_target, format_of
+
+    path = Path(output) if output else Path(default_name)
+    try:
+        if not path.is_dir():
+            format_of(path, fmt, (fmt,))  # `export xlsx -o days.csv` is refused
+        return export_target(path, default_name, force=force)
+    except TargetRefused as exc:
+        raise UserError(str(exc)) from exc
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """A target refused at the last moment is exit 2; a file that cannot be written exit 3."""
+    from sync.exports.common import TargetRefused
+
+    try:
+        yield
+    except TargetRefused as exc:
+        raise UserError(str(exc)) from exc
+    except OSError as exc:
+        raise UserError(f"cannot write {str(path)!r}: {exc.strerror or exc}", EXIT_STORE) from exc
 
 
 @command
 def cmd_daily(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.exports.daily import summary_rows, write_daily_csv
 
+    out = _target(args.output, "pulsedeck-daily.csv", "csv", args.force)
     athlete_id = None if args.athlete is None else ctx.athlete().id
     rows = summary_rows(ctx.store, athlete_id)
-    path = write_daily_csv(rows, Path(args.output))
+    with _writing(out):
+        path = write_daily_csv(rows, out, force=args.force)
     print(f"{len(rows)} day(s) written to {path}")
     return EXIT_OK
+
+
+def _session_target(args: argparse.Namespace) -> tuple[str, Path]:
+    """The format (--format, else the file's extension, else CSV) and the file to write."""
+    from sync.exports.common import TargetRefused, format_of
+
+    fmt = args.format
+    if args.output and not Path(args.output).is_dir():
+        try:
+            fmt = format_of(Path(args.output), args.format, SESSION_FORMATS)
+        except TargetRefused as exc:
+            raise UserError(str(exc)) from exc
+    fmt = fmt or "csv"
+    return fmt, _target(args.output, f"session-{args.id}.{fmt}", fmt, args.force)
 
 
 @command
@@ -32,9 +82,10 @@ def cmd_session(args: argparse.Namespace, ctx: CommandContext) -> int:
 
     if ctx.store.get_session(args.id) is None:
         raise UserError(f"no session {args.id}", EXIT_NOT_FOUND)
-    out = Path(args.output or f"session-{args.id}.{args.format}")
+    fmt, out = _session_target(args)
     try:
-        export_session(ctx.store, args.id, args.format, out)
+        with _writing(out):
+            export_session(ctx.store, args.id, fmt, out, force=args.force)
     except ExportError as exc:
         raise UserError(str(exc), EXIT_ERROR) from exc
     print(f"session {args.id} written to {out}")
@@ -45,9 +96,11 @@ def cmd_session(args: argparse.Namespace, ctx: CommandContext) -> int:
 def cmd_xlsx(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.exports.workbook import write_workbook
 
+    out = _target(args.output, "pulsedeck.xlsx", "xlsx", args.force)
     athlete_id = None if args.athlete is None else ctx.athlete().id
     sessions = ctx.store.list_sessions(athlete_id)
-    path = write_workbook(ctx.store, sessions, Path(args.output))
+    with _writing(out):
+        path = write_workbook(ctx.store, sessions, out, force=args.force)
     print(f"{len(sessions)} session(s) written to {path}")
     return EXIT_OK
 
@@ -57,7 +110,9 @@ def cmd_all(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.exports.gdpr import export_all
 
     athlete = ctx.athlete()
-    report = export_all(ctx.store, athlete.id, Path(args.output))
+    out = _target(args.output, f"pulsedeck-athlete-{athlete.id}.zip", "zip", args.force)
+    with _writing(out):
+        report = export_all(ctx.store, athlete.id, out, force=args.force)
     print(f"everything about {athlete.name} written to {report.path}")
     print(json.dumps(report.rows))
     return EXIT_OK
@@ -119,24 +174,39 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     exp = sub.add_parser("export", help="export data (CSV, GPX, TCX, Parquet, XLSX, GDPR)")
     esub = exp.add_subparsers(dest="export_command", metavar="WHAT", required=True)
 
+    def output(p: argparse.ArgumentParser, default: str, required: bool = True) -> None:
+        p.add_argument(
+            "-o",
+            "--output",
+            required=required,
+            metavar="FILE|DIR",
+            help=f"file to write; a directory means {default} inside it; never a device, FIFO "
+            "or symbolic link, and the directory must exist",
+        )
+        p.add_argument("--force", action="store_true", help="replace an existing file")
+
     d = esub.add_parser("daily", help="daily summary CSV (steps, distance, HR, kcal...)")
-    d.add_argument("-o", "--output", required=True)
+    output(d, "pulsedeck-daily.csv")
     d.add_argument("--athlete", help="only this athlete (default: all)")
     d.set_defaults(func=cmd_daily)
 
-    s = esub.add_parser("session", help="one session as CSV, GPX, TCX or Parquet")
+    s = esub.add_parser("session", help="one session as CSV, GPX, TCX, Parquet or XLSX")
     s.add_argument("id", type=int)
-    s.add_argument("--format", choices=["csv", "gpx", "tcx", "parquet"], default="csv")
-    s.add_argument("-o", "--output", help="file (default: session-ID.FORMAT)")
+    s.add_argument(
+        "--format",
+        choices=SESSION_FORMATS,
+        help="default: from the -o file's extension, else csv",
+    )
+    output(s, "session-ID.FORMAT", required=False)
     s.set_defaults(func=cmd_session)
 
     x = esub.add_parser("xlsx", help="workbook of sessions and strength sets")
-    x.add_argument("-o", "--output", required=True)
+    output(x, "pulsedeck.xlsx")
     x.add_argument("--athlete", help="only this athlete (default: all)")
     x.set_defaults(func=cmd_xlsx)
 
     a = esub.add_parser("all", help="GDPR: everything about an athlete as one zip")
-    a.add_argument("-o", "--output", required=True)
+    output(a, "pulsedeck-athlete-ID.zip")
     a.add_argument("--athlete", help="athlete name (default: yourself)")
     a.set_defaults(func=cmd_all)
 

@@ -113,9 +113,9 @@ def _fmt(value: float | None, digits: int) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def write_daily_csv(rows: Sequence[DailyRow], path: Path) -> Path:
+def write_daily_csv(rows: Sequence[DailyRow], path: Path, *, force: bool = False) -> Path:
     """The daily summary as CSV (UTF-8, header row, empty cell = not measured)."""
-    with atomic_file(path) as fh:
+    with atomic_file(path, force=force) as fh:
         w = csv.writer(fh)
         w.writerow(HEADER)
         for r in rows:

@@ -118,11 +118,13 @@ def export_all(
     *,
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
+    force: bool = False,
 ) -> ExportReport:
     """Write `path` (a zip): one CSV per table of the athlete's rows and manifest.json.
 
     Progress counts rows over every table (plus one unit per table, so empty ones move the
     bar); `cancel` is checked per chunk of rows and before the zip is renamed into place.
+    An existing file is replaced only with `force` (common.check_target).
     """
     athlete = store.athlete(athlete_id)
     if athlete is None:
@@ -130,7 +132,10 @@ def export_all(
     files: list[dict[str, object]] = []
     rows_by_table: dict[str, int] = {}
     steps = Steps(1, progress, cancel)
-    with atomic_file(path, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as zf:
+    with (
+        atomic_file(path, "wb", force=force) as raw,
+        zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as zf,
+    ):
         with store.engine.connect() as conn:
             ids = _scope_ids(conn, athlete_id)
             if progress is not None:  # counting costs a query per table: only when shown

@@ -21,7 +21,7 @@ from sync.lake.tables import session_tables
 from sync.lake.writer import to_parquet_bytes
 from sync.progress import CancelCheck, Progress, Steps
 
-from .common import atomic_file, iso_utc
+from .common import atomic_file, check_target, iso_utc
 
 FORMATS = ("csv", "gpx", "tcx", "parquet", "xlsx")
 #: Samples per CSV chunk: one progress report and one cancel check each (~10 ms of work).
@@ -56,6 +56,7 @@ def write_session_csv(
     *,
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
+    force: bool = False,
 ) -> Path:
     """Every sample, one row each; RR intervals of a reading joined by ';'."""
     _session(store, session_id)
@@ -75,7 +76,7 @@ def write_session_csv(
             (session_id,),
         ):
             rr.setdefault(t_ms, []).append(rr_ms)
-        with atomic_file(path) as fh:
+        with atomic_file(path, force=force) as fh:
             w = csv.writer(fh)
             w.writerow(CSV_HEADER)
             while chunk := rows.fetchmany(CHUNK_ROWS):
@@ -95,14 +96,14 @@ def write_session_csv(
 _STAGES = 3
 
 
-def _write_rendered(path: Path, data: str | bytes, steps: Steps) -> Path:
+def _write_rendered(path: Path, data: str | bytes, steps: Steps, force: bool) -> Path:
     """The write stage: chunked, with the last cancel check before the rename."""
     if isinstance(data, bytes):
-        with atomic_file(path, "wb", newline=None) as raw:
+        with atomic_file(path, "wb", newline=None, force=force) as raw:
             _write_chunks(raw, data, steps)
             steps.step()
     else:
-        with atomic_file(path, "w", newline="\n") as text:
+        with atomic_file(path, "w", newline="\n", force=force) as text:
             _write_chunks(text, data, steps)
             steps.step()
     steps.finish()
@@ -116,15 +117,17 @@ def _staged(
     render: Callable[[SessionInfo], str | bytes],
     progress: Progress | None,
     cancel: CancelCheck | None,
+    force: bool,
 ) -> Path:
     """The rendered formats' three stages: load and render (`render`), then write."""
+    check_target(path, force=force)  # refused before the work, not after it
     steps = Steps(_STAGES, progress, cancel)
     steps.start()
     info = _session(store, session_id)
     steps.step()
     data = render(info)
     steps.step()
-    return _write_rendered(path, data, steps)
+    return _write_rendered(path, data, steps, force)
 
 
 def write_session_gpx(
@@ -134,6 +137,7 @@ def write_session_gpx(
     *,
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
+    force: bool = False,
 ) -> Path:
     def render(info: SessionInfo) -> str:
         samples = store.load_samples(session_id)
@@ -141,7 +145,7 @@ def write_session_gpx(
             raise ExportError(f"session {session_id} has no GPS positions; export TCX or CSV")
         return session_to_gpx(info, samples)
 
-    return _staged(store, session_id, path, render, progress, cancel)
+    return _staged(store, session_id, path, render, progress, cancel, force)
 
 
 def write_session_tcx(
@@ -151,12 +155,13 @@ def write_session_tcx(
     *,
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
+    force: bool = False,
 ) -> Path:
     def render(info: SessionInfo) -> str:
         laps = [t for kind, t, _ in store.load_markers(session_id) if kind == "lap"]
         return session_to_tcx(info, store.load_samples(session_id), laps)
 
-    return _staged(store, session_id, path, render, progress, cancel)
+    return _staged(store, session_id, path, render, progress, cancel, force)
 
 
 def write_session_parquet(
@@ -166,13 +171,14 @@ def write_session_parquet(
     *,
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
+    force: bool = False,
 ) -> Path:
     """The session's samples in the lake's `samples` schema (zstd, UTC timestamps)."""
 
     def render(_info: SessionInfo) -> bytes:  # the same bytes write_parquet_file writes
         return to_parquet_bytes(SAMPLES, session_tables(store, session_id).tables[SAMPLES])
 
-    return _staged(store, session_id, path, render, progress, cancel)
+    return _staged(store, session_id, path, render, progress, cancel, force)
 
 
 def write_session_xlsx(
@@ -182,6 +188,7 @@ def write_session_xlsx(
     *,
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
+    force: bool = False,
 ) -> Path:
     """A one-session workbook (summary and strength sets, as `pulsedeck export xlsx`)."""
     from .workbook import write_workbook
@@ -190,7 +197,7 @@ def write_session_xlsx(
     steps.start()
     info = _session(store, session_id)
     steps.step()
-    write_workbook(store, [info], path, cancel=steps.check)  # checked before the rename
+    write_workbook(store, [info], path, cancel=steps.check, force=force)
     steps.finish()
     return path
 
@@ -203,8 +210,13 @@ def export_session(
     *,
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
+    force: bool = False,
 ) -> Path:
-    """Write the session in `fmt` (one of FORMATS) to `path`; `Cancelled` leaves no file."""
+    """Write the session in `fmt` (one of FORMATS) to `path`; `Cancelled` leaves no file.
+
+    An existing file at `path` is replaced only with `force`; anything else that is not a
+    regular file is refused (common.TargetRefused).
+    """
     writers = {
         "csv": write_session_csv,
         "gpx": write_session_gpx,
@@ -214,4 +226,4 @@ def export_session(
     }
     if fmt not in writers:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return writers[fmt](store, session_id, path, progress=progress, cancel=cancel)
+    return writers[fmt](store, session_id, path, progress=progress, cancel=cancel, force=force)

@@ -12,7 +12,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from app.store.repo import SessionInfo, Store
 
-from .common import atomic_file, local_dt
+from .common import atomic_file, check_target, local_dt
 
 SESSION_HEADER = (
     "id", "start (local)", "timezone", "athlete", "sport", "title", "status", "duration_min",
@@ -50,12 +50,15 @@ def write_workbook(
     path: Path,
     *,
     cancel: Callable[[], None] | None = None,
+    force: bool = False,
 ) -> Path:
     """Sheets `Sessions` and `Sets` for the given sessions.
 
     `cancel`, if given, is called just before the file is renamed into place and may raise
-    (sync.progress.Cancelled) to leave nothing behind.
+    (sync.progress.Cancelled) to leave nothing behind. An existing file is replaced only
+    with `force` (common.check_target).
     """
+    check_target(path, force=force)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Sessions")
     ws.append(list(SESSION_HEADER))
@@ -88,7 +91,7 @@ def write_workbook(
                 [sid, _naive(started, s.timezone), _text(sets, s.athlete), _text(sets, name),
                  *rest, bool(is_pr)]
             )  # fmt: skip
-    with atomic_file(path, "wb") as fh:
+    with atomic_file(path, "wb", force=force) as fh:
         wb.save(fh)
         if cancel is not None:
             cancel()

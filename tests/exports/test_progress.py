@@ -95,6 +95,7 @@ def test_cancel_at_any_stage_leaves_no_file(store, tmp_path, monkeypatch, fmt, a
     # The reports of a full export; its last one comes after the rename (the file is done),
     # so -1 means the one before: the final check just before the rename must catch it.
     full, count = _reports()
+    (tmp_path / "full").mkdir()  # exports never create directories
     export_session(store, sid, fmt, tmp_path / "full" / f"s.{fmt}", progress=count)
     last = len(full) - 2
     index = last if at == -1 else min(at, last)
@@ -116,7 +117,7 @@ def test_cancel_keeps_an_older_file_at_the_path_intact(store, tmp_path) -> None:
     token = CancelToken()
     _seen, progress = _cancel_at(1, token)
     with pytest.raises(Cancelled):
-        export_session(store, sid, "tcx", path, progress=progress, cancel=token)
+        export_session(store, sid, "tcx", path, progress=progress, cancel=token, force=True)
     assert path.read_text() == "previous export"
     assert sorted(p.name for p in path.parent.iterdir()) == ["s.tcx"]
 
