@@ -11,94 +11,27 @@ sentinels decode to None.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from . import uuids as U
 
-
-class GattDecodeError(ValueError):
-    """A payload that cannot be a valid value of its characteristic; the only error raised."""
-
-
-# Field layouts -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    """One wire field: struct code (`3s` = uint24), output name, divisor, sentinel, raw name."""
-
-    code: str
-    name: str
-    div: float = 1
-    sentinel: int | None = None
-    raw_name: str | None = None
-
-
-#: (flag mask, present when the bit is set?, fields). Mask 0 = always present.
-Bits = tuple[tuple[int, bool, tuple[Field, ...]], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Layout:
-    """The wire layout one flags value selects (cached per flags value)."""
-
-    struct: struct.Struct
-    fields: tuple[Field, ...]
-    need: int
-    #: Names when no field needs scaling, sentinels or uint24 (then a plain zip will do).
-    plain_names: tuple[str, ...] | None
-
-
-def _build_layout(header: int, bits: Bits, flags: int) -> Layout:
-    chosen: list[Field] = []
-    for mask, when_set, fields in bits:
-        if mask == 0 or bool(flags & mask) == when_set:
-            chosen.extend(fields)
-    st = struct.Struct("<" + "".join(f.code for f in chosen))
-    plain = all(
-        f.div == 1 and f.sentinel is None and f.raw_name is None and f.code != "3s" for f in chosen
-    )
-    names = tuple(f.name for f in chosen) if plain else None
-    return Layout(st, tuple(chosen), header + st.size, names)
-
-
-def _values(lay: Layout, data: bytes, offset: int) -> dict[str, Any]:
-    raw = lay.struct.unpack_from(data, offset)
-    if lay.plain_names is not None:
-        return dict(zip(lay.plain_names, raw, strict=True))
-    return _convert(lay.fields, raw)
-
-
-def _convert(fields: Sequence[Field], raw: Sequence[Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for f, value in zip(fields, raw, strict=True):
-        if f.code == "3s":
-            value = int.from_bytes(value, "little")
-        if f.raw_name is not None:
-            out[f.raw_name] = value
-        if f.sentinel is not None and value == f.sentinel:
-            out[f.name] = None
-        elif f.div != 1:
-            out[f.name] = value / f.div
-        else:
-            out[f.name] = value
-    return out
-
-
-def _too_short(what: str, flags: int, width: int, need: int, n: int) -> GattDecodeError:
-    return GattDecodeError(
-        f"{what}: flags 0x{flags:0{width * 2}x} need {need} octets; only {n} supplied"
-    )
-
-
-def _flags(what: str, data: bytes, width: int) -> int:
-    if len(data) < width:
-        raise GattDecodeError(f"{what}: empty payload" if not data else f"{what}: no flags")
-    return data[0] if width == 1 else data[0] | data[1] << 8
-
+# Re-exported: the decoders' public face stays this module.
+from .ftms import IndoorBikeData as IndoorBikeData
+from .ftms import TreadmillData as TreadmillData
+from .ftms import decode_indoor_bike_data as decode_indoor_bike_data
+from .ftms import decode_treadmill_data as decode_treadmill_data
+from .layout import (
+    Bits,
+    Field,
+    Layout,
+    build_layout,
+    field_values,
+    read_flags,
+    too_short,
+)
+from .layout import GattDecodeError as GattDecodeError
 
 # Heart rate --------------------------------------------------------------------------------
 
@@ -129,11 +62,11 @@ _HR_STRUCTS = [struct.Struct(f"<{n}H") for n in range(MAX_ATTRIBUTE_OCTETS // 2 
 def decode_heart_rate(data: bytes) -> HeartRateMeasurement:
     """Decode a Heart Rate Measurement; every RR interval in it is kept."""
     n = len(data)
-    flags = _flags("Heart Rate Measurement", data, 1)
+    flags = read_flags("Heart Rate Measurement", data, 1)
     wide = flags & 0x01
     need = (3 if wide else 2) + (2 if flags & 0x08 else 0)
     if n < need:
-        raise _too_short("Heart Rate Measurement", flags, 1, need, n)
+        raise too_short("Heart Rate Measurement", flags, 1, need, n)
     if n > MAX_ATTRIBUTE_OCTETS:
         raise GattDecodeError(f"Heart Rate Measurement: {n} octets exceed the ATT maximum")
     if wide:
@@ -246,17 +179,17 @@ _RSC_BITS: Bits = (
 
 @lru_cache(maxsize=256)
 def _rsc_layout(flags: int) -> Layout:
-    return _build_layout(1, _RSC_BITS, flags)
+    return build_layout(1, _RSC_BITS, flags)
 
 
 def decode_rsc(data: bytes) -> RscMeasurement:
     """Decode RSC Measurement (walking/running status is bit 2, mask 0x04)."""
-    flags = _flags("RSC Measurement", data, 1)
+    flags = read_flags("RSC Measurement", data, 1)
     lay = _rsc_layout(flags)
     n = len(data)
     if n < lay.need:
-        raise _too_short("RSC Measurement", flags, 1, lay.need, n)
-    values = _values(lay, data, 1)
+        raise too_short("RSC Measurement", flags, 1, lay.need, n)
+    values = field_values(lay, data, 1)
     return RscMeasurement(is_running=bool(flags & 0x04), trailing_octets=n - lay.need, **values)
 
 
@@ -292,17 +225,17 @@ _CSC_BITS: Bits = (
 
 @lru_cache(maxsize=256)
 def _csc_layout(flags: int) -> Layout:
-    return _build_layout(1, _CSC_BITS, flags)
+    return build_layout(1, _CSC_BITS, flags)
 
 
 def decode_csc(data: bytes) -> CscMeasurement:
     """Decode CSC Measurement (wheel and/or crank revolution data)."""
-    flags = _flags("CSC Measurement", data, 1)
+    flags = read_flags("CSC Measurement", data, 1)
     lay = _csc_layout(flags)
     n = len(data)
     if n < lay.need:
-        raise _too_short("CSC Measurement", flags, 1, lay.need, n)
-    values = _values(lay, data, 1)
+        raise too_short("CSC Measurement", flags, 1, lay.need, n)
+    values = field_values(lay, data, 1)
     return CscMeasurement(
         wheel_present=bool(flags & 0x01),
         crank_present=bool(flags & 0x02),
@@ -380,17 +313,17 @@ _CP_BITS: Bits = (
 
 @lru_cache(maxsize=1024)
 def _cp_layout(flags: int) -> Layout:
-    return _build_layout(2, _CP_BITS, flags)
+    return build_layout(2, _CP_BITS, flags)
 
 
 def decode_cycling_power(data: bytes) -> CyclingPowerMeasurement:
     """Decode Cycling Power Measurement: every optional field, in flag order."""
-    flags = _flags("Cycling Power Measurement", data, 2)
+    flags = read_flags("Cycling Power Measurement", data, 2)
     lay = _cp_layout(flags & 0x0FFF)
     n = len(data)
     if n < lay.need:
-        raise _too_short("Cycling Power Measurement", flags, 2, lay.need, n)
-    values = _values(lay, data, 2)
+        raise too_short("Cycling Power Measurement", flags, 2, lay.need, n)
+    values = field_values(lay, data, 2)
     angles = values.pop("_angles", None)
     if angles is not None:  # two uint12 packed in 3 octets: max first
         values["maximum_angle_deg"] = angles & 0x0FFF
@@ -403,191 +336,6 @@ def decode_cycling_power(data: bytes) -> CyclingPowerMeasurement:
         offset_compensation_indicator=bool(flags & 0x1000),
         trailing_octets=n - lay.need,
         **values,
-    )
-
-
-# FTMS --------------------------------------------------------------------------------------
-
-
-def _energy() -> tuple[Field, ...]:
-    return (
-        Field("H", "total_energy_kcal", sentinel=0xFFFF),
-        Field("H", "energy_per_hour_kcal", sentinel=0xFFFF),
-        Field("B", "energy_per_minute_kcal", sentinel=0xFF),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class IndoorBikeData:
-    """0x2AD2. `more_data` True = this notification is not the last of its record."""
-
-    more_data: bool
-    instantaneous_speed_kmh: float | None = None
-    average_speed_kmh: float | None = None
-    instantaneous_cadence_rpm: float | None = None
-    average_cadence_rpm: float | None = None
-    total_distance_m: int | None = None
-    resistance_level: float | None = None
-    resistance_level_format: str | None = None
-    instantaneous_power_w: int | None = None
-    average_power_w: int | None = None
-    total_energy_kcal: int | None = None
-    energy_per_hour_kcal: int | None = None
-    energy_per_minute_kcal: int | None = None
-    heart_rate_bpm: int | None = None
-    metabolic_equivalent: float | None = None
-    elapsed_time_s: int | None = None
-    remaining_time_s: int | None = None
-    trailing_octets: int = 0
-
-
-def _ibd_bits(alt: bool) -> Bits:
-    resistance = Field("B", "resistance_level", 0.1) if alt else Field("h", "resistance_level")
-    return (
-        (0x0001, False, (Field("H", "instantaneous_speed_kmh", 100),)),
-        (0x0002, True, (Field("H", "average_speed_kmh", 100),)),
-        (0x0004, True, (Field("H", "instantaneous_cadence_rpm", 2),)),
-        (0x0008, True, (Field("H", "average_cadence_rpm", 2),)),
-        (0x0010, True, (Field("3s", "total_distance_m"),)),
-        (0x0020, True, (resistance,)),
-        (0x0040, True, (Field("h", "instantaneous_power_w"),)),
-        (0x0080, True, (Field("h", "average_power_w"),)),
-        (0x0100, True, _energy()),
-        (0x0200, True, (Field("B", "heart_rate_bpm"),)),
-        (0x0400, True, (Field("B", "metabolic_equivalent", 10),)),
-        (0x0800, True, (Field("H", "elapsed_time_s"),)),
-        (0x1000, True, (Field("H", "remaining_time_s"),)),
-    )
-
-
-_IBD_BITS = {False: _ibd_bits(False), True: _ibd_bits(True)}
-
-
-@lru_cache(maxsize=2048)
-def _ibd_layout(flags: int, alt: bool) -> Layout:
-    return _build_layout(2, _IBD_BITS[alt], flags)
-
-
-def _pick_layout(
-    what: str, data: bytes, flags: int, layout: Callable[[int, bool], Layout], ambiguous: int
-) -> tuple[Layout, bool]:
-    """The width most clients use, unless the payload length fits only the other one."""
-    n = len(data)
-    primary = layout(flags, False)
-    if n == primary.need:
-        return primary, False
-    if flags & ambiguous:
-        alt = layout(flags, True)
-        if n == alt.need:
-            return alt, True
-    if n > primary.need:
-        return primary, False
-    raise _too_short(what, flags, 2, primary.need, n)
-
-
-def decode_indoor_bike_data(data: bytes) -> IndoorBikeData:
-    """Decode one Indoor Bike Data notification (bit 0 "More Data" is inverted)."""
-    flags = _flags("Indoor Bike Data", data, 2)
-    lay, alt = _pick_layout("Indoor Bike Data", data, flags & 0x1FFF, _ibd_layout, 0x0020)
-    values = _values(lay, data, 2)
-    if flags & 0x0020:
-        values["resistance_level_format"] = "uint8" if alt else "sint16"
-    return IndoorBikeData(
-        more_data=bool(flags & 0x0001), trailing_octets=len(data) - lay.need, **values
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class TreadmillData:
-    """0x2ACD. Pace in 0.1 km/min (uint8) unless the length says uint16 s/500 m."""
-
-    more_data: bool
-    instantaneous_speed_kmh: float | None = None
-    average_speed_kmh: float | None = None
-    total_distance_m: int | None = None
-    inclination_percent: float | None = None
-    inclination_raw: int | None = None
-    ramp_angle_setting_deg: float | None = None
-    ramp_angle_setting_raw: int | None = None
-    positive_elevation_gain_m: float | None = None
-    negative_elevation_gain_m: float | None = None
-    instantaneous_pace_km_per_min: float | None = None
-    average_pace_km_per_min: float | None = None
-    instantaneous_pace_s_per_500m: int | None = None
-    average_pace_s_per_500m: int | None = None
-    pace_format: str | None = None
-    total_energy_kcal: int | None = None
-    energy_per_hour_kcal: int | None = None
-    energy_per_minute_kcal: int | None = None
-    heart_rate_bpm: int | None = None
-    metabolic_equivalent: float | None = None
-    elapsed_time_s: int | None = None
-    remaining_time_s: int | None = None
-    force_on_belt_n: int | None = None
-    power_output_w: int | None = None
-    trailing_octets: int = 0
-
-
-def _tm_bits(alt: bool) -> Bits:
-    if alt:
-        inst = Field("H", "instantaneous_pace_s_per_500m")
-        avg = Field("H", "average_pace_s_per_500m")
-    else:
-        inst = Field("B", "instantaneous_pace_km_per_min", 10)
-        avg = Field("B", "average_pace_km_per_min", 10)
-    na = 0x7FFF
-    return (
-        (0x0001, False, (Field("H", "instantaneous_speed_kmh", 100),)),
-        (0x0002, True, (Field("H", "average_speed_kmh", 100),)),
-        (0x0004, True, (Field("3s", "total_distance_m"),)),
-        (
-            0x0008,
-            True,
-            (
-                Field("h", "inclination_percent", 10, na, "inclination_raw"),
-                Field("h", "ramp_angle_setting_deg", 10, na, "ramp_angle_setting_raw"),
-            ),
-        ),
-        (
-            0x0010,
-            True,
-            (
-                Field("H", "positive_elevation_gain_m", 10),
-                Field("H", "negative_elevation_gain_m", 10),
-            ),
-        ),
-        (0x0020, True, (inst,)),
-        (0x0040, True, (avg,)),
-        (0x0080, True, _energy()),
-        (0x0100, True, (Field("B", "heart_rate_bpm"),)),
-        (0x0200, True, (Field("B", "metabolic_equivalent", 10),)),
-        (0x0400, True, (Field("H", "elapsed_time_s"),)),
-        (0x0800, True, (Field("H", "remaining_time_s"),)),
-        (
-            0x1000,
-            True,
-            (Field("h", "force_on_belt_n", sentinel=na), Field("h", "power_output_w", sentinel=na)),
-        ),
-    )
-
-
-_TM_BITS = {False: _tm_bits(False), True: _tm_bits(True)}
-
-
-@lru_cache(maxsize=2048)
-def _tm_layout(flags: int, alt: bool) -> Layout:
-    return _build_layout(2, _TM_BITS[alt], flags)
-
-
-def decode_treadmill_data(data: bytes) -> TreadmillData:
-    """Decode one Treadmill Data notification (bit 0 "More Data" is inverted)."""
-    flags = _flags("Treadmill Data", data, 2)
-    lay, alt = _pick_layout("Treadmill Data", data, flags & 0x1FFF, _tm_layout, 0x0060)
-    values = _values(lay, data, 2)
-    if flags & 0x0060:
-        values["pace_format"] = "uint16_s_per_500m" if alt else "uint8_km_per_min"
-    return TreadmillData(
-        more_data=bool(flags & 0x0001), trailing_octets=len(data) - lay.need, **values
     )
 
 
