@@ -504,6 +504,88 @@ def cmd_prs(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK
 
 
+def _withdrawn(store: Store, athlete_id: int) -> None:
+    """After an edit: achievements the data no longer supports are withdrawn (and said so)."""
+    for a in GoalEngine(store).withdraw_stale(athlete_id):
+        print(f"withdrawn: goal {a.goal_id} for the period starting {a.period_start}")
+
+
+@command
+def cmd_sets_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _athlete(ctx)
+    tz = load_context(store, athlete_id).tz
+    exercise = None
+    if args.exercise is not None:
+        exercise = _exercise_to_log(store, athlete_id, args.exercise, create=False)
+    saved = strength.edit_set(
+        store,
+        athlete_id,
+        args.id,
+        exercise=exercise,
+        reps=args.reps,
+        weight_kg=args.weight,
+        rpe=args.rpe,
+        started_ms=None if args.at is None else _instant(args.at, tz),
+    )
+    print(f"set {saved.id}: {_set_text(saved)}")
+    for r in saved.records:
+        print(f"  {_record_text(r)}")
+    _withdrawn(store, athlete_id)
+    return EXIT_OK
+
+
+@command
+def cmd_sets_delete(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _athlete(ctx)
+    strength.delete_set(store, athlete_id, args.id)
+    print(f"set {args.id} deleted; records recomputed")
+    _withdrawn(store, athlete_id)
+    return EXIT_OK
+
+
+@command
+def cmd_exercises_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _athlete(ctx)
+    found = catalog.lookup(store, athlete_id, args.exercise)
+    e = catalog.edit_custom(
+        store,
+        athlete_id,
+        found,
+        name=args.name,
+        aliases=args.alias,
+        muscle_groups=args.muscle,
+        equipment=args.equipment,
+        kind=args.kind,
+    )
+    print(json.dumps(_exercise_json(e)) if args.json else f"exercise {e.name!r} saved")
+    return EXIT_OK
+
+
+@command
+def cmd_exercises_delete(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _athlete(ctx)
+    found = catalog.lookup(store, athlete_id, args.exercise)
+    catalog.delete_custom(store, athlete_id, found)
+    print(f"exercise {found.name!r} deleted")
+    return EXIT_OK
+
+
+@command
+def cmd_goals_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    engine = GoalEngine(store)
+    goal = engine.get(args.id)
+    if goal is None or goal.athlete_id != _athlete(ctx):
+        raise LookupError(f"no goal {args.id}")
+    goal = engine.edit(args.id, args.target)
+    print(f"goal {goal.id}: {goal.describe()}")
+    return EXIT_OK
+
+
 # body ------------------------------------------------------------------------------------
 
 _BODY_FLAGS = {
@@ -539,9 +621,41 @@ def cmd_body_add(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 
 @command
+def cmd_body_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _athlete(ctx)
+    tz = load_context(store, athlete_id).tz
+    if args.value is None and args.at is None:
+        raise UserError("give --value and/or --at")
+    at = None if args.at is None else _instant(args.at, tz)
+    got = body_mod.edit_metric(store, athlete_id, args.id, value=args.value, measured_ms=at)
+    print(f"body entry {got.id}: {got.kind} {got.value:g} at {_iso(got.measured_ms, tz)}")
+    _withdrawn(store, athlete_id)
+    return EXIT_OK
+
+
+@command
+def cmd_body_delete(args: argparse.Namespace, ctx: CommandContext) -> int:
+    store = ctx.store
+    athlete_id = _athlete(ctx)
+    body_mod.delete_metric(store, athlete_id, args.id)
+    print(f"body entry {args.id} deleted")
+    _withdrawn(store, athlete_id)
+    return EXIT_OK
+
+
+@command
 def cmd_body_list(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
     athlete_id = _athlete(ctx)
+    if args.entries:
+        tz = load_context(store, athlete_id).tz
+        entries = body_mod.metrics(store, athlete_id, args.kind)
+        if args.json:
+            _dump([{**asdict(e), "at": _iso(e.measured_ms, tz)} for e in entries])
+        for e in [] if args.json else entries:
+            print(f"{e.id:>5} {_iso(e.measured_ms, tz):25} {e.kind:13} {e.value:8g}  {e.source}")
+        return EXIT_OK
     series = body_mod.trends(store, athlete_id)
     if args.kind:
         series = {k: v for k, v in series.items() if k == args.kind}
@@ -739,6 +853,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _common(g, json_flag=False)
     g.add_argument("id", type=int)
     g.set_defaults(func=cmd_goals_remove)
+    g = gsub.add_parser("edit", help="change a goal's target")
+    _common(g, json_flag=False)
+    g.add_argument("id", type=int)
+    g.add_argument("--target", type=float, required=True)
+    g.set_defaults(func=cmd_goals_edit)
     g = gsub.add_parser("progress", help="progress this period; records new achievements")
     _common(g)
     g.add_argument("--history", type=int, default=0, metavar="N", help="also N past periods")
@@ -768,6 +887,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     e.add_argument("--equipment")
     e.add_argument("--kind", default="strength", choices=list(catalog.KINDS))
     e.set_defaults(func=cmd_exercises_add)
+    e = esub.add_parser("edit", help="change one of your own exercises")
+    _common(e)
+    e.add_argument("exercise")
+    e.add_argument("--name", help="new name (its sets follow)")
+    e.add_argument("--alias", action="append", help="replaces the aliases")
+    e.add_argument("--muscle", action="append", help="replaces the muscle groups")
+    e.add_argument("--equipment")
+    e.add_argument("--kind", choices=list(catalog.KINDS))
+    e.set_defaults(func=cmd_exercises_edit)
+    e = esub.add_parser("delete", help="delete one of your own exercises (unused ones)")
+    _common(e, json_flag=False)
+    e.add_argument("exercise")
+    e.set_defaults(func=cmd_exercises_delete)
 
     st = sub.add_parser("sets", help="log and list strength sets")
     ssub = st.add_subparsers(dest="sets_command", metavar="ACTION", required=True)
@@ -783,6 +915,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.add_argument("--rpe", type=float, help="rating of perceived exertion, 1-10")
     s.add_argument("--create", action="store_true", help="add EXERCISE as your own if unknown")
     s.set_defaults(func=cmd_sets_add)
+    s = ssub.add_parser("edit", help="correct a set; records and goals are recomputed")
+    _common(s, json_flag=False)
+    s.add_argument("id", type=int)
+    s.add_argument("--exercise")
+    s.add_argument("--reps", type=int)
+    s.add_argument("--weight", type=float, help="kg (0 for bodyweight)")
+    s.add_argument("--rpe", type=float)
+    s.add_argument("--at", help="new start (ISO date-time)")
+    s.set_defaults(func=cmd_sets_edit)
+    s = ssub.add_parser("delete", help="delete a set; records and goals are recomputed")
+    _common(s, json_flag=False)
+    s.add_argument("id", type=int)
+    s.set_defaults(func=cmd_sets_delete)
     s = ssub.add_parser("list", help="list sets")
     _common(s)
     s.add_argument("--exercise")
@@ -803,7 +948,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _common(bl)
     bl.add_argument("--kind", choices=list(body_mod.KINDS))
     bl.add_argument("--last", type=int, default=14, help="days shown per kind (text output)")
+    bl.add_argument("--entries", action="store_true", help="each measurement with its id")
     bl.set_defaults(func=cmd_body_list)
+    be = bsub.add_parser("edit", help="correct a measurement (see body list --entries)")
+    _common(be, json_flag=False)
+    be.add_argument("id", type=int)
+    be.add_argument("--value", type=float)
+    be.add_argument("--at", help="new time (ISO date or date-time)")
+    be.set_defaults(func=cmd_body_edit)
+    bd = bsub.add_parser("delete", help="delete a measurement")
+    _common(bd, json_flag=False)
+    bd.add_argument("id", type=int)
+    bd.set_defaults(func=cmd_body_delete)
     bm = bsub.add_parser("measure", help="resting HR and HRV from a quiet morning recording")
     _common(bm)
     bm.add_argument("session", type=int)

@@ -99,3 +99,32 @@ def measure_session(store: Store, session_id: int, *, save: bool = True) -> Morn
                 except MetricError:
                     continue  # implausible (e.g. a strap off): not stored, still reported
     return MorningReading(session_id, resting, result, tuple(stored))
+
+
+def edit_metric(
+    store: Store,
+    athlete_id: int,
+    metric_id: int,
+    *,
+    value: float | None = None,
+    measured_ms: int | None = None,
+) -> Metric:
+    """Correct a measurement's value or time (checked like a new one)."""
+    with store.orm() as s, s.begin():
+        row = s.get(m.BodyMetric, metric_id)
+        if row is None or row.athlete_id != athlete_id:
+            raise LookupError(f"no body entry {metric_id}")
+        if value is not None:
+            check(row.kind, value)
+            row.value = float(value)
+        if measured_ms is not None:
+            row.measured_ms = measured_ms
+        return Metric(row.id, athlete_id, row.kind, row.value, row.measured_ms, row.source)
+
+
+def delete_metric(store: Store, athlete_id: int, metric_id: int) -> None:
+    with store.orm() as s, s.begin():
+        row = s.get(m.BodyMetric, metric_id)
+        if row is None or row.athlete_id != athlete_id:
+            raise LookupError(f"no body entry {metric_id}")
+        s.delete(row)

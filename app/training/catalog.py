@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy.orm import Session as OrmSession
 
 from app.store import models as m
 from app.store.repo import Store
@@ -287,3 +288,73 @@ def lookup(store: Store, athlete_id: int | None, name: str) -> ExerciseInfo:
         return found
     close = search(exercises(store, athlete_id), name, limit=3)
     raise UnknownExercise(name.strip(), [m.exercise.name for m in close])
+
+
+def _own(s: OrmSession, athlete_id: int, exercise: ExerciseInfo) -> m.Exercise:
+    row = s.get(m.Exercise, exercise.id) if exercise.id is not None else None
+    if row is None or row.athlete_id != athlete_id:
+        raise CatalogError(f"{exercise.name!r} is built in: only your own exercises change")
+    return row
+
+
+def edit_custom(
+    store: Store,
+    athlete_id: int,
+    exercise: ExerciseInfo,
+    *,
+    name: str | None = None,
+    aliases: Sequence[str] | None = None,
+    muscle_groups: Sequence[str] | None = None,
+    equipment: str | None = None,
+    kind: str | None = None,
+) -> ExerciseInfo:
+    """Change one of the athlete's own exercises; a new name is carried to its sets."""
+    entry = parse_entry(
+        {
+            "name": name or exercise.name,
+            "aliases": list(exercise.aliases if aliases is None else aliases),
+            "muscle_groups": list(
+                exercise.muscle_groups if muscle_groups is None else muscle_groups
+            ),
+            "equipment": exercise.equipment if equipment is None else equipment,
+            "kind": kind or exercise.kind,
+        },
+        athlete_id,
+    )
+    taken = {e.name.casefold() for e in exercises(store, athlete_id) if e.id != exercise.id}
+    if entry.name.casefold() in taken:
+        raise CatalogError(f"an exercise called {entry.name!r} already exists")
+    with store.orm() as s, s.begin():
+        row = _own(s, athlete_id, exercise)
+        row.name, row.aliases = entry.name, list(entry.aliases)
+        row.muscle_groups, row.equipment, row.kind = (
+            list(entry.muscle_groups),
+            entry.equipment,
+            entry.kind,
+        )
+        s.execute(
+            update(m.ExerciseSet)
+            .where(m.ExerciseSet.exercise_id == row.id)
+            .values(exercise_name=entry.name)
+        )
+        s.flush()
+        return _info(row)
+
+
+def delete_custom(store: Store, athlete_id: int, exercise: ExerciseInfo) -> None:
+    """Delete one of the athlete's own exercises; refused while sets or goals use it."""
+    with store.orm() as s, s.begin():
+        row = _own(s, athlete_id, exercise)
+        used = s.scalar(
+            select(func.count())
+            .select_from(m.ExerciseSet)
+            .where(m.ExerciseSet.exercise_id == row.id)
+        )
+        goals = s.scalar(
+            select(func.count()).select_from(m.Goal).where(m.Goal.exercise_id == row.id)
+        )
+        if used or goals:
+            raise CatalogError(
+                f"{row.name!r} has {used} sets and {goals} goals: delete or move them first"
+            )
+        s.delete(row)

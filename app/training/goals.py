@@ -159,6 +159,21 @@ class GoalEngine:
             row.active = False
             return True
 
+    def edit(self, goal_id: int, target: float) -> Goal:
+        """Change a goal's target; achievements the new target no longer supports go."""
+        if not (math.isfinite(target) and target > 0):
+            raise GoalError(f"the target must be a positive number, got {target!r}")
+        with self.store.orm() as s, s.begin():
+            row = s.get(m.Goal, goal_id)
+            if row is None:
+                raise LookupError(f"no goal {goal_id}")
+            row.target = float(target)
+            athlete_id = row.athlete_id
+        self.withdraw_stale(athlete_id)
+        goal = self.get(goal_id)
+        assert goal is not None
+        return goal
+
     def get(self, goal_id: int) -> Goal | None:
         with self.store.orm() as s:
             row = s.get(m.Goal, goal_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as OrmSession
 
 from app.domain.strength import Lift, Record, epley, record_history, volume
@@ -306,3 +306,55 @@ def best_weight_for_reps(
             .order_by(m.ExerciseSet.weight_kg.desc())
             .limit(1)
         )
+
+
+def _own_set(s: OrmSession, athlete_id: int, set_id: int) -> m.ExerciseSet:
+    row = s.get(m.ExerciseSet, set_id)
+    if row is None or row.athlete_id != athlete_id:
+        raise LookupError(f"no set {set_id}")
+    return row
+
+
+def edit_set(
+    store: Store,
+    athlete_id: int,
+    set_id: int,
+    *,
+    exercise: ExerciseInfo | None = None,
+    reps: int | None = None,
+    weight_kg: float | None = None,
+    rpe: float | None = None,
+    started_ms: int | None = None,
+) -> SavedSet:
+    """Change a set (None leaves a field as is) and replay the records of its exercise(s)."""
+    with store.orm() as s, s.begin():
+        row = _own_set(s, athlete_id, set_id)
+        new_reps = row.reps if reps is None else reps
+        new_weight = row.weight_kg if weight_kg is None else weight_kg or None
+        new_rpe = row.rpe if rpe is None else rpe
+        _check_set(int(new_reps or 0), new_weight, new_rpe)
+        old_exercise = row.exercise_id
+        if exercise is not None:
+            row.exercise_id, row.exercise_name = exercise.id, exercise.name
+        if started_ms is not None:
+            if row.ended_ms is not None:
+                row.ended_ms += started_ms - row.started_ms
+            row.started_ms = started_ms
+        row.reps, row.weight_kg, row.rpe = new_reps, new_weight, new_rpe
+        row.e1rm_kg = epley(new_weight or 0.0, int(new_reps or 0))
+        s.flush()
+        if old_exercise != row.exercise_id:
+            recompute_records(s, athlete_id, old_exercise)
+        records = recompute_records(s, athlete_id, row.exercise_id).get(row.id, [])
+        return _saved(row, records)
+
+
+def delete_set(store: Store, athlete_id: int, set_id: int) -> None:
+    """Delete a set and its records, and replay the records of its exercise."""
+    with store.orm() as s, s.begin():
+        row = _own_set(s, athlete_id, set_id)
+        exercise_id = row.exercise_id
+        s.execute(delete(m.PersonalRecord).where(m.PersonalRecord.set_id == set_id))
+        s.delete(row)
+        s.flush()
+        recompute_records(s, athlete_id, exercise_id)
