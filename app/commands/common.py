@@ -35,7 +35,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
-from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_RUNNING, EXIT_STORE, UserError
+from app.commands import (
+    EXIT_ERROR,
+    EXIT_NOT_FOUND,
+    EXIT_RUNNING,
+    EXIT_STORE,
+    EXIT_USAGE,
+    UserError,
+)
 from app.instance import AlreadyRunning, InstanceLock
 from app.paths import resolve_data_dir
 from app.store.errors import StoreError, classify
@@ -53,9 +60,12 @@ ErrorCodes = Mapping[type[BaseException], int]
 
 def exit_codes() -> ErrorCodes:
     """Which exception means which exit code, for every command (first match wins)."""
+    from app.secrets import SecretFileError, SecretsUnavailable  # keyring: error path only
     from app.store.repo import AthleteNotFound  # only on an error path: no SQLAlchemy at start
 
     return {
+        SecretsUnavailable: EXIT_USAGE,  # no safe keyring: configuration the user must fix
+        SecretFileError: EXIT_USAGE,
         StoreError: EXIT_STORE,  # locked, full, corrupt, newer schema: the file is untouched
         AthleteNotFound: EXIT_NOT_FOUND,
         AlreadyRunning: EXIT_RUNNING,

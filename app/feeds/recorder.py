@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.domain.samples import MAX_CLOCK_AHEAD_MS
 from app.recorder import Recording
 from app.store.repo import Store, now_ms
 from device.feeds.backoff import BackoffPolicy
 from device.feeds.client import FeedClient, FeedEndpoint, FeedSample, FeedStatus
 from device.feeds.errors import FeedError
 from device.feeds.formats import FeedFormat
-from device.feeds.guard import MAX_CLOCK_AHEAD_MS
 from device.feeds.protocol import RemoteAthlete
 
 from .broadcast import LiveBroadcast
