@@ -313,7 +313,10 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     rec.add_argument("--json", action="store_true", help="print the summary as JSON")
     rec.add_argument("-q", "--quiet", action="store_true", help="no live progress line")
     rec.add_argument("--feed", metavar="URL|NAME", help="record a websocket trace feed instead")
-    rec.add_argument("--token", help="the feed's token (with --feed)")
+    rec.add_argument(
+        "--token", help="the feed's token (with --feed; visible in `ps`: prefer --token-file)"
+    )
+    rec.add_argument("--token-file", help="read the feed's token from this file (- = stdin)")
     rec.set_defaults(func=cmd_record)
 
     sessions = sub.add_parser("sessions", help="list and show recorded sessions")

@@ -282,3 +282,12 @@ def test_record_takes_a_title_and_refuses_a_read_only_client(data_dir, capsys) -
     assert main([*argv, "--athlete", "Imported client"]) == 2
     err = capsys.readouterr().err
     assert "read-only" in err and "Traceback" not in err
+
+
+def test_record_feed_reads_its_token_from_a_file_not_argv(data_dir, capsys) -> None:
+    """`record --feed` forwards --token-file (a token in argv is visible in `ps`)."""
+    from app.cli import main
+
+    argv = ["--data-dir", str(data_dir), "record", "--feed", "ws://127.0.0.1:9/x"]
+    assert main([*argv, "--token-file", str(data_dir / "missing.token")]) == 2
+    assert "cannot read" in capsys.readouterr().err  # the file was looked for
