@@ -21,6 +21,7 @@ from .client import OK
 from .config import CHILD_NEEDS, CHILD_SCOPES, OWNER_NEEDS, OWNER_SCOPES, StravaConfig
 from .consent import record_control, set_copy_watch
 from .tokens import (
+    TokenSet,
     client_secret,
     delete_tokens,
     load_tokens,
@@ -303,8 +304,32 @@ def revive_jobs(store: Store, account_id: int) -> int:
     return n
 
 
+async def revoke_at_strava(
+    http: httpx.AsyncClient,
+    config: StravaConfig,
+    tokens: TokenSet,
+    clock: Callable[[], float] = time.time,
+) -> bool:
+    """Revoke one grant: `POST /oauth/revoke`; before 2027-06-01 the old deauthorize endpoint
+    is the fallback when Strava does not offer the new one yet. True when Strava confirmed."""
+    secret = await asyncio.to_thread(client_secret, tokens.client_id)
+    done = await oauth.revoke(http, config, tokens, secret)
+    if done is not None:
+        return done
+    if clock() >= oauth.DEAUTHORIZE_RETIRED_S:
+        raise ServerError("Strava offers no revoke endpoint (POST /oauth/revoke answered 404)")
+    if tokens.expiring(clock(), config.refresh_margin_s):
+        tokens = await oauth.refresh(http, config, tokens, secret, clock)
+    return await oauth.deauthorize(http, config, tokens.access_token)
+
+
 async def unlink(
-    store: Store, http: httpx.AsyncClient, config: StravaConfig, account_id: int
+    store: Store,
+    http: httpx.AsyncClient,
+    config: StravaConfig,
+    account_id: int,
+    *,
+    clock: Callable[[], float] = time.time,
 ) -> list[str]:
     """Revoke at Strava (best effort), forget the tokens, delete the row (children first).
 
@@ -320,10 +345,7 @@ async def unlink(
         tokens = await asyncio.to_thread(load_tokens, key)
         if tokens is not None:
             try:
-                if tokens.expiring(time.time(), config.refresh_margin_s):
-                    secret = await asyncio.to_thread(client_secret, tokens.client_id)
-                    tokens = await oauth.refresh(http, config, tokens, secret)
-                if not await oauth.deauthorize(http, config, tokens.access_token):
+                if not await revoke_at_strava(http, config, tokens, clock):
                     warnings.append(f"Strava did not confirm revoking account {acc.id}")
             except (NetworkError, ServerError, AuthRevoked) as exc:
                 warnings.append(

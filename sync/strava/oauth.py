@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -306,12 +307,46 @@ async def refresh(
     return _tokens(response.json(), tokens.client_id, tokens.scopes, clock())
 
 
+#: Strava retires `POST /oauth/deauthorize` on this day (00:00 UTC); from then on only
+#: `POST /oauth/revoke` (RFC 7009: HTTP Basic with the client id and secret, a `token` field)
+#: revokes a grant, and tokens travel in the Authorization header only.
+DEAUTHORIZE_RETIRED_S = datetime(2027, 6, 1, tzinfo=UTC).timestamp()
+
+
+async def revoke(
+    http: httpx.AsyncClient,
+    config: StravaConfig,
+    tokens: TokenSet,
+    client_secret: str,
+) -> bool | None:
+    """Revoke the grant with `POST /oauth/revoke`; None when Strava has no such endpoint (404).
+
+    True when Strava confirmed it; the refresh token names the grant, so no refresh is needed.
+    """
+    try:
+        response = await http.post(
+            f"{config.oauth_url}/revoke",
+            auth=httpx.BasicAuth(tokens.client_id, client_secret),
+            data={"token": tokens.refresh_token, "token_type_hint": "refresh_token"},
+            timeout=config.timeout_s,
+        )
+    except httpx.TransportError as exc:
+        raise NetworkError(f"cannot reach Strava to revoke ({type(exc).__name__})") from None
+    if response.status_code == 404:
+        return None
+    if response.status_code >= 500 or response.status_code == 429:
+        raise ServerError(f"Strava could not revoke: {_fault_message(response)}")
+    if response.status_code == 401:
+        raise AuthRevoked(f"Strava refused the client credentials: {_fault_message(response)}")
+    return response.status_code == 200
+
+
 async def deauthorize(http: httpx.AsyncClient, config: StravaConfig, access_token: str) -> bool:
-    """Revoke the grant at Strava; True when Strava confirmed it (or it was already gone)."""
+    """The old revoke (before 2027-06-01 only); the token goes in the Authorization header."""
     try:
         response = await http.post(
             f"{config.oauth_url}/deauthorize",
-            data={"access_token": access_token},
+            headers={"Authorization": f"Bearer {access_token}"},
             timeout=config.timeout_s,
         )
     except httpx.TransportError as exc:

@@ -1,19 +1,24 @@
 """A Strava emulator: a real HTTP server on 127.0.0.1 that follows the published API.
 
 Endpoints: OAuth authorize (redirects like Strava), token (authorization_code and
-refresh_token grants, rotating refresh tokens), deauthorize; API v3 /athlete,
+refresh_token grants, rotating refresh tokens), revoke (RFC 7009: HTTP Basic with the client
+id and secret, a `token` field) and deauthorize (retired on 2027-06-01 by the emulator's
+clock); API v3 /athlete,
 /athlete/activities, /activities (create), /activities/{id} (get, put),
 /activities/{id}/streams, /uploads and /uploads/{id} with asynchronous processing. Rate
 limits per application in 15-minute and daily windows (overall and read) on the emulator's
 clock, with the `X-RateLimit-*` / `X-ReadRateLimit-*` headers. Faults: injected status codes,
 hangs (client timeouts), random chaos, token expiry, inactive apps, processing errors.
 
-Every API request is checked against Strava's Swagger spec (parameter names, required ones,
+Tokens must travel in the Authorization header only (from 2027-06-01 Strava refuses others;
+any request carrying one in its query or form is a violation at any date). Every API request
+is checked against Strava's Swagger spec (parameter names, required ones,
 enums, integer types, the PUT body's fields); violations are collected in `violations`.
 """
 
 from __future__ import annotations
 
+import base64
 import email.parser
 import hashlib
 import itertools
@@ -33,6 +38,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 SWAGGER = Path(__file__).resolve().parents[3] / "shared" / "reference" / "strava" / "swagger.json"
+
+#: Strava retires POST /oauth/deauthorize and accepts tokens in headers only from then on.
+CUTOVER_S = datetime(2027, 6, 1, tzinfo=UTC).timestamp()
 
 PROCESSING = "Your activity is still being processed."
 READY = "Your activity is ready."
@@ -149,6 +157,8 @@ class StravaEmulator:
         self.login_as: int | None = None
         self.deny_next = False
         self.untick: set[str] = set()  # scopes the user unticks on the consent page
+        self.revoke_available = True  # False: POST /oauth/revoke not rolled out yet (404)
+        self.basic_auth: list[str] = []  # client ids of each HTTP Basic revoke
         self.codes: dict[str, tuple[str, int, str]] = {}
         self.access: dict[str, dict[str, Any]] = {}
         self.refresh: dict[str, dict[str, Any]] = {}
@@ -226,11 +236,27 @@ class StravaEmulator:
             for k in [k for k, v in self.access.items() if v["athlete_id"] == athlete_id]:
                 del self.access[k]
 
-    def revoke_all(self, athlete_id: int) -> None:
+    def revoke_all(self, athlete_id: int, client_id: str | None = None) -> None:
         with self.lock:
             for table in (self.access, self.refresh):
-                for k in [k for k, v in table.items() if v["athlete_id"] == athlete_id]:
+                for k in [
+                    k
+                    for k, v in table.items()
+                    if v["athlete_id"] == athlete_id
+                    and (client_id is None or v["client_id"] == client_id)
+                ]:
                     del table[k]
+
+    def _basic(self, header: str) -> str | None:
+        """The client id of a valid `Authorization: Basic` header (id:secret), else None."""
+        if not header.startswith("Basic "):
+            return None
+        try:
+            client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+        except ValueError:
+            return None
+        app = self.apps.get(client_id)
+        return client_id if app is not None and app["secret"] == secret else None
 
     def add_activity(
         self,
@@ -368,8 +394,15 @@ class StravaEmulator:
         json_body = None
         if headers.get("content-type", "").startswith("application/json") and body:
             json_body = json.loads(body)
+        misplaced = [
+            k
+            for k in ("access_token", "refresh_token", "token")
+            if k in query or (k in form and path not in ("/oauth/token", "/oauth/revoke"))
+        ]
         hang = 0.0
         with self.lock:
+            if misplaced:
+                self.violations.append(f"{method} {path}: {misplaced} outside the headers")
             self.requests.append((method, path))
             fault = self._fault(method, path)
             if fault is not None and fault.hang_s:
@@ -381,7 +414,7 @@ class StravaEmulator:
             return 0, None, {}
         if path.startswith("/oauth/"):
             with self.lock:
-                return self._oauth(method, path, query, form)
+                return self._oauth(method, path, query, form, headers)
         if not path.startswith("/api/v3/"):
             return 404, {"message": "Resource Not Found", "errors": []}, {}
         if self.spec is not None:
@@ -515,7 +548,12 @@ class StravaEmulator:
     # OAuth -----------------------------------------------------------------------------------
 
     def _oauth(
-        self, method: str, path: str, query: dict[str, list[str]], form: dict[str, Any]
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        form: dict[str, Any],
+        headers: dict[str, str],
     ) -> tuple[int, Any, dict[str, str]]:
         bad = {"message": "Bad Request", "errors": []}
         if method == "GET" and path == "/oauth/authorize":
@@ -626,12 +664,33 @@ class StravaEmulator:
                     )
                 return 200, self._issue(grant["client_id"], grant["athlete_id"], grant["scope"]), {}
             return 400, bad, {}
-        if method == "POST" and path == "/oauth/deauthorize":
-            token = self.access.get(form.get("access_token", ""))
+        if method == "POST" and path == "/oauth/revoke" and self.revoke_available:
+            client = self._basic(headers.get("authorization", ""))
+            if client is None:
+                return (
+                    401,
+                    {
+                        "message": "Authorization Error",
+                        "errors": [
+                            {"resource": "Application", "field": "client", "code": "invalid"}
+                        ],
+                    },
+                    {},
+                )
+            self.basic_auth.append(client)
+            value = form.get("token", "")
+            grant = self.refresh.get(value) or self.access.get(value)
+            if grant is not None and grant["client_id"] == client:
+                self.revoke_all(grant["athlete_id"], client)
+            return 200, {}, {}  # RFC 7009: an unknown token is not an error
+        if method == "POST" and path == "/oauth/deauthorize" and self.clock() < CUTOVER_S:
+            given = headers.get("authorization", "").removeprefix("Bearer ").strip()
+            access = given or form.get("access_token", "")
+            token = self.access.get(access)
             if token is None:
                 return 401, {"message": "Authorization Error", "errors": []}, {}
             self.revoke_all(token["athlete_id"])
-            return 200, {"access_token": form["access_token"]}, {}
+            return 200, {"access_token": access}, {}
         return 404, {"message": "Resource Not Found", "errors": []}, {}
 
     # API ---------------------------------------------------------------------------------------
