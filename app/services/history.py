@@ -13,14 +13,12 @@ from .rows import SPORTS, SessionDetail, SessionRow, session_row
 if TYPE_CHECKING:
     from app.store.repo import Store
 
-#: How the Strava ledger's states read in the Sync column (others show as they are).
-SYNC_LABELS = {"ready": "synced", "uploading": "uploading", "processing": "uploading"}
-
-
 def sync_states(store: Store, session_ids: Sequence[int]) -> dict[int, str]:
-    """The Sync column per session: synced, uploading, error..."""
+    """The Sync column per session: the Strava ledger's own label (synced, uploading, error)."""
+    from sync.strava.ledger import LedgerState
+
     states = queries.remote_states(store, session_ids)
-    return {sid: SYNC_LABELS.get(state, state) for sid, state in states.items()}
+    return {sid: LedgerState(state).label for sid, state in states.items()}
 
 
 class HistoryService:
