@@ -101,7 +101,7 @@ def cmd_record(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.duration is not None and args.duration <= 0:
         raise UserError("--duration must be positive")
     if args.readiness:  # a morning HRV reading at rest: its own kind of session (sport)
-        from app.training.load import READINESS_SPORT
+        from app.domain.readiness import READINESS_SPORT
 
         if args.feed or not 120 <= (args.duration or 180) <= 300:
             raise UserError("--readiness records 120-300 s at rest from a strap (default 180)")
@@ -115,6 +115,7 @@ def cmd_record(args: argparse.Namespace, ctx: CommandContext) -> int:
             raise UserError("use --feed on its own, without --simulate or --device")
         argv = ["--data-dir", str(resolve_data_dir(args.data_dir)), "feeds", "record", args.feed]
         argv += ["--token", args.token] if args.token else []
+        argv += ["--token-file", args.token_file] if args.token_file else []
         argv += ["--duration", str(args.duration)] if args.duration else []
         argv += ["--json"] if args.json else []
         return main(argv)
@@ -198,13 +199,10 @@ def cmd_sessions_show(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 @command(recover=True)
 def cmd_athlete_set(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from app.domain.profile import Profile, validate_profile
+    from app.domain.validation import InvalidInput
     from app.store.repo import ReadOnlyAthlete, resolve_athlete
 
-    store = ctx.store
-    try:  # no NAME: yourself (the self flag), created as "Me"; imported clients are read-only
-        athlete = resolve_athlete(store, args.name, create=True, write=True)
-    except ReadOnlyAthlete as exc:
-        raise UserError(str(exc)) from exc
     fields = {
         k: v
         for k, v in {
@@ -217,12 +215,14 @@ def cmd_athlete_set(args: argparse.Namespace, ctx: CommandContext) -> int:
         }.items()
         if v is not None
     }
-    if args.timezone:
-        try:
-            ZoneInfo(args.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise UserError(f"unknown time zone {args.timezone!r}") from exc
-    info = store.update_profile(athlete.id, **fields) if fields else athlete
+    store = ctx.store
+    try:  # checked once for the CLI and the GUI: app.domain.profile.validate_profile
+        validate_profile(Profile(), fields, year=datetime.now(UTC).year)  # before creating
+        # No NAME: yourself (the self flag), created as "Me"; imported clients are read-only.
+        athlete = resolve_athlete(store, args.name, create=True, write=True)
+        info = store.update_profile(athlete.id, **fields) if fields else athlete
+    except (InvalidInput, ReadOnlyAthlete) as exc:
+        raise UserError(str(exc)) from exc
     print(json.dumps({"id": info.id, "name": info.name, **asdict(info.profile)}, default=str))
     return EXIT_OK
 

@@ -13,11 +13,12 @@ Per day (after Plews et al. 2012 and the usual "normal range" of HRV apps):
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+#: The sport of a morning reading (`record --readiness`): rest, not training or activity.
+READINESS_SPORT = "readiness"
 SHORT_DAYS, BASELINE_DAYS = 7, 60
 MIN_SHORT, MIN_BASELINE = 3, 14
 
@@ -61,10 +62,11 @@ def readiness_series(
     while d <= last:
         short = _window(ln, d, SHORT_DAYS)
         base = _window(ln, d, BASELINE_DAYS)
-        mean7 = statistics.fmean(short) if len(short) >= MIN_SHORT else None
+        mean7 = math.fsum(short) / len(short) if len(short) >= MIN_SHORT else None
         low = high = None
-        if len(base) >= MIN_BASELINE:
-            mu, sd = statistics.fmean(base), statistics.stdev(base)
+        if len(base) >= MIN_BASELINE:  # sample SD in floats (statistics.stdev is exact, slow)
+            mu = math.fsum(base) / len(base)
+            sd = math.sqrt(math.fsum((x - mu) ** 2 for x in base) / (len(base) - 1))
             low, high = mu - sd, mu + sd
         flag = None
         if mean7 is not None and low is not None and high is not None:
@@ -81,8 +83,8 @@ def readiness_series(
                 high,
                 flag,
                 resting_by_day.get(d),
-                statistics.fmean(r7) if r7 else None,
-                statistics.fmean(r60) if r60 else None,
+                math.fsum(r7) / len(r7) if r7 else None,
+                math.fsum(r60) / len(r60) if r60 else None,
             )
         )
         d += timedelta(days=1)

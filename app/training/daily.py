@@ -20,6 +20,7 @@ from app.domain.calendar import day_bounds, days_between
 from app.domain.days import DaySummary, summarize_days
 from app.domain.pieces import Track, track_from_rows, track_from_summary
 from app.domain.profile import Profile, Sex
+from app.domain.readiness import READINESS_SPORT
 from app.domain.summary import Pause
 from app.domain.zones import Zones
 from app.store import models as m
@@ -37,6 +38,7 @@ TRACK_CACHE = 64
 _SESSIONS_SQL = (
     "SELECT id, source, sport, status, started_ms, ended_ms, sample_count, avg_hr, max_hr, "
     "moving_s, steps, distance_m FROM sessions WHERE athlete_id = ? AND deleted_ms IS NULL "
+    f"AND sport != '{READINESS_SPORT}' "  # a morning HRV reading at rest is not activity
     "AND started_ms < ? AND (ended_ms IS NULL OR ended_ms >= ?) ORDER BY started_ms, id"
 )
 _SAMPLES_SQL = (

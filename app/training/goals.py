@@ -37,6 +37,7 @@ from app.domain.goals import (
     weight_met,
     weight_runs,
 )
+from app.domain.readiness import READINESS_SPORT
 from app.store import models as m
 from app.store.repo import Store, now_ms
 
@@ -242,7 +243,9 @@ class GoalEngine:
         ctx = load_context(self.store, athlete_id)
         with self.store.orm() as s:
             q = select(m.Session.started_ms).where(
-                m.Session.athlete_id == athlete_id, m.Session.deleted_ms.is_(None)
+                m.Session.athlete_id == athlete_id,
+                m.Session.deleted_ms.is_(None),
+                m.Session.sport != READINESS_SPORT,  # a morning HRV reading is not a session
             )
             if exclude_session is not None:
                 q = q.where(m.Session.id != exclude_session)

@@ -24,14 +24,12 @@ from app.domain.load import (
     load_series,
     normalized_power,
 )
+from app.domain.readiness import READINESS_SPORT
 from app.domain.session_load import Load, SessionFacts, gym_blocks, one_per_activity, session_load
 from app.store import models as m
 from app.store.repo import Store
 
 from .daily import DailyService, load_context
-
-#: Recordings of this sport are morning HRV readings, not training (`record --readiness`).
-READINESS_SPORT = "readiness"
 
 _SESSIONS_SQL = (
     "SELECT s.id, s.source, s.started_ms, coalesce(s.ended_ms, s.started_ms), s.trimp, "

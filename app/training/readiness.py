@@ -17,11 +17,15 @@ from datetime import date, timedelta
 from app.domain.body import lowest_window_mean
 from app.domain.calendar import day_bounds, local_date
 from app.domain.hrv_analysis import analyse
-from app.domain.readiness import BASELINE_DAYS, ReadinessPoint, readiness_series
+from app.domain.readiness import (
+    BASELINE_DAYS,
+    READINESS_SPORT,
+    ReadinessPoint,
+    readiness_series,
+)
 from app.store.repo import Store
 
 from .daily import load_context
-from .load import READINESS_SPORT
 
 #: The first minutes of an ordinary session taken as a morning reading when none exists.
 READING_MS = 180_000

@@ -106,7 +106,12 @@ def test_body_zones_and_load(run, seeded) -> None:
     data = json.loads(out)
     assert data["weight_kg"][0]["value"] == 80.5 and data["resting_hr"][0]["avg7"] == 52
     code, out, _ = run("zones", "--model", "custom", "--bounds", "100,120,140,160,175", "--json")
-    assert json.loads(out) == {"model": "custom", "floors_bpm": [100, 120, 140, 160, 175]}
+    assert json.loads(out) == {
+        "model": "custom",
+        "floors_bpm": [100, 120, 140, 160, 175],
+        "ftp_w": None,
+        "threshold_hr": None,
+    }
     assert run("zones", "--model", "custom", "--bounds", "1,2")[0] == 2
     code, out, _ = run("load", "--from", "2026-06-01", "--to", "2026-06-03", "--json")
     points = json.loads(out)

@@ -158,9 +158,11 @@ def test_readiness_from_recordings_metrics_and_first_minutes(run, data_dir) -> N
     assert days["2026-06-02"]["rmssd_ms"] == 35 and days["2026-06-02"]["resting_hr"] == 52
     assert days["2026-06-03"]["rmssd_ms"] == pytest.approx(20.0)
     assert days["2026-06-04"]["rmssd_ms"] is None
-    # the readiness recording is not training
+    # the readiness recording is neither training nor an activity of the day
     loads = json.loads(run("load", "--from", "2026-06-01", "--to", "2026-06-01", "--json")[1])
     assert loads[0]["load"] == 0
+    day = json.loads(run("summary", "--from", "2026-06-01", "--to", "2026-06-01", "--json")[1])
+    assert day["days"][0]["sessions"] == 0 and day["days"][0]["active_min"] == 0
 
 
 def test_record_readiness_is_a_short_reading_at_rest(run) -> None:
