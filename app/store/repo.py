@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, Select, func, select, update
 from sqlalchemy.orm import Session as OrmSession
 
-from app.domain.profile import Profile, Sex
+from app.domain.profile import Profile, Sex, validate_profile
 from app.domain.samples import CHANNELS, MAX_CLOCK_AHEAD_MS, SAMPLE_COLUMNS, Sample
 from app.domain.summary import Pause, SessionSummary, summarize
 from app.domain.zones import Zones, athlete_zones
@@ -206,7 +206,11 @@ class Store:
             return [_athlete_info(a) for a in s.scalars(select(m.Athlete).order_by(m.Athlete.id))]
 
     def update_profile(self, athlete_id: int, **fields: object) -> AthleteInfo:
-        """Set profile columns (birth_year, sex, weight_kg, resting_hr, max_hr, units...)."""
+        """Set profile columns (birth_year, sex, weight_kg, resting_hr, max_hr, units...).
+
+        Profile values are checked against each other and the stored ones first
+        (app.domain.profile.validate_profile: ProfileError, nothing written).
+        """
         allowed = {c.name for c in m.Athlete.__table__.columns} - {"id", "created_ms"}
         unknown = set(fields) - allowed
         if unknown:
@@ -217,6 +221,7 @@ class Store:
                 raise LookupError(f"no athlete {athlete_id}")
             if a.read_only:
                 raise ReadOnlyAthlete(a.name)
+            fields = validate_profile(_profile(a), fields, year=datetime.now(UTC).year)
             for key, value in fields.items():
                 setattr(a, key, value)
             return _athlete_info(a)
