@@ -19,7 +19,7 @@ from ..outbox import DEAD, Outbox
 from . import oauth
 from .client import OK
 from .config import CHILD_NEEDS, CHILD_SCOPES, OWNER_NEEDS, OWNER_SCOPES, StravaConfig
-from .consent import record_control, set_copy_watch
+from .consent import copies_watch, forget, record_control, set_copy_watch
 from .tokens import (
     TokenSet,
     client_secret,
@@ -82,6 +82,11 @@ def get_account(store: Store, account_id: int) -> Account | None:
 
 def children_of(store: Store, owner_id: int) -> list[Account]:
     return [a for a in list_accounts(store, CHILD) if a.parent_id == owner_id]
+
+
+def watch_children(store: Store, owner_id: int) -> list[Account]:
+    """The owner's children (with names) that opted in to copies of activities from elsewhere."""
+    return [c for c in children_of(store, owner_id) if c.child_names and copies_watch(store, c.id)]
 
 
 def set_status(store: Store, account_id: int, status: str) -> None:
@@ -353,6 +358,8 @@ async def unlink(
                     "https://www.strava.com/settings/apps"
                 )
         await asyncio.to_thread(delete_tokens, key)
+        # Its jobs and ledger rows cascade with the row; its settings go explicitly.
+        await asyncio.to_thread(forget, store, acc.id)
         with store.orm() as s, s.begin():
             row = s.get(m.RemoteAccount, acc.id)
             if row is not None:

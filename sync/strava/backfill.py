@@ -15,7 +15,7 @@ from app.store.settings import STRAVA_BACKFILL, Settings
 
 from ..errors import Rejected
 from ..progress import CancelCheck, Cancelled
-from .accounts import OWNER, Account, children_of
+from .accounts import OWNER, Account, watch_children
 from .client import StravaClient
 from .context import StravaContext
 from .routing import parse_time, route
@@ -110,9 +110,12 @@ async def backfill(
     owner = ctx.usable(account_id)
     if owner.role != OWNER:
         raise Rejected(f"Strava account {account_id} is a child; backfill its owner")
-    children = [c for c in children_of(ctx.store, owner.id) if c.child_names]
+    children = watch_children(ctx.store, owner.id)
     if not children:
-        raise Rejected("link a child account with names first: a backfill copies to them")
+        raise Rejected(
+            "no child account takes copies of activities from elsewhere: link one with names "
+            "and opt it in (`pulsedeck accounts set ID --copy-watch on`)"
+        )
     settings = Settings(ctx.store)
     cursor = settings.get(STRAVA_BACKFILL, owner.id)
     if since_s is not None and (cursor is None or int(cursor["after"]) != int(since_s)):

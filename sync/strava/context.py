@@ -23,6 +23,7 @@ from .client import INACTIVE, INACTIVE_MESSAGE, NEEDS_REAUTH, AccountAuth, Strav
 from .config import StravaConfig
 from .ledger import LedgerStore
 from .ratelimit import RateBudget
+from .retention import purge_account
 from .tokens import load_tokens, token_key
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -62,6 +63,8 @@ class StravaContext:
 
         def on_status(status: str, aid: int = account.id) -> None:
             set_status(store, aid, status)
+            if status == NEEDS_REAUTH:  # a revoked grant: nothing derived from it is kept
+                purge_account(store, aid)
 
         auth = AccountAuth(key, self.http, self.config, clock=self.clock, on_status=on_status)
         client = StravaClient(

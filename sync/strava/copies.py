@@ -19,7 +19,7 @@ from .client import StravaClient
 from .context import StravaContext
 from .enqueue import copy_external_id
 from .ledger import Ledger, LedgerState
-from .routing import parse_time
+from .routing import COPY_FIELDS, parse_time
 from .upload import BuiltFile, confirm_update, post_and_wait
 
 STREAM_KEYS = [
@@ -139,15 +139,19 @@ async def _create_manual(
 async def handle_copy(ctx: StravaContext, job: Job) -> dict[str, Any]:
     """Copy an activity of the owner to a child (GPX/TCX from streams, or manual)."""
     child = ctx.usable(job.account_id)
-    payload = job.payload
+    payload = dict(job.payload)
     source_id = str(payload["source_activity_id"])
     owner = ctx.usable(int(payload["source_account_id"]))
     ext = copy_external_id(source_id)
     ledger = ctx.ledger.open(child.id, ext, source_activity_id=source_id)
-    name = str(payload.get("name") or "Activity")
-    sport_type = str(payload.get("sport_type") or payload.get("type") or "Workout")
     if ledger.state is LedgerState.READY and ledger.remote_activity_id:
         return {"activity_id": ledger.remote_activity_id, "duplicate": True}
+    if not payload.get("start_date"):
+        # The cached summary expired (sync.strava.retention): read it again, keep it in memory.
+        act = await ctx.client(owner).get_activity(source_id)
+        payload.update({k: act.get(k) for k in COPY_FIELDS})
+    name = str(payload.get("name") or "Activity")
+    sport_type = str(payload.get("sport_type") or payload.get("type") or "Workout")
     if ledger.state is LedgerState.UPDATING:  # the copy exists; its PUT never got a 2xx
         ledger = await confirm_update(
             ctx, ctx.client(child), ledger, sport_type=sport_type, name=name

@@ -49,6 +49,7 @@ from .enqueue import (
 from .ledger import Ledger, LedgerState, LedgerStore
 from .poll import POLL_OVERLAP_S
 from .ratelimit import RateBudget
+from .retention import purge_expired
 from .routing import parse_time
 from .upload import DUPLICATE_RE, SPORT_TYPE
 
@@ -214,4 +215,5 @@ class StravaSync:
             self.outbox, self.handlers(), max_jobs=max_jobs, stop_on=(RateLimited,)
         )
         await asyncio.to_thread(self.save_rate_usage)
+        await asyncio.to_thread(purge_expired, self.store, self.clock)
         return report

@@ -7,7 +7,7 @@ import logging
 from app.store.settings import STRAVA_POLL_AFTER, Settings
 
 from ..errors import SyncError
-from .accounts import OWNER, Account, children_of, list_accounts
+from .accounts import OWNER, Account, list_accounts, watch_children
 from .backfill import backfill_page
 from .client import OK
 from .context import StravaContext
@@ -22,7 +22,7 @@ POLL_OVERLAP_S = 3 * 24 * 3600
 
 async def poll(ctx: StravaContext, owner: Account) -> int:
     """List the owner's new activities (after any backfill pages) and queue child copies."""
-    children = [c for c in children_of(ctx.store, owner.id) if c.child_names]
+    children = watch_children(ctx.store, owner.id)
     if not children:
         return 0
     client = ctx.client(owner)

@@ -20,6 +20,7 @@ from strava_emulator import StravaEmulator  # noqa: E402
 from app.store.repo import Store  # noqa: E402
 from sync.strava.accounts import CHILD, OWNER, Account, save_account  # noqa: E402
 from sync.strava.config import CHILD_SCOPES, OWNER_SCOPES, StravaConfig  # noqa: E402
+from sync.strava.consent import record_control, set_copy_watch  # noqa: E402
 from sync.strava.engine import StravaSync  # noqa: E402
 from sync.strava.tokens import TokenSet, save_client, save_tokens, token_key  # noqa: E402
 
@@ -98,6 +99,7 @@ def link_direct(
     *,
     child_names: list[str] | None = None,
     parent_id: int | None = None,
+    copy_watch: bool = True,
 ) -> Account:
     """An account as `accounts link` leaves it, without the browser round trip."""
     scopes = CHILD_SCOPES if child_names else OWNER_SCOPES
@@ -110,7 +112,7 @@ def link_direct(
         ),
     )
     athlete = store.default_athlete()
-    return save_account(
+    account = save_account(
         store,
         athlete_id=athlete.id,
         remote_id=str(remote_id),
@@ -121,6 +123,10 @@ def link_direct(
         scopes=scopes,
         clock=lambda: clock() - 3600,  # linked an hour before "now"
     )
+    if child_names:  # the user controls it and opted in to copies of watch activities
+        record_control(store, account.id, clock)
+        set_copy_watch(store, account.id, copy_watch)
+    return account
 
 
 @dataclass
