@@ -91,6 +91,9 @@ def test_units_apply_everywhere(qtbot, window, store, idle) -> None:
         settings.set_units(vm.IMPERIAL)
     assert history.model.text(history.model.rows[0], 5).endswith(" mi")
     dash = window.screen("dashboard")
+    from app.ui.live import LiveView
+
+    dash.show_view(LiveView(distance_m=1609.344))  # idle shows "-": no distance is known
     assert dash.tiles["distance"].value.text().endswith("mi</span>")
     with store.orm() as s:
         from app.store import models as m
