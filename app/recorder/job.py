@@ -63,24 +63,38 @@ def _install_signals(stop: asyncio.Event) -> None:
             pass
 
 
+#: Without a terminal (a log file, journald) progress is one plain line this often.
+PLAIN_PROGRESS_EVERY_S = 10.0
+
+
 async def _wait(
     stop: asyncio.Event, duration_s: float | None, progress: bool, line: Callable[[], str]
 ) -> None:
-    """Until `stop` is set or the duration has passed, redrawing the progress line each s."""
+    """Until `stop` is set or the duration has passed, showing progress as it goes.
+
+    On a terminal the line is redrawn each second; elsewhere (a pipe, a log, journald) a
+    plain line is written every PLAIN_PROGRESS_EVERY_S, so an edge box's log shows life too.
+    """
+    tty = sys.stderr.isatty()
     started = time.time()
     deadline = None if duration_s is None else started + duration_s
+    last_plain = started
     try:
         while not stop.is_set():
             timeout = 1.0 if deadline is None else min(1.0, max(0.0, deadline - time.time()))
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await stop.wait()
-            if progress and sys.stderr.isatty():
+            now = time.time()
+            if progress and tty:
                 print(line(), end="", file=sys.stderr, flush=True)
-            if deadline is not None and time.time() >= deadline:
+            elif progress and now - last_plain >= PLAIN_PROGRESS_EVERY_S:
+                last_plain = now
+                print(line().lstrip("\r").strip(), file=sys.stderr, flush=True)
+            if deadline is not None and now >= deadline:
                 break
     finally:
-        if progress and sys.stderr.isatty():
+        if progress and tty:
             print(file=sys.stderr)
 
 
