@@ -249,7 +249,7 @@ def _print_report(store: Any, report: Any, as_json: bool) -> None:
 @command(errors=FEED_ERRORS)
 def cmd_feeds_record(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Record a feed: one session per remote athlete, summaries printed at the end."""
-    from app.feeds import FeedFailed, stored_athlete
+    from app.feeds import FeedFailed, FeedStorageFailed, stored_athlete
 
     if args.duration is not None and args.duration <= 0:
         raise UserError("--duration must be positive")
@@ -270,6 +270,10 @@ def cmd_feeds_record(args: argparse.Namespace, ctx: CommandContext) -> int:
             if exc.report.athletes:  # what was saved before the failure
                 _print_report(store, exc.report, args.json)
             raise exc.error from None
+        except FeedStorageFailed as exc:  # disk full...: one line on stderr, exit 3
+            if exc.report.athletes:
+                _print_report(store, exc.report, args.json)
+            raise
         _print_report(store, report, args.json)
         return EXIT_OK
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from .broadcast import LiveBroadcast
 from .cursors import Cursor, committed_heads, load_cursors, save_cursor
 from .recorder import FeedRecorder, record_feed, single_athlete
-from .report import AthleteResult, FeedFailed, FeedReport
+from .report import AthleteResult, FeedFailed, FeedReport, FeedStorageFailed
 from .stored import (
     FeedInfo,
     FeedNotFound,
@@ -35,6 +35,7 @@ __all__ = [
     "FeedNotFound",
     "FeedRecorder",
     "FeedReport",
+    "FeedStorageFailed",
     "GroupWriter",
     "LiveBroadcast",
     "add_feed",

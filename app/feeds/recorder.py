@@ -11,8 +11,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.domain.samples import MAX_CLOCK_AHEAD_MS
+from app.domain.summary import SessionSummary
 from app.recorder import Recording
-from app.store.repo import Store, now_ms
+from app.recorder.recording import RecordingStopped
+from app.store.errors import DatabaseUnavailable, classify, is_transient
+from app.store.repo import STATUS_FINISHED, STATUS_RECOVERED, Store, now_ms
 from device.feeds.backoff import BackoffPolicy
 from device.feeds.client import FeedClient, FeedEndpoint, FeedSample, FeedStatus
 from device.feeds.errors import FeedError
@@ -26,7 +29,7 @@ from .cursors import (
     load_cursors,
     save_cursor,
 )
-from .report import AthleteResult, FeedFailed, FeedReport
+from .report import AthleteResult, FeedFailed, FeedReport, FeedStorageFailed
 from .sessions import OpenedSession, Remote, apply_profile, display_name, open_sessions
 from .urls import check_url, source_key
 from .writer import GroupWriter, recording_target
@@ -89,6 +92,9 @@ class FeedRecorder:
         self._opening: asyncio.Task[None] | None = None
         #: What the last `run` saved, also when it raised a permanent feed failure.
         self.report: FeedReport | None = None
+        #: Storage failed for good (disk full, read-only, corrupt): the run stops.
+        self.storage_failure: DatabaseUnavailable | None = None
+        self._storage_failed: asyncio.Event | None = None
 
     def client(
         self,
@@ -240,6 +246,8 @@ class FeedRecorder:
         return out
 
     async def _save_cursors(self, cursors: list[Cursor]) -> None:
+        if self.writer.failure is not None or self.storage_failure is not None:
+            return  # the next run resumes from the committed samples (committed_heads)
         for cursor in cursors:
             try:
                 await asyncio.to_thread(
@@ -251,6 +259,8 @@ class FeedRecorder:
                     self._ceiling_ms(),
                 )
             except Exception as exc:  # the samples are safe; only the resume point lags
+                if self._check_storage(exc):
+                    return
                 log.error("feed %s: could not save cursor: %s", self._source, exc)
 
     async def _cursor_loop(self, client: FeedClient) -> None:
@@ -270,9 +280,18 @@ class FeedRecorder:
         Raises FeedAuthError / FeedUnavailable / FeedConnectionError after saving whatever
         was recorded, so the caller can report a permanent failure.
         """
+        loop = asyncio.get_running_loop()
+        failed = self._storage_failed = asyncio.Event()
+
+        def on_failure() -> None:  # called on the writer thread
+            loop.call_soon_threadsafe(failed.set)
+
+        self.writer.on_failure = on_failure
+        if self.writer.failure is not None:
+            failed.set()
         consumer = asyncio.create_task(self._consume(client), name="feed-consumer")
         saver = asyncio.create_task(self._cursor_loop(client), name="feed-cursors")
-        waiters: list[asyncio.Task[Any]] = [consumer]
+        waiters: list[asyncio.Task[Any]] = [consumer, asyncio.create_task(failed.wait())]
         if stop is not None:
             waiters.append(asyncio.create_task(stop.wait()))
         try:
@@ -285,11 +304,45 @@ class FeedRecorder:
             results = await asyncio.gather(consumer, saver, return_exceptions=True)
             if self._opening is not None:  # let sessions being created get their Recording
                 await asyncio.gather(self._opening, return_exceptions=True)
+            error = results[0]
+            if isinstance(error, Exception):
+                self._check_storage(error)
+            if self.storage_failure is None:
+                self.storage_failure = self.writer.failure
             report = self.report = await self._finish(client)
-        error = results[0]
+        if self.storage_failure is not None:
+            raise FeedStorageFailed(self._stopped_message(report), report)
         if isinstance(error, BaseException) and not isinstance(error, asyncio.CancelledError):
             raise error
         return report
+
+    def _check_storage(self, exc: BaseException) -> bool:
+        """Note a permanent storage failure (disk full, read-only, corrupt); True if it is one."""
+        if self.storage_failure is not None:
+            return True
+        cause = self.writer.failure or classify(exc, self.store.path)
+        if isinstance(cause, DatabaseUnavailable) and not is_transient(exc):
+            self.storage_failure = cause
+            if self._storage_failed is not None:
+                self._storage_failed.set()
+            return True
+        return False
+
+    def _stopped_message(self, report: FeedReport) -> str:
+        """One line for the user: why, what was kept, what was lost, where the sessions are."""
+        failure = self.storage_failure
+        lost = 0
+        for live in self.live.values():
+            stats = live.recording.stats
+            lost += max(
+                0,
+                stats.received - stats.rejected - self.writer.committed(live.recording.session_id),
+            )
+        sessions = len(report.athletes)
+        return (
+            f"{failure}: recording stopped; {report.stored} samples kept, {lost} not stored; "
+            f"{sessions} session{'s' if sessions != 1 else ''} closed as recovered"
+        )
 
     async def _finish(self, client: FeedClient) -> FeedReport:
         try:
@@ -302,7 +355,29 @@ class FeedRecorder:
         stored = 0
         offsets = client.offsets.all()
         for live in self.live.values():
-            summary = await live.recording.stop()
+            # After a storage failure every session is closed as recovered (rows may be lost).
+            status = STATUS_FINISHED if self.storage_failure is None else STATUS_RECOVERED
+            try:
+                summary: SessionSummary | None = await live.recording.stop(status)
+            except RecordingStopped as exc:  # kept what was committed, closed as recovered
+                self._check_storage(exc.__cause__ or exc)
+                summary = None
+            self.storage_failure = self.storage_failure or self.writer.failure
+            if self.storage_failure is not None:
+                committed = self.writer.committed(live.recording.session_id)
+                if committed == 0:
+                    continue  # removed, or left for recovery: nothing of it to show
+                stored += committed
+                results.append(
+                    AthleteResult(
+                        live.remote,
+                        live.athlete_id,
+                        live.athlete_name,
+                        live.recording.session_id,
+                        summary,
+                    )
+                )
+                continue
             if live.recording.stats.received == 0:
                 # Announced but silent: no session to show for it (soft-deleted).
                 await asyncio.to_thread(

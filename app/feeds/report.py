@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.domain.summary import SessionSummary
+from app.recorder.recording import RecordingStopped
 from device.feeds.errors import FeedError
 from device.feeds.protocol import Gap
 
@@ -49,4 +50,15 @@ class FeedFailed(Exception):
         #: FeedAuthError, FeedUnavailable or FeedConnectionError: the caller picks its reaction.
         self.error = error
         #: What was recorded and saved before the failure.
+        self.report = report
+
+
+class FeedStorageFailed(RecordingStopped):
+    """Storage failed for good (disk full, read-only, corrupt): the feed recording stopped.
+
+    A StoreError, so the CLI exits 3 with its one-line message; `report` says what was kept.
+    """
+
+    def __init__(self, message: str, report: FeedReport) -> None:
+        super().__init__(message)
         self.report = report

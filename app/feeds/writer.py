@@ -5,11 +5,17 @@ writers whose transactions fight over SQLite's single write lock (SQLite's busy 
 while it waits) and cost one transaction per sample. `GroupWriter` holds the Store and commits
 everything handed to it within GROUP_WINDOW_S in one transaction, from one thread. It is not a
 Store: callers use its few operations explicitly, and any other write goes through `locked`.
+
+A write that fails for a passing reason (locked) is retried with growing waits and thinned
+logs; one that fails for good (disk full, read-only, corrupt) stops the writer at once: it
+logs one line, refuses every later batch with that error (each Recording then stops) and
+tells its owner through `on_failure`, so the feed recording ends instead of spinning.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -18,9 +24,10 @@ from typing import Protocol, TypeVar, cast
 
 from sqlalchemy import Engine
 
+from app.domain.backoff import exponential_backoff
 from app.domain.samples import Sample
 from app.domain.summary import SessionSummary
-from app.store.errors import StoreError, classify
+from app.store.errors import DatabaseUnavailable, StoreError, classify, is_transient
 from app.store.repo import INSERT_RR_SQL, INSERT_SAMPLE_SQL, STATUS_FINISHED, Store
 
 log = logging.getLogger(__name__)
@@ -28,8 +35,10 @@ log = logging.getLogger(__name__)
 #: The shared writer commits at most this long after a batch was handed to it: it gathers
 #: every feed recording's samples of that window into one transaction.
 GROUP_WINDOW_S = 0.005
-#: After a failed transaction the writer keeps the rows and retries after this long.
+#: After a failed transaction the writer keeps the rows and retries after this long, doubling
+#: up to MAX_RETRY_S while the failures last (a lock held by another program passes).
 RETRY_S = 0.5
+MAX_RETRY_S = 5.0
 #: A session is finished only once its rows are committed; a database that stays broken
 #: this long fails the stop (the samples stay in memory, the session is recovered later).
 FINISH_WAIT_S = 30.0
@@ -108,8 +117,21 @@ class GroupWriter:
         self._handed: dict[int, int] = {}
         self._committed: dict[int, int] = {}
         self._error: BaseException | None = None
+        #: Set once storage failed for good (disk full, read-only, corrupt): nothing more is
+        #: written, every later batch is refused with it.
+        self.failure: DatabaseUnavailable | None = None
+        #: Called (from the writer thread) once `failure` is set.
+        self.on_failure: Callable[[], None] | None = None
+        #: Rows handed over but never committed because storage failed.
+        self.lost = 0
+        self._failures = 0
         self._closing = False
         self._thread: threading.Thread | None = None
+
+    @property
+    def path(self) -> object:
+        """The database file, for error messages (as `Store.path`)."""
+        return self.store.path
 
     def locked(self, fn: Callable[..., T], *args: object) -> T:
         """Run a write that is not a sample batch (`fn(*args)`) under the writer's lock."""
@@ -130,6 +152,8 @@ class GroupWriter:
             [(session_id, smp.t_ms, rr) for smp in samples for rr in smp.rr],
         )
         with self._cond:
+            if self.failure is not None:
+                raise self.failure  # the Recording stops and counts what it could not store
             if self._error is not None:
                 raise self._error  # the Recording keeps its samples and retries
             if self._closing:
@@ -141,6 +165,11 @@ class GroupWriter:
             self._handed[session_id] = self._handed.get(session_id, 0) + len(batch.rows)
             self._cond.notify_all()
 
+    def drop_if_empty(self, session_id: int) -> bool:
+        """Delete a session that holds no data, under the writer's lock (`Store.drop_if_empty`)."""
+        with self._db_lock:
+            return self.store.drop_if_empty(session_id)
+
     def add_marker(self, session_id: int, kind: str, t_ms: int, label: str | None = None) -> None:
         """Store a pause/resume/lap marker under the writer's lock."""
         with self._db_lock:
@@ -149,8 +178,13 @@ class GroupWriter:
     def finish_session(
         self, session_id: int, ended_ms: int, status: str = STATUS_FINISHED
     ) -> SessionSummary:
-        """Summarise and close the session once every row handed over for it is committed."""
-        self.wait_committed(session_id, FINISH_WAIT_S)
+        """Summarise and close the session once every row handed over for it is committed.
+
+        After a permanent failure nothing more will be committed: the summary covers the rows
+        that were.
+        """
+        if self.failure is None:
+            self.wait_committed(session_id, FINISH_WAIT_S)
         with self._db_lock:
             return self.store.finish_session(session_id, ended_ms, status)
 
@@ -164,6 +198,8 @@ class GroupWriter:
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while self._committed.get(session_id, 0) < self._handed.get(session_id, 0):
+                if self.failure is not None:
+                    raise self.failure
                 if self._thread is None or not self._thread.is_alive():
                     raise RuntimeError(f"samples of session {session_id} not stored: {self._error}")
                 remaining = None if deadline is None else deadline - time.monotonic()
@@ -200,20 +236,56 @@ class GroupWriter:
                     self._write(self.store.engine, rows, rr_rows)
                     self.transactions += 1
             except Exception as exc:
-                log.error("feed writer: commit failed, will retry: %s", exc)
-                with self._cond:
-                    self._batches[:0] = batches
-                    self._error = exc
-                    self._cond.notify_all()
-                    if self._closing:
-                        log.error("feed writer: %d samples could not be stored", len(rows))
-                        return
-                    self._cond.wait(self._retry_s)
+                if not self._write_failed(exc, batches, len(rows)):
+                    return
                 continue
             with self._cond:
                 self._error = None
+                self._failures = 0
                 for b in batches:
                     self._committed[b.session_id] = self._committed.get(b.session_id, 0) + len(
                         b.rows
                     )
                 self._cond.notify_all()
+
+    def _write_failed(self, exc: Exception, batches: list[_Batch], rows: int) -> bool:
+        """Keep the rows for a retry after a passing failure (True); stop for good (False)."""
+        cause = classify(exc, self.store.path)
+        if isinstance(cause, DatabaseUnavailable) and not is_transient(exc):
+            with self._cond:
+                self.failure = cause
+                self._error = cause
+                self.lost += rows + sum(len(b.rows) for b in self._batches)
+                self._batches.clear()
+                self._cond.notify_all()
+            log.error("feed writer: %s; no more samples are stored", cause)
+            if self.on_failure is not None:
+                self.on_failure()
+            return False
+        with self._cond:
+            self._batches[:0] = batches
+            self._error = exc
+            self._failures += 1
+            attempt = self._failures
+            self._cond.notify_all()
+            if self._closing:
+                log.error("feed writer: %d samples could not be stored: %s", rows, cause)
+                return False
+            delay = exponential_backoff(
+                attempt, base_s=self._retry_s, cap_s=MAX_RETRY_S, jitter=0.2, rand=random.random()
+            )
+            if attempt & (attempt - 1) == 0:  # 1st, 2nd, 4th, 8th...: a stuck disk is no flood
+                log.warning(
+                    "feed writer: commit failed (%d times), retrying in %.1f s: %s",
+                    attempt,
+                    delay,
+                    _short(cause),
+                )
+            self._cond.wait(delay)
+        return True
+
+
+def _short(exc: BaseException) -> str:
+    """The first line of an error: SQLAlchemy appends the statement and every parameter."""
+    text = str(exc)
+    return text.split("\n", 1)[0][:200]
