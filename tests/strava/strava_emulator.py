@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import email.parser
+import gzip
 import hashlib
 import itertools
 import json
@@ -159,6 +160,7 @@ class StravaEmulator:
         self.untick: set[str] = set()  # scopes the user unticks on the consent page
         self.revoke_available = True  # False: POST /oauth/revoke not rolled out yet (404)
         self.basic_auth: list[str] = []  # client ids of each HTTP Basic revoke
+        self.upload_sizes: list[tuple[str, int]] = []  # (data_type, bytes) of parsed uploads
         self.codes: dict[str, tuple[str, int, str]] = {}
         self.access: dict[str, dict[str, Any]] = {}
         self.refresh: dict[str, dict[str, Any]] = {}
@@ -891,6 +893,7 @@ class StravaEmulator:
             else:
                 try:
                     parsed = parse_file(content, form.get("data_type", ""))
+                    self.upload_sizes.append((form.get("data_type", ""), len(content)))
                 except Exception as exc:  # noqa: BLE001 - any parse failure is a bad file
                     up["error"] = f"Improperly formatted data. ({type(exc).__name__})"
                 else:
@@ -919,6 +922,9 @@ class StravaEmulator:
 
 def parse_file(content: bytes, data_type: str) -> dict[str, Any]:
     """Read a GPX or TCX upload the way Strava would (enough for the emulator)."""
+    if data_type.endswith(".gz"):  # Strava takes fit.gz, tcx.gz and gpx.gz
+        content = gzip.decompress(content)
+        data_type = data_type.removesuffix(".gz")
     root = ET.fromstring(content)
     streams: dict[str, list[Any]] = {
         "time": [],

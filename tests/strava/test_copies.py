@@ -59,14 +59,14 @@ def test_poll_copies_named_activities_with_streams_and_manual_ones(
     assert set(max_acts) == {"Evening run with Maxi", "Walk: Max"}
     copy = max_acts["Evening run with Maxi"]
     assert copy["external_id"] == copy_external_id(gps)
-    assert copy["data_type"] == "gpx" and copy["sport_type"] == "Run"
+    assert copy["data_type"] == "gpx.gz" and copy["sport_type"] == "Run"
     assert copy["start"] == start
     assert copy["streams"]["heartrate"] == watch_streams()["heartrate"]
     assert copy["streams"]["cadence"] == [86] * 20  # per-leg cadence kept as is
     walk = max_acts["Walk: Max"]
     assert walk["manual"] and walk["elapsed_time"] == 2400 and walk["sport_type"] == "Walk"
     (luna,) = emulator.activities_of(LUNA_ID)
-    assert luna["data_type"] == "tcx" and luna["sport_type"] == "VirtualRun"
+    assert luna["data_type"] == "tcx.gz" and luna["sport_type"] == "VirtualRun"
     assert luna["streams"]["watts"] == [200] * 20
     assert luna["external_id"] == copy_external_id(indoor)
     assert manual not in {a["id"] for a in emulator.activities_of(OWNER_ID) if a["manual"] is False}

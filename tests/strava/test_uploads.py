@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conftest import LUNA_ID, MAX_ID, OWNER_ID, make_sync, run  # noqa: E402
@@ -32,7 +34,7 @@ def test_gps_session_uploads_once_as_gpx_and_gets_its_sport(
     act = acts[0]
     session = store.get_session(sid)
     assert act["external_id"] == external_id(session.uid)
-    assert act["data_type"] == "gpx"
+    assert act["data_type"] == "gpx.gz"
     assert act["sport_type"] == "Run"
     assert act["streams"]["heartrate"][:3] == [120, 121, 122]
     assert set(act["streams"]["cadence"]) == {85}  # 170 steps/min is 85 per leg
@@ -49,7 +51,7 @@ def test_indoor_session_uploads_as_tcx_and_sport_is_set(
     make_session(store, clock(), title="Gym", sport="strength", gps=False)
     run(lambda http: make_sync(store, http, config, clock).run_once())
     (act,) = emulator.activities_of(OWNER_ID)
-    assert act["data_type"] == "tcx"
+    assert act["data_type"] == "tcx.gz"
     assert act["trainer"] is True
     assert act["sport_type"] == "WeightTraining"  # PUT /activities/{id} after processing
 
@@ -166,5 +168,19 @@ def test_gps_lost_early_goes_as_tcx_keeping_every_reading(
     store.finish_session(sid, t0 + 40_000)
     run(lambda http: make_sync(store, http, config, clock).run_once())
     (act,) = emulator.activities_of(OWNER_ID)
-    assert act["data_type"] == "tcx"
+    assert act["data_type"] == "tcx.gz"
     assert len(act["streams"]["heartrate"]) == 40
+
+
+@pytest.mark.parametrize(("gps", "kind"), [(True, "gpx"), (False, "tcx")])
+def test_an_hour_uploads_gzipped_20x_smaller(store, emulator, config, clock, family, gps, kind):
+    from sync.strava.context import StravaContext
+    from sync.strava.upload import build_file
+
+    sid = make_session(store, clock(), title="Long run", n=3600, gps=gps)
+    run(lambda http: make_sync(store, http, config, clock).run_once(poll=False))
+    ((data_type, sent),) = emulator.upload_sizes
+    ctx = StravaContext(store, config, None, None)  # type: ignore[arg-type]
+    plain = len(build_file(ctx, sid)[0])
+    assert data_type == f"{kind}.gz"
+    assert plain / sent >= 20, (plain, sent)
