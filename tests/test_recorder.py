@@ -144,3 +144,28 @@ def test_simulator_is_deterministic_and_physiological() -> None:
     assert abs(len(rr) - mean_hr) <= 0.08 * mean_hr
     cadences = [s.cadence for s in a[130:190] if s.cadence]
     assert all(150 <= c <= 190 for c in cadences)
+
+
+@pytest.mark.parametrize(
+    ("ahead_ms", "ends_at"),
+    [(800, 800), (30 * 24 * 3600 * 1000, 5 * 60_000)],  # a strap just ahead; a clock gone wild
+)
+def test_a_session_ends_at_its_newest_plausible_sample(
+    store: Store, ahead_ms: int, ends_at: int
+) -> None:
+    """The saved duration equals the dashboard's elapsed, which counts to the newest sample."""
+    t0 = 1_764_000_000.0
+    clock = FakeClock(t0)
+
+    async def run() -> int:
+        rec = await Recorder(store, clock=clock).start(store.default_athlete().id)
+        clock.t = t0 + 60
+        for i in range(60):
+            rec.submit(Sample(t_ms=int(t0 * 1000) + i * 1000, hr=120))
+        rec.submit(Sample(t_ms=int((t0 + 60) * 1000) + ahead_ms, hr=121))
+        await rec.stop()
+        return rec.session_id
+
+    sid = asyncio.run(run())
+    info = store.get_session(sid)
+    assert info is not None and info.ended_ms == int((t0 + 60) * 1000) + ends_at

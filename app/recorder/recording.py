@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from app.domain.backoff import exponential_backoff
-from app.domain.samples import InvalidSample, Sample, drop_bad_rr, validate
+from app.domain.samples import MAX_CLOCK_AHEAD_MS, InvalidSample, Sample, drop_bad_rr, validate
 from app.domain.summary import SessionSummary
 from app.store.errors import DatabaseUnavailable, StoreError, classify, is_transient
 from app.store.repo import STATUS_FINISHED, STATUS_RECOVERED, Store
@@ -237,8 +237,17 @@ class Recording:
         if self.paused:
             await self.resume()
         return await asyncio.to_thread(
-            self.store.finish_session, self.session_id, self._now_ms(), status
+            self.store.finish_session, self.session_id, self._end_ms(), status
         )
+
+    def _end_ms(self) -> int:
+        """Now, or the newest sample when a sensor's clock runs slightly ahead (as the live
+        dashboard counts it), but never past now + MAX_CLOCK_AHEAD_MS."""
+        now = self._now_ms()
+        last = self.last_sample
+        if last is None:
+            return now
+        return max(now, min(last.t_ms, now + MAX_CLOCK_AHEAD_MS))
 
     async def _close_after_failure(self) -> None:
         lost = len(self._pending) + self.stats.refused
