@@ -20,7 +20,14 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, UserError, recording_store
+from app.commands import (
+    EXIT_ERROR,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_USAGE,
+    UserError,
+    recording_store,
+)
 from app.commands.common import EXIT_INTERRUPTED, CommandContext, command, report_error
 from app.paths import resolve_data_dir
 
@@ -257,6 +264,8 @@ def cmd_athlete_list(args: argparse.Namespace, ctx: CommandContext) -> int:
 @command
 def cmd_gui(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Open the desktop app, or explain why it cannot open here."""
+    if not _gui_available():
+        raise UserError(GUI_MISSING, EXIT_USAGE)
     try:
         from app.ui.main import run_gui  # type: ignore[import-not-found]
     except ImportError as exc:
@@ -402,17 +411,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_self_test()
     if func is None:
-        func = cmd_gui if _gui_available() else None
-    if func is None:
-        parser.print_help()
-        return EXIT_OK
+        func = cmd_gui  # a headless install (no PySide6) says how to get the app: exit 2
     try:
         return int(func(args))
     except (Exception, KeyboardInterrupt) as exc:  # commands not yet using @command
         return report_error(exc)
 
 
+#: `pulsedeck` with no command where the desktop extra is not installed (an edge box).
+GUI_MISSING = (
+    "the desktop app is not installed here (a headless install: record, sessions, sync, lake "
+    "and the other commands work; see `pulsedeck --help`). To add it: "
+    "pip install 'pulsedeck[desktop]' (PySide6 and pyqtgraph), or use the desktop bundle"
+)
+
+
 def _gui_available() -> bool:
+    """True when PySide6 (the desktop extra) and app.ui are installed."""
     import importlib.util
 
     return (
