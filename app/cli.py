@@ -401,9 +401,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = _global_options_first(sys.argv[1:] if argv is None else argv)
     parser = build_parser(extensions=_needs_extensions(arguments))
     args = parser.parse_args(arguments)
+    from app.domain.text import EscapingFormatter  # every log line: controls escaped
+
+    log_handler = logging.StreamHandler()
+    log_handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[log_handler]
     )
     func = getattr(args, "func", None)
     if args.self_test:
