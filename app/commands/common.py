@@ -60,14 +60,17 @@ ErrorCodes = Mapping[type[BaseException], int]
 
 def exit_codes() -> ErrorCodes:
     """Which exception means which exit code, for every command (first match wins)."""
+    from app.domain.validation import InvalidInput
     from app.secrets import SecretFileError, SecretsUnavailable  # keyring: error path only
-    from app.store.repo import AthleteNotFound  # only on an error path: no SQLAlchemy at start
+    from app.store.repo import AthleteNotFound, ReadOnlyAthlete  # error path: no SQLAlchemy
 
     return {
         SecretsUnavailable: EXIT_USAGE,  # no safe keyring: configuration the user must fix
         SecretFileError: EXIT_USAGE,
         StoreError: EXIT_STORE,  # locked, full, corrupt, newer schema: the file is untouched
         AthleteNotFound: EXIT_NOT_FOUND,
+        InvalidInput: EXIT_USAGE,  # a blank name, a control character, a profile out of range
+        ReadOnlyAthlete: EXIT_USAGE,  # a write for an imported client
         AlreadyRunning: EXIT_RUNNING,
     }
 

@@ -7,6 +7,7 @@ is accepted; the CLI shows it as one line with exit 2, the GUI next to the field
 from __future__ import annotations
 
 import math
+import re
 
 
 class InvalidInput(ValueError):
@@ -38,3 +39,69 @@ def whole_number(value: object, what: str, low: int, high: int, unit: str = "") 
     if not number.is_integer():
         raise InvalidInput(f"{what} must be a whole number, not {value!r}")
     return int(number)
+
+
+#: Longest athlete name and session title (the database columns' sizes).
+NAME_MAX = 120
+TITLE_MAX = 200
+
+#: Characters that are never part of a name or title: C0/C1 controls and DEL (they make XML
+#: invalid, break spreadsheets and can drive a terminal: ANSI escapes), line and paragraph
+#: separators, and the bidirectional overrides that make text display as something else.
+_FORBIDDEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]"
+)
+#: What an XML 1.0 document or an XLSX cell cannot hold at all (tab, LF and CR can stay).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def _text(value: object, what: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{what} must be text, not {value!r}")
+    text = value.strip()
+    bad = _FORBIDDEN.search(text)
+    if bad is not None:
+        raise InvalidInput(
+            f"{what} {ascii(text)} contains a control character ({ascii(bad.group())}); "
+            "use plain text"
+        )
+    if len(text) > limit:
+        raise InvalidInput(f"{what} is {len(text)} characters long; at most {limit}")
+    return text
+
+
+def athlete_name(value: object) -> str:
+    """An athlete name as stored: trimmed, not empty, no control characters, <= NAME_MAX."""
+    name = _text(value, "athlete name", NAME_MAX)
+    if not name:
+        raise InvalidInput("an athlete name cannot be empty or blank")
+    return name
+
+
+def session_title(value: object) -> str | None:
+    """A session title as stored: trimmed, one line, no control characters; blank is None."""
+    if value is None:
+        return None
+    return _text(value, "title", TITLE_MAX) or None
+
+
+def note_text(value: object) -> str | None:
+    """A free-form note: several lines and tabs allowed, other control characters not."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"a note must be text, not {value!r}")
+    unified = value.replace("\r\n", "\n").replace("\t", " ")
+    lines = [_text(line, "note", len(line)) for line in unified.split("\n")]
+    return "\n".join(lines).strip() or None
+
+
+def printable(text: str) -> str:
+    """`text` with what XML and spreadsheets cannot hold removed (writers of stored text)."""
+    return _NOT_XML.sub("", text)
+
+
+def clean_name(text: str, fallback: str) -> str:
+    """A name from elsewhere (a lake, a feed) made storable: controls dropped, else fallback."""
+    name = " ".join(_FORBIDDEN.sub(" ", text).split())[:NAME_MAX]
+    return name or fallback

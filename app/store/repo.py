@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session as OrmSession
 from app.domain.profile import Profile, Sex, validate_profile
 from app.domain.samples import CHANNELS, MAX_CLOCK_AHEAD_MS, SAMPLE_COLUMNS, Sample
 from app.domain.summary import Pause, SessionSummary, summarize
+from app.domain.validation import athlete_name, session_title
 from app.domain.zones import Zones, athlete_zones
 
 from . import models as m
@@ -156,7 +157,9 @@ class Store:
     # Athletes -----------------------------------------------------------------------------
 
     def ensure_athlete(self, name: str, *, is_self: bool = False) -> AthleteInfo:
-        """The athlete called `name`, created if missing."""
+        """The athlete called `name`, created if missing; a blank name or one with control
+        characters raises validation.InvalidInput."""
+        name = athlete_name(name)
         with self.orm() as s, s.begin():
             a = s.scalar(select(m.Athlete).where(m.Athlete.name == name))
             if a is None:
@@ -222,6 +225,8 @@ class Store:
             if a.read_only:
                 raise ReadOnlyAthlete(a.name)
             fields = validate_profile(_profile(a), fields, year=datetime.now(UTC).year)
+            if "name" in fields:
+                fields["name"] = athlete_name(fields["name"])
             for key, value in fields.items():
                 setattr(a, key, value)
             return _athlete_info(a)
@@ -240,8 +245,10 @@ class Store:
     ) -> int:
         """Insert a session in `recording` state and commit it before any sample arrives.
 
-        The session's time zone defaults to the athlete's (local days, ISO offsets).
+        The session's time zone defaults to the athlete's (local days, ISO offsets). The title
+        is checked first (validation.InvalidInput: control characters, too long); blank is None.
         """
+        title = session_title(title)
         with self.orm() as s, s.begin():
             if timezone is None:
                 timezone = s.scalar(select(m.Athlete.timezone).where(m.Athlete.id == athlete_id))
@@ -522,6 +529,7 @@ def resolve_athlete(
                 "no athlete yet for yourself: `pulsedeck athlete set` or a recording creates it"
             )
         return found or store.default_athlete()
+    name = athlete_name(name)  # blank or control characters: InvalidInput, exit 2
     found = store.athlete_named(name)
     if found is None:
         if not create:

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from app.domain.validation import printable
 from app.store.repo import SessionInfo, Store
 
 from .common import atomic_file, check_target, local_dt
@@ -27,10 +28,14 @@ SET_HEADER = (
 
 
 def _text(ws: WriteOnlyWorksheet, value: str | None) -> WriteOnlyCell | None:
-    """A cell that stays text even when it starts with '=' (no formula injection)."""
+    """A cell that stays text even when it starts with '=' (no formula injection).
+
+    Control characters an XLSX cannot hold are dropped: one stored title with one must not
+    make the whole workbook fail.
+    """
     if value is None:
         return None
-    cell = WriteOnlyCell(ws, value=value)
+    cell = WriteOnlyCell(ws, value=printable(value))
     cell.data_type = "s"
     return cell
 

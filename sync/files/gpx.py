@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import gpxpy.gpx
 
 from app.domain.samples import Sample
+from app.domain.validation import printable
 from app.store.repo import SessionInfo
 
 from .common import Point, has_positions, merge_points, utc
@@ -79,5 +80,8 @@ def session_to_gpx(session: SessionInfo, samples: list[Sample]) -> str:
     """The session as GPX 1.1 text; raises ValueError when no sample has a position."""
     if not has_positions(samples):
         raise ValueError(f"session {session.id} has no positions; GPX needs lat/lon (use TCX)")
-    name = session.title or f"{session.sport.replace('_', ' ').title()} (Pulsedeck)"
+    # Stored text may hold what XML cannot (a title from an older version, a lake, a feed).
+    name = (
+        printable(session.title or "") or f"{session.sport.replace('_', ' ').title()} (Pulsedeck)"
+    )
     return points_to_gpx(merge_points(samples, session.sport), name=name, sport=session.sport)

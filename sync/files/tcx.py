@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from app.domain.samples import Sample
+from app.domain.validation import printable
 from app.store.repo import SessionInfo
 
 from .common import STEP_CADENCE_SPORTS, Point, has_positions, iso, merge_points
@@ -137,8 +138,8 @@ def points_to_tcx(
             inside = [p for p in points if p.t_ms < start] + inside
         share = (kcal or 0.0) * (end - start) / total_s
         _lap(activity, start, end, inside, share, run)
-    if notes:
-        _sub(activity, "Notes", notes)
+    if notes and printable(notes):  # stored text may hold what XML cannot
+        _sub(activity, "Notes", printable(notes))
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
+from app.domain.validation import clean_name
 from app.store import models as m
 from app.store.repo import Store, now_ms
 from sync.errors import SyncError
@@ -83,7 +84,7 @@ def _ensure_athlete(s: OrmSession, ref: str, name: str | None, timezone: str | N
         if a.timezone is None and timezone:
             a.timezone = timezone
         return a.id
-    wanted = name or f"athlete {ref}"
+    wanted = clean_name(name or "", f"athlete {ref}")  # lake data is not trusted
     taken = s.scalar(select(m.Athlete.id).where(m.Athlete.name == wanted))
     if taken is not None:
         wanted = f"{wanted} ({ref})"
