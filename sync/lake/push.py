@@ -291,4 +291,15 @@ def parse_since(value: str | None) -> int | None:
         raise ValueError(f"--since {value!r} is not a date (YYYY-MM-DD)") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return int(dt.timestamp() * 1000)
+    # Sessions are stored as epoch ms: a date before 1970 or past 9999 (in UTC) would only
+    # fail later, deep in a pull, as an overflow.
+    try:
+        utc = dt.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not _EARLIEST <= utc < _LATEST:
+        raise ValueError(f"--since {value!r} must be from 1970-01-01 to 9998-12-31")
+    return int(utc.timestamp() * 1000)
+
+
+_EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC)
