@@ -283,6 +283,8 @@ EXTENSIONS: list[tuple[str, str]] = [
     ("app.commands.lake", "register"),
     ("app.commands.export", "register"),
     ("app.commands.training", "register"),
+    ("app.commands.analysis", "register"),  # hrv, power, trends
+    ("app.commands.service", "register"),
     ("app.ui.screenshot", "register"),  # imports Qt only when the command runs
 ]
 
