@@ -1,0 +1,88 @@
+"""Checks every reader applies to each point as it streams: order, positions, numbers, ranges."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from operator import attrgetter
+
+from app.domain.samples import RANGES, Sample, drop_bad_rr
+from sync.files.common import STEP_CADENCE_SPORTS
+
+from .model import MAX_POINTS, InvalidActivity, UnsafeFile
+
+__all__ = ["PointChecker", "STEP_CADENCE_SPORTS", "number"]
+
+#: Channels whose out-of-range values are dropped (a glitch) rather than refusing the file.
+_SOFT = tuple(name for name in RANGES if name not in ("lat", "lon"))
+_SOFT_BOUNDS = tuple(RANGES[name] for name in _SOFT)
+_soft_values = attrgetter(*_SOFT)
+
+
+def number(text: str | None, what: str, where: str) -> float | None:
+    """`text` as a finite number (None when absent), else InvalidActivity naming the point."""
+    if text is None:
+        return None
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise InvalidActivity(f"{where}: {what} {text[:20]!r} is not a number") from None
+    if not math.isfinite(value):
+        raise InvalidActivity(f"{where}: {what} {text[:20]!r} is not a finite number")
+    return value
+
+
+class PointChecker:
+    """Collects samples in order; refuses a file whose points cannot be a recording."""
+
+    def __init__(self) -> None:
+        self.samples: list[Sample] = []
+        self.count = 0
+        self.dropped = 0  # channel values out of physical range (glitches), dropped
+        self._last_t = 0
+
+    def add(self, sample: Sample, kind: str = "point") -> None:
+        """Check and keep `sample`; `kind` names it in a refusal ("record 12 (time): ...")."""
+        self.count += 1
+        t = sample.t_ms
+        if t <= 0 or t < self._last_t or sample.lat is not None or sample.lon is not None:
+            self._check_hard(sample, kind)
+        self._last_t = t
+        bad: dict[str, None] = {}
+        for name, (low, high), value in zip(_SOFT, _SOFT_BOUNDS, _soft_values(sample), strict=True):
+            if value is not None and not low <= value <= high:
+                bad[name] = None
+        if bad:
+            self.dropped += len(bad)
+            sample = replace(sample, **bad)  # type: ignore[arg-type]
+        if sample.rr:
+            sample, n = drop_bad_rr(sample)
+            self.dropped += n
+        if (sample.lat is None) != (sample.lon is None):
+            sample = replace(sample, lat=None, lon=None)
+        self.samples.append(sample)
+        if self.count > MAX_POINTS:
+            raise UnsafeFile(f"more than {MAX_POINTS} points: not read")
+
+    def _check_hard(self, sample: Sample, kind: str) -> None:
+        t, lat, lon = sample.t_ms, sample.lat, sample.lon
+        problem = None
+        if t <= 0:
+            problem = "time before 1970"
+        elif t < self._last_t:
+            problem = f"timestamps out of order ({_iso(t)} comes after {_iso(self._last_t)})"
+        elif lat is not None and not -90 <= lat <= 90:
+            problem = f"latitude {lat} outside -90..90"
+        elif lon is not None and not -180 <= lon <= 180:
+            problem = f"longitude {lon} outside -180..180"
+        if problem:
+            raise InvalidActivity(f"{kind} {self.count} ({_iso(t) if t > 0 else t}): {problem}")
+
+
+def _iso(t_ms: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(t_ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
