@@ -282,6 +282,7 @@ EXTENSIONS: list[tuple[str, str]] = [
     ("app.commands.strava", "register"),
     ("app.commands.lake", "register"),
     ("app.commands.export", "register"),
+    ("app.commands.imports", "register"),
     ("app.commands.training", "register"),
     ("app.commands.analysis", "register"),  # hrv, power, trends
     ("app.commands.service", "register"),

@@ -100,6 +100,11 @@ CUSTOM_ZONES = declare(
     "training.custom_zones", list, None, "Custom zone lower bounds (bpm)", Scope.ATHLETE
 )
 
+# Activity file import ---------------------------------------------------------------------------
+IMPORT_WATCH_DIR = declare(
+    "import.watch_dir", str, None, "Watched folder: new activity files are imported"
+)
+
 # Background sync and Strava -----------------------------------------------------------------
 BACKGROUND_SYNC: Setting[bool | str] = declare(
     "sync.background", (bool, str), True, "Sync in the background"

@@ -1,0 +1,118 @@
+"""`pulsedeck import PATH... [--athlete NAME] [--watch [DIR]] [--json]`: activity files in.
+
+Prints one line per file (imported, duplicate, refused with the reason) and a final report.
+Exit codes: 0 every file imported or already there; 1 some file refused (the report says
+why; the others are imported); 2 usage (no PATH, a read-only athlete); 3 storage; 4 a PATH
+that does not exist; 130 Ctrl+C (files imported before it are kept, none half-stored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, UserError
+from app.commands.common import CommandContext, command
+
+
+def _line(result: object) -> str:
+    from sync.imports import FileResult, Outcome
+
+    assert isinstance(result, FileResult)
+    r = result
+    if r.outcome is Outcome.IMPORTED:
+        note = f" ({r.reason})" if r.reason else ""
+        return (
+            f"imported   {r.label} -> session {r.session_id}: {r.samples} samples, "
+            f"{r.rr} RR{note}"
+        )
+    if r.outcome is Outcome.DUPLICATE:
+        return f"duplicate  {r.label}: {r.reason}"
+    return f"{r.outcome.value:10} {r.label}: {r.reason}"
+
+
+@command
+def cmd_import(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from app.store.repo import ReadOnlyAthlete, resolve_athlete
+    from app.store.settings import IMPORT_WATCH_DIR, Settings
+    from sync.imports import FileResult, Outcome, import_paths
+
+    paths = [Path(p) for p in args.paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UserError(f"no such file or folder: {', '.join(missing)}", EXIT_NOT_FOUND)
+    watch: Path | None = None
+    if args.watch is not None:
+        stored = Settings(ctx.store).get(IMPORT_WATCH_DIR)
+        watch = Path(args.watch or stored or "")
+        if not (args.watch or stored):
+            raise UserError("--watch needs a folder (or set the watched folder in Settings)")
+        if not watch.is_dir():
+            raise UserError(f"not a folder: {watch}", EXIT_NOT_FOUND)
+    elif not paths:
+        raise UserError("name at least one file or folder to import (or --watch DIR)")
+    try:  # importing for a client is how a coach loads their files: created if new
+        athlete = resolve_athlete(ctx.store, args.athlete, create=True, write=True)
+    except ReadOnlyAthlete as exc:
+        raise UserError(str(exc)) from exc
+
+    def show(r: FileResult) -> None:
+        if not args.json:
+            print(_line(r), flush=True)
+
+    report = import_paths(ctx.store, athlete.id, paths, on_result=show)
+    if watch is not None:
+        from sync.imports.watch import watch_folder
+
+        print(f"watching {watch} (Ctrl+C stops)", file=sys.stderr, flush=True)
+        try:
+            watch_folder(ctx.store, athlete.id, watch, on_result=show)
+        except KeyboardInterrupt:
+            pass
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "athlete": athlete.name,
+                    "imported": report.count(Outcome.IMPORTED),
+                    "duplicates": report.count(Outcome.DUPLICATE),
+                    "refused": report.count(Outcome.REFUSED),
+                    "files": [
+                        {
+                            "file": r.label,
+                            "outcome": r.outcome.value,
+                            "reason": r.reason,
+                            "session": r.session_id,
+                            "samples": r.samples,
+                            "rr": r.rr,
+                        }
+                        for r in report.results
+                    ],
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(report.summary())
+    return EXIT_ERROR if report.count(Outcome.REFUSED) else EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `import PATH...` to the `pulsedeck` parser."""
+    p = sub.add_parser(
+        "import",
+        help="import FIT/TCX/GPX files, folders, .zip/.gz, a Strava bulk export",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--athlete", help="whose activities (default: yourself; created if new)")
+    p.add_argument(
+        "--watch",
+        nargs="?",
+        const="",
+        metavar="DIR",
+        help="then keep importing new files from DIR (default: the watched folder setting)",
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_import)
