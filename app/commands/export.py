@@ -20,7 +20,7 @@ from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_STORE, UserEr
 from app.commands.common import CommandContext, command
 
 #: What `export session --format` offers (a one-session workbook too).
-SESSION_FORMATS = ("csv", "gpx", "tcx", "parquet", "xlsx")
+SESSION_FORMATS = ("csv", "gpx", "tcx", "parquet", "xlsx", "fit")
 
 
 def _target(output: str | None, default_name: str, fmt: str, force: bool) -> Path:

@@ -14,6 +14,7 @@ from typing import IO, AnyStr
 
 from app.domain.samples import CHANNELS
 from app.store.repo import SessionInfo, Store
+from sync.files.fit import write_session_fit
 from sync.files.gpx import session_to_gpx
 from sync.files.tcx import has_positions, session_to_tcx
 from sync.lake.schema import SAMPLES
@@ -23,7 +24,7 @@ from sync.progress import CancelCheck, Progress, Steps
 
 from .common import atomic_file, check_target, iso_utc
 
-FORMATS = ("csv", "gpx", "tcx", "parquet", "xlsx")
+FORMATS = ("csv", "gpx", "tcx", "parquet", "xlsx", "fit")
 #: Samples per CSV chunk: one progress report and one cancel check each (~10 ms of work).
 CHUNK_ROWS = 5_000
 #: Characters (or bytes) written per chunk of a rendered file, with a cancel check each.
@@ -223,6 +224,7 @@ def export_session(
         "tcx": write_session_tcx,
         "parquet": write_session_parquet,
         "xlsx": write_session_xlsx,
+        "fit": write_session_fit,
     }
     if fmt not in writers:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

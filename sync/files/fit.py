@@ -261,6 +261,17 @@ def _define_all(enc: FitEncoder) -> None:
     enc.define(DEVICE_INFO, 3, [(253, UINT32, 4), (0, UINT8, 1), (2, UINT16, 2), (4, UINT16, 2),
                                 (27, STRING, 20)])  # fmt: skip
     enc.define(EVENT, 4, [(253, UINT32, 4), (0, ENUM, 1), (1, ENUM, 1), (4, UINT8, 1)])
+    enc.define(HRV, 6, [(0, UINT16, 2 * HRV_SLOTS)])
+    enc.define(LAP, 7, [(254, UINT16, 2), (253, UINT32, 4), (0, ENUM, 1), (1, ENUM, 1),
+                        (2, UINT32, 4), (7, UINT32, 4), (8, UINT32, 4), (9, UINT32, 4),
+                        (24, ENUM, 1)])  # fmt: skip
+    enc.define(ACTIVITY, 9, [(253, UINT32, 4), (0, UINT32, 4), (1, UINT16, 2), (2, ENUM, 1),
+                             (3, ENUM, 1), (4, ENUM, 1)])  # fmt: skip
+
+
+def _define_dev(enc: FitEncoder) -> None:
+    """Messages with developer fields: defined after their field descriptions (fitdecode
+    and Garmin's SDK look the descriptions up when they read the definition)."""
     enc.define(
         RECORD,
         5,
@@ -268,10 +279,6 @@ def _define_all(enc: FitEncoder) -> None:
          (4, UINT8, 1), (53, UINT8, 1), (5, UINT32, 4), (73, UINT32, 4), (7, UINT16, 2)],
         dev=[(DEV_TIME_MS[0], UINT16, 2)],
     )  # fmt: skip
-    enc.define(HRV, 6, [(0, UINT16, 2 * HRV_SLOTS)])
-    enc.define(LAP, 7, [(254, UINT16, 2), (253, UINT32, 4), (0, ENUM, 1), (1, ENUM, 1),
-                        (2, UINT32, 4), (7, UINT32, 4), (8, UINT32, 4), (9, UINT32, 4),
-                        (24, ENUM, 1)])  # fmt: skip
     enc.define(
         SESSION,
         8,
@@ -280,8 +287,6 @@ def _define_all(enc: FitEncoder) -> None:
          (11, UINT16, 2), (16, UINT8, 1), (17, UINT8, 1), (25, UINT16, 2), (26, UINT16, 2)],
         dev=[(DEV_RMSSD[0], FLOAT32, 4)],
     )  # fmt: skip
-    enc.define(ACTIVITY, 9, [(253, UINT32, 4), (0, UINT32, 4), (1, UINT16, 2), (2, ENUM, 1),
-                             (3, ENUM, 1), (4, ENUM, 1)])  # fmt: skip
 
 
 def _text(value: str, size: int) -> bytes:
@@ -329,6 +334,7 @@ def encode_activity(activity: FitActivity) -> bytes:
     enc.write(DEVELOPER_DATA_ID, APP_ID, 0)
     for num, base, name, units, native in (DEV_TIME_MS, DEV_RMSSD):
         enc.write(FIELD_DESCRIPTION, 0, num, base, _text(name, 16), _text(units, 8), native)
+    _define_dev(enc)
     enc.write(DEVICE_INFO, start, 0, MANUFACTURER_DEVELOPMENT, 0, _text("Pulsedeck", 20))
     enc.write(EVENT, start, EV_TIMER, ET_START, 0)
     halve = a.sport in STEP_CADENCE_SPORTS
