@@ -29,6 +29,7 @@ from app.commands import (
     recording_store,
 )
 from app.commands.common import EXIT_INTERRUPTED, CommandContext, command, report_error
+from app.commands.sessions import register_sessions
 from app.paths import resolve_data_dir
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported lazily for a fast GUI start
@@ -331,7 +332,7 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     rec.add_argument("--token-file", help="read the feed's token from this file (- = stdin)")
     rec.set_defaults(func=cmd_record)
 
-    sessions = sub.add_parser("sessions", help="list and show recorded sessions")
+    sessions = sub.add_parser("sessions", help="list, show and edit recorded sessions")
     ssub = sessions.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
     sl = ssub.add_parser("list", help="list sessions, newest first")
     sl.add_argument("--athlete", help="only this athlete")
@@ -341,6 +342,7 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     ss.add_argument("id", type=int)
     ss.add_argument("--json", action="store_true")
     ss.set_defaults(func=cmd_sessions_show)
+    register_sessions(ssub)  # rename, set, delete
 
     athlete = sub.add_parser("athlete", help="athlete profiles")
     asub = athlete.add_subparsers(dest="athlete_command", metavar="ACTION", required=True)

@@ -3,6 +3,7 @@
     enqueue.py   which accounts a session goes to; outbox jobs (database only)
     upload.py    a session's file posted once, polled, linked; its sport type set
     copies.py    an owner's activity copied to a child (file from streams, or manual)
+    edits.py     a session renamed (or its sport changed) after upload: the activity follows
     routing.py   which child gets which owner activity
     poll.py      the owners' new activities -> copy jobs
     backfill.py  an owner's history, page by page, resumable
@@ -30,6 +31,7 @@ from ..outbox import Handler, Job, Outbox, drain
 from ..progress import CancelCheck
 from . import backfill as _backfill
 from . import copies as _copies
+from . import edits as _edits
 from . import poll as _poll
 from . import upload as _upload
 from .accounts import Account
@@ -41,6 +43,7 @@ from .context import Sleep, StravaContext
 from .enqueue import (
     EXTERNAL_PREFIX,
     KIND_COPY,
+    KIND_UPDATE,
     KIND_UPLOAD,
     UploadQueue,
     copy_external_id,
@@ -57,6 +60,7 @@ __all__ = [
     "DUPLICATE_RE",
     "EXTERNAL_PREFIX",
     "KIND_COPY",
+    "KIND_UPDATE",
     "KIND_UPLOAD",
     "POLL_OVERLAP_S",
     "SPORT_TYPE",
@@ -134,7 +138,11 @@ class StravaSync:
         return self.ctx.client(account)
 
     def handlers(self) -> dict[str, Handler]:
-        return {KIND_UPLOAD: self.handle_upload, KIND_COPY: self.handle_copy}
+        return {
+            KIND_UPLOAD: self.handle_upload,
+            KIND_COPY: self.handle_copy,
+            KIND_UPDATE: self.handle_update,
+        }
 
     async def handle_upload(self, job: Job) -> dict[str, Any]:
         """Upload a Pulsedeck session to one account (owner or child)."""
@@ -144,7 +152,15 @@ class StravaSync:
         """Copy an activity of the owner to a child (GPX/TCX from streams, or manual)."""
         return await _copies.handle_copy(self.ctx, job)
 
+    async def handle_update(self, job: Job) -> dict[str, Any]:
+        """Send a session's new title and sport type to its activity on one account."""
+        return await _edits.handle_update(self.ctx, job)
+
     # Database only -------------------------------------------------------------------------
+
+    def session_changed(self, session_id: int) -> tuple[list[int], list[int]]:
+        """A session was renamed or its sport changed: (update jobs, new child upload jobs)."""
+        return self.queue.changed(session_id)
 
     def remote_for_session(self, session_id: int) -> list[dict[str, Any]]:
         """What exists remotely for a session, per account (for `strava status`)."""

@@ -1,8 +1,9 @@
 """Queueing Strava jobs: which accounts a session goes to, one outbox job per account.
 
 Database only (no HTTP client): the GUI queues an upload and the background sync sends it.
-Job kinds: `strava_upload` (a Pulsedeck session to an owner or child account) and
-`strava_copy` (an activity that reached the owner's Strava from elsewhere, copied to a child).
+Job kinds: `strava_upload` (a Pulsedeck session to an owner or child account),
+`strava_copy` (an activity that reached the owner's Strava from elsewhere, copied to a child)
+and `strava_update` (a session renamed or its sport changed after it was uploaded).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from .client import OK
 
 KIND_UPLOAD = "strava_upload"
 KIND_COPY = "strava_copy"
-KINDS = (KIND_UPLOAD, KIND_COPY)
+KIND_UPDATE = "strava_update"
+KINDS = (KIND_UPLOAD, KIND_COPY, KIND_UPDATE)
 EXTERNAL_PREFIX = "pulsedeck-"
 
 
@@ -44,6 +46,11 @@ def upload_key(account_id: int, session_uid: str) -> str:
 def copy_key(account_id: int, source_activity_id: str) -> str:
     """The outbox dedupe key: one copy job per (child, source activity), ever."""
     return f"{KIND_COPY}:{account_id}:{source_activity_id}"
+
+
+def update_key(account_id: int, session_uid: str) -> str:
+    """The outbox dedupe key of a session's activity update; re-armed by each change."""
+    return f"{KIND_UPDATE}:{account_id}:{session_uid}"
 
 
 def targets(
@@ -101,6 +108,47 @@ class UploadQueue:
             self._enqueue(acc, session.id, session.uid)
             for acc in targets(self.store, session.athlete_id, session.title, None)
         ]
+
+    def changed(self, session_id: int) -> tuple[list[int], list[int]]:
+        """A session's title or sport changed: (update jobs, new upload jobs).
+
+        Every account that has (or is getting) its activity gets an update job, re-armed
+        if an earlier one finished; children its new title names get an upload job. A
+        session nothing was sent for yet is left to `finished` (its title routes it then).
+        """
+        session = self.store.get_session(session_id)
+        if session is None:
+            raise LookupError(f"no session {session_id}")
+        with self.store.orm() as s:
+            accounts = sorted(
+                set(
+                    s.scalars(
+                        select(m.RemoteActivity.account_id).where(
+                            m.RemoteActivity.session_id == session_id
+                        )
+                    )
+                )
+            )
+        if not accounts or session.status not in (STATUS_FINISHED, STATUS_RECOVERED):
+            return [], []
+        updates = []
+        for account_id in accounts:
+            job_id = self.outbox.enqueue(
+                KIND_UPDATE,
+                update_key(account_id, session.uid),
+                session_id=session.id,
+                account_id=account_id,
+                payload={"external_id": external_id(session.uid)},
+            )
+            if self.outbox.get(job_id).state != PENDING:
+                self.outbox.retry(job_id)  # a later change: send the new values too
+            updates.append(job_id)
+        uploads = [
+            self._enqueue(acc, session.id, session.uid)
+            for acc in targets(self.store, session.athlete_id, session.title, None)
+            if acc.id not in accounts
+        ]
+        return updates, uploads
 
     def finished(self) -> int:
         """Jobs for finished sessions recorded since the target account was linked.

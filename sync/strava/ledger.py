@@ -227,6 +227,17 @@ class LedgerStore:
             s.flush()
             return _ledger(row)
 
+    def find(self, account_id: int, external_id: str) -> Ledger | None:
+        """The row for (account, external_id) if there is one (never creates it)."""
+        with self.store.orm() as s:
+            row = s.scalar(
+                select(m.RemoteActivity).where(
+                    m.RemoteActivity.account_id == account_id,
+                    m.RemoteActivity.external_id == external_id,
+                )
+            )
+            return None if row is None else _ledger(row)
+
     def reread(self, ledger: Ledger) -> Ledger:
         """The row as it is stored now."""
         with self.store.orm() as s:
