@@ -399,7 +399,9 @@ class _Decoder:
         elif gnum == DEVELOPER_DATA_ID:
             index, app = f.get(3), f.get(1)
             if isinstance(index, int):
-                self.dev_apps[index] = bytes(app) if isinstance(app, bytes) else b""
+                if isinstance(app, tuple):  # a byte array unpacks to ints
+                    app = bytes(x for x in app if isinstance(x, int))
+                self.dev_apps[index] = app if isinstance(app, bytes) else b""
         elif gnum == EVENT and f.get(0) == 0 and ts is not None:  # the timer
             t_ms = (ts + FIT_EPOCH_S) * 1000
             kind = f.get(1)
