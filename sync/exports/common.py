@@ -32,6 +32,7 @@ SUFFIX_FORMATS = {
     ".parquet": "parquet",
     ".xlsx": "xlsx",
     ".zip": "zip",
+    ".fit": "fit",
 }
 
 

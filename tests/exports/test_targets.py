@@ -131,6 +131,9 @@ def test_the_format_comes_from_the_extension_or_a_mismatch_is_refused(
     tcx = tmp_path / "run.tcx"
     assert main(["export", "session", str(sid), "-o", str(tcx)]) == 0
     assert ET.parse(tcx).getroot().tag.endswith("TrainingCenterDatabase")
+    fit = tmp_path / "run.fit"
+    assert main(["export", "session", str(sid), "-o", str(fit)]) == 0
+    assert fit.read_bytes()[8:12] == b".FIT"
     other = tmp_path / "other.tcx"
     _refused(["export", "session", str(sid), "--format", "csv", "-o", str(other)], capsys, "tcx")
     _refused(["export", "session", str(sid), "-o", str(tmp_path / "run.txt")], capsys, "--format")
