@@ -29,10 +29,11 @@ def _spec_importable(name: str) -> bool:
 
 
 def test_entry_script_is_the_cli(spec: Any) -> None:
+    """The frozen app starts where `pulsedeck` does: app.entry.run (then app.cli)."""
     (script,) = spec.analysis["scripts"]
     tree = ast.parse(Path(script).read_text(encoding="utf-8"))
     imports = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
-    assert any(n.module == "app.cli" and n.names[0].name == "run" for n in imports)
+    assert any(n.module == "app.entry" and n.names[0].name == "run" for n in imports)
     assert str(ROOT) in spec.analysis["pathex"]
 
 
