@@ -286,7 +286,6 @@ EXTENSIONS: list[tuple[str, str]] = [
     ("app.commands.imports", "register"),
     ("app.commands.training", "register"),
     ("app.commands.analysis", "register"),  # hrv, power, trends
-    ("app.commands.analysis", "register"),  # hrv, power, trends
     ("app.commands.service", "register"),
     ("app.ui.screenshot", "register"),  # imports Qt only when the command runs
 ]
