@@ -291,3 +291,30 @@ def test_record_feed_reads_its_token_from_a_file_not_argv(data_dir, capsys) -> N
     argv = ["--data-dir", str(data_dir), "record", "--feed", "ws://127.0.0.1:9/x"]
     assert main([*argv, "--token-file", str(data_dir / "missing.token")]) == 2
     assert "cannot read" in capsys.readouterr().err  # the file was looked for
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        ["goals", "add", "steps", "8000"],
+        ["body", "add", "--weight", "70"],
+        ["sets", "add", "Squat", "5", "100"],
+    ],
+)
+def test_training_writes_refuse_an_imported_client(data_dir, capsys, write) -> None:
+    """Pulled (read-only) clients are never changed locally: exit 2, one line, nothing written."""
+    from app.cli import main
+    from app.store.repo import Store
+
+    store = Store.open(data_dir)
+    try:
+        client = store.ensure_athlete("Pulled client")
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE athletes SET read_only = 1 WHERE id = ?", (client.id,))
+    finally:
+        store.close()
+    before = db_rows(data_dir)
+    assert main(["--data-dir", str(data_dir), *write, "--athlete", "Pulled client"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "read-only" in err[0]
+    assert db_rows(data_dir) == before

@@ -139,12 +139,17 @@ class CommandContext:
             self._store = open_store(self.data_dir, recover=self._recover)
         return self._store
 
-    def athlete(self, name: str | None = None, *, create: bool = False) -> AthleteInfo:
-        """`name`, else --athlete, else the self athlete; missing ones exit 4 unless `create`."""
+    def athlete(
+        self, name: str | None = None, *, create: bool = False, write: bool = False
+    ) -> AthleteInfo:
+        """`name`, else --athlete, else the self athlete; missing ones exit 4 unless `create`.
+
+        With `write`, an imported (read-only) client is refused with exit 2.
+        """
         from app.store.repo import resolve_athlete
 
         wanted = name if name is not None else getattr(self.args, "athlete", None)
-        return resolve_athlete(self.store, wanted, create=create)
+        return resolve_athlete(self.store, wanted, create=create, write=write)
 
     def close(self) -> None:
         if self._store is not None:

@@ -78,8 +78,16 @@ def _athlete(ctx: CommandContext) -> int:
 
 
 def _writer(ctx: CommandContext) -> int:
-    """--athlete (never created) or yourself, created on first use: for commands that write."""
-    return ctx.athlete(create=ctx.args.athlete is None).id
+    """--athlete (never created) or yourself, created on first use: for commands that write.
+
+    An imported (read-only) client is refused (exit 2): pulled data is never changed here.
+    """
+    return ctx.athlete(create=ctx.args.athlete is None, write=True).id
+
+
+def _editor(ctx: CommandContext) -> int:
+    """--athlete or yourself, never created, read-only clients refused: edits and deletes."""
+    return ctx.athlete(write=True).id
 
 
 def _catalog_athlete(ctx: CommandContext) -> int | None:
@@ -251,8 +259,9 @@ def cmd_goals_add(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 @command
 def cmd_goals_remove(args: argparse.Namespace, ctx: CommandContext) -> int:
-    store = ctx.store
-    if not GoalEngine(store).remove(args.id):
+    engine = GoalEngine(ctx.store)
+    goal = engine.get(args.id)
+    if goal is None or goal.athlete_id != _editor(ctx) or not engine.remove(args.id):
         raise LookupError(f"no goal {args.id}")
     print(f"goal {args.id} removed")
     return EXIT_OK
@@ -513,7 +522,7 @@ def _withdrawn(store: Store, athlete_id: int) -> None:
 @command
 def cmd_sets_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
-    athlete_id = _athlete(ctx)
+    athlete_id = _editor(ctx)
     tz = load_context(store, athlete_id).tz
     exercise = None
     if args.exercise is not None:
@@ -538,7 +547,7 @@ def cmd_sets_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
 @command
 def cmd_sets_delete(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
-    athlete_id = _athlete(ctx)
+    athlete_id = _editor(ctx)
     strength.delete_set(store, athlete_id, args.id)
     print(f"set {args.id} deleted; records recomputed")
     _withdrawn(store, athlete_id)
@@ -548,7 +557,7 @@ def cmd_sets_delete(args: argparse.Namespace, ctx: CommandContext) -> int:
 @command
 def cmd_exercises_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
-    athlete_id = _athlete(ctx)
+    athlete_id = _editor(ctx)
     found = catalog.lookup(store, athlete_id, args.exercise)
     e = catalog.edit_custom(
         store,
@@ -567,7 +576,7 @@ def cmd_exercises_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
 @command
 def cmd_exercises_delete(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
-    athlete_id = _athlete(ctx)
+    athlete_id = _editor(ctx)
     found = catalog.lookup(store, athlete_id, args.exercise)
     catalog.delete_custom(store, athlete_id, found)
     print(f"exercise {found.name!r} deleted")
@@ -579,7 +588,7 @@ def cmd_goals_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
     engine = GoalEngine(store)
     goal = engine.get(args.id)
-    if goal is None or goal.athlete_id != _athlete(ctx):
+    if goal is None or goal.athlete_id != _editor(ctx):
         raise LookupError(f"no goal {args.id}")
     goal = engine.edit(args.id, args.target)
     print(f"goal {goal.id}: {goal.describe()}")
@@ -623,7 +632,7 @@ def cmd_body_add(args: argparse.Namespace, ctx: CommandContext) -> int:
 @command
 def cmd_body_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
-    athlete_id = _athlete(ctx)
+    athlete_id = _editor(ctx)
     tz = load_context(store, athlete_id).tz
     if args.value is None and args.at is None:
         raise UserError("give --value and/or --at")
@@ -637,7 +646,7 @@ def cmd_body_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
 @command
 def cmd_body_delete(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
-    athlete_id = _athlete(ctx)
+    athlete_id = _editor(ctx)
     body_mod.delete_metric(store, athlete_id, args.id)
     print(f"body entry {args.id} deleted")
     _withdrawn(store, athlete_id)
