@@ -85,6 +85,9 @@ def cmd_accounts_link(args: argparse.Namespace, ctx: CommandContext) -> int:
     names = parse_names(args.child) if args.child else None
     if args.child and not names:
         raise UserError("--child needs at least one name")
+    copy_watch = args.copy_watch == "on" if args.copy_watch else None
+    if names:
+        _confirm_control(args, names, bool(copy_watch))
 
     async def work(sync: Any, store: Store) -> int:
         athlete = ctx.athlete(create=True)  # linking sets up a local athlete, like `athlete set`
@@ -104,6 +107,8 @@ def cmd_accounts_link(args: argparse.Namespace, ctx: CommandContext) -> int:
             open_browser=None if args.no_browser else webbrowser.open,
             timeout_s=args.timeout,
             announce=announce,
+            controlled=bool(names),
+            copy_watch=copy_watch,
         )
         role = f"child ({', '.join(account.child_names)})" if names else "owner"
         print(
@@ -115,8 +120,25 @@ def cmd_accounts_link(args: argparse.Namespace, ctx: CommandContext) -> int:
     return _with_sync(ctx, work)
 
 
-def _account_json(a: Any) -> dict[str, Any]:
-    return {
+def _confirm_control(args: argparse.Namespace, names: list[str], copy_watch: bool) -> None:
+    """A child account is linked only by someone who controls it (a kid's, a dog's)."""
+    from sync.strava.consent import what_is_copied
+
+    print(what_is_copied(names, copy_watch) + ".", file=sys.stderr)
+    if args.controlled:
+        return
+    if not sys.stdin.isatty():
+        raise UserError(
+            "linking a child account needs --controlled: confirm that you control that Strava "
+            "account (your child's or your pet's)"
+        )
+    answer = input("Do you control this Strava account (your child's or your pet's)? [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        raise UserError("nothing was linked: only accounts you control can be linked as children")
+
+
+def _account_json(a: Any, store: Store | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
         "id": a.id,
         "provider": "strava",
         "remote_id": a.remote_id,
@@ -127,6 +149,21 @@ def _account_json(a: Any) -> dict[str, Any]:
         "scopes": a.scopes,
         "status": a.status,
     }
+    if store is not None and a.role == "child":
+        from sync.strava.consent import consent
+
+        c = consent(store, a.id)
+        data["controlled_since"] = _iso(c.controlled_ms)
+        data["copy_watch"] = c.copy_watch
+    return data
+
+
+def _consent_text(data: dict[str, Any]) -> str:
+    if "copy_watch" not in data:
+        return ""
+    since = data["controlled_since"]
+    controlled = f"controlled since {since[:10]}" if since else "control NOT CONFIRMED"
+    return f"  [{controlled}; watch copies {'on' if data['copy_watch'] else 'off'}]"
 
 
 STATUS_TEXT = {
@@ -141,32 +178,82 @@ def cmd_accounts_list(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.strava.accounts import list_accounts
 
     accounts = list_accounts(ctx.store)
+    rows = [_account_json(a, ctx.store) for a in accounts]
     if args.json:
-        print(json.dumps([_account_json(a) for a in accounts], indent=2))
+        print(json.dumps(rows, indent=2))
         return EXIT_OK
     if not accounts:
         print("no linked accounts: `pulsedeck accounts link strava --client-id ID ...`")
-    for a in accounts:
+    for a, data in zip(accounts, rows, strict=True):
         who = a.display_name or a.remote_id
         role = (
             f"child of {a.parent_id}, names: {', '.join(a.child_names)}"
             if a.parent_id
             else ("owner")
         )
-        print(f"{a.id:>3}  strava  {who:24} {role:32} {STATUS_TEXT.get(a.status, a.status)}")
+        print(
+            f"{a.id:>3}  strava  {who:24} {role:32} {STATUS_TEXT.get(a.status, a.status)}"
+            + _consent_text(data)
+        )
+    return EXIT_OK
+
+
+@command
+def cmd_accounts_set(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from sync.strava.accounts import get_account
+    from sync.strava.consent import record_control, set_copy_watch, what_is_copied
+
+    account = get_account(ctx.store, args.id)
+    if account is None:
+        raise UserError(f"no account {args.id}", EXIT_NOT_FOUND)
+    if account.role != "child":
+        raise UserError(f"account {args.id} is an owner: consent is set per child account")
+    if args.copy_watch is None and not args.controlled:
+        raise UserError("give --copy-watch on|off and/or --controlled")
+    if args.controlled:
+        record_control(ctx.store, account.id)
+    if args.copy_watch is not None:
+        set_copy_watch(ctx.store, account.id, args.copy_watch == "on")
+    data = _account_json(account, ctx.store)
+    print(f"account {account.id}:{_consent_text(data)}")
+    print(what_is_copied(account.child_names, data["copy_watch"]))
     return EXIT_OK
 
 
 @command(errors=STRAVA_ERRORS)
 def cmd_accounts_unlink(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from sync.strava.accounts import get_account, unlink
+    from sync.strava.accounts import (
+        client_ids,
+        unlink,
+        unlink_targets,
+        unused_client_secrets,
+    )
+    from sync.strava.tokens import forget_client
 
     async def work(sync: Any, store: Store) -> int:
-        if get_account(store, args.id) is None:
+        targets = unlink_targets(store, args.id)
+        if not targets:
             raise UserError(f"no account {args.id}", EXIT_NOT_FOUND)
+        apps = await asyncio.to_thread(client_ids, targets)
         for warning in await unlink(store, sync.http, sync.config, args.id):
             _err(warning)
-        print(f"unlinked account {args.id}")
+        children = [a for a in targets if a.id != args.id]
+        also = (
+            " and its child accounts "
+            + ", ".join(f"{c.id} ({', '.join(c.child_names)})" for c in children)
+            if children
+            else ""
+        )
+        print(f"unlinked account {args.id}{also}; their Strava data here is deleted")
+        for client_id in await asyncio.to_thread(unused_client_secrets, store, apps):
+            if args.forget_secret:
+                await asyncio.to_thread(forget_client, client_id)
+                print(f"forgot the client secret of Strava application {client_id}")
+            else:
+                print(
+                    f"the client secret of Strava application {client_id} stays in the keyring "
+                    f"for the next link; `pulsedeck accounts unlink ... --forget-secret` deletes it"
+                )
         return EXIT_OK
 
     return _with_sync(ctx, work)
@@ -281,8 +368,8 @@ def cmd_sync_status(args: argparse.Namespace, ctx: CommandContext) -> int:
     dead = outbox.jobs(state=DEAD)
     pending = outbox.jobs(state=PENDING)
     accounts = list_accounts(store)
-    usage = StravaSync(store, http=None).rate_usage()  # type: ignore[arg-type]
-    data = {
+    usage = StravaSync(store, http=None).rate_usage()
+    data: dict[str, Any] = {
         "jobs": counts,
         "dead": [
             {
@@ -295,8 +382,21 @@ def cmd_sync_status(args: argparse.Namespace, ctx: CommandContext) -> int:
             }
             for j in dead
         ],
+        "pending": [
+            {
+                "id": j.id,
+                "kind": j.kind,
+                "session_id": j.session_id,
+                "account_id": j.account_id,
+                "attempts": j.attempts,
+                "next_attempt": _iso(j.next_attempt_ms),
+                "error": j.last_error,
+            }
+            for j in pending
+            if j.last_error
+        ],
         "next_attempt": _iso(min((j.next_attempt_ms for j in pending), default=None)),
-        "accounts": [_account_json(a) for a in accounts],
+        "accounts": [_account_json(a, store) for a in accounts],
         "rate_limit": usage,
     }
     if args.json:
@@ -305,6 +405,12 @@ def cmd_sync_status(args: argparse.Namespace, ctx: CommandContext) -> int:
     print("jobs: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
     if data["next_attempt"]:
         print(f"next attempt: {data['next_attempt']}")
+    for j in data["pending"]:
+        when = j["next_attempt"] or "now"
+        print(
+            f"  waiting job {j['id']} ({j['kind']}, session {j['session_id']}): next try {when}, "
+            f"attempt {j['attempts'] + 1}; last error: {j['error']}"
+        )
     for j in data["dead"]:
         print(f"  dead job {j['id']} ({j['kind']}, session {j['session_id']}): {j['error']}")
     for a in accounts:
@@ -409,7 +515,7 @@ def cmd_strava_status(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
     if store.get_session(args.id) is None:
         raise UserError(f"no session {args.id}", EXIT_NOT_FOUND)
-    remote = StravaSync(store, http=None).remote_for_session(args.id)  # type: ignore[arg-type]
+    remote = StravaSync(store, http=None).remote_for_session(args.id)
     if args.json:
         print(json.dumps(remote, indent=2))
     elif not remote:
@@ -436,6 +542,16 @@ def _add_link_args(p: argparse.ArgumentParser) -> None:
         "hidden prompt (the default on a terminal)",
     )
     p.add_argument("--child", metavar="NAME[,ALIAS...]", help="link a child account")
+    p.add_argument(
+        "--controlled",
+        action="store_true",
+        help="with --child: you control that account (your child's or your pet's)",
+    )
+    p.add_argument(
+        "--copy-watch",
+        choices=["on", "off"],
+        help="with --child: also copy activities from elsewhere (a watch); default off",
+    )
     p.add_argument("--athlete", help="local athlete (default: yourself)")
     p.add_argument("--no-browser", action="store_true", help="only print the address")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for Strava")
@@ -452,9 +568,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ls = asub.add_parser("list", help="linked accounts and their state")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_accounts_list)
-    un = asub.add_parser("unlink", help="revoke at Strava and forget an account")
+    un = asub.add_parser("unlink", help="revoke at Strava and forget an account (and children)")
     un.add_argument("id", type=int)
+    un.add_argument(
+        "--forget-secret", action="store_true", help="also delete the app's client secret"
+    )
     un.set_defaults(func=cmd_accounts_unlink)
+    aset = asub.add_parser("set", help="a child account's consent: control, watch copies")
+    aset.add_argument("id", type=int)
+    aset.add_argument("--copy-watch", choices=["on", "off"], help="copies of watch activities")
+    aset.add_argument("--controlled", action="store_true", help="you control this account")
+    aset.set_defaults(func=cmd_accounts_set)
 
     sync = sub.add_parser("sync", help="background sync: outbox, polling, retries")
     ssub = sync.add_subparsers(dest="sync_command", metavar="ACTION", required=True)
@@ -492,6 +616,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sl.set_defaults(func=cmd_accounts_link, provider="strava")
     su = vsub.add_parser("unlink", help="same as `accounts unlink`")
     su.add_argument("id", type=int)
+    su.add_argument("--forget-secret", action="store_true")
     su.set_defaults(func=cmd_accounts_unlink)
     ss = vsub.add_parser("status", help="sync status, or where one session is on Strava")
     ss.add_argument("id", type=int, nargs="?")

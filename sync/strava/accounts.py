@@ -309,6 +309,30 @@ def revive_jobs(store: Store, account_id: int) -> int:
     return n
 
 
+def unlink_targets(store: Store, account_id: int) -> list[Account]:
+    """What unlinking `account_id` removes: an owner's children first, then the account."""
+    account = get_account(store, account_id)
+    if account is None:
+        return []
+    return [*children_of(store, account_id), account] if account.role == OWNER else [account]
+
+
+def client_ids(accounts: Sequence[Account]) -> set[str]:
+    """The API applications (client ids) whose grants these accounts hold."""
+    out = set()
+    for acc in accounts:
+        tokens = load_tokens(acc.keyring_key or token_key(acc.remote_id))
+        if tokens is not None:
+            out.add(tokens.client_id)
+    return out
+
+
+def unused_client_secrets(store: Store, candidates: set[str]) -> list[str]:
+    """Client ids among `candidates` whose secret is kept but no linked account uses."""
+    used = client_ids(list_accounts(store))
+    return sorted(c for c in candidates - used if stored_client(c) is not None)
+
+
 async def revoke_at_strava(
     http: httpx.AsyncClient,
     config: StravaConfig,
@@ -344,8 +368,7 @@ async def unlink(
     if account is None:
         raise LookupError(f"no Strava account {account_id}")
     warnings: list[str] = []
-    targets = [*children_of(store, account_id), account] if account.role == OWNER else [account]
-    for acc in targets:
+    for acc in unlink_targets(store, account_id):
         key = acc.keyring_key or token_key(acc.remote_id)
         tokens = await asyncio.to_thread(load_tokens, key)
         if tokens is not None:

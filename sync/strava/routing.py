@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from app.store import models as m
+
 from .accounts import Account
 from .children import title_matches
 from .context import StravaContext
@@ -41,7 +45,16 @@ def route(
     activities: list[dict[str, Any]],
     own: set[str],
 ) -> int:
-    """Queue a copy job per (activity, child named in its title); returns how many."""
+    """Queue a copy job per (activity, child named in its title); returns how many are new.
+
+    A poll looks back over activities it saw before (late watch syncs): those already have
+    their job, and count as nothing found.
+    """
+    keys = [
+        copy_key(child.id, str(act.get("id") or "")) for act in activities for child in children
+    ]
+    with ctx.store.orm() as s:
+        known = set(s.scalars(select(m.SyncJob.dedupe_key).where(m.SyncJob.dedupe_key.in_(keys))))
     n = 0
     for act in activities:
         aid = str(act.get("id") or "")
@@ -57,8 +70,9 @@ def route(
                 "source_account_id": owner.id,
                 **{k: act.get(k) for k in COPY_FIELDS},
             }
-            ctx.outbox.enqueue(
-                KIND_COPY, copy_key(child.id, aid), account_id=child.id, payload=payload
-            )
+            key = copy_key(child.id, aid)
+            if key in known:
+                continue
+            ctx.outbox.enqueue(KIND_COPY, key, account_id=child.id, payload=payload)
             n += 1
     return n

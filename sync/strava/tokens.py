@@ -73,6 +73,11 @@ def restore_client(client_id: str, client_secret: str | None) -> None:
         secrets.delete_secret(_secret_key(client_id))
 
 
+def forget_client(client_id: str) -> None:
+    """Delete the kept secret of an application no linked account uses any more."""
+    restore_client(client_id, None)
+
+
 def client_secret(client_id: str) -> str:
     value = secrets.get_secret(_secret_key(client_id))
     if not value:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+import webbrowser
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -160,3 +161,29 @@ def make_sync(
     store: Store, http: httpx.AsyncClient, config: StravaConfig, clock: FakeClock
 ) -> StravaSync:
     return StravaSync(store, http, config, clock=clock, sleep=clock.sleep)
+
+
+class LoopbackBrowser(webbrowser.BaseBrowser):
+    """The system browser stand-in: follows Strava's redirect to the loopback server.
+
+    (No real browser can run in CI; everything after the click is the real code path.)
+    """
+
+    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+        httpx.get(url, follow_redirects=True, timeout=5)
+        return True
+
+
+@pytest.fixture
+def live(monkeypatch: pytest.MonkeyPatch):
+    with StravaEmulator() as emu:
+        emu.add_app(CLIENT_ID, CLIENT_SECRET)
+        emu.add_athlete(OWNER_ID, "Ada", "Runner")
+        emu.add_athlete(MAX_ID, "Max", "Dog")
+        emu.polls_to_ready = 0
+        monkeypatch.setenv("PULSEDECK_STRAVA_API_URL", emu.api_url)
+        monkeypatch.setenv("PULSEDECK_STRAVA_OAUTH_URL", emu.oauth_url)
+        webbrowser.register("pulsedeck-test", None, LoopbackBrowser("test"), preferred=True)
+        monkeypatch.setattr(webbrowser, "_tryorder", ["pulsedeck-test"])
+        yield emu
+        assert emu.violations == []

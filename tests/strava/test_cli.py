@@ -6,47 +6,18 @@ import json
 import signal
 import sys
 import time
-import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conftest import CLIENT_ID, CLIENT_SECRET, MAX_ID, OWNER_ID  # noqa: E402
 from helpers import make_session  # noqa: E402
-from strava_emulator import StravaEmulator  # noqa: E402
 
 from app.cli import main  # noqa: E402
 from app.store.repo import Store  # noqa: E402
-
-
-class LoopbackBrowser(webbrowser.BaseBrowser):
-    """The system browser stand-in: follows Strava's redirect to the loopback server.
-
-    (No real browser can run in CI; everything after the click is the real code path.)
-    """
-
-    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
-        httpx.get(url, follow_redirects=True, timeout=5)
-        return True
-
-
-@pytest.fixture
-def live(monkeypatch: pytest.MonkeyPatch):
-    with StravaEmulator() as emu:
-        emu.add_app(CLIENT_ID, CLIENT_SECRET)
-        emu.add_athlete(OWNER_ID, "Ada", "Runner")
-        emu.add_athlete(MAX_ID, "Max", "Dog")
-        emu.polls_to_ready = 0
-        monkeypatch.setenv("PULSEDECK_STRAVA_API_URL", emu.api_url)
-        monkeypatch.setenv("PULSEDECK_STRAVA_OAUTH_URL", emu.oauth_url)
-        webbrowser.register("pulsedeck-test", None, LoopbackBrowser("test"), preferred=True)
-        monkeypatch.setattr(webbrowser, "_tryorder", ["pulsedeck-test"])
-        yield emu
-        assert emu.violations == []
 
 
 @pytest.fixture(autouse=True)
@@ -108,6 +79,7 @@ def test_link_sync_status_unlink(live, capsys, data_dir) -> None:
         CLIENT_SECRET,
         "--child",
         "Max, Maxi",
+        "--controlled",
         "--timeout",
         "10",
     )
