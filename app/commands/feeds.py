@@ -186,6 +186,8 @@ def _endpoint(args: argparse.Namespace, store: Any) -> Any:
 
 
 def _session_line(store: Any, result: Any) -> str:
+    from app.domain.text import escape_controls as shown  # names may come from anywhere
+
     info = store.get_session(result.session_id)
     if info is None:
         return f"session {result.session_id}: missing"
@@ -194,7 +196,8 @@ def _session_line(store: Any, result: Any) -> str:
         return "-" if value is None else f"{value:.0f}"
 
     return (
-        f"Session {info.id} {info.athlete} [{result.remote_athlete}]: {info.samples} samples, "
+        f"Session {info.id} {shown(info.athlete)} [{shown(result.remote_athlete)}]: "
+        f"{info.samples} samples, "
         f"{fmt(info.duration_s)} s, HR avg {fmt(info.avg_hr)} max {fmt(info.max_hr)}, "
         f"cadence avg {fmt(info.avg_cadence)}, steps {fmt(info.steps)}, "
         f"RR {info.rr_count or 0}, kcal {fmt(info.kcal)}"
@@ -228,10 +231,13 @@ def _report_json(store: Any, report: Any) -> dict[str, Any]:
         "disconnects": report.disconnects,
         "gaps": [{"athlete": g.athlete, "from": g.from_ms, "to": g.to_ms} for g in report.gaps],
         "ended": report.ended,
+        "refused_athletes": report.refused_athletes,
     }
 
 
 def _print_report(store: Any, report: Any, as_json: bool) -> None:
+    from app.domain.text import escape_controls
+
     if as_json:
         print(json.dumps(_report_json(store, report)), flush=True)
         return
@@ -239,9 +245,15 @@ def _print_report(store: Any, report: Any, as_json: bool) -> None:
         print(_session_line(store, result))
     rejected = ", ".join(f"{k} {v}" for k, v in sorted(report.rejected.items())) or "none"
     print(
-        f"feed {report.source}: {report.accepted} samples accepted, {report.stored} stored, "
+        f"feed {escape_controls(report.source)}: {report.accepted} samples accepted, "
+        f"{report.stored} stored, "
         f"{report.duplicates} duplicates dropped, rejected: {rejected}; "
-        f"{report.connects} connections, {len(report.gaps)} gaps",
+        f"{report.connects} connections, {len(report.gaps)} gaps"
+        + (
+            f"; {report.refused_athletes} new athletes refused (feeds.max_athletes)"
+            if report.refused_athletes
+            else ""
+        ),
         flush=True,
     )
 
@@ -280,6 +292,7 @@ def cmd_feeds_record(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 async def _record(args: argparse.Namespace, store: Any, endpoint: Any, athlete: str | None) -> Any:
     """Run app.feeds.record_feed with the CLI's options, stop signals and notices."""
+    from app.domain.text import escape_controls
     from app.feeds import LiveBroadcast, record_feed
     from device.feeds.backoff import BackoffPolicy
 
@@ -296,7 +309,7 @@ async def _record(args: argparse.Namespace, store: Any, endpoint: Any, athlete: 
     def status(event: Any) -> None:
         if not args.quiet and event.state == "disconnected":
             print(
-                f"pulsedeck: feed disconnected ({event.detail}); retrying in "
+                f"pulsedeck: feed disconnected ({escape_controls(event.detail)}); retrying in "
                 f"{event.retry_in_s:.1f} s",
                 file=sys.stderr,
                 flush=True,
@@ -346,8 +359,10 @@ def cmd_feeds_list(args: argparse.Namespace, ctx: CommandContext) -> int:
         return EXIT_OK
     if not feeds:
         print("no feeds yet: try `pulsedeck feeds add NAME URL --token-file FILE`")
+    from app.domain.text import escape_controls
+
     for f in feeds:
-        print(f"{f.name:20} {f.protocol:10} {f.url}")
+        print(f"{escape_controls(f.name):20} {f.protocol:10} {escape_controls(f.url)}")
     return EXIT_OK
 
 
@@ -380,6 +395,7 @@ def cmd_feeds_serve_live(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 
 async def _serve_live(args: argparse.Namespace, store: Any, token: str) -> int:
+    from app.domain.text import escape_controls
     from app.feeds import LiveBroadcast
     from app.recorder import Recorder
     from device.feeds.protocol import RemoteAthlete
@@ -390,7 +406,7 @@ async def _serve_live(args: argparse.Namespace, store: Any, token: str) -> int:
     athlete = store.ensure_athlete(args.athlete) if args.athlete else store.default_athlete()
     broadcast = LiveBroadcast(token, host=args.host, port=args.port)
     await broadcast.start()
-    print(f"broadcasting {athlete.name} live on {broadcast.url}", flush=True)
+    print(f"broadcasting {escape_controls(athlete.name)} live on {broadcast.url}", flush=True)
     recording = await Recorder(store).start(athlete.id, sport=args.sport, source="simulator")
     broadcast.attach(
         recording,

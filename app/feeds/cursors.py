@@ -105,3 +105,22 @@ def save_cursor(store: Store, source: str, cursor: Cursor, ceiling_ms: int) -> N
             row.athlete_id = cursor.athlete_id
         if cursor.clock_offset_ms is not None:
             row.clock_offset_ms = cursor.clock_offset_ms
+
+
+def known_remotes(store: Store, source: str) -> set[str]:
+    """Remote athletes this feed has already mapped to local ones (its devices and cursors)."""
+    with store.orm() as s:
+        infos = s.scalars(
+            select(m.Device.info).where(
+                m.Device.kind == "feed", m.Device.address.startswith(device_prefix(source))
+            )
+        ).all()
+        cursors = s.scalars(
+            select(m.FeedCursor.remote_athlete).where(m.FeedCursor.source == source)
+        ).all()
+    known = {str(r) for r in cursors}
+    for info in infos:
+        remote = (info or {}).get("remote_athlete")
+        if isinstance(remote, str):
+            known.add(remote)
+    return known

@@ -16,6 +16,7 @@ from app.recorder import Recording
 from app.recorder.recording import RecordingStopped
 from app.store.errors import DatabaseUnavailable, classify, is_transient
 from app.store.repo import STATUS_FINISHED, STATUS_RECOVERED, Store, now_ms
+from app.store.settings import FEED_MAX_ATHLETES, Settings
 from device.feeds.backoff import BackoffPolicy
 from device.feeds.client import FeedClient, FeedEndpoint, FeedSample, FeedStatus
 from device.feeds.errors import FeedError
@@ -26,6 +27,7 @@ from .broadcast import LiveBroadcast
 from .cursors import (
     Cursor,
     committed_heads,
+    known_remotes,
     load_cursors,
     save_cursor,
 )
@@ -44,6 +46,13 @@ FEED_MAX_BATCH = 1
 FEED_FLUSH_INTERVAL_S = 0.5
 #: How often committed cursors are written to `feed_cursors` (a crash replays at most this).
 CURSOR_SAVE_S = 1.0
+#: Remote athletes one feed may add (each is a local athlete, device and session for good),
+#: unless the setting says otherwise: a hostile server cannot fill the database with them.
+MAX_ATHLETES = FEED_MAX_ATHLETES.default or 300
+#: Refused athlete ids remembered to count them once each (memory stays bounded beyond).
+REFUSED_MEMORY = 10_000
+#: Samples of refused athletes, counted in the report's rejections.
+ATHLETE_CAP = "athlete-cap"
 
 
 @dataclass
@@ -73,8 +82,16 @@ class FeedRecorder:
         flush_interval_s: float = FEED_FLUSH_INTERVAL_S,
         on_status: Callable[[FeedStatus], None] | None = None,
         clock: Callable[[], float] = time.time,
+        max_athletes: int = MAX_ATHLETES,
     ) -> None:
         self.store = store
+        self.max_athletes = max_athletes
+        #: Remote athletes this feed mapped in earlier runs, and new ones admitted in this one.
+        self._known: set[str] = set()
+        self._admitted: set[str] = set()
+        self._refused: set[str] = set()
+        self.refused_athletes = 0
+        self.refused_samples = 0
         #: Commits every recording's samples (and this recorder's other writes), grouped.
         self.writer = writer if writer is not None else GroupWriter(store)
         self.sport = sport
@@ -107,6 +124,7 @@ class FeedRecorder:
         self._source = source_key(endpoint.url)
         self._label = urlsplit(endpoint.url).hostname or self._source
         self._cursors = load_cursors(self.store, self._source)
+        self._known = known_remotes(self.store, self._source) | set(self._cursors)
         ceiling = self._ceiling_ms()
         cursors: dict[str, int] = {}
         for remote, cursor in self._cursors.items():
@@ -132,6 +150,28 @@ class FeedRecorder:
     def _ceiling_ms(self) -> int:
         """The latest device time a cursor may hold now (the client refuses later samples)."""
         return int(self.clock() * 1000) + MAX_CLOCK_AHEAD_MS
+
+    def _admit(self, key: str) -> bool:
+        """True for athletes this feed knows; new ones only while the feed is under its cap."""
+        if key in self.live or key in self._known or key in self._admitted:
+            return True
+        if key in self.athlete_names or len(self._known) + len(self._admitted) < self.max_athletes:
+            self._admitted.add(key)
+            return True
+        if key not in self._refused and len(self._refused) < REFUSED_MEMORY:
+            self._refused.add(key)
+            self.refused_athletes += 1
+            count = self.refused_athletes
+            if count & (count - 1) == 0:  # 1st, 2nd, 4th...: a flood of ids is not a log flood
+                log.warning(
+                    "feed %s: refused new remote athlete %s: the feed has %d athletes, the most "
+                    "allowed (setting feeds.max_athletes); %d refused so far",
+                    self._source,
+                    key,
+                    len(self._known) + len(self._admitted),
+                    count,
+                )
+        return False
 
     def _remote(self, key: str) -> Remote:
         """What the session opener needs to know of remote athlete `key`."""
@@ -196,6 +236,8 @@ class FeedRecorder:
         return self.live[remote]
 
     async def _on_athlete(self, client: FeedClient, info: RemoteAthlete) -> None:
+        if not self._admit(info.key):
+            return
         known = self.remote_info.get(info.key)
         if known is not None:  # a profile update keeps the name it had
             info = RemoteAthlete(
@@ -219,6 +261,9 @@ class FeedRecorder:
     async def _consume(self, client: FeedClient) -> None:
         async for event in client.events():
             if isinstance(event, FeedSample):
+                if event.athlete not in self.live and not self._admit(event.athlete):
+                    self.refused_samples += 1
+                    continue
                 live = await self._live_for(client, event.athlete)
                 if live.recording.submit(event.sample):
                     live.queued += 1
@@ -398,19 +443,23 @@ class FeedRecorder:
                 )
             )
         stats = client.stats
+        rejected = dict(stats.rejected)
+        if self.refused_samples:
+            rejected[ATHLETE_CAP] = self.refused_samples
         return FeedReport(
             source=self._source,
             athletes=tuple(results),
             accepted=stats.accepted,
             stored=stored,
             duplicates=stats.duplicates,
-            rejected=dict(stats.rejected),
+            rejected=rejected,
             no_reading=stats.no_reading,
             connects=stats.connects,
             disconnects=stats.disconnects,
             gaps=tuple(stats.gaps),
             ended=client.ended,
             last_error=stats.last_error,
+            refused_athletes=self.refused_athletes,
         )
 
 
@@ -450,7 +499,12 @@ async def record_feed(
     remote = single_athlete(endpoint)
     names = {remote: athlete} if athlete and remote else None
     recorder = FeedRecorder(
-        store, sport=sport, athlete_names=names, broadcast=broadcast, on_status=on_status
+        store,
+        sport=sport,
+        athlete_names=names,
+        broadcast=broadcast,
+        on_status=on_status,
+        max_athletes=Settings(store).get(FEED_MAX_ATHLETES) or MAX_ATHLETES,
     )
     client = recorder.client(endpoint, policy)
     try:

@@ -36,6 +36,9 @@ class FeedReport:
     gaps: tuple[Gap, ...]
     ended: bool
     last_error: str | None
+    #: New remote athletes refused because the feed reached its cap (feeds.max_athletes);
+    #: their samples are counted in `rejected` as "athlete-cap".
+    refused_athletes: int = 0
 
     @property
     def rejected_total(self) -> int:

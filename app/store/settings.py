@@ -100,6 +100,14 @@ CUSTOM_ZONES = declare(
     "training.custom_zones", list, None, "Custom zone lower bounds (bpm)", Scope.ATHLETE
 )
 
+# Websocket feeds ------------------------------------------------------------------------------
+FEED_MAX_ATHLETES = declare(
+    "feeds.max_athletes",
+    int,
+    300,
+    "Remote athletes one feed may add (athletes beyond are refused and counted)",
+)
+
 # Activity file import ---------------------------------------------------------------------------
 IMPORT_WATCH_DIR = declare(
     "import.watch_dir", str, None, "Watched folder: new activity files are imported"
@@ -155,6 +163,9 @@ LAKE_SETTINGS: tuple[Setting[Any], ...] = (
     LAKE_PATH_STYLE,
     LAKE_PROFILE,
     LAKE_CREDENTIALS_KEY,
+)
+LAKE_LAST_PULL_MS: Setting[int] = declare(
+    "lake.last_pull_ms", int, None, "Last pull of a lake athlete id (epoch ms)", Scope.ATHLETE
 )
 
 

@@ -31,6 +31,7 @@ from websockets.exceptions import (
 )
 
 from app.domain.samples import Sample
+from app.domain.text import escape_controls
 
 from .backoff import BackoffPolicy, backoff_delay, next_attempt
 from .errors import FeedAuthError, FeedConnectionError, FeedUnavailable
@@ -245,9 +246,8 @@ class FeedClient:
             except FeedAuthError:
                 raise
             except (OSError, TimeoutError, InvalidHandshake, WebSocketException) as exc:
-                reason = (
-                    f"{type(exc).__name__}: {str(exc)[:120]}" if str(exc) else type(exc).__name__
-                )
+                text = escape_controls(str(exc)[:120])  # may quote what the server sent
+                reason = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
             self.stats.disconnects += 1
             self.stats.last_error = reason
             connected_s = 0.0 if opened_at is None else self._clock() - opened_at
@@ -271,13 +271,14 @@ class FeedClient:
 
     def _closed_reason(self, exc: ConnectionClosed) -> str:
         rcvd, sent = exc.rcvd, exc.sent
+        said = escape_controls(rcvd.reason[:80]) if rcvd is not None else ""  # the server's
         if rcvd is not None and rcvd.code in AUTH_CLOSE_CODES:
-            raise self._auth_error(f"close code {rcvd.code}: {rcvd.reason[:80]}")
+            raise self._auth_error(f"close code {rcvd.code}: {said}")
         if sent is not None and sent.code == 1009:
             self._reject(Reject(OVERSIZE, "message above the transport's hard cap; reconnecting"))
             return "message too big"
         if rcvd is not None:
-            return f"closed by server ({rcvd.code} {rcvd.reason[:80]})".strip()
+            return f"closed by server ({rcvd.code} {said})".strip()
         return "connection lost"
 
     def _resume_point(self) -> tuple[dict[str, int], int | None]:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from app.domain.samples import RANGES, Sample
+from app.domain.text import escape_controls
 
 from .protocol import (
     MAX_EPOCH_MS,
@@ -181,7 +182,8 @@ class HypeRateFormat:
             event, topic = msg.get("event"), msg.get("topic")
             payload: Any = msg.get("payload")
             if not isinstance(payload, dict):
-                raise WireError(WRONG_TYPE, f"{event!s:.40} payload must be an object")
+                shown = escape_controls(f"{event!s:.40}")
+                raise WireError(WRONG_TYPE, f"{shown} payload must be an object")
             if event == "phx_reply":
                 if topic == self.topic and payload.get("status") != "ok":
                     return Parsed(auth_failed=True, error=f"join {self.topic} refused")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.domain.samples import RANGES, RR_RANGE_MS, Sample
+from app.domain.text import escape_controls
 
 PROTOCOL_VERSION = 1
 PATH = "/api/v1/traces"
@@ -225,7 +226,8 @@ def _samples(items: Iterable[Any], arrival_ms: int) -> Parsed:
             athlete, sample, update = parse_sample(item, arrival_ms)
         except WireError as exc:
             who = item.get("athlete") if isinstance(item, dict) else None
-            rejects.append(Reject(exc.reason, exc.detail, who if isinstance(who, str) else None))
+            shown = escape_controls(who[:MAX_ATHLETE_ID]) if isinstance(who, str) else None
+            rejects.append(Reject(exc.reason, exc.detail, shown))
             continue
         samples.append((athlete, sample))
         if update is not None:
@@ -276,7 +278,9 @@ def parse_message(raw: bytes | str, arrival_ms: int, max_bytes: int = MAX_MESSAG
             return Parsed(end=True)
         if kind == "error":
             text = msg.get("message")
-            return Parsed(error=str(text)[:200] if text is not None else "server error")
+            # The server's words, shown to the user: never able to drive a terminal.
+            shown = escape_controls(str(text)[:200]) if text is not None else "server error"
+            return Parsed(error=shown)
         raise WireError(UNKNOWN_TYPE, f"unknown message type {str(kind)[:40]!r}")
     except WireError as exc:
         return Parsed(rejects=(_reject(exc),))
