@@ -174,6 +174,8 @@ class StravaEmulator:
         self.faults: list[Fault] = []
         self.chaos_rate = 0.0
         self.chaos_statuses = (500, 503, 429)
+        self.chaos_token = False  # chaos on POST /oauth/token (refreshes) too
+        self.faulted: list[tuple[str, str]] = []  # (method, path) of each fault answered
         self.violations: list[str] = []
         self.requests: list[tuple[str, str]] = []
         self.count_429 = 0
@@ -407,10 +409,20 @@ class StravaEmulator:
                 self.violations.append(f"{method} {path}: {misplaced} outside the headers")
             self.requests.append((method, path))
             fault = self._fault(method, path)
+            if fault is not None:
+                self.faulted.append((method, path))
             if fault is not None and fault.hang_s:
                 hang = fault.hang_s
             elif fault is not None:
                 return fault.status, fault.body or {"message": "Injected fault", "errors": []}, {}
+            if (
+                self.chaos_token
+                and self.chaos_rate
+                and path == "/oauth/token"
+                and self.rng.random() < self.chaos_rate
+            ):
+                self.faulted.append((method, path))
+                return self.rng.choice((500, 503)), {"message": "Chaos", "errors": []}, {}
         if hang:
             time.sleep(hang)
             return 0, None, {}
@@ -463,6 +475,7 @@ class StravaEmulator:
                     rate_headers,
                 )
             if self.chaos_rate and self.rng.random() < self.chaos_rate:
+                self.faulted.append((method, path))
                 status = self.rng.choice(self.chaos_statuses)
                 if status == 429:
                     self.count_429 += 1

@@ -1,7 +1,10 @@
 """Chaos: 200 sessions and 50 remote activities with children, random faults, killed workers.
 
-At the end every expected activity exists exactly once on the right account, nothing is
-missing, and the outbox holds only dead jobs that say why.
+Faults hit every request kind: POST /uploads, GET /uploads/{id}, PUT /activities/{id}, GET
+streams, POST /activities and the token refresh (random 5xx/429 plus injected ones, some of
+them hangs). At the end every expected activity exists exactly once on the right account
+with the right name and sport type, nothing is missing, and the outbox holds only dead jobs
+that say why.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import signal
 import sys
 import time
@@ -31,7 +35,7 @@ from helpers import make_session  # noqa: E402
 
 from app.store.repo import Store  # noqa: E402
 from sync.outbox import DEAD, DEFAULT_LEASE_S, DONE, Outbox  # noqa: E402
-from sync.strava.engine import StravaSync, copy_external_id, external_id  # noqa: E402
+from sync.strava.engine import SPORT_TYPE, StravaSync, copy_external_id, external_id  # noqa: E402
 
 
 class SharedClock(FakeClock):
@@ -98,10 +102,14 @@ def shared_keyring(tmp_path: Path) -> None:
 async def _until_idle(store: Store, config, clock, rounds: int = 400) -> None:
     async with httpx.AsyncClient() as http:
         sync = StravaSync(store, http, config, clock=clock, sleep=clock.sleep)
-        for i in range(rounds):
-            report = await sync.run_once(poll=i == 0)  # the scheduler polls far less often
+        poll = True
+        for _ in range(rounds):
+            # The scheduler polls far less often than the outbox runs; a failed poll (a
+            # refresh that met a fault) is tried again at the next round.
+            report = await sync.run_once(poll=poll)
+            poll = poll and bool(report.errors)
             due = sync.next_due_s()
-            if due is None and report.ran == 0:
+            if due is None and report.ran == 0 and not poll:
                 return
             clock.advance(max(due or 0.0, 1.0) if report.ran == 0 else 1.0)
 
@@ -142,8 +150,9 @@ def test_chaos_exactly_once_with_kills(
             gps=i % 3 != 0,
             sport="run" if i % 2 else "ride",
         )
-        sessions[sid] = (store.get_session(sid).uid, title)
+        sessions[sid] = (store.get_session(sid).uid, title, "run" if i % 2 else "ride")
     remote = {}
+    sports = ("Run", "Hike", "Walk", "VirtualRide", "Ride")  # a file copy's sport needs its PUT
     for i in range(50):
         name = f"Watch {i}" + (" Max" if i % 2 else "") + (" Luna" if i % 3 == 0 else "")
         manual = i % 7 == 0
@@ -151,11 +160,13 @@ def test_chaos_exactly_once_with_kills(
             OWNER_ID,
             name,
             clock() - 3600 - i * 600,
+            sport_type=sports[i % len(sports)],
             streams=None if manual else _stream(5),
             manual=manual,
         )
-        remote[aid] = (name, manual)
+        remote[aid] = (name, manual, sports[i % len(sports)])
     emulator.chaos_rate = 0.12
+    emulator.chaos_token = True
     emulator.token_ttl_s = 1200  # short-lived tokens: refreshes in every worker
     emulator.expire_tokens()
     config = replace(config, page_size=100)
@@ -172,12 +183,36 @@ def test_chaos_exactly_once_with_kills(
             kills += 1
         clock.advance(DEFAULT_LEASE_S + 1)  # leases of the killed worker run out
     emulator.chaos_rate = 0.0
+    # The last worker meets a few faults of every kind for sure (the killed ones may not
+    # have got that far), and expired tokens, so its refreshes fail too.
+    emulator.expire_tokens()
+    for method, path, hang in (
+        ("POST", r"/uploads$", 3.0),  # a hang: the client times out, Strava may have it
+        ("POST", r"/uploads$", 0.0),
+        ("GET", r"/uploads/\d+$", 0.0),
+        ("PUT", r"/activities/\d+$", 0.0),
+        ("GET", r"/activities/\d+/streams$", 0.0),
+        ("POST", r"/oauth/token$", 0.0),
+    ):
+        emulator.inject(method, path, status=503, times=3, hang_s=hang)
     started = time.monotonic()
     asyncio.run(_until_idle(store, config, clock, rounds=1000))
     assert time.monotonic() - started < 120
     assert kills >= 1  # the chaos really interrupted work
     # Tokens expired and rotated many times, across the processes.
     assert emulator.token_requests.count("refresh_token") >= 3
+    kinds = {
+        (method, re.sub(r"\d+", "N", path.removeprefix("/api/v3")))
+        for method, path in emulator.faulted
+    }
+    for kind in (
+        ("POST", "/uploads"),
+        ("GET", "/uploads/N"),
+        ("PUT", "/activities/N"),
+        ("GET", "/activities/N/streams"),
+        ("POST", "/oauth/token"),
+    ):
+        assert kind in kinds, f"no fault on {kind}"
 
     outbox = Outbox(store)
     jobs = outbox.jobs()
@@ -191,23 +226,37 @@ def test_chaos_exactly_once_with_kills(
     assert len(dead) == len(uncertain)
     assert all(remote[int(a)][1] for a in uncertain)
 
-    def ext_counts(athlete: int) -> Counter:
-        return Counter(a["external_id"] for a in emulator.activities_of(athlete))
+    def by_ext(athlete: int) -> dict[str, list[dict]]:
+        out: dict[str, list[dict]] = {}
+        for a in emulator.activities_of(athlete):
+            out.setdefault(a["external_id"], []).append(a)
+        return out
 
-    owner = ext_counts(OWNER_ID)
-    for uid, _ in sessions.values():
-        assert owner[external_id(uid)] == 1
+    def exactly_one(found: dict[str, list[dict]], ext: str, name: str, sport: str) -> None:
+        (act,) = found.get(ext, [])
+        assert (act["name"], act["sport_type"]) == (name, sport), ext
+
+    owner = by_ext(OWNER_ID)
+    for uid, title, sport in sessions.values():
+        exactly_one(owner, external_id(uid), title, SPORT_TYPE[sport])
     for child, word in ((MAX_ID, "max"), (LUNA_ID, "luna")):
-        got = ext_counts(child)
-        names = Counter(a["name"] for a in emulator.activities_of(child) if a["manual"])
-        for uid, title in sessions.values():
-            assert got[external_id(uid)] == (1 if word in title.lower() else 0), title
-        for aid, (name, manual) in remote.items():
+        got = by_ext(child)
+        manual_copies = Counter(
+            (a["name"], a["sport_type"]) for a in emulator.activities_of(child) if a["manual"]
+        )
+        for uid, title, sport in sessions.values():
+            if word in title.lower():
+                exactly_one(got, external_id(uid), title, SPORT_TYPE[sport])
+            else:
+                assert external_id(uid) not in got, title
+        for aid, (name, manual, sport) in remote.items():
             wanted = word in name.lower()
             if manual:
                 if str(aid) in uncertain:  # a person checks these; never two
-                    assert names[name] <= 1
+                    assert manual_copies[(name, sport)] <= 1
                 else:
-                    assert names[name] == (1 if wanted else 0), name
+                    assert manual_copies[(name, sport)] == (1 if wanted else 0), name
+            elif wanted:
+                exactly_one(got, copy_external_id(aid), name, sport)
             else:
-                assert got[copy_external_id(aid)] == (1 if wanted else 0), name
+                assert copy_external_id(aid) not in got, name
