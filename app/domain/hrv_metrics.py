@@ -32,8 +32,8 @@ LF_BAND, HF_BAND, VLF_BAND = (0.04, 0.15), (0.15, 0.40), (0.0033, 0.04)
 SEGMENT_S = 300.0
 #: LF needs at least a few of its slowest cycles (0.04 Hz = 25 s): Task Force's 2-minute floor.
 MIN_SEGMENT_S = 120.0
-#: Frequency grid step of the periodogram, Hz (one-tenth of a 5-minute segment's resolution).
-DF_HZ = 1.0 / 3000.0
+#: Frequency grid step of the periodogram, Hz (half a 5-minute segment's resolution).
+DF_HZ = 1.0 / 600.0
 
 
 class Beat(IntEnum):
@@ -225,12 +225,12 @@ def lomb_scargle(t_s: FloatArray, x: FloatArray, freqs_hz: FloatArray) -> FloatA
     if n < 3 or span <= 0:
         return np.zeros_like(freqs_hz)
     y = x - x.mean()
-    w = 2.0 * np.pi * freqs_hz[:, None]
-    tau = np.arctan2(np.sin(2 * w * t_s).sum(axis=1), np.cos(2 * w * t_s).sum(axis=1)) / (
-        2 * w[:, 0]
-    )
-    arg = w * (t_s[None, :] - tau[:, None])
-    c, s = np.cos(arg), np.sin(arg)
+    wt = (2.0 * np.pi * freqs_hz)[:, None] * (t_s - t_s[0])[None, :]
+    cw, sw = np.cos(wt), np.sin(wt)  # the only trigonometry: the rest is algebra on these
+    two_wtau = np.arctan2(2.0 * (sw * cw).sum(axis=1), (cw * cw - sw * sw).sum(axis=1))
+    ct, st = np.cos(two_wtau / 2.0)[:, None], np.sin(two_wtau / 2.0)[:, None]
+    c = cw * ct + sw * st  # cos(w (t - tau))
+    s = sw * ct - cw * st  # sin(w (t - tau))
     yc, ys = c @ y, s @ y
     cc, ss = (c * c).sum(axis=1), (s * s).sum(axis=1)
     p = 0.5 * (yc * yc / cc + ys * ys / ss)
