@@ -65,11 +65,16 @@ def link_direct(store, emu: StravaEmulator, remote_id: int, names: list[str] | N
             grant["access_token"], grant["refresh_token"], grant["expires_at"], CLIENT_ID, scopes
         ),
     )
-    return save_account(
+    account = save_account(
         store, athlete_id=store.default_athlete().id, remote_id=str(remote_id),
         display_name="Ada Runner" if not names else "Max Dog", role=CHILD if names else OWNER,
         parent_id=parent_id, child_names=names, scopes=scopes,
     )  # fmt: skip
+    if names:  # watch copies (what a backfill sends) are opt-in per child (issue 17 #9)
+        from sync.strava.consent import set_copy_watch
+
+        set_copy_watch(store, account.id, True)
+    return account
 
 
 def browser(url: str) -> None:
