@@ -29,7 +29,20 @@ FORMATS = ("csv", "gpx", "tcx", "parquet", "xlsx", "fit")
 CHUNK_ROWS = 5_000
 #: Characters (or bytes) written per chunk of a rendered file, with a cancel check each.
 CHUNK_CHARS = 1 << 20
-CSV_HEADER = ("time_utc", "t_ms", *CHANNELS, "rr_ms", "received_ms")
+#: Each channel's column names its unit (app.domain.samples.Sample); steps and met have none.
+CSV_UNITS = {
+    "hr": "hr_bpm",
+    "cadence": "cadence_per_min",
+    "speed": "speed_m_s",
+    "power": "power_w",
+    "distance": "distance_m",
+    "lat": "lat_deg",
+    "lon": "lon_deg",
+    "altitude": "altitude_m",
+    "steps": "steps",
+    "met": "met",
+}
+CSV_HEADER = ("time_utc", "t_ms", *(CSV_UNITS[c] for c in CHANNELS), "rr_ms", "received_ms")
 
 
 class ExportError(ValueError):
@@ -160,7 +173,8 @@ def write_session_tcx(
 ) -> Path:
     def render(info: SessionInfo) -> str:
         laps = [t for kind, t, _ in store.load_markers(session_id) if kind == "lap"]
-        return session_to_tcx(info, store.load_samples(session_id), laps)
+        samples = store.load_samples(session_id)
+        return session_to_tcx(info, samples, laps, store.load_pauses(session_id))
 
     return _staged(store, session_id, path, render, progress, cancel, force)
 

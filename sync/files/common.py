@@ -1,11 +1,12 @@
-"""Shared helpers for activity file writers: merge samples into track points, units."""
+"""Shared helpers for activity file writers: merge samples into track points, units, laps."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from app.domain.accumulator import Pause
 from app.domain.samples import Sample
 
 #: Sports whose cadence Pulsedeck stores in steps/min; files (and Strava) expect strides/min
@@ -114,3 +115,54 @@ def _float(value: float | int | None) -> float | None:
 
 def _int(value: float | int | None) -> int | None:
     return None if value is None else int(round(value))
+
+
+def lap_bounds(started_ms: int, ended_ms: int, laps: Iterable[int]) -> list[int]:
+    """Lap edges: the start, each lap marker strictly inside the session, the end."""
+    ended_ms = max(ended_ms, started_ms)
+    inner = sorted(t for t in set(laps) if started_ms < t < ended_ms)
+    return [started_ms, *inner, ended_ms]
+
+
+def paused_ms(start_ms: int, end_ms: int, pauses: Iterable[Pause]) -> int:
+    """How much of [start_ms, end_ms) is paused (an open pause lasts to the end)."""
+    total = 0
+    for p in pauses:
+        lo = max(start_ms, p.start_ms)
+        hi = min(end_ms, end_ms if p.end_ms is None else p.end_ms)
+        total += max(0, hi - lo)
+    return total
+
+
+def _in_pause(t_ms: int, pauses: Sequence[Pause]) -> bool:
+    # The accumulator's rule: a pause covers [start_ms, end_ms).
+    return any(p.start_ms <= t_ms and (p.end_ms is None or t_ms < p.end_ms) for p in pauses)
+
+
+def lap_distances(
+    readings: Iterable[tuple[int, float]], bounds: Sequence[int], pauses: Sequence[Pause] = ()
+) -> list[float] | None:
+    """Each lap's distance from cumulative (t_ms, metres) readings; None without two readings.
+
+    Laps telescope: a lap runs from the last unpaused reading before its start (the first
+    reading, for the first lap) to the last one before its end, so they add up to the
+    session's distance as the summary computes it (last minus first unpaused reading).
+    A lap holds the readings in [start, end); the first and last laps also take any before
+    the start or after the end, as the track points do.
+    """
+    ordered = sorted((t, d) for t, d in readings if not _in_pause(t, pauses))
+    if len(ordered) < 2:
+        return None
+    edges = list(bounds[1:-1])
+    out: list[float] = []
+    anchor = ordered[0][1]
+    i = 0
+    for edge in edges:
+        last = anchor
+        while i < len(ordered) and ordered[i][0] < edge:
+            last = ordered[i][1]
+            i += 1
+        out.append(last - anchor)
+        anchor = last
+    out.append(ordered[-1][1] - anchor)
+    return out

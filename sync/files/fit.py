@@ -24,11 +24,12 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
+from app.domain.accumulator import Pause
 from app.domain.samples import Sample
 from app.store.repo import Store
 from sync.progress import CancelCheck, Progress, Steps
 
-from .common import STEP_CADENCE_SPORTS
+from .common import STEP_CADENCE_SPORTS, lap_bounds, lap_distances, paused_ms
 
 #: FIT times are seconds since 1989-12-31T00:00:00Z.
 FIT_EPOCH_S = 631065600
@@ -358,16 +359,20 @@ def encode_activity(activity: FitActivity) -> bytes:
     paused_s = sum(
         (min(r if r is not None else a.ended_ms, a.ended_ms) - p) / 1000 for p, r in pauses
     )
-    bounds = [a.started_ms, *sorted(t for t in set(a.laps) if a.started_ms < t < a.ended_ms)]
-    bounds.append(max(a.ended_ms, a.started_ms))
+    bounds = lap_bounds(a.started_ms, a.ended_ms, a.laps)
+    spans = [Pause(p, r) for p, r in pauses]
+    # Laps add up to the session's distance and leave their paused time out of the timer.
+    dists = lap_distances(
+        ((s.t_ms, s.distance) for s in samples if s.distance is not None), bounds, spans
+    )
     u32 = INVALID[UINT32]
     for n, (lap_start, lap_end) in enumerate(zip(bounds, bounds[1:], strict=False)):
-        inside = [s.distance for s in samples if lap_start <= s.t_ms <= lap_end and s.distance]
-        dist = (max(inside) - min(inside)) if len(inside) > 1 else None
+        dist = None if dists is None else max(0.0, dists[n])
         elapsed = (lap_end - lap_start) / 1000
+        lap_timer = elapsed - paused_ms(lap_start, lap_end, spans) / 1000
         enc.write(
             LAP, n, _fit_time(lap_end), EV_LAP, ET_STOP, _fit_time(lap_start),
-            _u(elapsed, 1000, 0, u32, u32), _u(elapsed, 1000, 0, u32, u32),
+            _u(elapsed, 1000, 0, u32, u32), _u(lap_timer, 1000, 0, u32, u32),
             _u(dist, 100, 0, u32, u32), 0,
         )  # fmt: skip
     sport, sub = FIT_SPORT.get(a.sport, (0, 0))

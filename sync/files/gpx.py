@@ -18,9 +18,12 @@ __all__ = ["session_to_gpx", "has_positions", "points_to_gpx", "TPX_NS", "CREATO
 TPX_NS = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1"
 CREATOR = "Pulsedeck"
 
-#: Strava maps the GPX <type> of a track to its activity type; Pulsedeck sport -> Strava type.
+#: Strava maps the GPX <type> of a track to its activity type; Pulsedeck sport -> Strava type
+#: (free text in GPX: the names Strava's own exports use; "other" where none fits).
 GPX_TYPE = {
     "run": "running",
+    "trail_run": "running",
+    "virtual_run": "running",
     "ride": "cycling",
     "virtual_ride": "cycling",
     "walk": "walking",
@@ -60,8 +63,7 @@ def points_to_gpx(points: Sequence[Point], *, name: str, sport: str) -> str:
         raise ValueError("GPX needs positions; this session has none (use TCX)")
     gpx.time = utc(located[0].t_ms)
     track = gpxpy.gpx.GPXTrack(name=name)
-    if sport in GPX_TYPE:
-        track.type = GPX_TYPE[sport]  # type: ignore[assignment]  # gpxpy: `self.type = None`
+    track.type = GPX_TYPE.get(sport, "other")  # type: ignore[assignment]  # gpxpy: `= None`
     segment = gpxpy.gpx.GPXTrackSegment()
     for p in located:
         tp = gpxpy.gpx.GPXTrackPoint(

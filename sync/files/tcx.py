@@ -5,11 +5,21 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
+from app.domain.accumulator import Pause
 from app.domain.samples import Sample
 from app.domain.validation import printable
 from app.store.repo import SessionInfo
 
-from .common import STEP_CADENCE_SPORTS, Point, has_positions, iso, merge_points
+from .common import (
+    STEP_CADENCE_SPORTS,
+    Point,
+    has_positions,
+    iso,
+    lap_bounds,
+    lap_distances,
+    merge_points,
+    paused_ms,
+)
 
 __all__ = ["session_to_tcx", "has_positions", "points_to_tcx", "TCX_NS", "AX_NS"]
 
@@ -17,11 +27,11 @@ TCX_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
 AX_NS = "http://www.garmin.com/xmlschemas/ActivityExtension/v2"
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
-#: TCX knows only three sports; Strava refines the type afterwards (PUT /activities/{id}).
+#: TCX knows only Running, Biking and Other (walks and hikes are Other, not Running);
+#: Strava refines the type afterwards (PUT /activities/{id}).
 TCX_SPORT = {
     "run": "Running",
-    "walk": "Running",
-    "hike": "Running",
+    "trail_run": "Running",
     "virtual_run": "Running",
     "ride": "Biking",
     "virtual_ride": "Biking",
@@ -81,17 +91,16 @@ def _trackpoint(track: ET.Element, p: Point, run: bool) -> None:
 def _lap(
     activity: ET.Element,
     start_ms: int,
-    end_ms: int,
+    timer_s: float,
+    distance: float,
     points: Sequence[Point],
     kcal: float,
     run: bool,
 ) -> None:
     lap = _sub(activity, "Lap")
     lap.set("StartTime", iso(start_ms))
-    _sub(lap, "TotalTimeSeconds", _num(max(0.0, (end_ms - start_ms) / 1000)))
-    distances = [p.distance for p in points if p.distance is not None]
-    lap_distance = max(distances) - min(distances) if len(distances) > 1 else 0.0
-    _sub(lap, "DistanceMeters", _num(lap_distance))
+    _sub(lap, "TotalTimeSeconds", _num(max(0.0, timer_s)))  # timer time: pauses excluded
+    _sub(lap, "DistanceMeters", _num(max(0.0, distance)))
     speeds = [p.speed for p in points if p.speed is not None]
     if speeds:
         _sub(lap, "MaximumSpeed", _num(max(speeds)))
@@ -120,11 +129,19 @@ def points_to_tcx(
     kcal: float | None = None,
     laps: Sequence[int] = (),
     notes: str | None = None,
+    pauses: Sequence[Pause] = (),
 ) -> str:
-    """TCX text; `laps` are lap start times (ms) after the session start, from lap markers."""
+    """TCX text; `laps` are lap start times (ms) after the session start, from lap markers.
+
+    A lap's TotalTimeSeconds leaves out its paused time, and lap distances add up to the
+    session's (common.lap_distances); `kcal` None writes 0 (the schema requires Calories).
+    """
     run = sport in STEP_CADENCE_SPORTS
     ended_ms = max(ended_ms, started_ms, points[-1].t_ms if points else started_ms)
-    bounds = [started_ms, *sorted(t for t in set(laps) if started_ms < t < ended_ms), ended_ms]
+    bounds = lap_bounds(started_ms, ended_ms, laps)
+    distances = lap_distances(
+        ((p.t_ms, p.distance) for p in points if p.distance is not None), bounds, pauses
+    )
     root = ET.Element(_t("TrainingCenterDatabase"))
     root.set(f"{{{_XSI}}}schemaLocation", f"{TCX_NS} {TCX_NS.replace('/v2', 'v2.xsd')}")
     activity = _sub(_sub(root, "Activities"), "Activity")
@@ -137,7 +154,9 @@ def points_to_tcx(
         if i == 0:
             inside = [p for p in points if p.t_ms < start] + inside
         share = (kcal or 0.0) * (end - start) / total_s
-        _lap(activity, start, end, inside, share, run)
+        timer_s = (end - start - paused_ms(start, end, pauses)) / 1000
+        distance = distances[i] if distances is not None else 0.0
+        _lap(activity, start, timer_s, distance, inside, share, run)
     if notes and printable(notes):  # stored text may hold what XML cannot
         _sub(activity, "Notes", printable(notes))
     ET.indent(root)
@@ -145,7 +164,12 @@ def points_to_tcx(
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
 
 
-def session_to_tcx(session: SessionInfo, samples: list[Sample], laps: Sequence[int] = ()) -> str:
+def session_to_tcx(
+    session: SessionInfo,
+    samples: list[Sample],
+    laps: Sequence[int] = (),
+    pauses: Sequence[Pause] = (),
+) -> str:
     """The session as TCX text (works with or without positions; HR, cadence, distance)."""
     points = merge_points(samples, session.sport)
     ended = session.ended_ms or (points[-1].t_ms if points else session.started_ms)
@@ -157,4 +181,5 @@ def session_to_tcx(session: SessionInfo, samples: list[Sample], laps: Sequence[i
         kcal=session.kcal,
         laps=laps,
         notes=session.title,
+        pauses=pauses,
     )

@@ -72,18 +72,17 @@ class Uploaded:
     ledger: Ledger
 
 
-def mostly_located(samples: list[Any]) -> bool:
-    """GPX keeps only located points, so it is used when at least half of them have a
-    position; a session whose GPS dropped out early goes as TCX, which keeps every reading."""
-    if not has_positions(samples):
+def gpx_keeps_everything(samples: list[Any]) -> bool:
+    """GPX is chosen only when it loses nothing: every merged point has a position (GPX
+    drops the others) and none carries power (GPX has no field for it). Anything else goes
+    as TCX, which keeps every reading, positions included."""
+    if not has_positions(samples) or any(s.power is not None for s in samples):
         return False
-    merged = merge_points(samples, "other")
-    located = sum(1 for p in merged if p.lat is not None)
-    return located * 2 >= len(merged)
+    return all(p.lat is not None for p in merge_points(samples, "other"))
 
 
 def build_file(ctx: StravaContext, session_id: int) -> BuiltFile:
-    """The upload file of a stored session: GPX when located, else TCX (indoor, trainer)."""
+    """The upload file of a stored session: GPX when it keeps every point, else TCX."""
     store = ctx.store
     session = store.get_session(session_id)
     if session is None:
@@ -91,13 +90,14 @@ def build_file(ctx: StravaContext, session_id: int) -> BuiltFile:
     samples = store.load_samples(session_id)
     if not samples:
         raise Rejected(f"session {session_id} has no samples to upload")
-    if mostly_located(samples):
+    if gpx_keeps_everything(samples):
         text = session_to_gpx(session, samples)
         inferred = _INFERRED_GPX.get(GPX_TYPE.get(session.sport, ""), "Ride")
         return text.encode(), "gpx", inferred, False
     laps = [t for kind, t, _ in store.load_markers(session_id) if kind == "lap"]
-    text = session_to_tcx(session, samples, laps=laps)
-    return text.encode(), "tcx", _INFERRED_TCX[TCX_SPORT.get(session.sport, "Other")], True
+    text = session_to_tcx(session, samples, laps=laps, pauses=store.load_pauses(session_id))
+    trainer = not has_positions(samples)  # indoor: no positions at all
+    return text.encode(), "tcx", _INFERRED_TCX[TCX_SPORT.get(session.sport, "Other")], trainer
 
 
 def compress(content: bytes, data_type: str) -> tuple[bytes, str]:

@@ -45,10 +45,10 @@ def test_session_csv_has_every_sample_and_rr(store, tmp_path):
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     samples = store.load_samples(sid)
     assert len(rows) == len(samples) == 50
-    assert [int(r["hr"]) for r in rows] == [s.hr for s in samples]
+    assert [int(r["hr_bpm"]) for r in rows] == [s.hr for s in samples]
     assert rows[0]["time_utc"] == "2024-06-10T06:13:20.000+00:00"
     assert [float(r["rr_ms"]) for r in rows] == pytest.approx(store.load_rr(sid), abs=1e-3)
-    assert rows[0]["power"] == ""  # not measured stays empty, never 0
+    assert rows[0]["power_w"] == ""  # not measured stays empty, never 0
 
 
 def test_session_gpx_is_schema_valid_and_keeps_hr(store, tmp_path):
@@ -104,7 +104,7 @@ def test_session_parquet_round_trips(store, tmp_path):
 def test_unknown_format_is_refused(store, tmp_path):
     sid = record_session(store)
     with pytest.raises(ExportError, match="unknown format"):
-        export_session(store, sid, "fit", tmp_path / "x")
+        export_session(store, sid, "kml", tmp_path / "x")
 
 
 def test_xlsx_has_sessions_and_sets_and_no_formulas(store, tmp_path):

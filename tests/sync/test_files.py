@@ -183,7 +183,8 @@ def test_tcx_is_schema_valid_with_laps_and_extensions(schemas: dict[str, object]
     assert root.findall(".//t:Trackpoint/t:Cadence", ns) == []  # bike-only element
     watts = [int(e.text) for e in root.iterfind(".//x:Watts", ns)]
     assert watts[:2] == [200, 201]
-    assert float(laps[2].find("t:DistanceMeters", ns).text) == pytest.approx(57.0)
+    # From the last reading of lap 2 (117 m) to the last one (177 m): laps add up.
+    assert float(laps[2].find("t:DistanceMeters", ns).text) == pytest.approx(60.0)
     calories = sum(int(lap.find("t:Calories", ns).text) for lap in laps)
     assert calories == pytest.approx(12, abs=1)
 
