@@ -15,7 +15,6 @@ the domain's rmssd() of that series; SDNN is the sample standard deviation (n - 
 
 from __future__ import annotations
 
-import bisect
 import math
 import statistics
 from collections.abc import Sequence
@@ -58,66 +57,21 @@ class HrvResult:
         return None if not self.mean_nn_ms else 60_000.0 / self.mean_nn_ms
 
 
-def _reference(rr: Sequence[float], i: int) -> float | None:
-    window = [
-        x
-        for j in range(max(0, i - NEIGHBOURS), min(len(rr), i + NEIGHBOURS + 1))
-        if j != i and RR_MIN_MS <= (x := rr[j]) <= RR_MAX_MS
-    ]
-    return statistics.median(window) if window else None
-
-
 def correct(rr_ms: Sequence[float]) -> tuple[list[float], int, int, int]:
-    """(corrected NN series, missed, ectopic, out of range) per the module's method."""
-    kinds: list[str] = []  # "ok", "missed", "bad" (ectopic or noise), "range"
-    for i, x in enumerate(rr_ms):
-        if not (math.isfinite(x) and RR_MIN_MS <= x <= RR_MAX_MS):
-            kinds.append("range")
-            continue
-        ref = _reference(rr_ms, i)
-        if ref is None or abs(x - ref) <= TOLERANCE * ref:
-            kinds.append("ok")
-        elif abs(x - 2 * ref) <= TOLERANCE * 2 * ref and not _after_premature(rr_ms, kinds, i):
-            kinds.append("missed")
-        else:
-            kinds.append("bad")
-    good = [i for i, k in enumerate(kinds) if k == "ok"]
-    out: list[float] = []
-    for i, (x, k) in enumerate(zip(rr_ms, kinds, strict=True)):
-        if k == "ok":
-            out.append(float(x))
-        elif k == "missed":
-            out.extend((x / 2.0, x / 2.0))
-        else:
-            out.append(_interpolate(rr_ms, good, i))
+    """(corrected NN series, missed, ectopic, out of range) per the module's method.
+
+    One implementation of the rule: app.domain.hrv_metrics.mark_beats (vectorised; imported
+    here lazily because it takes this module's constants).
+    """
+    from .hrv_metrics import Beat, mark_beats
+
+    marked = mark_beats(rr_ms)
     return (
-        out,
-        kinds.count("missed"),
-        kinds.count("bad"),
-        kinds.count("range"),
+        [float(x) for x in marked.nn_ms],
+        marked.count(Beat.MISSED),
+        marked.count(Beat.ECTOPIC),
+        marked.count(Beat.OUT_OF_RANGE),
     )
-
-
-def _after_premature(rr: Sequence[float], kinds: Sequence[str], i: int) -> bool:
-    """A long RR right after a short flagged one is a compensatory pause, not a missed beat."""
-    if i == 0 or kinds[i - 1] != "bad":
-        return False
-    ref = _reference(rr, i - 1)
-    return ref is not None and rr[i - 1] < ref
-
-
-def _interpolate(rr: Sequence[float], good: Sequence[int], i: int) -> float:
-    pos = bisect.bisect_left(good, i)
-    before = good[pos - 1] if pos > 0 else None
-    after = good[pos] if pos < len(good) else None
-    if before is not None and after is not None:
-        frac = (i - before) / (after - before)
-        return rr[before] + (rr[after] - rr[before]) * frac
-    if before is not None:
-        return float(rr[before])
-    if after is not None:
-        return float(rr[after])
-    return float("nan")
 
 
 def analyse(rr_ms: Sequence[float]) -> HrvResult:
