@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from app.store import models as m
 from app.store.repo import Store
@@ -47,7 +47,14 @@ def purge_expired(store: Store, clock: Callable[[], float] = time.time) -> int:
     oldest_ms = int((clock() - CACHE_S) * 1000)
     n = 0
     with store.orm() as s, s.begin():
-        jobs = s.scalars(select(m.SyncJob).where(m.SyncJob.kind == KIND_COPY)).all()
+        jobs = s.scalars(
+            select(m.SyncJob).where(
+                m.SyncJob.kind == KIND_COPY,
+                or_(m.SyncJob.state == DONE, m.SyncJob.created_ms < oldest_ms),
+                # json_type is NULL for a missing key: only jobs that still hold a summary
+                func.json_type(m.SyncJob.payload, "$.name").is_not(None),
+            )
+        ).all()
         for job in jobs:
             payload = job.payload or {}
             if set(payload) <= KEEP:
