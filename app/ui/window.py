@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -34,7 +33,8 @@ from PySide6.QtWidgets import (
 from . import theme as th
 from . import viewmodels as vm
 from .bridge import Bridge, LoopThread
-from .live import IDLE, PAUSED, RECORDING
+from .live import IDLE
+from .window_actions import WindowActions
 
 if TYPE_CHECKING:  # SQLAlchemy loads on the worker thread, after the first paint
     from app.store.repo import Store
@@ -84,7 +84,7 @@ class _PaintWatcher(QObject):
         return False
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowActions, QMainWindow):
     firstPainted = Signal()
     lastWindowClosed = Signal()
     #: The store is open and the window is filled in (`ready` is True).
@@ -278,6 +278,7 @@ class MainWindow(QMainWindow):
             "Ctrl+L": lambda: self.ctx.lap() if self.ctx is not None else None,
             "Ctrl+Shift+S": self.confirm_stop,
             "Ctrl+Q": self.quit_app,
+            "F11": self.toggle_big,
         }
         for i, (name, *_rest) in enumerate(NAV, start=1):
             keys[f"Ctrl+{i}"] = lambda n=name: self.show_screen(n)
@@ -329,83 +330,6 @@ class MainWindow(QMainWindow):
     def open_session(self, session_id: int) -> None:
         self.show_screen("session", session_id=session_id)
 
-    # Athletes -----------------------------------------------------------------------
-
-    def reload_athletes(self, select_id: int | None = None) -> None:
-        def done(items: list[vm.AthleteItem]) -> None:
-            self._athletes = items
-            self.athlete_box.clear()
-            for a in items:
-                suffix = " (you)" if a.is_self else (" (read-only)" if a.read_only else "")
-                self.athlete_box.addItem(a.name + suffix, a.id)
-            want = select_id or self.ctx.athlete.id
-            idx = self.athlete_box.findData(want)
-            self.athlete_box.setCurrentIndex(max(0, idx))
-            if select_id is not None:
-                self._athlete_picked(self.athlete_box.currentIndex())
-
-        self._athletes: list[vm.AthleteItem] = []
-        assert self.services is not None
-        self.bridge.run(self.services.athletes.roster, done)
-
-    def _athlete_picked(self, index: int) -> None:
-        athlete_id = self.athlete_box.itemData(index)
-        item = next((a for a in self._athletes if a.id == athlete_id), None)
-        if item is None or item.id == self.ctx.athlete.id:
-            return
-        if self.ctx.state != IDLE:
-            QMessageBox.information(self, "Recording", "Stop the recording before switching.")
-            self.athlete_box.setCurrentIndex(self.athlete_box.findData(self.ctx.athlete.id))
-            return
-        self.ctx.set_athlete(item)
-
-    def _on_athlete_changed(self, athlete: vm.AthleteItem) -> None:
-        idx = self.athlete_box.findData(athlete.id)
-        if idx >= 0 and idx != self.athlete_box.currentIndex():
-            self.athlete_box.setCurrentIndex(idx)
-
-    # Recording ----------------------------------------------------------------------
-
-    def start_or_pause(self) -> None:
-        if self.ctx is None:
-            return
-        if self.ctx.state == IDLE:
-            self.ctx.start(getattr(self.screens.get("dashboard"), "sport", "run"))
-        else:
-            self.ctx.toggle_pause()
-
-    def confirm_stop(self) -> None:
-        """Stop asks whether to save or discard; discarding asks again."""
-        if self.ctx is None or self.ctx.state == IDLE:
-            return
-        box = QMessageBox(self)
-        box.setWindowTitle("Stop recording")
-        box.setText("Stop the recording?")
-        save = box.addButton("Save", QMessageBox.ButtonRole.AcceptRole)
-        discard = box.addButton("Discard…", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        if box.clickedButton() is save:
-            self.ctx.stop()
-        elif box.clickedButton() is discard and self.confirm_discard():
-            self.ctx.stop(discard=True)
-
-    def confirm_discard(self) -> bool:
-        answer = QMessageBox.warning(
-            self,
-            "Discard recording",
-            "Discard this recording? It is moved out of your history (undo from History).",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Discard
-
-    def _on_state(self, state: str) -> None:
-        text = {RECORDING: "● Recording", PAUSED: "❚❚ Paused", IDLE: ""}[state]
-        self.rec_badge.setText(text)
-        colour = self.ctx.theme.danger if state == RECORDING else self.ctx.theme.muted
-        self.rec_badge.setStyleSheet(f"color: {colour}; font-weight: 700; font-size: 17px;")
-
     # Lifecycle ----------------------------------------------------------------------
 
     def settle(self, timeout_s: float = 10.0) -> None:
@@ -456,23 +380,6 @@ class MainWindow(QMainWindow):
             return
         self._quitting = True
         event.accept()
-        self.lastWindowClosed.emit()
-
-    def _confirm_quit(self) -> bool:
-        answer = QMessageBox.question(
-            self,
-            "Quit while recording",
-            "A recording is running. Quit now? The recording is stopped and saved.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
-
-    def quit_app(self) -> None:
-        if self.ctx is not None and self.ctx.state != IDLE and not self._confirm_quit():
-            return
-        self._quitting = True
-        self.close()
         self.lastWindowClosed.emit()
 
     def shutdown(self) -> None:
