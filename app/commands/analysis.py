@@ -1,8 +1,9 @@
 """`pulsedeck hrv|power|trends`: a session's HRV and power analysis, weekly trends.
 
-The maths is app.domain (session_hrv, dfa, hrv_metrics, power, trends); this module reads
-the store, calls it and prints. Exit 4 for an unknown session, and also for a session
-without what the command analyses (no RR intervals for `hrv`, no power for `power`).
+The maths is app.domain (session_hrv, dfa, hrv_metrics, power, trends); the store reads are
+app.services.analysis (shared with the desktop app); this module calls it and prints. Exit 4
+for an unknown session, and also for a session without what the command analyses (no RR
+intervals for `hrv`, no power for `power`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from typing import TYPE_CHECKING
 
 from app.commands import EXIT_NOT_FOUND, EXIT_OK, UserError
 from app.commands.common import CommandContext, command
+from app.services.analysis import NothingToAnalyse, SessionNotFound
 
 if TYPE_CHECKING:
     from app.domain.session_hrv import HrvReport
-    from app.store.repo import SessionInfo, Store
+    from app.services.analysis import AnalysisService
+    from app.store.repo import SessionInfo
 
 
 def _r(value: float | None, digits: int = 2) -> float | None:
@@ -34,15 +37,17 @@ def _mmss(seconds: float) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def _session(store: Store, session_id: int) -> SessionInfo:
-    info = store.get_session(session_id)
-    if info is None:
-        raise UserError(f"no session {session_id}", EXIT_NOT_FOUND)
-    return info
+def _service(ctx: CommandContext) -> AnalysisService:
+    from app.services.analysis import AnalysisService
+
+    return AnalysisService(ctx.store)
 
 
-def _power_points(store: Store, session_id: int) -> list[tuple[int, float]]:
-    return [(s.t_ms, float(s.power)) for s in store.load_samples(session_id) if s.power is not None]
+#: The data asked for is not there: an unknown session, or one without RR / power (exit 4).
+_NOT_THERE: dict[type[BaseException], int] = {
+    SessionNotFound: EXIT_NOT_FOUND,
+    NothingToAnalyse: EXIT_NOT_FOUND,
+}
 
 
 # hrv -------------------------------------------------------------------------------------
@@ -125,23 +130,11 @@ def hrv_json(info: SessionInfo, report: HrvReport) -> dict[str, object]:
     }
 
 
-@command
+@command(errors=_NOT_THERE)
 def cmd_hrv(args: argparse.Namespace, ctx: CommandContext) -> int:
     """HRV of one session: time, frequency and Poincaré figures, DFA α1 windows, thresholds."""
-    from app.domain.session_hrv import hrv_report
-
-    store = ctx.store
-    info = _session(store, args.session)
-    rr = store.load_rr(info.id)
-    if not rr:
-        raise UserError(
-            f"session {info.id} has no RR intervals (record with a strap that sends them)",
-            EXIT_NOT_FOUND,
-        )
-    samples = store.load_samples(info.id)
-    first_hr = next((s.t_ms for s in samples if s.hr is not None), info.started_ms)
-    power = [(s.t_ms, float(s.power)) for s in samples if s.power is not None]
-    report = hrv_report(rr, first_hr, power)
+    result = _service(ctx).hrv(args.session)
+    info, report = result.session, result.report
     data = hrv_json(info, report)
     if args.json:
         print(json.dumps(data, indent=2))
@@ -199,33 +192,16 @@ def _print_hrv(d: dict[str, object]) -> None:
 # power -----------------------------------------------------------------------------------
 
 
-def _athlete_ftp(store: Store, athlete_id: int) -> float | None:
-    from app.store import models as m
-
-    with store.orm() as s:
-        a = s.get(m.Athlete, athlete_id)
-        return float(a.ftp_w) if a is not None and a.ftp_w else None
-
-
-@command
+@command(errors=_NOT_THERE)
 def cmd_power(args: argparse.Namespace, ctx: CommandContext) -> int:
     """NP, IF, TSS, VI, mean-maximal curve and W′ balance of one session."""
-    from app.domain.power import summarize_power
-
     if (args.cp is None) != (args.w_prime is None):
         raise UserError("--cp and --w-prime go together")
     for name, value in (("--ftp", args.ftp), ("--cp", args.cp), ("--w-prime", args.w_prime)):
         if value is not None and not value > 0:
             raise UserError(f"{name} must be positive")
-    store = ctx.store
-    info = _session(store, args.session)
-    points = _power_points(store, info.id)
-    if not points:
-        raise UserError(f"session {info.id} has no power readings", EXIT_NOT_FOUND)
-    ftp = args.ftp or _athlete_ftp(store, info.athlete_id)
-    duration = (info.ended_ms - info.started_ms) / 1000.0 if info.ended_ms else None
-    summary = summarize_power(points, ftp, args.cp, args.w_prime, duration_s=duration)
-    assert summary is not None  # points is not empty
+    result = _service(ctx).power(args.session, args.ftp, args.cp, args.w_prime)
+    info, summary, ftp = result.session, result.summary, result.ftp_w
     data = {
         "session": info.id,
         **{k: v for k, v in asdict(summary).items() if k != "curve"},
@@ -266,26 +242,17 @@ def _dur(seconds: int) -> str:
 @command
 def cmd_trends(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Weekly figures from the daily summaries, training load and readiness."""
-    from app.domain.calendar import local_date
-    from app.domain.trends import monday, weekly
-    from app.store.repo import now_ms
-    from app.training.daily import DailyService, load_context
-    from app.training.load import LoadService
-    from app.training.readiness import ReadinessService
+    from app.domain.trends import monday
 
-    store = ctx.store
+    service = _service(ctx)
     athlete_id = ctx.athlete().id
-    tz = load_context(store, athlete_id).tz
-    last = args.to or local_date(now_ms(), tz)
+    last = args.to or service.today(athlete_id)
     first = monday(args.from_ or last - timedelta(weeks=11))
     if last < first:
         raise UserError("--to is before --from")
     if (last - first).days > 3660:
         raise UserError("at most ten years at a time")
-    days = DailyService(store).days(athlete_id, first, last)
-    fitness = {f.point.day: f.point for f in LoadService(store).fitness(athlete_id, first, last)}
-    ready = {p.day: p for p in ReadinessService(store).series(athlete_id, first, last)}
-    rows = weekly(days, fitness, ready)
+    rows = service.weekly(athlete_id, first, last)
     if args.json:
         out = []
         for r in rows:
