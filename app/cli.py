@@ -118,6 +118,18 @@ def cmd_record(args: argparse.Namespace, ctx: CommandContext) -> int:
         raise UserError("--rate must be between 0 and 1000 samples per second")
     if args.simulate and args.device:
         raise UserError("use either --simulate or --device, not both")
+    route = None
+    if args.route is not None:  # read before a session exists: a bad file leaves none
+        from device.simulator import RouteError, RouteNotFound, route_from_option
+
+        if not args.simulate:
+            raise UserError("--route is for the simulator: add --simulate")
+        try:
+            route = route_from_option(args.route)
+        except RouteNotFound as exc:
+            raise UserError(f"--route: {exc}", EXIT_NOT_FOUND) from None
+        except RouteError as exc:
+            raise UserError(f"--route: {exc}") from None
     if args.feed:  # the same job as `pulsedeck feeds record`, which owns the feed options
         if args.simulate or args.device:
             raise UserError("use --feed on its own, without --simulate or --device")
@@ -136,6 +148,7 @@ def cmd_record(args: argparse.Namespace, ctx: CommandContext) -> int:
         rate_hz=args.rate,
         devices=tuple(args.device or ()),
         title=args.title,
+        route=route,
     )
     with recording_store(resolve_data_dir(args.data_dir)) as store:
         try:
@@ -323,6 +336,11 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
         "--title", help="session title (a linked child's name in it sends them a Strava copy)"
     )
     rec.add_argument("--rate", type=float, default=1.0, help="simulator samples per second")
+    rec.add_argument(
+        "--route",
+        metavar="FILE.gpx|loop",
+        help="with --simulate: run outdoors along a GPX track or route (or the built-in loop)",
+    )
     rec.add_argument("--json", action="store_true", help="print the summary as JSON")
     rec.add_argument("-q", "--quiet", action="store_true", help="no live progress line")
     rec.add_argument("--feed", metavar="URL|NAME", help="record a websocket trace feed instead")

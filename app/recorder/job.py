@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.recorder.bluetooth import (
     BleSetup,
@@ -29,6 +30,9 @@ from app.recorder.sources import simulated_strap
 from app.sensors import SensorService
 from app.store.repo import AthleteInfo, Store, resolve_athlete
 
+if TYPE_CHECKING:
+    from device.simulator import Route
+
 
 @dataclass(frozen=True, slots=True)
 class RecordOptions:
@@ -42,6 +46,8 @@ class RecordOptions:
     devices: tuple[str, ...] = ()
     #: The session's title (a child's name in it routes a Strava child copy).
     title: str | None = None
+    #: Outdoors: the simulator follows this route (`--route FILE.gpx|loop`), with positions.
+    route: Route | None = None
 
 
 def _stderr(message: str) -> None:
@@ -160,7 +166,11 @@ async def record(
         sensors = await _bluetooth(store, options, athlete, ble or BleSetup(), notice)
     sources = []
     if sensors is None:
-        sources.append(simulated_strap(athlete, seed=options.seed, rate_hz=options.rate_hz))
+        sources.append(
+            simulated_strap(
+                athlete, seed=options.seed, rate_hz=options.rate_hz, route=options.route
+            )
+        )
     controller = RecordingController(store)
     started = await controller.start(
         athlete, options.sport, sources, bluetooth=sensors, title=options.title

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from app.domain.samples import Sample
 from app.store.repo import AthleteInfo
+
+if TYPE_CHECKING:
+    from device.simulator import Route
 
 
 class SourceKind(StrEnum):
@@ -40,9 +43,16 @@ def session_source(kinds: list[str]) -> SourceKind:
 
 
 def simulated_strap(
-    athlete: AthleteInfo, *, seed: int | None = None, rate_hz: float = 1.0
+    athlete: AthleteInfo,
+    *,
+    seed: int | None = None,
+    rate_hz: float = 1.0,
+    route: Route | None = None,
 ) -> Source:
-    """The simulated strap, paced to the athlete's resting and maximum heart rate."""
+    """The simulated strap, paced to the athlete's resting and maximum heart rate.
+
+    With a `route`, it also carries positions along it (an outdoor session).
+    """
     from device.simulator import SimulatedStrap
 
     return SimulatedStrap(
@@ -50,4 +60,5 @@ def simulated_strap(
         rate_hz=rate_hz,
         resting_hr=athlete.profile.resting_hr or 60,
         max_hr=athlete.profile.max_hr or 185,
+        route=route,
     )
