@@ -10,10 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from app.recorder.bluetooth import BleSetup
 from app.recorder.controller import WriterOptions
+from app.services.analysis import AnalysisService
 from app.services.athletes import AthleteService, zone_floors
 from app.services.devices import DeviceService
 from app.services.exports import ExportService
@@ -82,6 +84,11 @@ class Services:
             sync=sync,
             recorder=recorder,
         )
+
+    @cached_property
+    def analysis(self) -> AnalysisService:
+        """Session HRV / power and trends (built on first use: its caches stay warm)."""
+        return AnalysisService(self.store)
 
     @property
     def source_mode(self) -> str:
