@@ -132,6 +132,12 @@ class SessionDetail:
     rmssd_ms: float | None
     rr_t: np.ndarray
     rr_ms: np.ndarray
+    #: Time with HR below zone 1 (rest), by the summary's hold rule; None without HR.
+    rest_s: float | None = None
+    #: Whether any sample has a position (GPX needs one).
+    has_positions: bool = False
+    #: How the session's kcal was worked out ("" when none: see `kcal_missing`).
+    kcal_missing: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from app.domain.summary import MAX_HOLD_MS
+from app.domain.zones import Zones
 from app.store import queries
 
 from .athletes import zone_floors
@@ -46,6 +47,11 @@ def session_detail(store: Store, session_id: int) -> SessionDetail:
     end_ms = info.ended_ms or (samples[-1].t_ms if samples else info.started_ms)
     laps = lap_rows(store.load_markers(session_id), info.started_ms, end_ms, t, channels)
     sync = sync_states(store, [session_id]).get(session_id, "-")
+    floors = zone_floors(store, info.athlete_id)
+    hr_t = [s.t_ms for s in samples if s.hr is not None]
+    hr_v = [s.hr for s in samples if s.hr is not None]
+    pauses = [(p.start_ms, p.end_ms) for p in store.load_pauses(session_id)]
+    rest = rest_seconds(hr_t, hr_v, Zones(floors), end_ms, pauses) if hr_t else None
     return SessionDetail(
         row=session_row(info, sync),
         athlete_id=info.athlete_id,
@@ -54,7 +60,7 @@ def session_detail(store: Store, session_id: int) -> SessionDetail:
         t=t,
         channels=channels,
         zone_s=info.zone_s,
-        zone_floors=zone_floors(store, info.athlete_id),
+        zone_floors=floors,
         laps=laps,
         sets=tuple(queries.session_sets(store, session_id, set_row)),
         moving_s=info.moving_s,
@@ -68,7 +74,37 @@ def session_detail(store: Store, session_id: int) -> SessionDetail:
         rmssd_ms=info.rmssd_ms,
         rr_t=rr_t,
         rr_ms=rr_ms,
+        rest_s=rest,
+        has_positions=any(s.lat is not None and s.lon is not None for s in samples),
+        kcal_missing=kcal_missing(athlete.profile) if info.kcal is None else "",
     )
+
+
+def rest_seconds(
+    t_ms: Sequence[int],
+    hr: Sequence[int | None],
+    zones: Zones,
+    end_ms: int,
+    pauses: Sequence[tuple[int, int | None]] = (),
+) -> float:
+    """Seconds with HR below zone 1: each reading holds until the next (at most MAX_HOLD_MS),
+    the last until `end_ms`; readings inside a pause count nothing (the zone times' rule)."""
+    total = 0.0
+    for i, (t, value) in enumerate(zip(t_ms, hr, strict=True)):
+        if value is None or zones.zone_of(value) != 0:
+            continue
+        if any(a <= t and (b is None or t < b) for a, b in pauses):
+            continue
+        until = t_ms[i + 1] if i + 1 < len(t_ms) else end_ms
+        total += max(0, min(until - t, MAX_HOLD_MS)) / 1000.0
+    return total
+
+
+def kcal_missing(profile: object) -> str:
+    """Which profile fields kcal needs and the athlete has not set ("" when none is missing)."""
+    names = {"weight_kg": "weight", "birth_year": "birth year", "sex": "sex"}
+    missing = [label for key, label in names.items() if getattr(profile, key, None) is None]
+    return ", ".join(missing)
 
 
 def with_gaps(

@@ -89,6 +89,10 @@ class AppContext(QObject):
     liveRedrawn = Signal()  # after screens repainted from a live update
     stateChanged = Signal(str)  # idle | recording | paused
     recordingStopped = Signal(int, bool)  # session id, discarded
+    #: After Save: a summary_card.SavedSession for the dashboard's card.
+    sessionSaved = Signal(object)
+    #: Start failed: the reason, in words (the dashboard shows it next to Start).
+    startFailed = Signal(str)
     sessionDeleted = Signal(int)  # soft-deleted (Delete or Discard): History offers undo
     goalsChanged = Signal(object)  # list[vm.GoalItem]
     goalReached = Signal(object)  # vm.GoalItem, once per goal and period
@@ -135,6 +139,10 @@ class AppContext(QObject):
         self._busy = False
         #: The last soft-deleted session and when (monotonic s): History offers its undo.
         self.last_deleted: tuple[int, float] | None = None
+        #: What the undo button calls a deleted session (its title), by session id.
+        self.deleted_labels: dict[int, str] = {}
+        #: The store is read-only (a folder this process cannot write): writes are disabled.
+        self.read_only = bool(getattr(services.store, "read_only", False))
         services.recorder.on_sensor_event = self._sensor_event_from_loop
 
     @property
@@ -168,8 +176,10 @@ class AppContext(QObject):
 
     # Deleted sessions -----------------------------------------------------------------
 
-    def session_deleted(self, session_id: int) -> None:
+    def session_deleted(self, session_id: int, label: str | None = None) -> None:
         """A session was soft-deleted (Delete or Discard): History offers its undo."""
+        if label:
+            self.deleted_labels[session_id] = label
         self.last_deleted = (session_id, time.monotonic())
         self.sessionDeleted.emit(session_id)
 
@@ -222,6 +232,7 @@ class AppContext(QObject):
         def failed(exc: BaseException) -> None:
             self._busy = False
             self.message.emit(f"Could not start: {exc}")
+            self.startFailed.emit(str(exc))
 
         goals, push = self.goals, self.bridge.push_sample
 
@@ -280,8 +291,10 @@ class AppContext(QObject):
             return
         self._busy = True
         sid = self.session_id
+        live = self.live
+        sport = self.sport
 
-        def done(_summary: object) -> None:
+        def done(summary: object) -> None:
             self._busy = False
             self._clock.stop()
             self._goals_timer.stop()
@@ -296,7 +309,9 @@ class AppContext(QObject):
             assert sid is not None
             self.recordingStopped.emit(sid, discard)
             if discard:
-                self.session_deleted(sid)
+                self.session_deleted(sid, f"the discarded {sport.replace('_', ' ')} recording")
+            else:
+                self._saved(sid, sport, summary, live)
             self.historyChanged.emit()
             self.message.emit("Recording discarded" if discard else "Recording saved")
             if on_done:
@@ -307,6 +322,22 @@ class AppContext(QObject):
             self.message.emit(f"Could not stop cleanly: {exc}")
 
         self.bridge.run(self.services.recorder.stop(discard), done, failed)
+
+    def _saved(self, sid: int, sport: str, summary: object, live: LiveSession | None) -> None:
+        """Tell the dashboard what was saved (the card after Save)."""
+        from app.domain.accumulator import SessionSummary
+
+        from .summary_card import SavedSession
+
+        if not isinstance(summary, SessionSummary):
+            summary = self.last_view.summary
+        if summary is None:
+            return
+        rest, floor1 = 0.0, 0.0
+        if live is not None:
+            end = live.started_ms + int(summary.duration_s * 1000)
+            rest, floor1 = live.rest_until(end), live.zones.floors_bpm[0]
+        self.sessionSaved.emit(SavedSession(sid, sport, summary, rest, floor1))
 
     def _sensor_event_from_loop(self, event: object) -> None:
         """A device.ble SensorEvent (loop thread): battery and state go to the live model."""

@@ -59,6 +59,10 @@ class LiveView:
     lap_no: int = 1
     lap_s: float = 0.0
     zone_s: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)
+    #: Time with HR below zone 1 (rest), by the same hold rule as the zone times.
+    rest_s: float = 0.0
+    #: Where laps 2, 3… began, in seconds since the start (the chart's lap marks).
+    lap_starts_s: tuple[float, ...] = ()
     distance_m: float | None = None
     steps: int | None = None
     samples: int = 0
@@ -127,6 +131,10 @@ class LiveSession:
         self._last_t_ms: int | None = None
         self._lap_start_ms = self.started_ms
         self._laps = 1
+        self._lap_starts: list[float] = []
+        # Below zone 1: the previous HR reading (time, below?, paused?) and the settled total.
+        self._hr_prev: tuple[int, bool, bool] | None = None
+        self._rest_s = 0.0
         self._sources: dict[str, _SourceState] = {}
 
     # Feeding --------------------------------------------------------------------------
@@ -175,9 +183,31 @@ class LiveSession:
             if value is not None:
                 self._last[c] = float(value)
             self._y[c].append(NAN if value is None else float(value))
+        if s.hr is not None:
+            self._hr_prev = self._settle_rest(s.t_ms, (s.t_ms, self._below(s.hr), self._paused()))
         self._acc.add(s)
         if s.rr:
             self._acc.add_rr(s.rr)
+
+    def _below(self, hr: float) -> bool:
+        return self.zones.zone_of(int(hr)) == 0
+
+    def _paused(self) -> bool:
+        return self.state == PAUSED
+
+    def _settle_rest(self, until_ms: int, new: tuple[int, bool, bool]) -> tuple[int, bool, bool]:
+        """Credit the previous HR reading's hold (≤ MAX_HOLD_MS) to rest if it was below Z1."""
+        prev = self._hr_prev
+        if prev is not None and prev[1] and not prev[2]:
+            self._rest_s += max(0, min(until_ms - prev[0], MAX_HOLD_MS)) / 1000.0
+        return new
+
+    def rest_until(self, end_ms: int) -> float:
+        """Seconds below zone 1 if the recording ended at `end_ms`."""
+        prev = self._hr_prev
+        if prev is None or not prev[1] or prev[2]:
+            return self._rest_s
+        return self._rest_s + max(0, min(end_ms - prev[0], MAX_HOLD_MS)) / 1000.0
 
     def pause(self, t_ms: int) -> None:
         if self.state != PAUSED:
@@ -192,6 +222,7 @@ class LiveSession:
     def lap(self, t_ms: int) -> None:
         self._lap_start_ms = t_ms
         self._laps += 1
+        self._lap_starts.append((t_ms - self.started_ms) / 1000.0)
 
     # Reading --------------------------------------------------------------------------
 
@@ -236,6 +267,8 @@ class LiveSession:
             lap_no=self._laps,
             lap_s=max(0, end - self._lap_start_ms) / 1000.0,
             zone_s=summary.zone_s,
+            rest_s=self.rest_until(end),
+            lap_starts_s=tuple(self._lap_starts),
             distance_m=summary.distance_m,
             steps=summary.steps,
             samples=summary.sample_count,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QElapsedTimer, QPointF, Qt
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPainterPath, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSystemTrayIcon, QWidget
 
@@ -31,14 +31,23 @@ def status_text(view: LiveView) -> str:
     return f"Pulsedeck · {word} {vm.hms(view.elapsed_s)} · HR {hr}"
 
 
+#: After Start / Stop changes the button's meaning, clicks are ignored this long (a double
+#: click must not record and save a 1-second session).
+DEBOUNCE_MS = 1500
+
+
 def start_stop(ctx: AppContext, window: QWidget) -> None:
-    """Quick start (with the dashboard's sport) when idle, else stop and save."""
+    """Quick start (with the dashboard's sport) when idle, else stop, asking save or discard."""
     if ctx.state == IDLE:
         start = getattr(window, "start_or_pause", None)
         if start is not None:
             start()
         else:
             ctx.start()
+        return
+    confirm = getattr(window, "confirm_stop", None)
+    if confirm is not None:
+        confirm()
     else:
         ctx.stop()
 
@@ -129,7 +138,7 @@ class Tray:
         start_stop(self.ctx, self.window)
 
     def _on_state(self, state: str) -> None:
-        self.start_action.setText("Start recording" if state == IDLE else "Stop and save")
+        self.start_action.setText("Start recording" if state == IDLE else "Stop…")
         self.icon.setIcon(heart_icon(STATE_COLOURS.get(state, PAUSED_COLOUR)))
         if state == IDLE:
             self.icon.setToolTip("Pulsedeck")
@@ -171,18 +180,28 @@ class StatusTray(QWidget):
         self.text = QLabel("")
         self.button = QPushButton("")
         self.button.setAccessibleName("Start or stop recording")
-        self.button.clicked.connect(lambda: start_stop(self.ctx, self.window_))
+        self.button.clicked.connect(self._clicked)
+        self._since = QElapsedTimer()  # since the button last changed meaning
         row.addWidget(self.dot)
         row.addWidget(self.text)
         row.addWidget(self.button)
         ctx.stateChanged.connect(self._on_state)
         ctx.liveChanged.connect(self._on_live)
         self._on_state(ctx.state)
+        self._since.invalidate()
+
+    def _clicked(self) -> None:
+        """Ignore a click that lands right after the button changed (a double click)."""
+        if self._since.isValid() and self._since.elapsed() < DEBOUNCE_MS:
+            return
+        self._since.restart()
+        start_stop(self.ctx, self.window_)
 
     def _on_state(self, state: str) -> None:
+        self._since.restart()
         self.dot.setStyleSheet(f"color: {STATE_COLOURS.get(state, PAUSED_COLOUR)}; "
                                "font-size: 16px;")  # fmt: skip
-        self.button.setText("Start recording" if state == IDLE else "Stop and save")
+        self.button.setText("Start recording" if state == IDLE else "Stop…")
         if state == IDLE:
             self.text.setText("Not recording")
 

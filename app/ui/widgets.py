@@ -105,34 +105,55 @@ class MetricTile(QFrame):
 
 
 class ZoneBand(QWidget):
-    """Five zone segments with the time spent in each; the current zone is outlined."""
+    """Rest (below zone 1) and five zone segments with the time in each; current outlined.
+
+    `current` is the zone of the latest HR (0 = rest, below zone 1), or -1 for none.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.zone_s: tuple[float | None, ...] = (0.0,) * 5
-        self.current = 0
+        self.rest_s: float | None = 0.0
+        self.current = -1
         self.theme = th.LIGHT
         self.setMinimumHeight(64)
 
-    def set(self, zone_s: tuple[float | None, ...], current: int, theme: th.Theme) -> None:
-        if (zone_s, current, theme) != (self.zone_s, self.current, self.theme):
-            self.zone_s, self.current, self.theme = zone_s, current, theme
+    def set(
+        self,
+        zone_s: tuple[float | None, ...],
+        current: int,
+        theme: th.Theme,
+        rest_s: float | None = 0.0,
+    ) -> None:
+        state = (zone_s, current, theme, rest_s)
+        if state != (self.zone_s, self.current, self.theme, self.rest_s):
+            self.zone_s, self.current, self.theme, self.rest_s = state
             self.update()
+
+    def segments(self) -> list[tuple[int, str, float]]:
+        """(zone, label, seconds) per segment, rest (zone 0) first."""
+        out = [(0, "Rest", self.rest_s or 0.0)]
+        out += [(z, f"Z{z}", self.zone_s[z - 1] or 0.0) for z in range(1, 6)]
+        return out
+
+    def texts(self) -> list[str]:
+        return [f"{label} {vm.hms(sec)}" for _z, label, sec in self.segments()]
 
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        segments = self.segments()
+        n = len(segments)
         gap = 6
-        w = (self.width() - gap * 4) / 5
+        w = (self.width() - gap * (n - 1)) / n
         h = self.height()
         narrow = w < 120  # two lines ("Z1" over the time) when a segment is narrow
         font = QFont(self.font())
         font.setPixelSize(max(12, min(int(h * (0.26 if narrow else 0.3)), int(w / 4.5))))
         font.setBold(True)
         p.setFont(font)
-        total = sum(z or 0.0 for z in self.zone_s) or 1.0
-        for i in range(5):
-            zone = i + 1
+        total = sum(sec for _z, _l, sec in segments) or 1.0
+        for i, (zone, label, sec) in enumerate(segments):
             rect = QRectF(i * (w + gap), 0, w, h)
             colour = QColor(th.zone_color(self.theme, zone))
             faded = QColor(colour)
@@ -140,7 +161,7 @@ class ZoneBand(QWidget):
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(faded)
             p.drawRoundedRect(rect, 8, 8)
-            share = (self.zone_s[i] or 0.0) / total
+            share = sec / total
             if share > 0 and zone != self.current:
                 fill = QRectF(rect.x(), rect.y() + h * 0.82, rect.width() * share, h * 0.18)
                 p.setBrush(colour)
@@ -149,10 +170,19 @@ class ZoneBand(QWidget):
                 p.setPen(QPen(QColor(self.theme.text), 3))
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawRoundedRect(rect.adjusted(1.5, 1.5, -1.5, -1.5), 8, 8)
-                p.setPen(QColor("#000000" if self.theme.name != "dark" else "#000000"))
+                p.setPen(QColor("#000000"))
             else:
                 p.setPen(QColor(self.theme.text))
             sep = "\n" if narrow else "  "
-            text = f"Z{zone}{sep}{vm.hms(self.zone_s[i] or 0.0)}"
-            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{label}{sep}{vm.hms(sec)}")
         p.end()
+
+
+def all_below_note(zone_s: tuple[float | None, ...], rest_s: float | None, floor1: float) -> str:
+    """Why every zone reads 0:00 when the time was all below zone 1; "" otherwise."""
+    if not rest_s or any(z for z in zone_s):
+        return ""
+    return (
+        f"All of the heart rate so far is below zone 1 (under {floor1:.0f} bpm), counted as "
+        "Rest. Zones start from your max and resting HR: check them in Settings."
+    )

@@ -103,7 +103,9 @@ def test_discarded_recording_leaves_history_and_can_be_undone(qtbot, window, sto
         ctx.stop(discard=True)
     assert store.get_session(sid) is None  # soft-deleted: hidden everywhere
     history = window.show_screen("history")  # the discard is offered for undo, unprompted
-    assert history.undo.isVisible() and history.undo.text() == f"Undo delete of session {sid}"
+    # The undo names what was deleted, not a database id.
+    assert history.undo.isVisible()
+    assert history.undo.text() == "Undo delete of the discarded run recording"
     with qtbot.waitSignal(ctx.historyChanged, timeout=15_000):
         history.undo_delete()
     assert store.get_session(sid) is not None

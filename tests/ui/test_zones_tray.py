@@ -12,7 +12,7 @@ from app.training.daily import load_context
 from app.ui.live import IDLE, RECORDING
 from app.ui.screens.dashboard import ZONE_NAMES
 from app.ui.screens.settings import floors_problem
-from app.ui.tray import PAUSED_COLOUR, STATE_COLOURS, StatusTray, status_text
+from app.ui.tray import DEBOUNCE_MS, PAUSED_COLOUR, STATE_COLOURS, StatusTray, status_text
 
 pytestmark = pytest.mark.gui
 
@@ -249,7 +249,7 @@ def test_without_a_tray_the_status_bar_shows_state_hr_and_starts_and_stops(
         qtbot.mouseClick(fallback.button, Qt.MouseButton.LeftButton)
     assert started.args == [RECORDING]
     assert STATE_COLOURS[RECORDING] in fallback.dot.styleSheet()
-    assert fallback.button.text() == "Stop and save"
+    assert fallback.button.text() == "Stop…"
     qtbot.waitUntil(lambda: ctx.last_view.hr is not None and ctx.last_view.elapsed_s >= 1,
                     timeout=20_000)  # fmt: skip
     with qtbot.waitSignal(ctx.liveChanged, timeout=15_000):
@@ -268,9 +268,11 @@ def test_without_a_tray_the_status_bar_shows_state_hr_and_starts_and_stops(
     assert fallback.isVisible()
 
     sid = ctx.session_id
+    window.confirm_stop = lambda: ctx.stop()  # the save-or-discard question, answered "Save"
+    qtbot.wait(DEBOUNCE_MS + 100)  # the button just changed meaning: clicks are ignored briefly
     with qtbot.waitSignal(ctx.recordingStopped, timeout=20_000) as stopped:
         qtbot.mouseClick(fallback.button, Qt.MouseButton.LeftButton)
-    assert stopped.args == [sid, False]  # quick stop saves
+    assert stopped.args == [sid, False]  # stop asks, then saves
     assert store.get_session(sid).status == "finished"
     assert fallback.text.text() == "Not recording" and fallback.button.text() == "Start recording"
 

@@ -6,11 +6,13 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -21,12 +23,17 @@ from ..charts import LiveChart
 from ..context import AppContext
 from ..live import IDLE, PAUSED, RECORDING, LiveView
 from ..services import BLUETOOTH, SIMULATOR, zone_floors
-from ..widgets import MetricTile, ZoneBand, card
+from ..summary_card import SavedCard, SavedSession
+from ..widgets import MetricTile, ZoneBand, all_below_note, card
 
 ZONE_NAMES = ("Rest", "Z1 · Recovery", "Z2 · Endurance", "Z3 · Tempo", "Z4 · Threshold",
               "Z5 · Maximum")  # fmt: skip
 #: The number is the point of the screen: readable from three metres on a gym floor.
-HR_STYLE = "font-size: 150px; font-weight: 800;"
+HR_PX = 150
+#: Share of the screen's height the HR number takes (smaller windows, big mode).
+HR_SHARE, HR_SHARE_BIG = 0.2, 0.42
+#: Why Start is off when the data folder cannot be written.
+READ_ONLY_START = "The data folder is read-only: recording is off (nothing could be saved)."
 
 
 class DashboardScreen(QWidget):
@@ -75,10 +82,25 @@ class DashboardScreen(QWidget):
 
         self.zone_band = ZoneBand()
         root.addWidget(self.zone_band)
+        self.zone_note = QLabel("")
+        self.zone_note.setWordWrap(True)
+        self.zone_note.setProperty("role", "muted")
+        self.zone_note.hide()
+        root.addWidget(self.zone_note)
 
+        # The chart, or the summary of the recording just saved (until the next Start).
+        self.centre = QStackedWidget()
         self.chart = LiveChart()
         self.chart.setMinimumHeight(150)
-        root.addWidget(self.chart, 1)
+        self.centre.addWidget(self.chart)
+        self.saved_card = SavedCard()
+        self.centre.addWidget(self.saved_card.frame)
+        self.saved_card.open_btn.clicked.connect(self._open_saved)
+        self.saved_card.dismiss_btn.clicked.connect(self.dismiss_saved)
+        root.addWidget(self.centre, 1)
+        self.hr_card = hr_card
+        self.tile_grid = grid
+        self.big = False
 
         status = QHBoxLayout()
         self.sensors = QLabel("No sensor: press Start to record from the simulated strap")
@@ -113,8 +135,28 @@ class DashboardScreen(QWidget):
             bottom.addWidget(b)
         root.addLayout(bottom)
 
+        # Why Start did not work, and what to do instead: next to the action.
+        self.problem = QFrame()
+        self.problem.setObjectName("card")
+        pl = QHBoxLayout(self.problem)
+        pl.setContentsMargins(14, 8, 14, 8)
+        self.problem_text = QLabel("")
+        self.problem_text.setWordWrap(True)
+        self.problem_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        pl.addWidget(self.problem_text, 1)
+        self.use_sim_btn = QPushButton("Record from the simulated strap")
+        self.use_sim_btn.clicked.connect(self.use_simulator)
+        self.feed_btn = QPushButton("Set up a feed or sensor…")
+        self.feed_btn.clicked.connect(lambda: window.show_screen("devices"))  # type: ignore[attr-defined]
+        pl.addWidget(self.use_sim_btn)
+        pl.addWidget(self.feed_btn)
+        self.problem.hide()
+        root.addWidget(self.problem)
+
         ctx.liveChanged.connect(self.show_view)
         ctx.stateChanged.connect(self._on_state)
+        ctx.sessionSaved.connect(self.show_saved)
+        ctx.startFailed.connect(self.show_problem)
         ctx.themeChanged.connect(lambda _t: self._apply_theme())
         ctx.unitsChanged.connect(lambda _u: self.show_view(ctx.last_view))
         ctx.athleteChanged.connect(lambda _a: self._load_floors())
@@ -134,7 +176,75 @@ class DashboardScreen(QWidget):
         return b
 
     def _start(self) -> None:
+        self.problem.hide()
         self.ctx.start(self.sport)
+
+    # After Save, and when Start fails ---------------------------------------------------
+
+    def show_saved(self, saved: SavedSession) -> None:
+        """The summary card in the chart's place, until the next Start or Close."""
+        self.saved_card.show_saved(saved, self.ctx.units, self.ctx.theme)
+        self.centre.setCurrentWidget(self.saved_card.frame)
+        history = self.ctx.services.history
+        sid = saved.session_id
+
+        def prs() -> int:
+            return sum(1 for s in history.detail(sid).sets if s.is_pr)
+
+        def done(count: int) -> None:
+            if self.saved_card.saved is saved:
+                self.saved_card.show_prs(count)
+
+        self.ctx.bridge.run(prs, done, lambda _e: self.saved_card.show_prs(0))
+
+    def dismiss_saved(self) -> None:
+        self.centre.setCurrentWidget(self.chart)
+
+    def _open_saved(self) -> None:
+        saved = self.saved_card.saved
+        if saved is not None:
+            self.window_.open_session(saved.session_id)  # type: ignore[attr-defined]
+
+    def show_problem(self, reason: str) -> None:
+        """Start failed: the reason in full, and a way forward next to the Start button."""
+        bluetooth = self.ctx.services.source_mode == BLUETOOTH
+        text = f"Could not start: {reason}"
+        if bluetooth:
+            text += " You can record from the simulated strap, or from a feed (Devices)."
+        self.problem_text.setText(text)
+        self.use_sim_btn.setVisible(bluetooth)
+        self.feed_btn.setVisible(bluetooth)
+        self.problem.show()
+
+    def use_simulator(self) -> None:
+        self.source_box.setCurrentIndex(self.source_box.findData(SIMULATOR))
+        self._start()
+
+    # Size ----------------------------------------------------------------------------
+
+    def set_big(self, on: bool) -> None:
+        """Big mode (F11): HR, zone and elapsed only, scaled to the window; gym-floor reading."""
+        self.big = on
+        for i in range(self.tile_grid.count()):
+            w = self.tile_grid.itemAt(i).widget()
+            if w is not None and w is not self.tiles["elapsed"]:
+                w.setVisible(not on)
+        self._scale()
+        self.show_view(self.ctx.last_view)
+
+    def _scale(self) -> None:
+        h = max(1, self.height())
+        px = int(h * (HR_SHARE_BIG if self.big else HR_SHARE))
+        self._hr_px = max(56, px if self.big else min(HR_PX, px))
+        zone_px = max(18, int(self._hr_px * 0.19))
+        self._zone_px = zone_px
+        elapsed = self.tiles["elapsed"]
+        elapsed.value.setStyleSheet(f"font-size: {int(self._hr_px * 0.6)}px;" if self.big else "")
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
+        super().resizeEvent(event)
+        self._scale()
+        self.show_view(self.ctx.last_view)
 
     def _stop(self) -> None:
         self.window_.confirm_stop()  # type: ignore[attr-defined]
@@ -158,7 +268,12 @@ class DashboardScreen(QWidget):
         self.show_view(self.ctx.last_view)
 
     def _on_state(self, state: str) -> None:
-        self.start_btn.setEnabled(state == IDLE)
+        if state != IDLE:
+            self.problem.hide()
+            self.dismiss_saved()
+        read_only = self.ctx.read_only
+        self.start_btn.setToolTip(READ_ONLY_START if read_only else "Start recording (F5)")
+        self.start_btn.setEnabled(state == IDLE and not read_only)
         self.sport_box.setEnabled(state == IDLE)
         self.source_box.setEnabled(state == IDLE)
         self.pause_btn.setEnabled(state != IDLE)
@@ -172,11 +287,13 @@ class DashboardScreen(QWidget):
         units = self.ctx.units
         colour = th.zone_color(t, view.zone) if view.hr is not None else t.muted
         self.hr_label.setText("--" if view.hr is None else str(view.hr))
-        self._restyle(self.hr_label, f"color: {colour}; {HR_STYLE}")
-        self.zone_label.setText(
-            f"bpm · {ZONE_NAMES[view.zone]}" if view.hr is not None else "No signal"
+        hr_px, zone_px = getattr(self, "_hr_px", HR_PX), getattr(self, "_zone_px", 26)
+        self._restyle(self.hr_label, f"color: {colour}; font-size: {hr_px}px; font-weight: 800;")
+        idle = "Not recording" if view.state == IDLE else "No signal"
+        self.zone_label.setText(f"bpm · {ZONE_NAMES[view.zone]}" if view.hr is not None else idle)
+        self._restyle(
+            self.zone_label, f"font-size: {zone_px}px; font-weight: 700; color: {colour};"
         )
-        self._restyle(self.zone_label, f"font-size: 26px; font-weight: 700; color: {colour};")
         self.tiles["elapsed"].set(vm.hms(view.elapsed_s))
         self.tiles["moving"].set(vm.hms(view.moving_s))
         self.tiles["lap"].set(vm.hms(view.lap_s), f"Lap {view.lap_no}")
@@ -185,7 +302,11 @@ class DashboardScreen(QWidget):
         self.tiles["speed"].set(vm.speed(view.speed, units))
         self.tiles["power"].set(vm.number(view.power, ".0f", " W"))
         self.tiles["distance"].set(vm.distance(view.distance_m, units))
-        self.zone_band.set(view.zone_s, view.zone if view.hr is not None else 0, t)
+        self.zone_band.set(view.zone_s, view.zone if view.hr is not None else -1, t, view.rest_s)
+        note = all_below_note(view.zone_s, view.rest_s, self._floors[0])
+        if note != self.zone_note.text():
+            self.zone_note.setText(note)
+            self.zone_note.setVisible(bool(note))
         self._show_sensors(view)
         live = self.ctx.live
         if live is not None:
@@ -193,9 +314,11 @@ class DashboardScreen(QWidget):
             cad = live.series("cadence")[1] if live.has_channel("cadence") else None
             now_s = (self.ctx.now_ms() - live.started_ms) / 1000
             self.chart.set_data(x, hr, cad, now_s)
+            self.chart.set_laps(view.lap_starts_s)
         elif view.state == IDLE and self.chart.repaints:
             empty = np.empty(0)
-            self.chart.set_data(empty, empty, empty, 0.0)
+            self.chart.set_data(empty, empty, None, 0.0)
+            self.chart.set_laps(())
 
     @staticmethod
     def _restyle(label: QLabel, sheet: str) -> None:

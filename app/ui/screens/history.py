@@ -232,9 +232,20 @@ class HistoryScreen(QWidget):
         if offer is None:
             return
         self._deleted, left_s = offer
-        self.undo.setText(f"Undo delete of session {self._deleted}")
+        self.undo.setText(f"Undo delete of {self.deleted_label(self._deleted)}")
         self.undo.show()
         self._undo_timer.start(int(left_s * 1000))
+
+    def deleted_label(self, sid: int) -> str:
+        """How the undo button names a deleted session: its title (or sport) and date."""
+        known = self.ctx.deleted_labels.get(sid)
+        if known:
+            return known
+        row = next((r for r in self.all_rows if r.id == sid), None)
+        if row is None:
+            return "the session"
+        title = row.title or row.sport.replace("_", " ").capitalize()
+        return f"“{title}” of {vm.local_time(row.started_ms, row.timezone)}"
 
     def undo_delete(self) -> None:
         sid = self._deleted

@@ -5,14 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSizePolicy,
@@ -27,51 +30,8 @@ from .. import viewmodels as vm
 from ..charts import SessionCharts
 from ..context import AppContext, Navigator
 from ..tasks import Task, TaskRunner, TaskStrip
-from ..widgets import MetricTile, ZoneBand
-
-#: Export formats offered (sync.exports.session), as (format, file-dialog filter).
-EXPORT_FORMATS = (
-    ("tcx", "TCX: Garmin, Strava, TrainingPeaks (*.tcx)"),
-    ("gpx", "GPX: track with heart rate, needs GPS (*.gpx)"),
-    ("csv", "CSV: every sample (*.csv)"),
-    ("parquet", "Parquet: every sample, for analysis (*.parquet)"),
-    ("xlsx", "Excel workbook: summary and sets (*.xlsx)"),
-)
-#: Progress units per format: CSV counts samples, the others count stages.
-_UNITS = {"csv": "samples"}
-
-
-def format_for(path: Path, chosen_filter: str = "") -> str:
-    """The format of the typed extension, else the dialog's chosen filter, else TCX."""
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix in dict(EXPORT_FORMATS):
-        return suffix
-    return next((fmt for fmt, filt in EXPORT_FORMATS if filt == chosen_filter), "tcx")
-
-
-class ElidedLabel(QLabel):
-    """A one-line heading that ends in "…" when too long (full text in the tooltip)."""
-
-    def __init__(self) -> None:
-        super().__init__("")
-        self._full = ""
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
-        self._full = text
-        self.setToolTip(text)
-        self._elide()
-
-    def full_text(self) -> str:
-        return self._full
-
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        width = max(0, self.contentsRect().width())
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width)
-        super().setText(shown)
+from ..widgets import MetricTile, ZoneBand, all_below_note
+from .session_parts import _UNITS, EXPORT_FORMATS, NO_POSITIONS, ElidedLabel, format_for
 
 
 class SessionScreen(QWidget):
@@ -99,7 +59,13 @@ class SessionScreen(QWidget):
         self.sport_box.activated.connect(self._change_sport)
         self.export_btn = QPushButton("Export…")
         self.export_btn.setToolTip("Save this session as TCX, GPX, CSV, Parquet or Excel")
-        self.export_btn.clicked.connect(self._export)
+        self.export_menu = QMenu(self)
+        self.export_actions: dict[str, QAction] = {}
+        for fmt, label in EXPORT_FORMATS:
+            action = self.export_menu.addAction(label.split(" (*")[0])
+            action.triggered.connect(lambda _c=False, f=fmt: self._export(f))
+            self.export_actions[fmt] = action
+        self.export_btn.setMenu(self.export_menu)
         self.upload_btn = QPushButton("Upload")
         self.upload_btn.setToolTip("Queue for Strava (the sync worker sends it)")
         self.upload_btn.clicked.connect(self.upload)
@@ -158,16 +124,50 @@ class SessionScreen(QWidget):
         root.addWidget(self.task_strip)
         self.tasks.started.connect(lambda _t: self.export_btn.setEnabled(False))
         self.tasks.finished.connect(self._task_finished)
+        # Why an action did not work, and the next step: next to the actions, never cut off.
+        self.problem = QFrame()
+        self.problem.setObjectName("card")
+        pl = QHBoxLayout(self.problem)
+        pl.setContentsMargins(12, 6, 12, 6)
+        self.problem_text = QLabel("")
+        self.problem_text.setWordWrap(True)
+        self.problem_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        pl.addWidget(self.problem_text, 1)
+        self.link_btn = QPushButton("Link Strava…")
+        self.link_btn.clicked.connect(self.link_strava)
+        pl.addWidget(self.link_btn)
+        close = QPushButton("Close")
+        close.clicked.connect(self.problem.hide)
+        pl.addWidget(close)
+        self.problem.hide()
+        root.insertWidget(1, self.problem)
         self.note = QLabel("")
         self.note.setProperty("role", "muted")
+        self.note.setWordWrap(True)
         root.addWidget(self.note)
         ctx.unitsChanged.connect(lambda _u: self.reload())
         ctx.themeChanged.connect(lambda _t: self._show())
 
     def activate(self, session_id: int | None = None) -> None:
         if session_id is not None:
+            if int(session_id) != self.session_id:
+                self.problem.hide()
             self.session_id = int(session_id)
         self.reload()
+
+    def show_problem(self, text: str, link: bool = False) -> None:
+        """An action's failure in full next to the actions, with its next step."""
+        self.problem_text.setText(text)
+        self.link_btn.setVisible(link)
+        self.problem.show()
+
+    def link_strava(self) -> None:
+        """No Strava account yet: Settings' Strava panel with its link form open."""
+        self.problem.hide()
+        settings = self.navigator.show_screen("settings")
+        strava = getattr(settings, "strava", None)
+        if strava is not None:
+            strava.show_link_form()
 
     def reload(self) -> None:
         sid = self.session_id
@@ -190,20 +190,33 @@ class SessionScreen(QWidget):
         r = d.row
         title = r.title or r.sport.replace("_", " ").title()
         self.heading.setText(f"{title} · {r.athlete} · {vm.local_time(r.started_ms, r.timezone)}")
+        if self.sport_box.findText(r.sport) < 0:
+            self.sport_box.addItem(r.sport)  # a sport from an import: shown as it is
         self.sport_box.setCurrentText(r.sport)
-        for w in (self.rename_btn, self.sport_box, self.delete_btn):
-            w.setEnabled(not d.read_only)
+        writable = not d.read_only and not self.ctx.read_only
+        for w in (self.rename_btn, self.sport_box, self.delete_btn, self.upload_btn):
+            w.setEnabled(writable)
+        gpx = self.export_actions["gpx"]
+        gpx.setEnabled(d.has_positions)
+        gpx.setText("GPX" if d.has_positions else f"GPX: not available ({NO_POSITIONS})")
+        gpx.setToolTip("" if d.has_positions else NO_POSITIONS)
         factor, unit = (3.6, "km/h") if units == vm.METRIC else (3.6 / vm.KM_PER_MILE, "mph")
-        self.charts.show_session(d.t, d.channels, d.zone_floors, self.ctx.theme, factor, unit)
+        laps_s = [lap.start_s for lap in d.laps[1:]]
+        self.charts.show_session(
+            d.t, d.channels, d.zone_floors, self.ctx.theme, factor, unit, laps_s
+        )
         self.tiles["duration"].set(vm.hms(r.duration_s))
         self.tiles["distance"].set(vm.distance(r.distance_m, units))
         self.tiles["avg_hr"].set(vm.number(r.avg_hr, ".0f", " bpm"))
         self.tiles["max_hr"].set(vm.number(d.max_hr, ".0f", " bpm"))
         self.tiles["kcal"].set(vm.number(r.kcal))
+        why = f"kcal needs the athlete's {d.kcal_missing} (Settings)" if d.kcal_missing else ""
+        self.tiles["kcal"].setToolTip(why)
+        self.tiles["kcal"].set(vm.number(r.kcal), "kcal: set profile" if why else "kcal")
         self.tiles["trimp"].set(vm.number(d.trimp, ".0f"))
         self.tiles["rmssd"].set(vm.number(d.rmssd_ms, ".1f", " ms") if d.rr_count else "no RR")
         self.tiles["cadence"].set(vm.number(d.avg_cadence, ".0f", " /min"))
-        self.zones.set(d.zone_s, 0, self.ctx.theme)
+        self.zones.set(d.zone_s, -1, self.ctx.theme, d.rest_s)
         self.laps.setRowCount(len(d.laps))
         for i, lap in enumerate(d.laps):
             for col, text in enumerate(
@@ -226,7 +239,12 @@ class SessionScreen(QWidget):
         rr = f"{d.rr_count} RR intervals" if d.rr_count else "no RR intervals"
         ro = " · read-only (imported client)" if d.read_only else ""
         sync = "not synced" if r.sync == "-" else r.sync
-        self.note.setText(f"{rr} · {sync}{ro} · drag to pan, wheel to zoom")
+        below = all_below_note(d.zone_s, d.rest_s, d.zone_floors[0]).replace(" so far", "")
+        kcal = f" · {why}" if why else ""
+        self.note.setText(
+            f"{rr} · {sync}{ro}{kcal} · drag to pan, wheel to zoom, click a legend entry to "
+            f"hide its series{' · ' + below if below else ''}"
+        )
 
     # Actions ------------------------------------------------------------------------
 
@@ -267,8 +285,14 @@ class SessionScreen(QWidget):
         sid = self.session_id
         assert sid is not None
 
+        d = self.detail
+        label = None
+        if d is not None and d.row.id == sid:
+            title = d.row.title or d.row.sport.replace("_", " ").capitalize()
+            label = f"“{title}” of {vm.local_time(d.row.started_ms, d.row.timezone)}"
+
         def done(_r: object) -> None:
-            self.ctx.session_deleted(sid)
+            self.ctx.session_deleted(sid, label)
             self.navigator.show_screen("history")
 
         history = self.ctx.services.history
@@ -286,7 +310,13 @@ class SessionScreen(QWidget):
             self.reload()
 
         def failed(exc: BaseException) -> None:
+            from app.services.strava import NotLinked
+
             self.upload_btn.setEnabled(True)
+            if isinstance(exc, NotLinked):
+                self.show_problem("Not uploaded: no Strava account is linked yet.", link=True)
+            else:
+                self.show_problem(f"Not uploaded: {exc}")
             self.ctx.message.emit(f"Not uploaded: {exc}")
 
         self.ctx.bridge.run(self.ctx.services.strava.upload(sid), done, failed)
@@ -307,17 +337,23 @@ class SessionScreen(QWidget):
             on_error=lambda exc: f"Not exported: {exc}",
         )
 
-    def _task_finished(self, _outcome: str, message: str) -> None:
+    def _task_finished(self, outcome: str, message: str) -> None:
         self.export_btn.setEnabled(True)
+        if outcome == "failed":
+            self.show_problem(message)
         self.ctx.message.emit(message)
 
-    def _export(self) -> None:
+    def _export(self, fmt: str = "tcx") -> None:
         if self.detail is None or self.tasks.running:
             return
-        filters = ";;".join(f for _fmt, f in EXPORT_FORMATS)
+        if fmt == "gpx" and not self.detail.has_positions:
+            self.show_problem(f"Not exported: {NO_POSITIONS}. TCX or CSV keep the heart rate.")
+            return
+        offered = [f for f_, f in EXPORT_FORMATS if f_ != "gpx" or self.detail.has_positions]
+        chosen_filter = dict(EXPORT_FORMATS)[fmt]
         name, chosen = QFileDialog.getSaveFileName(
-            self, "Export session", f"pulsedeck-{self.detail.row.id}.tcx", filters,
-            EXPORT_FORMATS[0][1],
+            self, "Export session", f"pulsedeck-{self.detail.row.id}.{fmt}", ";;".join(offered),
+            chosen_filter,
         )  # fmt: skip
         if not name:
             return
