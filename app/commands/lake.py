@@ -93,8 +93,9 @@ def cmd_push(args: argparse.Namespace, ctx: CommandContext) -> int:
         print(json.dumps({"destination": config.location(), **asdict(report)}, indent=2))
     else:
         print(
-            f"{config.location()}: {report.done} pushed, {report.pending} waiting to retry, "
-            f"{report.dead} failed ({report.enqueued} new, {report.requeued} re-queued)"
+            f"{config.location()}: {report.done - report.removed} pushed, {report.removed} "
+            f"removed, {report.pending} waiting to retry, {report.dead} failed "
+            f"({report.enqueued} new, {report.requeued} re-queued)"
         )
     for error in report.errors:
         _err(error)
@@ -113,10 +114,12 @@ def cmd_status(args: argparse.Namespace, ctx: CommandContext) -> int:
     print(f"credentials: {status.credentials}")
     print(
         f"sessions: {status.pushed} pushed, {status.pending} pending, {status.failed} failed, "
-        f"{status.not_queued} not queued yet"
+        f"{status.not_queued} not queued yet, {status.to_update} changed or deleted since "
+        f"their push (next push), {status.removed} removed from the lake"
     )
     for a in status.athletes:
-        print(f"athlete {a['name']}: lake id {a['lake_id'] or '(assigned on first push)'}")
+        who = " (you)" if a.get("self") else ""
+        print(f"athlete {a['name']}{who}: lake id {a['lake_id'] or '(assigned on first push)'}")
     for e in status.recent_errors:
         print(f"  error: {e}")
     return EXIT_OK
@@ -143,7 +146,8 @@ def cmd_pull(args: argparse.Namespace, ctx: CommandContext) -> int:
     else:
         print(
             f"{len(report.athletes)} athlete(s): {report.imported} imported, "
-            f"{report.replaced} updated, {report.unchanged} unchanged, {report.failed} failed"
+            f"{report.replaced} updated, {report.unchanged} unchanged, {report.removed} removed "
+            f"(deleted by the athlete), {report.failed} failed"
         )
     for error in report.errors:
         _err(error)

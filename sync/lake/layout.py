@@ -84,3 +84,28 @@ def parse_key(key: str) -> ParsedKey | None:
         int(match["month"]),
         match["session"],
     )
+
+
+#: Deletions live beside the tables, not inside one: Athena, Glue crawlers and Hive-style
+#: readers pointed at `<prefix>/<table>/` never see them (and `_` marks a hidden directory).
+TOMBSTONES = "_deleted"
+
+
+def tombstone_prefix(prefix: str | None, athlete_id: str | None = None) -> str:
+    """Listing prefix of every tombstone, or of one athlete's (ends with '/')."""
+    return table_prefix(prefix, TOMBSTONES, athlete_id)
+
+
+def tombstone_key(prefix: str | None, athlete_id: str, session_uid: str) -> str:
+    """`<prefix>/_deleted/athlete_id=<id>/<session_uid>.json`: the session was deleted."""
+    name = safe_id(session_uid, "session id")
+    return f"{tombstone_prefix(prefix, athlete_id)}{name}.json"
+
+
+def tombstone_uid(key: str) -> str | None:
+    """The session uid a tombstone key names, or None for anything else."""
+    name = key.rsplit("/", 1)[-1]
+    if f"/{TOMBSTONES}/" not in f"/{key}" or not name.endswith(".json"):
+        return None
+    uid = name.removesuffix(".json")
+    return uid if _SAFE.match(uid) else None

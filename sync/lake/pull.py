@@ -3,6 +3,15 @@
 Each session is imported in one transaction keyed by its uid: pulling again skips sessions
 that are unchanged and replaces changed ones, so nothing is ever duplicated. Sessions that
 belong to an athlete of this machine (not read-only) are never overwritten by the lake.
+
+Deletions: an athlete's device writes one tombstone object per deleted session under
+`<prefix>/_deleted/athlete_id=<id>/` before removing the session's objects (push.py). A pull
+lists that prefix first, erases the client's local copies it names and never imports them,
+even if some of their objects are still there. Tombstones rather than one manifest per
+athlete: a desktop and an edge box sharing an athlete id would race on a read-modify-write
+manifest (S3 has no portable compare-and-swap) and a lost update would bring a deleted
+session back; a tombstone is written once, by one device, and a deletion is never undone by
+another device's write. Listing them costs one request per 1,000 deletions.
 """
 
 from __future__ import annotations
@@ -19,10 +28,19 @@ from sqlalchemy.orm import Session as OrmSession
 
 from app.domain.validation import clean_name
 from app.store import models as m
+from app.store import settings as st
 from app.store.repo import Store, now_ms
+from app.store.settings import Settings
 from sync.errors import SyncError
 
-from .layout import object_key, parse_key, safe_id, table_prefix
+from .layout import (
+    object_key,
+    parse_key,
+    safe_id,
+    table_prefix,
+    tombstone_prefix,
+    tombstone_uid,
+)
 from .s3 import LakeClient, NotFound
 from .schema import LAPS, RR_INTERVALS, SAMPLES, SESSIONS, SETS, SchemaMismatch
 from .writer import read_parquet_bytes
@@ -40,19 +58,53 @@ class PullReport:
     unchanged: int = 0
     own: int = 0  # sessions of this machine's own athletes, left alone
     failed: int = 0
+    removed: int = 0  # local copies erased because the athlete deleted them
     unknown: list[str] = field(default_factory=list)  # asked-for athletes with no sessions
     errors: list[str] = field(default_factory=list)
 
 
 def list_athletes(client: LakeClient) -> list[str]:
-    """Athlete ids that have sessions in the lake."""
-    base = table_prefix(client.config.prefix, SESSIONS)
-    ids = []
-    for d in client.list_dirs(base):
-        seg = d[len(base) :].strip("/")
-        if seg.startswith("athlete_id="):
-            ids.append(seg.removeprefix("athlete_id="))
+    """Athlete ids that have sessions (or deleted sessions) in the lake."""
+    ids: set[str] = set()
+    for base in (
+        table_prefix(client.config.prefix, SESSIONS),
+        tombstone_prefix(client.config.prefix),
+    ):
+        for d in client.list_dirs(base):
+            seg = d[len(base) :].strip("/")
+            if seg.startswith("athlete_id="):
+                ids.add(seg.removeprefix("athlete_id="))
     return sorted(ids)
+
+
+def deleted_uids(client: LakeClient, ref: str) -> set[str]:
+    """Session uids the athlete deleted (their tombstones)."""
+    keys = client.list_keys(tombstone_prefix(client.config.prefix, ref))
+    return {uid for uid in map(tombstone_uid, keys) if uid is not None}
+
+
+def apply_deletions(store: Store, ref: str, uids: set[str]) -> int:
+    """Erase the local copies of a client's deleted sessions; how many were erased.
+
+    Only read-only (pulled) athletes' sessions: a session of this machine is never touched.
+    Samples, RR intervals, markers and sets go with the session (ON DELETE CASCADE).
+    """
+    if not uids:
+        return 0
+    with store.orm() as s, s.begin():
+        rows = s.scalars(
+            select(m.Session)
+            .join(m.Athlete, m.Athlete.id == m.Session.athlete_id)
+            .where(m.Athlete.remote_ref == ref, m.Athlete.read_only, m.Session.uid.in_(uids))
+        ).all()
+        for row in rows:
+            s.delete(row)
+        return len(rows)
+
+
+def last_pulls(store: Store) -> dict[str, int]:
+    """When each lake athlete id was last pulled here (epoch ms), for the roster."""
+    return {ref: int(v) for ref, v in Settings(store).owners(st.LAKE_LAST_PULL_MS).items() if v}
 
 
 def _plain(table: pa.Table) -> dict[str, list[object]]:
@@ -273,14 +325,21 @@ def pull(
         safe_id(ref, "athlete id")
         report.athletes.append(ref)
         keys = list(client.list_keys(table_prefix(prefix, SESSIONS, ref)))
-        if not keys:
-            report.unknown.append(ref)
         if ref in mine:  # this machine's own athlete (perhaps shared with an edge box)
+            if not keys:
+                report.unknown.append(ref)
             report.own += len(keys)
             continue
+        gone = deleted_uids(client, ref)
+        if not keys and not gone:
+            report.unknown.append(ref)
+            continue
+        report.removed += apply_deletions(store, ref, gone)
         for key in keys:
             parsed = parse_key(key)
             if parsed is None or not _month_ok(parsed.year, parsed.month, since_ms):
+                continue
+            if parsed.session_uid in gone:  # deleted while its objects were being removed
                 continue
             try:
                 head = read_parquet_bytes(SESSIONS, client.get(key))
@@ -316,4 +375,5 @@ def pull(
                 report.unchanged += 1
             else:
                 report.own += 1
+        Settings(store).set(st.LAKE_LAST_PULL_MS, now_ms(), ref)
     return report

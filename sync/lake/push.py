@@ -1,7 +1,12 @@
 """Push finished sessions to the lake, one outbox job per session and destination.
 
-A job uploads the session's five objects (sessions last) under fixed keys, so a replay after a
-crash or a forced re-push overwrites them: the lake never holds a session twice.
+A job makes the lake match the session as it is when the job runs. A live session: its five
+objects are uploaded (sessions last) under fixed keys, so a replay after a crash or a forced
+re-push overwrites them and the lake never holds a session twice; then its tombstone, if any,
+is removed. A deleted session: a tombstone is written (`<prefix>/_deleted/athlete_id=<id>/
+<uid>.json`, what a coach's pull applies), then its objects in every table are deleted
+(sessions first). Every change to a pushed session re-arms its job (`changes.session_changed`,
+and `enqueue_sessions` re-arms any job whose session changed since it ran: see fingerprint.py).
 
 `push(..., progress=, cancel=)` runs the due jobs one at a time, reporting after each session
 and checking `cancel` between sessions: a cancelled push stops with every finished job `done`
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -28,9 +34,10 @@ from sync.outbox import DEAD, DONE, PENDING, Handler, Job, Outbox, drain
 from sync.progress import CancelCheck, Cancelled, Progress, Steps
 
 from .config import LakeConfig, LakeNotConfigured, resolve_config
-from .layout import object_key, safe_id
+from .fingerprint import PUSHED, REMOVED, fingerprints, is_stale, last_action
+from .layout import object_key, safe_id, tombstone_key
 from .s3 import LakeClient
-from .schema import TABLES
+from .schema import SESSIONS, TABLES
 from .tables import session_tables
 from .writer import to_parquet_bytes
 
@@ -144,10 +151,27 @@ def enqueue_sessions(
     force: bool = False,
     athlete_id: int | None = None,
 ) -> Enqueued:
-    """One job per pushable session; dead jobs are retried, done ones only with `force`."""
+    """One job per pushable session; dead jobs are retried, done ones only with `force`.
+
+    Done jobs of this destination whose session changed or was deleted since they ran are
+    re-armed too (whatever the filters): edits made anywhere reach the lake without `force`.
+    """
     ids: list[int] = []
     new = requeued = 0
     existing = {j.dedupe_key: j for j in outbox.jobs(kind=KIND)}
+    current = fingerprints(store)
+    dest = f"{KIND}:{destination_id(config)}:"
+    for old in existing.values():
+        fp = current.get(old.session_id) if old.session_id is not None else None
+        if not old.dedupe_key.startswith(dest) or fp is None:
+            continue
+        if (old.state == DONE and is_stale(old.result, fp)) or (fp.deleted and old.state == DEAD):
+            outbox.retry(old.id)
+            ids.append(old.id)
+            requeued += 1
+        elif fp.deleted and old.state != DONE:  # a removal already queued (changes.py)
+            ids.append(old.id)
+    rearmed = set(ids)
     for session_id, uid in pushable_sessions(store, since_ms, athlete_id):
         key = dedupe_key(config, uid)
         job = existing.get(key)
@@ -155,6 +179,8 @@ def enqueue_sessions(
             payload = {"config": config.to_payload(), "session_uid": uid}
             ids.append(outbox.enqueue(KIND, key, session_id=session_id, payload=payload))
             new += 1
+            continue
+        if job.id in rearmed:
             continue
         ids.append(job.id)
         if job.state == DEAD or (force and job.state == DONE):
@@ -164,9 +190,19 @@ def enqueue_sessions(
 
 
 def push_session(store: Store, client: LakeClient, session_id: int) -> dict[str, Any]:
-    """Upload one session's objects (sessions table last); returns keys and byte counts."""
-    data = session_tables(store, session_id)
-    ref = athlete_ref(store, data.athlete_local_id)
+    """Upload one session's objects (sessions table last), then drop its tombstone if any.
+
+    Returns keys, byte counts and the fingerprint of what was read (a later edit makes the
+    job stale). The tombstone goes last: a pull between the two still sees it and skips the
+    session until the next pull. Deleting a missing key is a no-op (and free on S3).
+    """
+    with store.orm() as s:
+        owner = s.scalar(select(m.Session.athlete_id).where(m.Session.id == session_id))
+    if owner is None:
+        raise LookupError(f"no session {session_id}")
+    ref = athlete_ref(store, owner)  # first: the lake id is part of the fingerprint
+    fp = fingerprints(store, session_id).get(session_id)  # before reading: an edit made
+    data = session_tables(store, session_id)  # meanwhile makes the job stale, never lost
     keys: dict[str, str] = {}
     total = 0
     for table in TABLES:
@@ -175,8 +211,59 @@ def push_session(store: Store, client: LakeClient, session_id: int) -> dict[str,
         client.put(key, body)
         keys[table] = key
         total += len(body)
+    client.delete([tombstone_key(client.config.prefix, ref, data.session_uid)])
     log.info("pushed session %s (%d bytes) to %s", session_id, total, client.config.location())
-    return {"athlete_id": ref, "keys": keys, "bytes": total, "session_uid": data.session_uid}
+    return {
+        "action": PUSHED,
+        "athlete_id": ref,
+        "keys": keys,
+        "bytes": total,
+        "session_uid": data.session_uid,
+        "fingerprint": None if fp is None else fp.digest,
+    }
+
+
+def remove_session(
+    store: Store, client: LakeClient, session_id: int, previous: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Tombstone a deleted session, then delete its objects in every table (sessions first).
+
+    The tombstone first: once it exists a coach's pull drops the session, even if deleting
+    the objects fails half-way (the job retries). `previous` is the job's last result; its
+    athlete id and keys are used when present, so the objects a push wrote are the ones
+    deleted.
+    """
+    with store.orm() as s:
+        row = s.get(m.Session, session_id)
+        if row is None:
+            raise Rejected(f"no session {session_id} (it was erased)")
+        owner = s.get(m.Athlete, row.athlete_id)
+        uid, started = row.uid, row.started_ms
+        ref = (previous or {}).get("athlete_id") or (owner.remote_ref if owner else None)
+    if not ref:  # never given a lake id: nothing of it can be in the lake
+        return {"action": REMOVED, "session_uid": uid, "keys": {}}
+    ref = safe_id(str(ref), "athlete id")
+    prefix = client.config.prefix
+    keys = {t: object_key(prefix, t, ref, started, uid) for t in TABLES}
+    old = (previous or {}).get("keys")
+    extra = [str(k) for k in old.values()] if isinstance(old, dict) else []
+    tomb = tombstone_key(prefix, ref, uid)
+    body = json.dumps({"session_id": uid, "athlete_id": ref, "deleted_at": now_iso()})
+    client.put(tomb, body.encode(), content_type="application/json")
+    client.delete([keys[SESSIONS]])
+    client.delete(sorted({*keys.values(), *extra} - {keys[SESSIONS]}))
+    log.info("removed session %s from %s", session_id, client.config.location())
+    return {
+        "action": REMOVED,
+        "athlete_id": ref,
+        "session_uid": uid,
+        "keys": keys,
+        "tombstone": tomb,
+    }
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def make_handler(store: Store, client_factory: ClientFactory = LakeClient) -> Handler:
@@ -192,12 +279,17 @@ def make_handler(store: Store, client_factory: ClientFactory = LakeClient) -> Ha
             raise Rejected(f"job {job.id} has no session (it was deleted)")
         with store.orm() as s:
             row = s.get(m.Session, job.session_id)
-            deleted = row is None or row.deleted_ms is not None
-        if deleted:
+            if row is None:
+                raise Rejected(f"job {job.id}: session {job.session_id} was erased")
+            deleted = row.deleted_ms is not None
+        if deleted and last_action(job.result) is None and job.attempts <= 1:
+            # Deleted before its first push ran: nothing of it is in the lake.
             return {"skipped": "session deleted"}
         client = clients.get(config)
         if client is None:
             client = clients[config] = client_factory(config)
+        if deleted:
+            return remove_session(store, client, job.session_id, job.result)
         return push_session(store, client, job.session_id)
 
     async def handler(job: Job) -> dict[str, Any]:
@@ -228,6 +320,7 @@ class PushReport:
     pending: int
     dead: int
     errors: list[str] = field(default_factory=list)
+    removed: int = 0  # deleted sessions whose objects left the lake (counted in done too)
 
 
 async def push(
@@ -278,6 +371,7 @@ async def push(
         pending=sum(j.state not in (DONE, DEAD) for j in mine),
         dead=sum(j.state == DEAD for j in mine),
         errors=errors,
+        removed=sum(j.state == DONE and last_action(j.result) == REMOVED for j in mine),
     )
 
 

@@ -147,7 +147,7 @@ class LakeClient:
         except Exception as exc:  # profile not found, bad region...: configuration problems
             raise classify(exc, "configure S3 client") from None
 
-    def put(self, key: str, data: bytes) -> str:
+    def put(self, key: str, data: bytes, content_type: str = PARQUET_CONTENT_TYPE) -> str:
         """Upload one whole object (a single PUT: it exists complete or not at all)."""
         md5 = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
         try:
@@ -156,7 +156,7 @@ class LakeClient:
                 Key=key,
                 Body=data,
                 ContentMD5=md5,
-                ContentType=PARQUET_CONTENT_TYPE,
+                ContentType=content_type,
                 Metadata={"pulsedeck-schema-version": str(SCHEMA_VERSION)},
             )
         except Exception as exc:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
 from app.secrets import SecretsUnavailable
-from app.store import models as m
 from app.store.repo import Store
 from sync.outbox import DEAD, DONE, Outbox
 
 from .config import LakeNotConfigured, load_credentials, resolve_config
+from .fingerprint import REMOVED, fingerprints, is_stale, last_action
+from .identity import lake_identities
 from .push import KIND, pushable_sessions
 
 
@@ -26,6 +25,8 @@ class LakeStatus:
     not_queued: int
     athletes: list[dict[str, object]] = field(default_factory=list)
     recent_errors: list[str] = field(default_factory=list)
+    removed: int = 0  # deleted here, and gone from the lake
+    to_update: int = 0  # pushed, then changed or deleted here: rewritten/removed next push
 
 
 def _credential_source(credentials_key: str | None, profile: str | None) -> str:
@@ -44,7 +45,11 @@ def _credential_source(credentials_key: str | None, profile: str | None) -> str:
 
 
 def lake_status(store: Store) -> LakeStatus:
-    """Counts over every lake_push job, and the configured destination if any."""
+    """Counts over every lake_push job, and the configured destination if any.
+
+    `pushed` counts only sessions whose lake copy is current: a session deleted here, or
+    changed since its push, is `to_update` until its job runs again (then `removed`).
+    """
     try:
         config = resolve_config(store)
         destination: str | None = config.location()
@@ -54,15 +59,28 @@ def lake_status(store: Store) -> LakeStatus:
     jobs = Outbox(store).jobs(kind=KIND)
     queued = {j.session_id for j in jobs}
     pushable = pushable_sessions(store)
-    with store.orm() as s:
-        athletes: list[dict[str, object]] = [
-            {"id": a.id, "name": a.name, "lake_id": a.remote_ref}
-            for a in s.scalars(select(m.Athlete).where(m.Athlete.read_only.is_(False)))
-        ]
+    current = fingerprints(store)
+    pushed = removed = to_update = 0
+    for j in jobs:
+        fp = current.get(j.session_id) if j.session_id is not None else None
+        if j.state != DONE or fp is None:
+            continue
+        if is_stale(j.result, fp):
+            to_update += 1
+        elif fp.deleted:
+            removed += last_action(j.result) == REMOVED
+        else:
+            pushed += 1
+    athletes: list[dict[str, object]] = [
+        {"id": i.athlete_id, "name": i.name, "lake_id": i.lake_id, "self": i.is_self}
+        for i in lake_identities(store)
+    ]
     return LakeStatus(
         destination=destination,
         credentials=creds,
-        pushed=sum(j.state == DONE for j in jobs),
+        pushed=pushed,
+        removed=removed,
+        to_update=to_update,
         pending=sum(j.state not in (DONE, DEAD) for j in jobs),
         failed=sum(j.state == DEAD for j in jobs),
         not_queued=sum(sid not in queued for sid, _ in pushable),

@@ -24,7 +24,7 @@ _SET_SQL = (
     "hr_recovery, e1rm_kg, is_pr FROM exercise_sets WHERE session_id = ? ORDER BY started_ms, id"
 )
 _LAP_SQL = "SELECT t_ms, label FROM markers WHERE session_id = ? AND kind = 'lap' ORDER BY t_ms, id"
-_SESSION_COLUMNS = (
+SESSION_COLUMNS = (
     "uid", "sport", "title", "source", "status", "started_ms", "ended_ms", "timezone", "notes",
     "duration_s", "moving_s", "sample_count", "avg_hr", "max_hr", "zone1_s", "zone2_s",
     "zone3_s", "zone4_s", "zone5_s", "kcal", "kcal_method", "trimp", "avg_cadence",
@@ -32,7 +32,7 @@ _SESSION_COLUMNS = (
     "rr_count", "rmssd_ms",
 )  # fmt: skip
 _SESSION_SQL = (
-    f"SELECT a.name, a.remote_ref, {', '.join('s.' + c for c in _SESSION_COLUMNS)} "
+    f"SELECT a.name, a.remote_ref, {', '.join('s.' + c for c in SESSION_COLUMNS)} "
     "FROM sessions s JOIN athletes a ON a.id = s.athlete_id WHERE s.id = ?"
 )
 
@@ -151,9 +151,9 @@ def session_tables(store: Store, session_id: int) -> SessionTables:
         set_rows = conn.exec_driver_sql(_SET_SQL, (session_id,)).all()
         lap_rows = conn.exec_driver_sql(_LAP_SQL, (session_id,)).all()
     athlete_name, athlete_ref, uid = head[0], head[1], head[2]
-    values = dict(zip(_SESSION_COLUMNS, head[2:], strict=True))
+    values = dict(zip(SESSION_COLUMNS, head[2:], strict=True))
     started, ended = values["started_ms"], values["ended_ms"]
-    session_cols = [[athlete_name]] + [[values[c]] for c in _SESSION_COLUMNS[1:]]
+    session_cols = [[athlete_name]] + [[values[c]] for c in SESSION_COLUMNS[1:]]
     sessions = build_table(SESSIONS, uid, session_cols)
     samples = samples_table(uid, sample_rows)
     sets = [(i, *r) for i, r in enumerate(set_rows)]
