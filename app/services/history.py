@@ -13,6 +13,7 @@ from .rows import SPORTS, SessionDetail, SessionRow, session_row
 if TYPE_CHECKING:
     from app.store.repo import Store
 
+
 def sync_states(store: Store, session_ids: Sequence[int]) -> dict[int, str]:
     """The Sync column per session: the Strava ledger's own label (synced, uploading, error)."""
     from sync.strava.ledger import LedgerState
@@ -43,6 +44,7 @@ class HistoryService:
         """A blank title clears it (the screen then shows the sport)."""
         self._writable(session_id)
         queries.set_title(self.store, session_id, title.strip() or None)
+        self._changed(session_id)
 
     def change_sport(self, session_id: int, sport: str) -> None:
         """Only the sports the app knows (the exports map each one)."""
@@ -50,16 +52,25 @@ class HistoryService:
             raise ValueError(f"unknown sport {sport!r}")
         self._writable(session_id)
         queries.set_sport(self.store, session_id, sport)
+        self._changed(session_id)
 
     def delete(self, session_id: int) -> None:
         """Soft delete: the row stays until the undo window has passed."""
         if self.store.get_session(session_id) is not None:
             self._writable(session_id)
         self.store.set_deleted(session_id, now_ms())
+        self._changed(session_id)
 
     def undelete(self, session_id: int) -> None:
         """Undo a delete (or a discarded recording)."""
         self.store.set_deleted(session_id, None)
+        self._changed(session_id)
+
+    def _changed(self, session_id: int) -> None:
+        """The lake follows every edit (both faces come here): rewrite or remove it there."""
+        from sync.lake.changes import session_changed
+
+        session_changed(self.store, session_id)
 
     def _writable(self, session_id: int) -> None:
         info = self.store.get_session(session_id)
