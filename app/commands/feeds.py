@@ -71,6 +71,49 @@ def _token_options(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def _broadcast_token(given: str | None) -> tuple[str, bool]:
+    """The broadcast token and whether it was generated (then it is shown once)."""
+    from app.feeds import WeakToken, generate_token
+    from app.feeds.broadcast import check_token
+
+    if not given:
+        return generate_token(), True
+    try:
+        return check_token(given), False
+    except WeakToken as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _tls(ctx: CommandContext, enabled: bool, cert: str | None, key: str | None) -> Any:
+    """(SSL context, fingerprint) for --tls / --tls-cert and --tls-key, else (None, None)."""
+    from app.feeds.tls import TlsConfigError, TlsFiles, fingerprint, self_signed, server_context
+
+    if (cert is None) != (key is None):
+        raise UserError("--tls-cert and --tls-key go together")
+    if not enabled and cert is None:
+        return None, None
+    try:
+        from pathlib import Path
+
+        files = (
+            TlsFiles(Path(cert), Path(key))
+            if cert and key
+            else self_signed(ctx.data_dir / "live-tls")
+        )
+        return server_context(files), fingerprint(files)
+    except TlsConfigError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _announce(token: str | None, fingerprint: str | None, file: Any) -> None:
+    """Show a generated token (once: it is never stored) and the certificate to pin."""
+    if token is not None:
+        print(f"token (shown once; coaches pass it with --token-file): {token}", file=file)
+    if fingerprint is not None:
+        print(f"TLS certificate SHA-256 (coaches pass --fingerprint): {fingerprint}", file=file)
+    file.flush()
+
+
 @contextlib.contextmanager
 def _user_errors() -> Iterator[None]:
     """Feed definitions, stored feeds and the keyring: mistakes the user fixes (exit 2 or 4)."""
@@ -182,7 +225,17 @@ def _endpoint(args: argparse.Namespace, store: Any) -> Any:
     if "://" not in target:
         return stored_endpoint(store, target, args.remote_id)
     check_url(target)
-    return FeedEndpoint(target, _token(args), args.format, args.remote_id, args.token_in_query)
+    pin = None
+    if args.fingerprint:
+        from device.feeds.client import normalize_fingerprint
+
+        if not target.startswith("wss://"):
+            raise UserError("--fingerprint needs a wss:// URL")
+        try:
+            pin = normalize_fingerprint(args.fingerprint)
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
+    return FeedEndpoint(target, _token(args), args.format, args.remote_id, args.token_in_query, pin)
 
 
 def _session_line(store: Any, result: Any) -> str:
@@ -269,8 +322,13 @@ def cmd_feeds_record(args: argparse.Namespace, ctx: CommandContext) -> int:
         raise UserError("--format hyperate needs --remote-id (the HypeRate id)")
     if args.broadcast_token_file:
         args.broadcast_token = _secret_file(args.broadcast_token_file)
-    if args.broadcast_port is not None and not args.broadcast_token:
-        raise UserError("--broadcast-port needs --broadcast-token-file")
+    args.broadcast_generated = False
+    args.broadcast_tls_context = args.broadcast_fingerprint = None
+    if args.broadcast_port is not None:
+        args.broadcast_token, args.broadcast_generated = _broadcast_token(args.broadcast_token)
+        args.broadcast_tls_context, args.broadcast_fingerprint = _tls(
+            ctx, args.broadcast_tls, None, None
+        )
     with recording_store(ctx.data_dir) as store:
         with _user_errors():
             endpoint = _endpoint(args, store)
@@ -301,10 +359,15 @@ async def _record(args: argparse.Namespace, store: Any, endpoint: Any, athlete: 
     broadcast = None
     if args.broadcast_port is not None:
         broadcast = LiveBroadcast(
-            args.broadcast_token, host=args.broadcast_host, port=args.broadcast_port
+            args.broadcast_token,
+            host=args.broadcast_host,
+            port=args.broadcast_port,
+            tls=args.broadcast_tls_context,
         )
         await broadcast.start()
         print(f"broadcasting live on {broadcast.url}", file=sys.stderr, flush=True)
+        generated = args.broadcast_token if args.broadcast_generated else None
+        _announce(generated, args.broadcast_fingerprint, sys.stderr)
 
     def status(event: Any) -> None:
         if not args.quiet and event.state == "disconnected":
@@ -383,10 +446,17 @@ def cmd_feeds_remove(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 @command
 def cmd_feeds_serve_live(args: argparse.Namespace, ctx: CommandContext) -> int:
-    """Record the simulated strap and broadcast it live on the LAN with the trace protocol."""
-    token = _token(args)
+    """Record the simulated strap and broadcast it live with the trace protocol.
+
+    Only this machine (127.0.0.1) unless --host asks for the LAN; a generated token unless one
+    is given (--token-file, $PULSEDECK_FEED_TOKEN); TLS with --tls or --tls-cert/--tls-key.
+    """
+    given = _secret_file(args.token_file) if args.token_file else args.token
+    token, generated = _broadcast_token(given or os.environ.get(TOKEN_ENV))
     if args.duration is not None and args.duration <= 0:
         raise UserError("--duration must be positive")
+    args.tls_context, args.tls_fingerprint = _tls(ctx, args.tls, args.tls_cert, args.tls_key)
+    args.generated_token = token if generated else None
     with recording_store(ctx.data_dir) as store:
         try:
             return asyncio.run(_serve_live(args, store, token))
@@ -404,9 +474,10 @@ async def _serve_live(args: argparse.Namespace, store: Any, token: str) -> int:
     stop = asyncio.Event()
     _install_stop(stop)
     athlete = store.ensure_athlete(args.athlete) if args.athlete else store.default_athlete()
-    broadcast = LiveBroadcast(token, host=args.host, port=args.port)
+    broadcast = LiveBroadcast(token, host=args.host, port=args.port, tls=args.tls_context)
     await broadcast.start()
     print(f"broadcasting {escape_controls(athlete.name)} live on {broadcast.url}", flush=True)
+    _announce(args.generated_token, args.tls_fingerprint, sys.stdout)
     recording = await Recorder(store).start(athlete.id, sport=args.sport, source="simulator")
     broadcast.attach(
         recording,
@@ -474,6 +545,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rec.add_argument(
         "--token-in-query", action="store_true", help="send ?access_token= instead of a header"
     )
+    rec.add_argument(
+        "--fingerprint",
+        metavar="SHA256",
+        help="wss:// only: the server certificate's SHA-256 (as serve-live --tls prints it); "
+        "any other certificate is refused before the token is sent",
+    )
     rec.add_argument("--duration", type=float, help="seconds to record (default: until the end)")
     rec.add_argument("--sport", default="other")
     rec.add_argument("--athlete", help="local athlete for a single-athlete feed")
@@ -481,9 +558,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--max-retries", type=int, help="give up after this many failed reconnects in a row"
     )
     rec.add_argument("--broadcast-port", type=int, help="also serve the samples live here")
-    rec.add_argument("--broadcast-token-file", metavar="FILE", help="read the broadcast's token")
+    rec.add_argument(
+        "--broadcast-token-file",
+        metavar="FILE",
+        help="read the broadcast's token (16+ characters); default: a generated one, shown once",
+    )
     rec.add_argument("--broadcast-token", help="the broadcast's token; visible in `ps`")
-    rec.add_argument("--broadcast-host", default="0.0.0.0", help="address for the broadcast")
+    rec.add_argument(
+        "--broadcast-host",
+        default="127.0.0.1",
+        help="address for the broadcast (default 127.0.0.1: this machine; 0.0.0.0: the LAN)",
+    )
+    rec.add_argument(
+        "--broadcast-tls",
+        action="store_true",
+        help="serve the broadcast over wss:// with a self-signed certificate (fingerprint shown)",
+    )
     rec.add_argument("--json", action="store_true", help="print the report as JSON")
     rec.add_argument("-q", "--quiet", action="store_true", help="no reconnect notices")
     rec.set_defaults(func=cmd_feeds_record)
@@ -508,8 +598,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "serve-live", help="record the simulated strap and serve it live on the LAN"
     )
     live.add_argument("--port", type=int, default=8766)
-    live.add_argument("--host", default="0.0.0.0", help="address to bind (default: all, LAN)")
-    _token_options(live, "the token coaches must present")
+    live.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0: the LAN)",
+    )
+    _token_options(
+        live, "the token coaches must present (16+ characters; default: generated, shown once)"
+    )
+    live.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve wss:// with a self-signed certificate kept in the data directory; its "
+        "SHA-256 fingerprint is printed for coaches to pin (feeds record --fingerprint)",
+    )
+    live.add_argument("--tls-cert", metavar="FILE", help="serve wss:// with your certificate")
+    live.add_argument("--tls-key", metavar="FILE", help="the key of --tls-cert")
     live.add_argument("--athlete", help="athlete name (default: yourself)")
     live.add_argument("--sport", default="run")
     live.add_argument("--rate", type=float, default=1.0)

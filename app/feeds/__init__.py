@@ -10,7 +10,7 @@ same protocol (`broadcast`).
 
 from __future__ import annotations
 
-from .broadcast import LiveBroadcast
+from .broadcast import LiveBroadcast, WeakToken, generate_token
 from .cursors import Cursor, committed_heads, load_cursors, save_cursor
 from .recorder import FeedRecorder, record_feed, single_athlete
 from .report import AthleteResult, FeedFailed, FeedReport, FeedStorageFailed
@@ -38,8 +38,10 @@ __all__ = [
     "FeedStorageFailed",
     "GroupWriter",
     "LiveBroadcast",
+    "WeakToken",
     "add_feed",
     "check_url",
+    "generate_token",
     "committed_heads",
     "list_feeds",
     "load_cursors",

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import random
+import ssl
 import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
+from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import (
     ConnectionClosed,
@@ -34,7 +37,7 @@ from app.domain.samples import Sample
 from app.domain.text import escape_controls
 
 from .backoff import BackoffPolicy, backoff_delay, next_attempt
-from .errors import FeedAuthError, FeedConnectionError, FeedUnavailable
+from .errors import FeedAuthError, FeedCertificateError, FeedConnectionError, FeedUnavailable
 from .formats import FeedFormat, make_format, redact_url
 from .guard import SequenceGuard, Verdict
 from .protocol import (
@@ -80,10 +83,45 @@ class FeedEndpoint:
     remote_id: str | None = None
     #: Send the token as `?access_token=` instead of an Authorization header.
     token_in_query: bool = False
+    #: wss:// only: the SHA-256 fingerprint of the server's certificate (a self-signed one,
+    #: e.g. `feeds serve-live --tls`); the connection is refused before the token is sent
+    #: when the server shows another certificate. None: the usual CA verification.
+    fingerprint: str | None = None
 
     @property
     def label(self) -> str:
         return redact_url(self.url)
+
+
+def normalize_fingerprint(text: str) -> str:
+    """A SHA-256 fingerprint as 64 lowercase hex digits ("AB:CD:..." or "abcd..." accepted)."""
+    digits = text.strip().lower().removeprefix("sha256:").replace(":", "")
+    if len(digits) != 64 or any(c not in "0123456789abcdef" for c in digits):
+        raise ValueError("a certificate fingerprint is 64 hex digits (SHA-256), colons allowed")
+    return digits
+
+
+def certificate_fingerprint(der: bytes) -> str:
+    """The SHA-256 fingerprint of a DER certificate as AB:CD:... (how it is shown)."""
+    digest = hashlib.sha256(der).hexdigest().upper()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+
+
+def _pinned_connection(expected: str, seen: list[str]) -> type[ClientConnection]:
+    """ClientConnection that aborts right after the TLS handshake unless the certificate's
+    SHA-256 is `expected`: the HTTP upgrade (with the token) is then never written."""
+
+    class Pinned(ClientConnection):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)
+            tls = transport.get_extra_info("ssl_object")
+            der = tls.getpeercert(binary_form=True) if tls is not None else None
+            actual = hashlib.sha256(der).hexdigest() if der else "none"
+            if actual != expected:
+                seen.append(actual)
+                cast(asyncio.Transport, transport).abort()
+
+    return Pinned
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +215,8 @@ class FeedClient:
         self._latest: dict[str, int] = {}
         self._baseline: dict[str, int] | None = None
         self._connect = connect
+        #: Fingerprints of certificates refused by the pin (the connection was aborted).
+        self._pin_mismatch: list[str] = []
         self._rand = rand
         self._sleep = sleep
         self._clock = clock
@@ -210,6 +250,16 @@ class FeedClient:
         }
         if host in LOOPBACK:
             kwargs["proxy"] = None  # a system proxy must never see loopback traffic
+        pin = self.endpoint.fingerprint
+        if pin is not None and urlsplit(self.endpoint.url).scheme == "wss":
+            # The pin replaces CA and host name checks (a self-signed certificate).
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            kwargs["ssl"] = context
+            kwargs["create_connection"] = _pinned_connection(
+                normalize_fingerprint(pin), self._pin_mismatch
+            )
         return url, kwargs
 
     async def events(self) -> AsyncIterator[FeedEvent]:
@@ -248,6 +298,13 @@ class FeedClient:
             except (OSError, TimeoutError, InvalidHandshake, WebSocketException) as exc:
                 text = escape_controls(str(exc)[:120])  # may quote what the server sent
                 reason = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+            if self._pin_mismatch:
+                self.stats.last_error = "certificate mismatch"
+                raise FeedCertificateError(
+                    f"authentication failed: feed {self.endpoint.label} showed a TLS certificate "
+                    f"with SHA-256 {self._pin_mismatch[-1]}, not the pinned fingerprint; "
+                    "the token was not sent"
+                )
             self.stats.disconnects += 1
             self.stats.last_error = reason
             connected_s = 0.0 if opened_at is None else self._clock() - opened_at

@@ -2,6 +2,8 @@
 
 FeedError
  +-- FeedAuthError          the server refused the token: do not retry, tell the user
+ |    +-- FeedCertificateError   the server's certificate is not the pinned one: the token
+ |                               was not sent; do not retry
  +-- FeedUnavailable        the URL is wrong (HTTP 4xx other than auth): do not retry
  +-- FeedConnectionError    network, 5xx, dropped connection: retried with backoff
 """
@@ -23,3 +25,7 @@ class FeedUnavailable(FeedError):
 
 class FeedConnectionError(FeedError):
     """A transient failure: the client reconnects with backoff and resumes."""
+
+
+class FeedCertificateError(FeedAuthError):
+    """The server's TLS certificate does not match the pinned fingerprint (token not sent)."""

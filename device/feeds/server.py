@@ -11,10 +11,13 @@ import asyncio
 import contextlib
 import hmac
 import logging
-from collections import deque
-from collections.abc import Iterable, Sequence
+import ssl
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import cast
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -37,10 +40,11 @@ from .protocol import (
 )
 
 log = logging.getLogger(__name__)
-#: websockets logs request lines (with any ?access_token=) at DEBUG: keep that logger at INFO
-#: so `pulsedeck -v` never prints a token.
-WIRE_LOG = logging.getLogger("device.feeds.wire")
-WIRE_LOG.setLevel(logging.INFO)
+#: websockets logs request lines (with any ?access_token=) at DEBUG and every refused
+#: handshake at INFO: keep the server's wire log at WARNING, so `pulsedeck -v` never prints a
+#: token and a flood of bad logins is not a flood of log lines (we log them thinned).
+WIRE_LOG = logging.getLogger("device.feeds.server.wire")
+WIRE_LOG.setLevel(logging.WARNING)
 
 #: Samples kept per athlete for replay: 2 minutes at 10 Hz covers a reconnect with backoff.
 BUFFER_SAMPLES = 1200
@@ -50,6 +54,21 @@ SUBSCRIBE_WAIT_S = 5.0
 MAX_QUEUE = 2000
 #: Samples per replayed message: well under the client's message cap.
 REPLAY_CHUNK = 500
+#: Open sockets the server holds at most (handshaking or streaming): beyond, new ones are
+#: closed at once, so idle sockets cannot use up the process's file descriptors.
+MAX_CONNECTIONS = 256
+#: ... and at most this many from one address (a coach's laptop needs a handful).
+MAX_PER_ADDRESS = 32
+#: A socket must complete its TLS and websocket handshakes this fast, else it is closed: an
+#: idle socket holds a slot for this long at most.
+HANDSHAKE_TIMEOUT_S = 5.0
+#: Failed logins from one address before it is refused for a while (HTTP 429, the token is
+#: not even checked), and that while: doubled for each further failure, up to the cap.
+LOGIN_FAILURES = 5
+LOCKOUT_S = 30.0
+MAX_LOCKOUT_S = 900.0
+#: Addresses remembered by the throttle (the oldest is forgotten beyond: memory is bounded).
+THROTTLE_MEMORY = 10_000
 #: Close codes (docs/trace-protocol.md).
 CLOSE_END = 1000
 CLOSE_POLICY = 1008
@@ -71,6 +90,47 @@ def bearer_token(request: Request) -> str | None:
 def token_matches(given: str | None, expected: str) -> bool:
     """Constant-time comparison so the token cannot be guessed byte by byte from timings."""
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _thinned(count: int) -> bool:
+    """Log the 1st, 2nd, 4th, 8th... occurrence only: a flood is not a log flood."""
+    return count & (count - 1) == 0
+
+
+class LoginThrottle:
+    """Per-address failed-login throttle: after LOGIN_FAILURES, refuse for a growing while."""
+
+    def __init__(
+        self,
+        failures: int = LOGIN_FAILURES,
+        lockout_s: float = LOCKOUT_S,
+        max_lockout_s: float = MAX_LOCKOUT_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.failures = failures
+        self.lockout_s = lockout_s
+        self.max_lockout_s = max_lockout_s
+        self.clock = clock
+        #: address -> (failures in a row, refused until)
+        self._state: OrderedDict[str, tuple[int, float]] = OrderedDict()
+
+    def blocked(self, address: str) -> bool:
+        state = self._state.get(address)
+        return state is not None and self.clock() < state[1]
+
+    def failed(self, address: str) -> None:
+        count, _ = self._state.pop(address, (0, 0.0))
+        count += 1
+        until = 0.0
+        if count >= self.failures:
+            extra = min(count - self.failures, 30)
+            until = self.clock() + min(self.max_lockout_s, self.lockout_s * 2.0**extra)
+        self._state[address] = (count, until)
+        while len(self._state) > THROTTLE_MEMORY:
+            self._state.popitem(last=False)
+
+    def succeeded(self, address: str) -> None:
+        self._state.pop(address, None)
 
 
 @dataclass
@@ -199,6 +259,10 @@ class TraceHub:
 class ServerStats:
     handshakes: int = 0
     auth_failures: int = 0
+    #: Handshakes refused with 429 because their address failed too often.
+    throttled: int = 0
+    #: Sockets closed at once because the server (or their address) was at its cap.
+    over_capacity: int = 0
     subscribed: int = 0
     messages_sent: int = 0
     slow_clients: int = 0
@@ -217,6 +281,11 @@ class TraceServer:
         path: str = PATH,
         name: str = "pulsedeck",
         max_message_bytes: int = MAX_MESSAGE_BYTES,
+        tls: ssl.SSLContext | None = None,
+        max_connections: int = MAX_CONNECTIONS,
+        max_per_address: int = MAX_PER_ADDRESS,
+        handshake_timeout_s: float = HANDSHAKE_TIMEOUT_S,
+        throttle: LoginThrottle | None = None,
     ) -> None:
         if not token:
             raise ValueError("a token is required to serve a feed")
@@ -227,16 +296,68 @@ class TraceServer:
         self.path = path
         self.name = name
         self.max_message_bytes = max_message_bytes
+        self.tls = tls
+        self.max_connections = max_connections
+        self.max_per_address = max_per_address
+        self.handshake_timeout_s = handshake_timeout_s
+        self.throttle = throttle or LoginThrottle()
         self.stats = ServerStats()
         self._server: Server | None = None
         self._connections: set[ServerConnection] = set()
+        #: Open sockets (handshaking or streaming), per remote address.
+        self._open: dict[str, int] = {}
 
     def __repr__(self) -> str:  # never show the token
         return f"TraceServer({self.url!r})"
 
     @property
     def url(self) -> str:
-        return f"ws://{self.host}:{self.port}{self.path}"
+        scheme = "wss" if self.tls is not None else "ws"
+        return f"{scheme}://{self.host}:{self.port}{self.path}"
+
+    @property
+    def open_sockets(self) -> int:
+        """Sockets held now, handshaking or streaming."""
+        return sum(self._open.values())
+
+    def _connection_class(self) -> type[ServerConnection]:
+        """ServerConnection that counts sockets and closes those above the caps at once."""
+        server = self
+
+        class Capped(ServerConnection):
+            address = ""
+
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                peer = transport.get_extra_info("peername")
+                self.address = str(peer[0]) if peer else "?"
+                held = server._open.get(self.address, 0)
+                if server.open_sockets >= server.max_connections or held >= server.max_per_address:
+                    server.stats.over_capacity += 1
+                    if _thinned(server.stats.over_capacity):
+                        log.warning(
+                            "live server at its connection cap (%d, %d per address): closed "
+                            "%d sockets so far",
+                            server.max_connections,
+                            server.max_per_address,
+                            server.stats.over_capacity,
+                        )
+                    self.address = ""
+                    cast(asyncio.Transport, transport).abort()
+                    return
+                server._open[self.address] = held + 1
+                super().connection_made(transport)
+
+            def connection_lost(self, exc: Exception | None) -> None:
+                if self.address:
+                    left = server._open.get(self.address, 1) - 1
+                    if left > 0:
+                        server._open[self.address] = left
+                    else:
+                        server._open.pop(self.address, None)
+                    self.address = ""
+                    super().connection_lost(exc)
+
+        return Capped
 
     async def start(self) -> None:
         self._server = await serve(
@@ -246,6 +367,9 @@ class TraceServer:
             process_request=self._authorize,
             max_size=64 * 1024,  # clients only send `subscribe`
             logger=WIRE_LOG,
+            ssl=self.tls,
+            open_timeout=self.handshake_timeout_s,
+            create_connection=self._connection_class(),
         )
         sock = next(iter(self._server.sockets))
         self.port = sock.getsockname()[1]
@@ -276,14 +400,33 @@ class TraceServer:
 
     def _authorize(self, connection: ServerConnection, request: Request) -> Response | None:
         self.stats.handshakes += 1
+        address = getattr(connection, "address", "") or "?"
+        if self.throttle.blocked(address):  # the token is not even looked at
+            self.stats.throttled += 1
+            if _thinned(self.stats.throttled):
+                log.warning(
+                    "refused %s: too many failed logins (%d refused so far)",
+                    address,
+                    self.stats.throttled,
+                )
+            return connection.respond(
+                HTTPStatus.TOO_MANY_REQUESTS, "too many failed logins: try again later\n"
+            )
         if urlsplit(request.path).path != self.path:
             return connection.respond(HTTPStatus.NOT_FOUND, f"no feed here; use {self.path}\n")
         if not token_matches(bearer_token(request), self._token):
             self.stats.auth_failures += 1
-            log.warning("refused a client: missing or invalid token")
+            self.throttle.failed(address)
+            if _thinned(self.stats.auth_failures):
+                log.warning(
+                    "refused a client from %s: missing or invalid token (%d so far)",
+                    address,
+                    self.stats.auth_failures,
+                )
             return connection.respond(
                 HTTPStatus.UNAUTHORIZED, "authentication failed: missing or invalid token\n"
             )
+        self.throttle.succeeded(address)
         return None
 
     async def _subscription(self, connection: ServerConnection) -> Subscribe:

@@ -62,8 +62,11 @@ class Served:
         self.url = url
 
     def finish(self, timeout: float = 30) -> str:
-        out, _ = self.proc.communicate(timeout=timeout)
-        return out
+        """The rest of its output once it exited (the lines read after the URL are kept:
+        `communicate` would read the pipe beneath the buffer and lose them)."""
+        self.proc.wait(timeout)  # its output is a few lines: the pipe never fills
+        assert self.proc.stdout is not None
+        return self.proc.stdout.read()
 
     def kill(self) -> None:
         if self.proc.poll() is None:

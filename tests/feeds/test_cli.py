@@ -15,7 +15,7 @@ import pytest
 from app.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "cli-t0ken-value"
+TOKEN = "cli-t0ken-value-of-16+"
 
 
 class Served:

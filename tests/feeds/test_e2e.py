@@ -170,14 +170,14 @@ def test_live_broadcast_lets_a_coach_follow_a_recording(store: Store) -> None:
 
     async def main() -> tuple[list[Sample], list[tuple[object, ...]], object]:
         athlete = store.ensure_athlete("Runner")
-        broadcast = LiveBroadcast("coach-token", host="127.0.0.1")
+        broadcast = LiveBroadcast("coach-token-of-real-length", host="127.0.0.1")
         await broadcast.start()
         recording = await Recorder(store).start(athlete.id, source="simulator")
         from device.feeds.protocol import RemoteAthlete
 
         broadcast.attach(recording, "runner", RemoteAthlete("runner", "Runner", None, 70.0))
         coach = FeedRecorder(store, athlete_names={"runner": "Runner (coached)"})
-        client = coach.client(FeedEndpoint(broadcast.url, "coach-token"), FAST)
+        client = coach.client(FeedEndpoint(broadcast.url, "coach-token-of-real-length"), FAST)
         following = asyncio.create_task(coach.run(client))
         await broadcast.hub.wait_subscribers(1)
         sent = [
