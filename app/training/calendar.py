@@ -10,10 +10,6 @@ from datetime import UTC, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.domain.calendar import local_date
-
-__all__ = ["local_date", "resolve_zone", "system_zone"]  # local_date: for app.commands.training
-
 
 def system_zone() -> tzinfo:
     """The machine's IANA zone ($TZ, /etc/timezone, /etc/localtime), else UTC."""
