@@ -66,8 +66,12 @@ def _since(args: argparse.Namespace) -> int | None:
 @command
 def cmd_ddl(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.lake.config import load_settings
-    from sync.lake.ddl import ddl
+    from sync.lake.ddl import ddl, duckdb_views
+    from sync.lake.layout import BadKey
 
+    if args.duckdb:
+        print(duckdb_views(args.duckdb), end="")
+        return EXIT_OK
     bucket, prefix = args.bucket, args.prefix
     if bucket is None or prefix is None:
         settings = load_settings(ctx.store)
@@ -76,8 +80,44 @@ def cmd_ddl(args: argparse.Namespace, ctx: CommandContext) -> int:
     if not bucket:
         bucket = "YOUR-BUCKET"
         _err("no bucket configured: LOCATION uses YOUR-BUCKET (pass --bucket)")
-    print(ddl(str(bucket), str(prefix or ""), args.database), end="")
+    years = _years(args.years)
+    ids: list[str] | None = None
+    if args.projection == "enum":
+        ids = sorted(set(args.athlete_id or []) or _known_ids(ctx.store))
+        if not ids:
+            raise UserError("--projection enum needs athlete ids: pass --athlete-id ID")
+    elif args.athlete_id:
+        raise UserError("--athlete-id goes with --projection enum")
+    try:
+        text = ddl(str(bucket), str(prefix or ""), args.database, athlete_ids=ids, years=years)
+    except BadKey as exc:
+        raise UserError(str(exc)) from exc
+    print(text, end="")
     return EXIT_OK
+
+
+def _years(value: str | None) -> tuple[int, int]:
+    from sync.lake.ddl import DEFAULT_YEARS
+
+    if value is None:
+        return DEFAULT_YEARS
+    first, sep, last = value.partition("-")
+    if not (sep and first.isdigit() and last.isdigit()):
+        raise UserError(f"--years {value!r}: give FIRST-LAST, e.g. 2015-2040")
+    lo, hi = int(first), int(last)
+    if not 1970 <= lo <= hi <= 9998:
+        raise UserError(f"--years {value!r}: years from 1970 to 9998, first <= last")
+    return lo, hi
+
+
+def _known_ids(store: Store) -> list[str]:
+    """Lake ids known here: this machine's athletes and the clients pulled."""
+    from sqlalchemy import select
+
+    from app.store import models as m
+
+    with store.orm() as s:
+        return [str(r) for r in s.scalars(select(m.Athlete.remote_ref)) if r]
 
 
 @command(errors=LAKE_ERRORS)
@@ -225,10 +265,28 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     lake = sub.add_parser("lake", help="the S3 data lake (Parquet, Athena/Glue-ready)")
     lsub = lake.add_subparsers(dest="lake_command", metavar="ACTION", required=True)
 
-    d = lsub.add_parser("ddl", help="print Athena CREATE EXTERNAL TABLE statements")
+    d = lsub.add_parser("ddl", help="print Athena DDL (partition projection) or DuckDB views")
     d.add_argument("--bucket")
     d.add_argument("--prefix")
     d.add_argument("--database", default="pulsedeck")
+    d.add_argument(
+        "--projection",
+        choices=("injected", "enum"),
+        default="injected",
+        help="athlete_id partitions: injected (queries name the athlete) or enum (listed ids)",
+    )
+    d.add_argument(
+        "--athlete-id",
+        action="append",
+        metavar="ID",
+        help="with --projection enum: an athlete id (default: every id known here)",
+    )
+    d.add_argument("--years", metavar="FIRST-LAST", help="projected years (default 2010-2050)")
+    d.add_argument(
+        "--duckdb",
+        metavar="ROOT",
+        help="print DuckDB views over a lake copy or s3://bucket/prefix instead",
+    )
     d.set_defaults(func=cmd_ddl)
 
     p = lsub.add_parser("push", help="upload finished sessions (retried in the background)")
