@@ -295,6 +295,7 @@ EXTENSIONS: list[tuple[str, str]] = [
     ("app.commands.feeds", "register"),
     ("app.commands.strava", "register"),
     ("app.commands.lake", "register"),
+    ("app.commands.clients", "register"),  # the coach's roster
     ("app.commands.export", "register"),
     ("app.commands.imports", "register"),
     ("app.commands.training", "register"),

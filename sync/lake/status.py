@@ -87,3 +87,15 @@ def lake_status(store: Store) -> LakeStatus:
         athletes=athletes,
         recent_errors=[j.last_error for j in jobs if j.last_error and j.state != DONE][-5:],
     )
+
+
+def last_pushes(store: Store) -> dict[int, int]:
+    """When each local athlete's sessions last reached the lake (epoch ms, by athlete id)."""
+    sql = (
+        "SELECT s.athlete_id, max(j.updated_ms) FROM sync_jobs j "
+        "JOIN sessions s ON s.id = j.session_id WHERE j.kind = ? AND j.state = ? "
+        "GROUP BY s.athlete_id"
+    )
+    with store.engine.connect() as conn:
+        rows = conn.exec_driver_sql(sql, (KIND, DONE)).all()
+    return {int(a): int(t) for a, t in rows if t is not None}
