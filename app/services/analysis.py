@@ -270,19 +270,7 @@ class AnalysisService:
         fitness = [f.point for f in self.load.fitness(athlete_id, first, last)]
         ready = self.readiness.series(athlete_id, first, last)
         weeks = weekly(days, {f.day: f for f in fitness}, {p.day: p for p in ready})
-        loads = self._session_loads(athlete_id, last)
-        sessions, active = [], set()
-        for s in self.store.list_sessions(athlete_id):
-            if s.sport == READINESS_SPORT or s.status == "recording":
-                continue
-            day = local_date(s.started_ms, tz)
-            active.add(monday(day))
-            if first <= day <= last:
-                minutes = (s.duration_s or 0.0) / 60.0
-                sessions.append(
-                    CalendarEntry(s.id, day, s.sport, s.title, minutes, loads.get(s.id))
-                )
-        sessions.sort(key=lambda e: (e.day, e.session_id))
+        sessions, active = self._sessions(athlete_id, first, last, tz)
         return Trends(
             athlete_id=athlete_id,
             first=first,
@@ -297,6 +285,31 @@ class AnalysisService:
             active_weeks=frozenset(active),
             streak_targets=self._streak_targets(athlete_id),
         )
+
+    def calendar(self, athlete_id: int, first: date, last: date) -> list[CalendarEntry]:
+        """The sessions of [first, last] with sport, minutes and load (the month grid)."""
+        from app.training.daily import load_context
+
+        return self._sessions(athlete_id, first, last, load_context(self.store, athlete_id).tz)[0]
+
+    def _sessions(
+        self, athlete_id: int, first: date, last: date, tz: tzinfo
+    ) -> tuple[list[CalendarEntry], set[date]]:
+        """Sessions in the range (time order) and the Mondays of every week with one."""
+        loads = self._session_loads(athlete_id, last)
+        sessions, active = [], set()
+        for s in self.store.list_sessions(athlete_id):
+            if s.sport == READINESS_SPORT or s.status == "recording":
+                continue
+            day = local_date(s.started_ms, tz)
+            active.add(monday(day))
+            if first <= day <= last:
+                minutes = (s.duration_s or 0.0) / 60.0
+                sessions.append(
+                    CalendarEntry(s.id, day, s.sport, s.title, minutes, loads.get(s.id))
+                )
+        sessions.sort(key=lambda e: (e.day, e.session_id))
+        return sessions, active
 
     def _session_loads(self, athlete_id: int, last: date) -> dict[int, float]:
         from app.domain.calendar import day_bounds
@@ -315,7 +328,7 @@ class AnalysisService:
         from app.training.body import metrics
 
         by_day: dict[date, float] = {}
-        for mt in metrics(self.store, athlete_id, "weight"):
+        for mt in metrics(self.store, athlete_id, "weight_kg"):
             day = local_date(mt.measured_ms, tz)
             if first <= day <= last:
                 by_day[day] = mt.value  # oldest first: the day's last weighing stays

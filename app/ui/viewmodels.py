@@ -30,6 +30,7 @@ SCREENS: tuple[str, ...] = (
     "devices",
     "gym",
     "history",
+    "trends",
     "session",
     "goals",
     "settings",

@@ -1,0 +1,206 @@
+"""Chart pieces for the Trends screen and the session HRV panel: a calendar-date axis,
+stacked bars, shaded bands and small static plots with a legend and units.
+
+x on the date charts is the day number (`day_x`: days since 1970-01-01), so a week bar is 7
+wide and the axis labels whole days, weeks, months or years, whichever fits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QPen
+
+from . import theme as th
+from .chart_parts import EmptyNote, legend, pen, style_plot
+
+EPOCH = date(1970, 1, 1)
+#: Room one date label needs on the axis, in pixels ("Mar 2026" plus a gap).
+DATE_TICK_PX = 80
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+#: Colours of sports in the volume chart, in order of first appearance (theme-independent
+#: hues that read on light and dark backgrounds).
+SPORT_COLOURS = ("#3d8bd9", "#e8740c", "#2e9e5b", "#9c4fd6", "#d4a017", "#d62d20", "#00a3a3",
+                 "#8d6e63")  # fmt: skip
+
+
+def day_x(d: date) -> float:
+    return float((d - EPOCH).days)
+
+
+def x_day(x: float) -> date:
+    return EPOCH + timedelta(days=int(round(x)))
+
+
+def _month_ticks(lo: date, hi: date, every: int) -> list[float]:
+    out = []
+    y, m = lo.year, lo.month
+    while True:
+        d = date(y, m, 1)
+        if d > hi:
+            return out
+        if (m - 1) % every == 0 and d >= lo:
+            out.append(day_x(d))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+
+
+class DateAxis(pg.AxisItem):
+    """Calendar dates at steps people read: days, Mondays, month starts, years."""
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802 - pyqtgraph's name
+        span = max(1.0, maxVal - minVal)
+        most = max(2, int(size // DATE_TICK_PX) if size else 6)
+        lo, hi = x_day(np.ceil(minVal)), x_day(np.floor(maxVal))
+        if span / 1 <= most:
+            return [(1.0, [day_x(lo + timedelta(days=i)) for i in range((hi - lo).days + 1)])]
+        for weeks in (1, 2):
+            if span / (7 * weeks) <= most:
+                first = lo + timedelta(days=(7 - lo.weekday()) % 7)
+                n = (hi - first).days // (7 * weeks) + 1
+                return [
+                    (7.0 * weeks, [day_x(first + timedelta(weeks=weeks * i)) for i in range(n)])
+                ]
+        for months in (1, 2, 3, 6, 12):
+            if span / (30.44 * months) <= most:
+                return [(30.0 * months, _month_ticks(lo, hi, months))]
+        years = int(np.ceil(span / 365.25 / most))
+        ticks = [day_x(date(y, 1, 1)) for y in range(lo.year + 1, hi.year + 1) if y % years == 0]
+        return [(365.0 * years, ticks)]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
+        out = []
+        for v in values:
+            d = x_day(v)
+            if spacing < 28:
+                out.append(f"{d.day} {_MONTHS[d.month - 1]}")
+            elif spacing < 360:
+                out.append(f"{_MONTHS[d.month - 1]} {d.year}" if d.month == 1 or spacing >= 90
+                           else _MONTHS[d.month - 1])  # fmt: skip
+            else:
+                out.append(str(d.year))
+        return out
+
+
+class StaticPlot:
+    """One plot of a GraphicsLayoutWidget: title, axis labels with units, a legend, an empty
+    note drawn in the plot, fixed (no mouse) so a scroll wheel scrolls the screen."""
+
+    def __init__(
+        self,
+        layout: pg.GraphicsLayout,
+        row: int,
+        col: int,
+        title: str,
+        y_label: str,
+        y_unit: str,
+        *,
+        dates: bool = True,
+        x_label: str | None = None,
+    ) -> None:
+        axes = {"bottom": DateAxis("bottom")} if dates else {}
+        self.plot: pg.PlotItem = layout.addPlot(row=row, col=col, axisItems=axes)
+        self.plot.setTitle(title)
+        self.title = title
+        self.plot.setLabel("left", y_label, units=y_unit)
+        if x_label:
+            self.plot.setLabel("bottom", x_label)
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.getAxis("left").setWidth(60)
+        self.legend: pg.LegendItem = legend(self.plot, th.LIGHT)
+        self.series: dict[str, pg.GraphicsObject] = {}
+        self.empty_text = ""
+        self._note = pg.TextItem("", anchor=(0.5, 0.5))
+        self._note.setZValue(10)
+
+    def clear(self, t: th.Theme) -> None:
+        self.plot.clear()
+        self.legend.clear()
+        self.series.clear()
+        self.empty_text = ""
+        style_plot(self.plot, t)
+        self.plot.setTitle(self.title, color=t.text, size="11pt")
+        self.legend.setLabelTextColor(QColor(t.text))
+        bg = QColor(t.panel)
+        bg.setAlpha(200)
+        self.legend.setBrush(bg)
+        self.legend.setPen(pen(t.border, 1))
+        self.show_values()
+
+    def add(
+        self, name: str, item: pg.GraphicsObject, legend: bool = True, sample: QPen | None = None
+    ) -> pg.GraphicsObject:
+        """Plot `item` as series `name`; items the legend cannot draw (fills, infinite lines)
+        get a line `sample` in the legend instead."""
+        self.plot.addItem(item)
+        self.series[name] = item
+        if legend:
+            shown = item if sample is None else pg.PlotDataItem([], [], pen=sample)
+            self.legend.addItem(shown, name)
+        return item
+
+    def line(self, name: str, x: Sequence[float], y: Sequence[float | None], colour: str,
+             width: float = 2.0, symbol: str | None = None) -> pg.PlotDataItem:  # fmt: skip
+        ys = np.array([np.nan if v is None else v for v in y], dtype=float)
+        item = pg.PlotDataItem(np.asarray(x, float), ys, pen=pen(colour, width), connect="finite",
+                               symbol=symbol, symbolSize=5, symbolBrush=colour,
+                               symbolPen=None)  # fmt: skip
+        return self.add(name, item)  # type: ignore[return-value]
+
+    def stacked_bars(self, x: Sequence[float], width: float,
+                     layers: Sequence[tuple[str, Sequence[float], str]]) -> None:  # fmt: skip
+        """Bars at `x`, one layer per (name, heights, colour) stacked in order."""
+        base = np.zeros(len(x))
+        for name, heights, colour in layers:
+            h = np.asarray(heights, float)
+            if not h.any():
+                continue
+            bars = pg.BarGraphItem(
+                x=np.asarray(x, float), height=h, y0=base.copy(), width=width,
+                brush=QColor(colour), pen=pen(colour, 0.5),
+            )  # fmt: skip
+            self.add(name, bars)
+            base += h
+        if len(x):
+            self.plot.setYRange(0, max(1.0, float(base.max()) * 1.15), padding=0)
+
+    def band(self, name: str, x: Sequence[float], low: Sequence[float | None],
+             high: Sequence[float | None], colour: str) -> None:  # fmt: skip
+        """A shaded band between two lines (gaps where either is missing)."""
+        lo = np.array([np.nan if v is None else v for v in low], dtype=float)
+        hi = np.array([np.nan if v is None else v for v in high], dtype=float)
+        if not np.isfinite(lo).any():
+            return
+        xs = np.asarray(x, float)
+        c = QColor(colour)
+        edge = pen(colour, 1)
+        a = pg.PlotDataItem(xs, lo, pen=edge, connect="finite")
+        b = pg.PlotDataItem(xs, hi, pen=edge, connect="finite")
+        self.plot.addItem(a)
+        self.plot.addItem(b)
+        c.setAlpha(60)
+        fill = pg.FillBetweenItem(a, b, brush=c)
+        c.setAlpha(140)
+        self.add(name, fill, sample=pen(c.name(QColor.NameFormat.HexArgb), 8))
+
+    def show_empty(self, text: str, t: th.Theme) -> None:
+        """Say why there is nothing to draw, in the middle of the plot."""
+        self.empty_text = text
+        self._note.setText(text, color=t.muted)
+        self.plot.addItem(self._note, ignoreBounds=True)
+        self.plot.setXRange(0, 1, padding=0)
+        self.plot.setYRange(0, 1, padding=0)
+        self._note.setPos(0.5, 0.5)
+        self.plot.getAxis("bottom").setStyle(showValues=False)
+        self.plot.getAxis("left").setStyle(showValues=False)
+
+    def show_values(self) -> None:
+        self.plot.getAxis("bottom").setStyle(showValues=True)
+        self.plot.getAxis("left").setStyle(showValues=True)
+
+
+__all__ = ["DateAxis", "EmptyNote", "StaticPlot", "day_x", "x_day"]
