@@ -52,6 +52,7 @@ NAV: tuple[tuple[str, str, str, str], ...] = (
     ("devices", "Devices", "app.ui.screens.devices", "DevicesScreen"),
     ("gym", "Gym", "app.ui.screens.gym", "GymScreen"),
     ("history", "History", "app.ui.screens.history", "HistoryScreen"),
+    ("trends", "Trends", "app.ui.screens.trends", "TrendsScreen"),
     ("goals", "Goals", "app.ui.screens.goals", "GoalsScreen"),
     ("settings", "Settings", "app.ui.screens.settings", "SettingsScreen"),
 )
@@ -234,7 +235,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
         self.nav.setFixedWidth(190)
-        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Ctrl+1..6 switch screens
+        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Ctrl+1..7 switch screens
         for _name, label, _m, _c in NAV:
             self.nav.addItem(label)
         self.nav.setCurrentRow(0)  # before connecting: focusing the list must not load a screen
