@@ -102,10 +102,10 @@ def hrv_session(
     x = rr(fgn(beats, 0.8, rng), 560.0, 25.0)
     # a ramp: the RR shortens (HR rises) and α1 falls towards the end
     x = x * np.linspace(1.15, 0.8, beats)
-    x[: beats // 3] = rr(fgn(beats // 3, 1.0, rng), 640.0, 30.0)
+    x[: beats // 3] = rr(fgn(beats // 3, 0.95, rng), 640.0, 30.0)
     for i in rng.integers(200, beats - 200, artefacts):
         x[i] *= 2.0
-    x[beats // 2 : beats // 2 + 30 : 3] *= 0.55  # a burst of ectopics: an unreliable window
+    x[beats // 2 : beats // 2 + 90 : 3] *= 0.55  # a burst of ectopics: an unreliable window
     sid = store.create_session(athlete_id, sport="ride", source="ble", started_ms=t0)
     samples, t, i = [], t0, 0
     while i < beats:
