@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +32,7 @@ from ..charts import SessionCharts
 from ..context import AppContext, Navigator
 from ..tasks import Task, TaskRunner, TaskStrip
 from ..widgets import MetricTile, ZoneBand, all_below_note
+from .hrv_panel import HrvPanel
 from .session_parts import _UNITS, EXPORT_FORMATS, NO_POSITIONS, ElidedLabel, format_for
 
 
@@ -79,7 +81,11 @@ class SessionScreen(QWidget):
 
         split = QSplitter()
         self.charts = SessionCharts()
-        split.addWidget(self.charts)
+        self.hrv = HrvPanel(ctx)  # loads when its tab is first shown for a session
+        self.chart_tabs = QTabWidget()
+        self.chart_tabs.addTab(self.charts, "Charts")
+        self.chart_tabs.addTab(self.hrv, "HRV")
+        split.addWidget(self.chart_tabs)
         side = QWidget()
         side.setMinimumWidth(300)
         sl = QVBoxLayout(side)
@@ -153,6 +159,7 @@ class SessionScreen(QWidget):
             if int(session_id) != self.session_id:
                 self.problem.hide()
             self.session_id = int(session_id)
+            self.hrv.set_session(self.session_id)
         self.reload()
 
     def show_problem(self, text: str, link: bool = False) -> None:
