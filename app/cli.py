@@ -30,6 +30,7 @@ from app.commands import (
 )
 from app.commands.common import EXIT_INTERRUPTED, CommandContext, command, report_error
 from app.commands.sessions import register_sessions
+from app.domain.text import escape_controls
 from app.paths import resolve_data_dir
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported lazily for a fast GUI start
@@ -79,7 +80,8 @@ def format_summary(s: SessionInfo) -> str:
     """Human-readable session summary for the terminal."""
     zones = " ".join(f"Z{i}:{_hms(z)}" for i, z in enumerate(s.zone_s, start=1))
     lines = [
-        f"Session {s.id} ({s.status}) {s.athlete} - {s.sport} - {iso(s.started_ms, s.timezone)}",
+        f"Session {s.id} ({s.status}) {escape_controls(s.athlete)} - {escape_controls(s.sport)}"
+        f" - {iso(s.started_ms, s.timezone)}",
         f"  duration {_hms(s.duration_s)}  moving {_hms(s.moving_s)}  samples {s.samples}",
         f"  HR avg {_fmt(s.avg_hr)} max {_fmt(s.max_hr)} bpm   TRIMP {_fmt(s.trimp, '.1f')}",
         f"  zones {zones}",
@@ -136,6 +138,7 @@ def cmd_record(args: argparse.Namespace, ctx: CommandContext) -> int:
         argv = ["--data-dir", str(resolve_data_dir(args.data_dir)), "feeds", "record", args.feed]
         argv += ["--token", args.token] if args.token else []
         argv += ["--token-file", args.token_file] if args.token_file else []
+        argv += ["--fingerprint", args.fingerprint] if args.fingerprint else []
         argv += ["--duration", str(args.duration)] if args.duration else []
         argv += ["--json"] if args.json else []
         return main(argv)
@@ -192,9 +195,10 @@ def cmd_sessions_list(args: argparse.Namespace, ctx: CommandContext) -> int:
         f"{'duration':>8} {'avg':>4} {'max':>4} {'kcal':>5}"
     )
     for s in sessions:
+        athlete, sport = escape_controls(s.athlete)[:12], escape_controls(s.sport)[:8]
         print(
-            f"{s.id:>5}  {iso(s.started_ms, s.timezone):25}  {s.athlete[:12]:12} "
-            f"{s.sport[:8]:8} {s.status:10} {_hms(s.duration_s):>8} {_fmt(s.avg_hr):>4} "
+            f"{s.id:>5}  {iso(s.started_ms, s.timezone):25}  {athlete:12} {sport:8} "
+            f"{s.status:10} {_hms(s.duration_s):>8} {_fmt(s.avg_hr):>4} "
             f"{_fmt(s.max_hr):>4} {_fmt(s.kcal):>5}"
         )
     return EXIT_OK
@@ -271,7 +275,8 @@ def cmd_athlete_list(args: argparse.Namespace, ctx: CommandContext) -> int:
     print(f"{'id':>5}  {'role':6} {'access':10} name")
     for a in athletes:
         role = "self" if a.is_self else "client"
-        print(f"{a.id:>5}  {role:6} {'read-only' if a.read_only else 'read-write':10} {a.name}")
+        access = "read-only" if a.read_only else "read-write"
+        print(f"{a.id:>5}  {role:6} {access:10} {escape_controls(a.name)}")
     return EXIT_OK
 
 
@@ -349,6 +354,9 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
         "--token", help="the feed's token (with --feed; visible in `ps`: prefer --token-file)"
     )
     rec.add_argument("--token-file", help="read the feed's token from this file (- = stdin)")
+    rec.add_argument(
+        "--fingerprint", help="the feed's TLS certificate SHA-256 (pinned; with --feed wss://)"
+    )
     rec.set_defaults(func=cmd_record)
 
     sessions = sub.add_parser("sessions", help="list, show and edit recorded sessions")

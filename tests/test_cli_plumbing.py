@@ -318,3 +318,25 @@ def test_training_writes_refuse_an_imported_client(data_dir, capsys, write) -> N
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "read-only" in err[0]
     assert db_rows(data_dir) == before
+
+
+def test_names_printed_by_the_cli_cannot_drive_the_terminal(data_dir, capsys) -> None:
+    """A name stored by an older version or pulled from elsewhere prints its controls escaped."""
+    from app.cli import main
+    from app.store.repo import Store
+
+    store = Store.open(data_dir)
+    try:
+        me = store.default_athlete()
+        with store.engine.begin() as conn:  # as an older Pulsedeck could have stored it
+            conn.exec_driver_sql(
+                "UPDATE athletes SET name = ? WHERE id = ?", ("Eve\x1b[2J\x1b]0;pwned\x07", me.id)
+            )
+        sid = store.create_session(me.id, sport="run", source="simulator", started_ms=1_000)
+        store.finish_session(sid, 2_000)
+    finally:
+        store.close()
+    for argv in (["athlete", "list"], ["sessions", "list"], ["sessions", "show", str(sid)]):
+        assert main(["--data-dir", str(data_dir), *argv]) == 0
+        out = capsys.readouterr().out
+        assert "\x1b" not in out and "\x07" not in out and "Eve\\x1b[2J" in out, argv
