@@ -88,8 +88,9 @@ class StravaService:
 
         Cancel while waiting for the browser stops the loopback server (the flow's task is
         cancelled and its receiver closes). Once Strava is answering the code exchange the
-        flow finishes and a new account is then unlinked again (revoked, secrets deleted).
-        The client secret goes back to what the keyring held before on any failure.
+        flow finishes and a new account is then unlinked again (revoked, secrets deleted,
+        the client secret as before). A failed link keeps the working secret: `link()`
+        stores the new one only once Strava accepted it.
         """
         import httpx
 
@@ -101,7 +102,7 @@ class StravaService:
         client_id = client_id.strip()
         if not client_id or not client_secret:
             raise ValueError("enter the client id and secret of your Strava API application")
-        before_secret = tokens.stored_client(client_id)
+        before_secret = tokens.stored_client(client_id)  # put back if a cancel undoes the link
         before = {a.id for a in list_accounts(self.store)}
         exchanging = False
 
@@ -130,14 +131,11 @@ class StravaService:
                     raise Cancelled("nothing was linked") from None
                 if cancel is not None and cancel() and account.id not in before:
                     await unlink(self.store, http, config, account.id)
+                    await asyncio.to_thread(tokens.restore_client, client_id, before_secret)
                     raise Cancelled("Strava had already answered; the new link was undone")
                 return account
 
-        try:
-            return asyncio.run(main())
-        except BaseException:
-            tokens.restore_client(client_id, before_secret)
-            raise
+        return asyncio.run(main())
 
     def unlink(self, account_id: int) -> list[str]:
         """`accounts unlink`: revoke at Strava, delete the keyring secrets and the rows."""
