@@ -106,12 +106,17 @@ def _labels(panel) -> list[tuple[str, str]]:
     return [(i.text(0), i.text(1)) for i in panel._items()]
 
 
-def _link(qtbot, panel, names: str = "") -> tuple[str, str]:
+def _link(qtbot, panel, names: str = "", *, secret: str = CLIENT_SECRET,
+          controlled: bool = True, copy_watch: bool = False) -> tuple[str, str]:  # fmt: skip
     qtbot.mouseClick(panel.link_btn, Qt.MouseButton.LeftButton)
     assert panel.form.isVisible()
     panel.client_id.setText(CLIENT_ID)
-    panel.client_secret.setText(CLIENT_SECRET)
+    panel.client_secret.setText(secret)
     panel.child_names.setText(names)
+    if names:  # a child: the consent rows are shown; tick what the test wants
+        assert panel.controlled.isVisible() and panel.copy_watch.isVisible()
+        panel.controlled.setChecked(controlled)
+        panel.copy_watch.setChecked(copy_watch)
     with qtbot.waitSignal(panel.tasks.finished, timeout=15_000) as finished:
         qtbot.mouseClick(panel.authorize_btn, Qt.MouseButton.LeftButton)
     return tuple(finished.args)  # type: ignore[return-value]
@@ -145,9 +150,10 @@ def test_link_through_the_panel_end_to_end(qtbot, make_window, store, strava, ca
 
     strava.login_as = MAX_ID  # the child logs in with its own Strava login
     outcome, message = _link(qtbot, panel, "Max, Maxi")
-    assert (outcome, message) == ("done", "Linked Max Dog as child (Max, Maxi).")
+    assert (outcome, message) == ("done", "Linked Max Dog as child (Max, Maxi); watch copies off.")
     qtbot.waitUntil(lambda: len(panel.accounts) == 2, timeout=10_000)
     assert _labels(panel)[1] == ("Max Dog: Max, Maxi", "linked")
+    assert panel.tree.topLevelItem(0).child(0).text(2) == "controlled, watch copies off"
     assert secrets.get_secret(token_key(str(MAX_ID))) is not None
     assert secrets.get_secret(SECRET_KEY) == CLIENT_SECRET  # in the keyring, and only there
     assert CLIENT_SECRET not in caplog.text
@@ -178,7 +184,7 @@ def test_cancel_while_waiting_for_the_browser_leaves_nothing(
         httpx.get(redirect, timeout=2)
     window_accounts = panel.ctx.services.strava.accounts()
     assert window_accounts == [] and panel.accounts == []
-    assert secrets.get_secret(SECRET_KEY) is None  # the client secret was taken back
+    assert secrets.get_secret(SECRET_KEY) is None  # link() keeps it only once Strava took it
     assert strava.token_requests == []
 
 
@@ -301,11 +307,17 @@ def test_unlink_asks_then_revokes_and_forgets(qtbot, make_window, store, strava)
     panel.select(owner.id)
     answer("No")
     panel.unlink()
+    assert not panel.unlink_btn.isEnabled()  # asking: no second question meanwhile
+    qtbot.waitUntil(panel.unlink_btn.isEnabled, timeout=10_000)
     assert len(panel.ctx.services.strava.accounts()) == 2  # second thoughts: nothing changed
     answer("Yes")
     panel.unlink()
     qtbot.waitUntil(lambda: panel.accounts == [] and panel.empty.isVisible(), timeout=10_000)
-    assert panel.feedback.text() == "Unlinked Ada Runner (you)."
+    assert panel.feedback.text() == (
+        "Unlinked Ada Runner (you) and its child accounts Max Dog: Max. The client secret of "
+        f"Strava application {CLIENT_ID} stays in the keyring for the next link."
+    )
+    assert secrets.get_secret(SECRET_KEY) == CLIENT_SECRET  # kept unless the user says so
     assert secrets.get_secret(token_key(str(OWNER_ID))) is None
     assert secrets.get_secret(token_key(str(MAX_ID))) is None
     assert [a for a in strava.access.values() if a["athlete_id"] in (OWNER_ID, MAX_ID)] == []

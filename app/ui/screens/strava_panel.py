@@ -1,9 +1,12 @@
-"""Settings' Strava panel: linked accounts, Link (OAuth in the browser), backfill, unlink.
+"""Settings' Strava panel: linked accounts and children's consent, Link (OAuth in the browser),
+backfill, unlink.
 
 The same code as `pulsedeck accounts ...` and `sync backfill` (app.services.strava over
 sync.strava), on worker threads: no SQLite or HTTP on the GUI thread. Linking and backfilling are
 long tasks (app.ui.tasks) with progress and Cancel; afterwards the background sync is woken
 so the copies go out at once. Secrets go from the form to the keyring and nowhere else.
+A child is linked only when the user ticks that they control it; its copies of activities
+from elsewhere (a watch) are opt-in, shown and changed per child under the list.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from PySide6.QtCore import QDate, Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDateEdit,
     QFormLayout,
     QGroupBox,
@@ -32,16 +36,21 @@ from PySide6.QtWidgets import (
 
 from sync.errors import RateLimited
 from sync.strava.children import parse_names
+from sync.strava.consent import what_is_copied
 
 from ..context import AppContext
 from ..tasks import TaskRunner, TaskStrip
 
 if TYPE_CHECKING:  # the engine and accounts modules load httpx: not on the GUI thread
+    from app.services.strava import LinkedAccount, UnlinkPlan, UnlinkResult
     from sync.strava.accounts import Account
+    from sync.strava.consent import Consent
     from sync.strava.engine import BackfillProgress
 
 #: `sync.strava.accounts.OWNER` (a test checks they agree), kept here for the reason above.
 OWNER = "owner"
+#: The CLI's way to opt in, which what_is_copied names; here the box below says it.
+CLI_OPT_IN = " (--copy-watch on)"
 
 #: What each account status means for the user, in the list.
 STATUS_TEXT = {"ok": "linked", "needs_reauth": "needs re-auth", "inactive": "app inactive"}
@@ -52,6 +61,8 @@ STATUS_HELP = {
 }
 #: The account list grows with its rows up to this many, then scrolls.
 MAX_ROWS_SHOWN = 6
+#: The list asks for room for its columns up to this width (px), then elides (tooltips tell).
+MAX_TREE_WIDTH = 640
 LINK_TITLE = "Linking Strava"
 QWIDGETSIZE_MAX = (1 << 24) - 1
 BACKFILL_TITLE = "Backfill"
@@ -63,6 +74,27 @@ def account_label(a: Account) -> str:
     if a.role == OWNER:
         return f"{who} (you)"
     return f"{who}: {', '.join(a.child_names)}" if a.child_names else who
+
+
+def copies_text(names: list[str] | tuple[str, ...], copy_watch: bool) -> str:
+    """What a child account will receive (the CLI's sentence, without its flag)."""
+    return what_is_copied(names, copy_watch).removesuffix(CLI_OPT_IN) + "."
+
+
+def consent_label(c: Consent) -> str:
+    """A child's consent in the list's third column."""
+    control = "controlled" if c.controlled_ms is not None else "not confirmed"
+    return f"{control}, watch copies {'on' if c.copy_watch else 'off'}"
+
+
+def consent_help(c: Consent) -> str:
+    if c.controlled_ms is None:
+        return (
+            "Linked before Pulsedeck asked: confirm that you control this account "
+            "(your child's or your pet's) with the button under the list"
+        )
+    day = datetime.fromtimestamp(c.controlled_ms / 1000, tz=UTC).strftime("%Y-%m-%d")
+    return f"You confirmed on {day} that you control this account"
 
 
 def backfill_label(p: BackfillProgress) -> str:
@@ -81,13 +113,21 @@ class StravaPanel(QGroupBox):
         super().__init__("Strava", parent)
         self.ctx = ctx
         self.accounts: list[Account] = []
+        #: Each child's consent by account id, as last read.
+        self.consents: dict[int, Consent] = {}
         #: Opens the authorize address; runs in a worker thread (tests put an HTTP client here).
         self.open_browser: Callable[[str], object] = self._system_browser
         self._pending_task = ""
+        #: An unlink is being asked about or running (one at a time).
+        self._unlinking = False
         layout = QVBoxLayout(self)
 
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Account", "Status"])
+        self.tree.setHeaderLabels(["Account", "Status", "Consent"])
+        self.tree.headerItem().setToolTip(
+            2, "For a child: whether you confirmed you control it, and whether it receives "
+            "copies of activities from elsewhere (a watch)"
+        )  # fmt: skip
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.tree.itemSelectionChanged.connect(self._buttons)
@@ -97,6 +137,28 @@ class StravaPanel(QGroupBox):
         self.empty.setProperty("role", "muted")
         self.empty.setWordWrap(True)
         layout.addWidget(self.empty)
+
+        # The selected child's consent (shown while a child is selected).
+        self.child_row = QWidget()
+        child_row = QHBoxLayout(self.child_row)
+        child_row.setContentsMargins(0, 0, 0, 0)
+        self.watch_box = QCheckBox("Copy watch activities to this child")
+        self.watch_box.setToolTip(
+            "Activities that reach your Strava from elsewhere (a watch, the website) and name "
+            "this child are copied to it only when this is ticked. Sessions Pulsedeck records "
+            "are always copied."
+        )
+        self.watch_box.clicked.connect(self._set_copy_watch)
+        self.control_btn = QPushButton("I control this account")
+        self.control_btn.setToolTip(
+            "Confirm that this child account is yours to manage (your child's or your pet's)"
+        )
+        self.control_btn.clicked.connect(self._confirm_control)
+        child_row.addWidget(self.watch_box)
+        child_row.addWidget(self.control_btn)
+        child_row.addStretch(1)
+        self.child_row.hide()
+        layout.addWidget(self.child_row)
 
         row = QHBoxLayout()
         self.link_btn = QPushButton("Link Strava…")
@@ -138,6 +200,24 @@ class StravaPanel(QGroupBox):
         form.addRow("Client ID", self.client_id)
         form.addRow("Client secret", self.client_secret)
         form.addRow("Child names", self.child_names)
+        # A child's consent, shown once child names are typed.
+        self.child_consent = QWidget()
+        consent = QVBoxLayout(self.child_consent)
+        consent.setContentsMargins(0, 0, 0, 0)
+        self.controlled = QCheckBox("I control this account (a child or a pet)")
+        self.controlled.setToolTip("Required to link a child: only accounts you control")
+        self.copy_watch = QCheckBox("Copy watch activities (not recorded by Pulsedeck)")
+        self.copies = QLabel("")
+        self.copies.setWordWrap(True)
+        self.copies.setProperty("role", "muted")
+        consent.addWidget(self.copies)
+        consent.addWidget(self.controlled)
+        consent.addWidget(self.copy_watch)
+        form.addRow(self.child_consent)
+        self._form = form
+        self.child_names.textChanged.connect(lambda _t: self._child_consent())
+        self.copy_watch.toggled.connect(lambda _on: self._child_consent())
+        self._child_consent()
         go = QHBoxLayout()
         self.authorize_btn = QPushButton("Authorize in browser")
         self.authorize_btn.setProperty("role", "primary")
@@ -189,11 +269,13 @@ class StravaPanel(QGroupBox):
     # Accounts -----------------------------------------------------------------------
 
     def reload(self) -> None:
-        self.ctx.bridge.run(self.ctx.services.strava.accounts, self._show)
+        self.ctx.bridge.run(self.ctx.services.strava.linked, self._show)
 
-    def _show(self, accounts: list[Account]) -> None:
+    def _show(self, linked: list[LinkedAccount]) -> None:
         athlete_id = self.ctx.athlete.id
-        self.accounts = [a for a in accounts if a.athlete_id == athlete_id]
+        mine = [la for la in linked if la.account.athlete_id == athlete_id]
+        self.accounts = [la.account for la in mine]
+        self.consents = {la.account.id: la.consent for la in mine if la.consent is not None}
         selected = self.selected()
         self.tree.clear()
         for owner in (a for a in self.accounts if a.role == OWNER):
@@ -202,13 +284,24 @@ class StravaPanel(QGroupBox):
             for child in (a for a in self.accounts if a.parent_id == owner.id):
                 item.addChild(self._item(child))
             item.setExpanded(True)
-        self.tree.resizeColumnToContents(0)
+        self._fit_columns()
         self._fit_tree()
         self.empty.setVisible(not self.accounts)
         self.tree.setVisible(bool(self.accounts))
         if selected is not None:
             self.select(selected.id)
         self._buttons()
+
+    def _fit_columns(self) -> None:
+        """Columns as wide as their text, and the list wide enough to show them unelided
+        (the Settings side column is only as wide as its widest part)."""
+        wanted = 2 * self.tree.frameWidth() + self.tree.indentation()
+        for column in range(self.tree.columnCount()):
+            self.tree.resizeColumnToContents(column)
+            wanted += max(
+                self.tree.sizeHintForColumn(column), self.tree.header().sectionSizeHint(column)
+            )
+        self.tree.setMinimumWidth(min(wanted, MAX_TREE_WIDTH))
 
     def _fit_tree(self) -> None:
         """As tall as its rows (no empty box under two accounts), scrolling past a few."""
@@ -223,7 +316,19 @@ class StravaPanel(QGroupBox):
         if a.status != "ok":
             item.setForeground(1, QColor(self.ctx.theme.danger))
             item.setToolTip(1, STATUS_HELP.get(a.status, a.status))
+        self._show_consent(item, a)
         return item
+
+    def _show_consent(self, item: QTreeWidgetItem, a: Account) -> None:
+        c = self.consents.get(a.id)
+        if c is None:
+            return
+        item.setText(2, consent_label(c))
+        item.setToolTip(2, f"{consent_help(c)}. {copies_text(a.child_names, c.copy_watch)}")
+        if c.controlled_ms is None:
+            item.setForeground(2, QColor(self.ctx.theme.danger))
+        else:
+            item.setData(2, Qt.ItemDataRole.ForegroundRole, None)
 
     def selected(self) -> Account | None:
         items = self.tree.selectedItems()
@@ -262,9 +367,17 @@ class StravaPanel(QGroupBox):
         has_children = owner is not None and any(a.parent_id == owner.id for a in self.accounts)
         self.link_btn.setEnabled(idle)
         self.authorize_btn.setEnabled(idle)
-        self.unlink_btn.setEnabled(idle and self.selected() is not None)
+        self.unlink_btn.setEnabled(idle and not self._unlinking and self.selected() is not None)
         self.backfill_btn.setEnabled(idle and has_children)
         self.since.setEnabled(idle)
+        chosen = self.selected()
+        c = self.consents.get(chosen.id) if chosen is not None else None
+        self.child_row.setVisible(c is not None)
+        if c is not None:
+            self.watch_box.setChecked(c.copy_watch)
+            self.watch_box.setEnabled(True)
+            self.control_btn.setVisible(c.controlled_ms is None)
+            self.control_btn.setEnabled(True)
         self.backfill_btn.setToolTip(
             "Copy older activities of your Strava to the children named in their titles"
             if has_children
@@ -294,7 +407,57 @@ class StravaPanel(QGroupBox):
 
         self.ctx.bridge.run(wake())
 
+    # Consent ------------------------------------------------------------------------
+
+    def _set_copy_watch(self, on: bool) -> None:
+        """The selected child's opt-in to copies of activities from elsewhere."""
+        child = self.selected()
+        if child is None or child.id not in self.consents:
+            return
+        self.watch_box.setEnabled(False)
+        strava = self.ctx.services.strava
+        self.ctx.bridge.run(
+            lambda: strava.set_copy_watch(child.id, on),
+            lambda c: self._consent_changed(child, c, watch_changed=True),
+            lambda exc: self._consent_failed(exc),
+        )
+
+    def _confirm_control(self) -> None:
+        child = self.selected()
+        if child is None or child.id not in self.consents:
+            return
+        self.control_btn.setEnabled(False)
+        strava = self.ctx.services.strava
+        self.ctx.bridge.run(
+            lambda: strava.confirm_control(child.id),
+            lambda c: self._consent_changed(child, c, watch_changed=False),
+            lambda exc: self._consent_failed(exc),
+        )
+
+    def _consent_changed(self, child: Account, c: Consent, watch_changed: bool) -> None:
+        self.consents[child.id] = c
+        for item in self._items():
+            if item.data(0, Qt.ItemDataRole.UserRole) == child.id:
+                self._show_consent(item, child)
+        who = child.display_name or f"Strava athlete {child.remote_id}"
+        if watch_changed:
+            what = f"watch copies {'on' if c.copy_watch else 'off'}"
+            self.say(f"{who}: {what}. {copies_text(child.child_names, c.copy_watch)}")
+        else:
+            self.say(f"{who}: you confirmed that you control this account.")
+        self._buttons()
+
+    def _consent_failed(self, exc: BaseException) -> None:
+        self.say(f"Consent not changed: {exc}")
+        self.reload()
+
     # Link ---------------------------------------------------------------------------
+
+    def _child_consent(self) -> None:
+        """The consent rows follow the child names: what will be copied, and the boxes."""
+        names = parse_names(self.child_names.text())
+        self._form.setRowVisible(self.child_consent, bool(names))
+        self.copies.setText(copies_text(names, self.copy_watch.isChecked()) if names else "")
 
     def show_link_form(self) -> None:
         self.form.show()
@@ -323,6 +486,14 @@ class StravaPanel(QGroupBox):
         if not client_id or not secret:
             self.say("Enter the client ID and secret of your Strava API application.")
             return
+        if names and not self.controlled.isChecked():
+            self.say(
+                "Tick “I control this account” to link a child: only accounts you control "
+                "(your child's or your pet's) can receive copies."
+            )
+            return
+        controlled = bool(names)
+        copy_watch = self.copy_watch.isChecked() if names else None
         athlete_id = self.ctx.athlete.id
         opener = self.open_browser
         strava = self.ctx.services.strava
@@ -333,15 +504,22 @@ class StravaPanel(QGroupBox):
             return strava.link(
                 client_id, secret, names, athlete_id=athlete_id, open_browser=opener,
                 announce=lambda url: bridge.call_soon_in_gui(lambda: self._show_url(url)),
-                cancel=cancel,
+                cancel=cancel, controlled=controlled, copy_watch=copy_watch,
             )  # fmt: skip
 
         def done(account: Account) -> str:
             self.client_secret.clear()
             self.child_names.clear()
+            self.controlled.setChecked(False)
+            self.copy_watch.setChecked(False)
             self.form.hide()
-            role = f"child ({', '.join(account.child_names)})" if names else "your account"
-            return f"Linked {account.display_name or account.remote_id} as {role}."
+            who = account.display_name or account.remote_id
+            if not names:
+                return f"Linked {who} as your account."
+            watch = "on" if copy_watch else "off"
+            return (
+                f"Linked {who} as child ({', '.join(account.child_names)}); watch copies {watch}."
+            )
 
         self._pending_task = LINK_TITLE
         task = self.tasks.start(
@@ -394,37 +572,87 @@ class StravaPanel(QGroupBox):
 
     # Unlink -------------------------------------------------------------------------
 
-    def unlink(self, *, confirm: bool = True) -> None:
+    def unlink(self, *, confirm: bool = True, forget_secret: bool = False) -> None:
+        """Ask (naming the children that go too, offering to forget the client secret), then
+        revoke and forget like `accounts unlink [--forget-secret]`."""
         account = self.selected()
-        if account is None or self.tasks.running:
+        if account is None or self.tasks.running or self._unlinking:
             return
-        children = [a for a in self.accounts if a.parent_id == account.id]
-        text = (
-            f"Unlink {account_label(account)}? Pulsedeck revokes its access at Strava and "
-            "forgets its tokens."
-        )
-        if children:
-            text += f" Its {len(children)} child account(s) are unlinked too."
-        if confirm:
-            answer = QMessageBox.question(
-                self, "Unlink Strava", text,
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )  # fmt: skip
-            if answer != QMessageBox.StandardButton.Yes:
-                return
-        self.unlink_btn.setEnabled(False)
-        name = account_label(account)
+        self._unlinking = True
+        self._buttons()
+        strava = self.ctx.services.strava
 
-        def done(warnings: list[str]) -> None:
-            message = f"Unlinked {name}." + "".join(f" {w}." for w in warnings)
+        def ask(plan: UnlinkPlan) -> None:
+            forget = forget_secret
+            if confirm:
+                answer, forget = self._ask_unlink(account, plan)
+                if not answer:
+                    self._unlinking = False
+                    self._buttons()
+                    return
+            self.ctx.bridge.run(
+                lambda: strava.unlink(account.id, forget_secret=forget), done, failed
+            )
+
+        def done(result: UnlinkResult) -> None:
+            self._unlinking = False
+            message = unlinked_text(account, result)
             self.say(message)
             self.ctx.message.emit(message)
             self.reload()
 
         def failed(exc: BaseException) -> None:
+            self._unlinking = False
             self.say(f"Not unlinked: {exc}")
             self.reload()
 
-        strava = self.ctx.services.strava
-        self.ctx.bridge.run(lambda: strava.unlink(account.id), done, failed)
+        self.ctx.bridge.run(lambda: strava.unlink_plan(account.id), ask, failed)
+
+    def _ask_unlink(self, account: Account, plan: UnlinkPlan) -> tuple[bool, bool]:
+        """The question before unlinking: (go ahead, forget the client secret)."""
+        children = [a for a in plan.targets if a.id != account.id]
+        text = f"Unlink {account_label(account)}?"
+        if children:
+            names = "; ".join(account_label(c) for c in children)
+            text += f"\n\nIts child accounts are unlinked too: {names}."
+        text += (
+            "\n\nPulsedeck revokes their access at Strava, forgets their tokens and deletes "
+            "what it kept from their Strava."
+            if children
+            else "\n\nPulsedeck revokes its access at Strava, forgets its tokens and deletes "
+            "what it kept from its Strava."
+        )
+        box = QMessageBox(QMessageBox.Icon.Question, "Unlink Strava", text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                          self)  # fmt: skip
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        forget_box: QCheckBox | None = None
+        if plan.freed_secrets:
+            apps = ", ".join(plan.freed_secrets)
+            forget_box = QCheckBox(f"Also forget the client secret of Strava application {apps}")
+            forget_box.setToolTip(
+                "No linked account uses it once these are unlinked; otherwise it stays in the "
+                "system keyring for the next link"
+            )
+            box.setCheckBox(forget_box)
+        answer = box.exec() == QMessageBox.StandardButton.Yes
+        forget = forget_box is not None and forget_box.isChecked()
+        box.deleteLater()
+        return answer, forget
+
+
+def unlinked_text(account: Account, result: UnlinkResult) -> str:
+    """The outcome line: who went, warnings, and what happened to the client secret."""
+    children = [account_label(a) for a in result.targets if a.id != account.id]
+    text = f"Unlinked {account_label(account)}"
+    if children:
+        text += f" and its child accounts {'; '.join(children)}"
+    text += "." + "".join(f" {w}." for w in result.warnings)
+    for client_id in result.forgotten_secrets:
+        text += f" Forgot the client secret of Strava application {client_id}."
+    for client_id in result.kept_secrets:
+        text += (
+            f" The client secret of Strava application {client_id} stays in the keyring "
+            "for the next link."
+        )
+    return text
