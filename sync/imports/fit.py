@@ -18,7 +18,7 @@ import math
 import re
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from app.domain.samples import Sample
 from sync.files.fit import APP_ID, FIT_EPOCH_S, crc16
@@ -73,6 +73,9 @@ _SPORTS: dict[tuple[int, int | None], str] = {
     (4, 14): "row", (10, 20): "strength", (10, None): "gym",
 }  # fmt: skip
 
+#: isinstance() target: a tuple is checked faster than `int | float`, built on every call.
+_NUMBER = (int, float)
+
 _RR_NAME = re.compile(r"(^|[^a-z])(rr|rri|rr_?intervals?|beat_?intervals?|ibi)([^a-z]|$)", re.I)
 _HRV_NAME = re.compile(r"hrv|rmssd|sdnn", re.I)
 
@@ -81,6 +84,14 @@ def fit_sport(sport: int | None, sub: int | None) -> str | None:
     if sport is None:
         return None
     return _SPORTS.get((sport, sub)) or _SPORTS.get((sport, None)) or "other"
+
+
+#: A record's Sample arguments before its RR intervals are all known:
+#: (t_ms, hr, cadence, speed, power, distance, lat, lon, altitude).
+_Open = tuple[
+    int, int | None, float | None, float | None, float | None, float | None, float | None,
+    float | None, float | None,
+]  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -95,6 +106,8 @@ class _Def:
     ts_slot: int  # unpacked index of the timestamp (253), -1 if none
     #: records only: (slot, channel index, scale, offset, invalid) of each channel read
     plan: tuple[tuple[int, int, float, float, object], ...] = ()
+    #: hrv only: (start, count) of its uint16 `time` array, decoded without a field dict
+    hrv_times: tuple[int, int] | None = None
 
 
 class _Stream:
@@ -186,6 +199,10 @@ class _Decoder:
         self.dev_apps: dict[int, bytes] = {}
         self.last_ts = 0
         self.pending_rr: list[float] = []
+        #: The latest record's Sample arguments and RR: it is checked and kept once the hrv
+        #: messages after it have added their RR (one Sample per record, never replaced).
+        self.open: _Open | None = None
+        self.open_rr: list[float] = []
         self.sport: tuple[int | None, int | None] = (None, None)
         self.sport_name: str | None = None
         self.laps: list[int] = []
@@ -235,6 +252,11 @@ class _Decoder:
         ts_slot = next(
             (slots[i][0] for i, f in enumerate(fields) if f[0] == 253 and counts[i] == 1), -1
         )
+        hrv_times = None
+        if global_num == HRV:
+            for i, (num, size, base) in enumerate(fields):
+                if num == 0 and base & 0x1F == 4 and size and size % 2 == 0:  # uint16 array
+                    hrv_times = slots[i]
         plan = []
         if global_num == RECORD:
             for i, (num, _size, base) in enumerate(fields):
@@ -252,6 +274,7 @@ class _Decoder:
             tuple(dev),
             ts_slot,
             tuple(plan),
+            hrv_times,
         )
 
     # Data ----------------------------------------------------------------------------------
@@ -281,6 +304,12 @@ class _Decoder:
                 self.last_ts = v
         elif compressed_ts is not None:
             ts = self._compressed(compressed_ts)
+        if d.hrv_times is not None:  # an hrv message: RR in 1/1000 s, 0xFFFF unused slots
+            start, count = d.hrv_times
+            rr_times = [float(v) for v in raw[start : start + count] if v != 0xFFFF]  # type: ignore[arg-type]
+            if rr_times:
+                self._rr(rr_times)
+            return
         if gnum == RECORD:
             values: list[float | None] = [None] * 11
             for slot, index, scale, offset, invalid in d.plan:
@@ -323,11 +352,18 @@ class _Decoder:
     def _rr(self, values: list[float]) -> None:
         if not values:
             return
-        samples = self.checker.samples
-        if samples:
-            samples[-1] = replace(samples[-1], rr=samples[-1].rr + tuple(values))
+        if self.open is not None:
+            self.open_rr.extend(values)
         else:
             self.pending_rr.extend(values)
+
+    def close(self) -> None:
+        """Check and keep the open record with every RR interval that came after it."""
+        if self.open is not None:
+            t, hr, cad, speed, power, dist, lat, lon, alt = self.open
+            sample = Sample(t, hr, cad, speed, power, dist, lat, lon, alt, rr=tuple(self.open_rr))
+            self.open, self.open_rr = None, []
+            self.checker.add(sample, "record")
 
     def record(
         self, v: list[float | None], devs: dict[tuple[int, int], object], ts: int | None
@@ -350,9 +386,11 @@ class _Decoder:
         if self.pending_rr:
             rr = self.pending_rr + rr
             self.pending_rr = []
-        sample = Sample(
+        self.close()
+        hr_value = None if hr is None or hr <= 0 else int(hr)
+        self.open = (
             t_ms,
-            None if hr is None or hr <= 0 else int(hr),
+            hr_value,
             cadence,
             speed,
             v[_POWER],
@@ -360,17 +398,19 @@ class _Decoder:
             v[_LAT],
             v[_LON],
             altitude,
-            rr=tuple(rr),
         )
-        self.checker.add(sample, "record")
+        self.open_rr = rr
 
     def _dev_record(self, devs: dict[tuple[int, int], object], rr: list[float]) -> int:
         """Developer fields of a record: RR values into `rr`; our millisecond part returned."""
         ms = 0
         for key, value in devs.items():
             name, _base, units, scale, offset = self.dev_fields.get(key, ("", 0, None, 1.0, 0.0))
-            values = value if isinstance(value, tuple) else (value,)
-            nums = [x / scale - offset for x in values if isinstance(x, int | float)]
+            if isinstance(value, _NUMBER):  # the usual single value: no list building
+                nums = [value / scale - offset]
+            else:
+                values = value if isinstance(value, tuple) else (value,)
+                nums = [x / scale - offset for x in values if isinstance(x, _NUMBER)]
             if not nums:
                 continue
             if name == "time_ms" and self.dev_apps.get(key[0]) == APP_ID:
@@ -518,10 +558,12 @@ def read_fit(
                 f"bad CRC (file says {expected:#06x}, data gives {actual:#06x}): damaged file"
             )
         s.take_crc()
+    dec.close()
     samples = dec.checker.samples
     sport = fit_sport(*dec.sport)
     if sport in STEP_CADENCE_SPORTS:  # FIT counts strides (one leg) per minute
-        samples = [_double_cadence(s) for s in samples]
+        for smp in samples:
+            _double_cadence(smp)
     if samples:  # a timer stop at the very end is the end, not a pause
         pauses = [(p, r) for p, r in dec.pauses if p < samples[-1].t_ms]
     else:
@@ -542,8 +584,8 @@ def read_fit(
     )
 
 
-def _double_cadence(s: Sample) -> Sample:
-    if s.cadence is None:
-        return s
-    return Sample(s.t_ms, s.hr, s.cadence * 2, s.speed, s.power, s.distance, s.lat, s.lon,
-                  s.altitude, s.steps, s.met, s.rr)  # fmt: skip
+def _double_cadence(s: Sample) -> None:
+    """Steps per minute from strides, in place: the reader made `s` and nobody else holds it
+    yet (a new Sample per record cost as much as decoding it)."""
+    if s.cadence is not None:
+        object.__setattr__(s, "cadence", s.cadence * 2)  # frozen: set as __init__ does

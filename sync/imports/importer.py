@@ -150,6 +150,7 @@ def store_activity(
                 notes=activity.notes,
             )
         ).inserted_primary_key[0]  # type: ignore[index]
+        rr_ms: list[float] = []  # in load_rr's order (time, then as inserted)
         for i in range(0, len(samples), _BATCH):
             chunk = samples[i : i + _BATCH]
             conn.exec_driver_sql(
@@ -158,6 +159,7 @@ def store_activity(
             rr = [(session_id, smp.t_ms, v) for smp in chunk for v in smp.rr]
             if rr:
                 conn.exec_driver_sql(INSERT_RR_SQL, rr)
+                rr_ms.extend(v for _sid, _t, v in rr)
         markers = [(session_id, "lap", t) for t in activity.laps if start < t <= end]
         for paused, resumed in activity.pauses:
             markers.append((session_id, "pause", paused))
@@ -168,7 +170,8 @@ def store_activity(
                 "INSERT INTO markers (session_id, kind, t_ms) VALUES (?, ?, ?)", markers
             )
     try:
-        store.finish_session(int(session_id), end, STATUS_FINISHED)
+        # Summarized from the samples just written, not read back (the same figures).
+        store.finish_session(int(session_id), end, STATUS_FINISHED, committed=(samples, rr_ms))
     except BaseException:
         with store.engine.begin() as conn:  # nothing half-stored: the session goes again
             conn.exec_driver_sql("DELETE FROM sessions WHERE id = ?", (session_id,))

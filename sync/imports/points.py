@@ -6,7 +6,7 @@ import math
 from dataclasses import replace
 from operator import attrgetter
 
-from app.domain.samples import RANGES, Sample, drop_bad_rr
+from app.domain.samples import RANGES, RR_RANGE_MS, Sample, drop_bad_rr
 from sync.files.common import STEP_CADENCE_SPORTS
 
 from .model import MAX_POINTS, InvalidActivity, UnsafeFile
@@ -58,7 +58,7 @@ class PointChecker:
         if bad:
             self.dropped += len(bad)
             sample = replace(sample, **bad)  # type: ignore[arg-type]
-        if sample.rr:
+        if sample.rr and not _rr_all_good(sample.rr):
             sample, n = drop_bad_rr(sample)
             self.dropped += n
         if (sample.lat is None) != (sample.lon is None):
@@ -80,6 +80,16 @@ class PointChecker:
             problem = f"longitude {lon} outside -180..180"
         if problem:
             raise InvalidActivity(f"{kind} {self.count} ({_iso(t) if t > 0 else t}): {problem}")
+
+
+def _rr_all_good(rr: tuple[float, ...]) -> bool:
+    """True when drop_bad_rr would keep every value: a shortcut for the common case."""
+    low, high = RR_RANGE_MS
+    try:
+        total = sum(rr)  # NaN anywhere makes the sum NaN, which min/max could miss
+        return total == total and low <= min(rr) and max(rr) <= high
+    except TypeError:  # not all numbers: drop_bad_rr sorts it out
+        return False
 
 
 def _iso(t_ms: int) -> str:
