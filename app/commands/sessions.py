@@ -15,6 +15,7 @@ from app.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UserError
 from app.commands.common import CommandContext, command
 
 if TYPE_CHECKING:
+    from app.services.history import Followed
     from app.store.repo import Store
 
 #: A client's imported session may not be edited: a mistake the user sees, exit 2.
@@ -34,20 +35,10 @@ def _writable(store: Store, session_id: int) -> None:
         raise PermissionError("sessions of imported clients are read-only")
 
 
-def _follow_on_strava(store: Store, session_id: int) -> str:
-    """Queue the Strava side of an edit; a short note for the user ('' when nothing)."""
-    from sync.strava.engine import StravaSync
-
-    updates, uploads = StravaSync(store).session_changed(session_id)
-    parts = []
-    if updates:
-        n = len(updates)
-        parts.append(f"{n} Strava activit{'y' if n == 1 else 'ies'} to update")
-    if uploads:
-        parts.append(f"{len(uploads)} new child cop{'y' if len(uploads) == 1 else 'ies'}")
-    if not parts:
-        return ""
-    return "; queued " + " and ".join(parts) + " (sent by `pulsedeck sync run`)"
+def _queued(followed: Followed) -> str:
+    """The CLI's note on what an edit queued ('' when nothing)."""
+    note = followed.note()
+    return f"; queued {note} (sent by `pulsedeck sync run`)" if note else ""
 
 
 @command(errors=SESSION_ERRORS)
@@ -58,8 +49,7 @@ def cmd_sessions_rename(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
     _exists(store, args.id)
     title = session_title(args.title)  # InvalidInput (exit 2): control characters, too long
-    HistoryService(store).rename(args.id, title or "")
-    note = _follow_on_strava(store, args.id)
+    note = _queued(HistoryService(store).rename(args.id, title or ""))
     shown = repr(title) if title else "no title"
     print(f"session {args.id} renamed to {shown}{note}")
     return EXIT_OK
@@ -68,7 +58,7 @@ def cmd_sessions_rename(args: argparse.Namespace, ctx: CommandContext) -> int:
 @command(errors=SESSION_ERRORS)
 def cmd_sessions_set(args: argparse.Namespace, ctx: CommandContext) -> int:
     from app.domain.validation import note_text
-    from app.services.history import HistoryService
+    from app.services.history import Followed, HistoryService
     from app.services.rows import SPORTS
     from app.store import models as m
 
@@ -81,8 +71,9 @@ def cmd_sessions_set(args: argparse.Namespace, ctx: CommandContext) -> int:
     _exists(store, args.id)
     history = HistoryService(store)
     changed = []
+    followed = Followed()
     if args.sport is not None:
-        history.change_sport(args.id, args.sport)
+        followed = history.change_sport(args.id, args.sport)
         changed.append(f"sport {args.sport}")
     if args.notes is not None:
         _writable(store, args.id)
@@ -91,7 +82,7 @@ def cmd_sessions_set(args: argparse.Namespace, ctx: CommandContext) -> int:
             if row is not None:
                 row.notes = notes
         changed.append("notes" if notes else "notes cleared")
-    note = _follow_on_strava(store, args.id) if args.sport is not None else ""
+    note = _queued(followed)
     print(f"session {args.id}: {', '.join(changed)}{note}")
     return EXIT_OK
 

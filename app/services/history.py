@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.store import queries
@@ -20,6 +21,25 @@ def sync_states(store: Store, session_ids: Sequence[int]) -> dict[int, str]:
 
     states = queries.remote_states(store, session_ids)
     return {sid: LedgerState(state).label for sid, state in states.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Followed:
+    """What an edit queued elsewhere: Strava activities to update, new child copies."""
+
+    strava_updates: int = 0
+    strava_copies: int = 0
+
+    def note(self) -> str:
+        """A short sentence for the user ('' when nothing was queued)."""
+        parts = []
+        if self.strava_updates:
+            n = self.strava_updates
+            parts.append(f"{n} Strava activit{'y' if n == 1 else 'ies'} to update")
+        if self.strava_copies:
+            n = self.strava_copies
+            parts.append(f"{n} new child cop{'y' if n == 1 else 'ies'}")
+        return " and ".join(parts)
 
 
 class HistoryService:
@@ -40,19 +60,21 @@ class HistoryService:
 
         return session_detail(self.store, session_id)
 
-    def rename(self, session_id: int, title: str) -> None:
-        """A blank title clears it (the screen then shows the sport)."""
+    def rename(self, session_id: int, title: str) -> Followed:
+        """A blank title clears it (the screen then shows the sport); Strava follows."""
         self._writable(session_id)
         queries.set_title(self.store, session_id, title.strip() or None)
         self._changed(session_id)
+        return self._strava_follows(session_id)
 
-    def change_sport(self, session_id: int, sport: str) -> None:
-        """Only the sports the app knows (the exports map each one)."""
+    def change_sport(self, session_id: int, sport: str) -> Followed:
+        """Only the sports the app knows (the exports map each one); Strava follows."""
         if sport not in SPORTS:
             raise ValueError(f"unknown sport {sport!r}")
         self._writable(session_id)
         queries.set_sport(self.store, session_id, sport)
         self._changed(session_id)
+        return self._strava_follows(session_id)
 
     def delete(self, session_id: int) -> None:
         """Soft delete: the row stays until the undo window has passed."""
@@ -65,6 +87,13 @@ class HistoryService:
         """Undo a delete (or a discarded recording)."""
         self.store.set_deleted(session_id, None)
         self._changed(session_id)
+
+    def _strava_follows(self, session_id: int) -> Followed:
+        """Queue the Strava side of a title or sport edit (both faces come here)."""
+        from sync.strava.engine import StravaSync
+
+        updates, uploads = StravaSync(self.store).session_changed(session_id)
+        return Followed(len(updates), len(uploads))
 
     def _changed(self, session_id: int) -> None:
         """The lake follows every edit (both faces come here): rewrite or remove it there."""

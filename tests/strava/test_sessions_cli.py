@@ -100,3 +100,21 @@ def test_delete_and_the_exit_codes(store, emulator, config, clock, family, capsy
     assert store.get_session(sid) is None or store.get_session(sid).deleted_ms
     code, out, _ = cli(capsys, "sessions", "list", "--json")
     assert str(sid) not in [str(s["id"]) for s in __import__("json").loads(out)]
+
+
+def test_a_rename_in_the_app_reaches_strava_like_the_cli(store, emulator, config, clock, family):
+    """The desktop app's History rename goes through the same service: Strava follows."""
+    from app.services.history import HistoryService
+
+    sid = make_session(store, clock() - 600, title="Evening walk", sport="walk")
+    _sync(store, config, clock)
+    followed = HistoryService(store).rename(sid, "Evening walk with Max")
+    assert (followed.strava_updates, followed.strava_copies) == (1, 1)
+    _sync(store, config, clock)
+    (owner_act,) = emulator.activities_of(OWNER_ID)
+    (copy,) = emulator.activities_of(MAX_ID)
+    assert owner_act["name"] == copy["name"] == "Evening walk with Max"
+    followed = HistoryService(store).change_sport(sid, "hike")
+    assert followed.strava_updates == 2 and followed.strava_copies == 0
+    _sync(store, config, clock)
+    assert [a["sport_type"] for a in emulator.activities_of(MAX_ID)] == ["Hike"]
