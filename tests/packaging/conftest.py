@@ -21,6 +21,7 @@ class SpecRun:
     datas: list[tuple[str, str, str]]
     binaries: list[tuple[str, str, str]]
     exe: dict[str, Any] = field(default_factory=dict)
+    collect: dict[str, Any] = field(default_factory=dict)
     namespace: dict[str, Any] = field(default_factory=dict)
 
 
@@ -48,6 +49,11 @@ def spec() -> SpecRun:
 
     The helpers it calls (collect_submodules, copy_metadata) are PyInstaller's real ones.
     """
+    return run_spec()
+
+
+def run_spec() -> SpecRun:
+    """The spec executed as PyInstaller would, for the bundle PULSEDECK_BUNDLE names."""
     calls: dict[str, Any] = {}
 
     def record(name: str):  # noqa: ANN202 - tiny factory of recorders
@@ -73,5 +79,6 @@ def spec() -> SpecRun:
         datas=analysis.datas,
         binaries=analysis.binaries,
         exe=calls["EXE"],
+        collect=calls["COLLECT"],
         namespace=namespace,
     )

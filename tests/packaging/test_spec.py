@@ -201,6 +201,16 @@ def test_unused_qt_modules_are_excluded(spec: Any) -> None:
         ("PySide6\\translations\\qtbase_fr.qm", True),
         ("PySide6\\translations\\qt_help_fr.qm", False),
         ("PySide6\\plugins\\platforms\\qwindows.dll", True),
+        ("PySide6/Qt/plugins/platforms/libqeglfs.so", False),  # no window system: not a desktop
+        ("PySide6/Qt/plugins/platforms/libqvnc.so", False),
+        ("PySide6/Qt/plugins/platforms/libqminimal.so", True),
+        ("PySide6/Qt/plugins/egldeviceintegrations/libqeglfs-kms-integration.so", False),
+        ("PySide6/Qt/plugins/imageformats/libqsvg.so", True),  # the app's icons
+        ("PySide6/Qt/plugins/imageformats/libqjpeg.so", False),
+        ("PySide6/Qt/plugins/platforminputcontexts/libibusplatforminputcontextplugin.so", True),
+        ("pyarrow/libarrow_python.so.2600", True),  # the name the libraries load
+        ("pyarrow/libarrow_python.so.2600.1.0", False),  # the wheel's two extra copies
+        ("pyarrow/libarrow_python.so", False),
     ],
 )
 def test_size_filter(spec: Any, dest: str, kept: bool) -> None:
@@ -222,3 +232,23 @@ def test_executable_is_a_one_folder_console_app(spec: Any) -> None:
     assert spec.exe["exclude_binaries"] is True  # one folder: fast start, no unpacking
     assert spec.exe["console"] is True
     assert spec.exe["upx"] is False
+
+
+def test_pyinstaller_strips_nothing_and_pillow_stays_out(spec: Any) -> None:
+    # build-linux.sh strips, skipping auditwheel's patched libraries that strip would break.
+    assert spec.exe["strip"] is False and spec.collect["strip"] is False
+    assert "PIL" in spec.analysis["excludes"]  # the app never reads images with it
+
+
+def test_headless_bundle_leaves_out_qt(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.packaging.conftest import run_spec
+
+    monkeypatch.setenv("PULSEDECK_BUNDLE", "headless")
+    headless = run_spec()
+    assert {"PySide6", "shiboken6", "pyqtgraph", "numpy"} <= set(headless.analysis["excludes"])
+    assert not [
+        m for m in headless.analysis["hiddenimports"] if m.startswith(("PySide6", "pyqtgraph"))
+    ]
+    assert headless.collect["name"] == "pulsedeck-headless"
+    assert headless.exe["name"] == "pulsedeck"
+    assert "app.ui.screenshot" in headless.analysis["hiddenimports"]  # registers a command
