@@ -9,8 +9,8 @@ Two units, each one process that systemd restarts when it fails:
 Both log to journald (stdout and stderr), stop with SIGTERM (the recorder saves its session)
 and read secrets from the headless encrypted-file keyring (docs/secrets.md): system units
 get the key as the systemd credential `pulsedeck-keyring-key` (LoadCredential=), user units
-through `PULSEDECK_KEYRING_KEY_FILE` (a 0600 file; credentials in user units need a newer
-systemd than Debian 12's). The key is created (32 random bytes, mode 0600) when missing.
+through `PULSEDECK_KEYRING_KEY_FILE` (a 0600 file: no credential support needed in the user
+manager). The key is created (32 random bytes, mode 0600) when missing.
 `build_units` is pure, so the unit text is tested without systemd.
 """
 
