@@ -161,7 +161,8 @@ def systemd_running() -> bool:
 
 def _plan(args: argparse.Namespace) -> UnitPlan:
     user = bool(args.user)
-    if not user and not args.unit_dir and hasattr(os, "geteuid") and os.geteuid() != 0:
+    needs_root = not (user or args.unit_dir or getattr(args, "print", False))
+    if needs_root and hasattr(os, "geteuid") and os.geteuid() != 0:
         raise UserError("system units need root: run with sudo, or use --user")
     if user:
         config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
