@@ -283,7 +283,7 @@ class _Decoder:
         d = self.defs.get(local)
         if d is None:
             raise CorruptFile(f"data message for undefined local type {local} at {s.offset}")
-        if not s.need(d.size):
+        if len(s.buf) - s.pos < d.size and not s.need(d.size):  # need()'s test, inline
             raise CorruptFile(
                 f"truncated: a message at byte {s.offset} needs {d.size} bytes, "
                 f"{len(s.buf) - s.pos} left"
@@ -529,8 +529,8 @@ def read_fit(
         first = False
         end = s.offset + data_size
         n = 0
-        while s.offset < end:
-            if not s.need(1):
+        while s.consumed + s.pos < end:  # s.offset, without a property call per message
+            if s.pos >= len(s.buf) and not s.need(1):
                 raise CorruptFile(
                     f"truncated: the header announces {data_size} bytes of data, "
                     f"the file ends {end - s.offset} bytes short"

@@ -47,8 +47,13 @@ class PointChecker:
     def add(self, sample: Sample, kind: str = "point") -> None:
         """Check and keep `sample`; `kind` names it in a refusal ("record 12 (time): ...")."""
         self.count += 1
-        t = sample.t_ms
-        if t <= 0 or t < self._last_t or sample.lat is not None or sample.lon is not None:
+        t, lat, lon = sample.t_ms, sample.lat, sample.lon
+        if (
+            t <= 0
+            or t < self._last_t
+            or (lat is not None and not -90 <= lat <= 90)
+            or (lon is not None and not -180 <= lon <= 180)
+        ):  # _check_hard's tests, so it is called only to name the problem
             self._check_hard(sample, kind)
         self._last_t = t
         bad: dict[str, None] = {}
