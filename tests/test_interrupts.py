@@ -14,12 +14,13 @@ import pytest
 from app.cli import main
 from app.store.repo import Store
 
-#: The console entry, announcing on stderr when the interpreter itself has started: a Ctrl+C
-#: before that is CPython's own start-up (its fatal "init_import_site" error), not ours.
+#: The console entry, announcing on stderr once it is loaded, as the console script loads it.
+#: A Ctrl+C before that lands in CPython's own start-up or in importing the 15-line app.entry
+#: module itself (a few ms), which no Python code can catch.
 ENTRY = [
     sys.executable,
     "-c",
-    "import sys; print('started', file=sys.stderr, flush=True); from app.entry import run; run()",
+    "import sys; from app.entry import run; print('started', file=sys.stderr, flush=True); run()",
 ]
 
 
