@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import accounts, shortcuts, sync
+from . import accounts, shortcuts, sync_jobs
 from .accounts import cmd_accounts_link as cmd_accounts_link
 from .accounts import cmd_accounts_list as cmd_accounts_list
 from .accounts import cmd_accounts_set as cmd_accounts_set
@@ -21,14 +21,14 @@ from .common import STATUS_TEXT as STATUS_TEXT
 from .common import STRAVA_ERRORS as STRAVA_ERRORS
 from .shortcuts import cmd_strava_status as cmd_strava_status
 from .shortcuts import cmd_strava_upload as cmd_strava_upload
-from .sync import cmd_sync_backfill as cmd_sync_backfill
-from .sync import cmd_sync_retry as cmd_sync_retry
-from .sync import cmd_sync_run as cmd_sync_run
-from .sync import cmd_sync_status as cmd_sync_status
+from .sync_jobs import cmd_sync_backfill as cmd_sync_backfill
+from .sync_jobs import cmd_sync_retry as cmd_sync_retry
+from .sync_jobs import cmd_sync_run as cmd_sync_run
+from .sync_jobs import cmd_sync_status as cmd_sync_status
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `accounts`, `sync` and `strava` to the `pulsedeck` parser."""
     accounts.register(sub)
-    sync.register(sub)
+    sync_jobs.register(sub)
     shortcuts.register(sub)

@@ -11,7 +11,7 @@ from app.commands.common import CommandContext, command
 
 from .accounts import add_link_args, cmd_accounts_link, cmd_accounts_unlink
 from .common import STRAVA_ERRORS, err, with_sync
-from .sync import cmd_sync_run, cmd_sync_status
+from .sync_jobs import cmd_sync_run, cmd_sync_status
 
 if TYPE_CHECKING:
     from app.store.repo import Store
