@@ -25,8 +25,7 @@ def _line(result: object) -> str:
     if r.outcome is Outcome.IMPORTED:
         note = f" ({r.reason})" if r.reason else ""
         return (
-            f"imported   {r.label} -> session {r.session_id}: {r.samples} samples, "
-            f"{r.rr} RR{note}"
+            f"imported   {r.label} -> session {r.session_id}: {r.samples} samples, {r.rr} RR{note}"
         )
     if r.outcome is Outcome.DUPLICATE:
         return f"duplicate  {r.label}: {r.reason}"
