@@ -56,3 +56,21 @@ def test_rr_from_hrv_messages_join_their_record_and_pass_the_range_check(tmp_pat
     # (outside RR_RANGE_MS, as a live recording drops them).
     assert [s.rr for s in activity.samples] == [(1000.0,), (1000.0,), (1000.0,), (), (1000.0,)]
     assert [s.cadence for s in activity.samples] == [None] * 5
+
+
+def test_the_unrolled_range_check_covers_every_soft_channel() -> None:
+    from sync.imports import points
+
+    assert points._UNROLLED == points._SOFT
+    checker = points.PointChecker()
+    glitch = Sample(t_ms=T0, hr=300, cadence=90.0, speed=float("nan"), altitude=-600.0, met=3.0)
+    checker.add(glitch)
+    (kept,) = checker.samples
+    assert (kept.hr, kept.cadence, kept.speed, kept.altitude, kept.met) == (
+        None,
+        90.0,
+        None,
+        None,
+        3.0,
+    )
+    assert checker.dropped == 3
