@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from . import theme as th
 from . import viewmodels as vm
 from .bridge import Bridge, LoopThread
+from .data_state import OPENING_TEXT, DataStateActions
 from .live import IDLE
 from .window_actions import WindowActions
 
@@ -57,8 +58,6 @@ NAV: tuple[tuple[str, str, str, str], ...] = (
     ("settings", "Settings", "app.ui.screens.settings", "SettingsScreen"),
 )
 SESSION_SCREEN = ("session", "Session", "app.ui.screens.session", "SessionScreen")
-#: What the dashboard area shows until the store is open.
-OPENING_TEXT = "Opening your data…"
 #: The data opens this long after the window is built even if it has not been painted yet.
 LOAD_ANYWAY_MS = 1500
 
@@ -85,7 +84,7 @@ class _PaintWatcher(QObject):
         return False
 
 
-class MainWindow(WindowActions, QMainWindow):
+class MainWindow(DataStateActions, WindowActions, QMainWindow):
     firstPainted = Signal()
     lastWindowClosed = Signal()
     #: The store is open and the window is filled in (`ready` is True).
@@ -124,6 +123,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.ctx: AppContext | None = None
         self.tray: Tray | None = None
         self.load_error: BaseException | None = None
+        self.failed_page: QWidget | None = None
         app = QApplication.instance()
         shell_theme = theme or "light"
         self._theme = th.apply(app, shell_theme) if app else th.get(shell_theme)  # type: ignore[arg-type]
@@ -175,7 +175,8 @@ class MainWindow(WindowActions, QMainWindow):
             services = self._given_services or Services.build(
                 store, self.data_dir, sources=self._sources or simulator_sources
             )
-        services.recorder.recover()
+        if not store.read_only:  # recovering closes sessions: a write
+            services.recorder.recover()
         athlete = services.athletes.current()
         theme_name = self._theme_override or str(services.settings.get(THEME))
         return _Loaded(store, services, athlete, theme_name)
@@ -199,15 +200,11 @@ class MainWindow(WindowActions, QMainWindow):
         ctx.stateChanged.connect(self._on_state)
         ctx.athleteChanged.connect(self._on_athlete_changed)
         ctx.goalReached.connect(self.tray.notify_goal)
-        ctx.start_sync()
+        self._show_read_only(ctx.read_only)
+        if not ctx.read_only:
+            ctx.start_sync()  # the sync writes its ledger: nothing to do on a read-only store
         self.reload_athletes()
         self.finish_startup()
-
-    def _load_failed(self, exc: BaseException) -> None:
-        log.error("could not open the data: %s", exc, exc_info=exc)
-        self.load_error = exc
-        self._placeholder.setText(f"Could not open your data: {exc}")
-        self.loadFailed.emit(exc)
 
     def finish_startup(self) -> None:
         """Create the first screen and the goals engine once the data is open; idempotent."""
@@ -262,6 +259,11 @@ class MainWindow(WindowActions, QMainWindow):
         self.athlete_box.activated.connect(self._athlete_picked)
         header.addWidget(self.athlete_box)
         right.addLayout(header)
+        self.banner = QLabel("")
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        right.addWidget(self.banner)
         self.stack = QStackedWidget()
         self._placeholder = QLabel(OPENING_TEXT)
         self._placeholder.setProperty("role", "muted")

@@ -145,8 +145,9 @@ class WindowActions:
             me.showNormal()
         dash.set_big(on)  # type: ignore[attr-defined]
 
-    def show_screen(self, name: str, **kwargs: object) -> QWidget:  # MainWindow's
-        raise NotImplementedError
+    if TYPE_CHECKING:  # MainWindow's: declared for the type checker only
+
+        def show_screen(self, name: str, **kwargs: object) -> QWidget: ...
 
 
 __all__ = ["WindowActions"]
