@@ -47,6 +47,7 @@ def test_switch_athlete_shows_their_history_and_profile(qtbot, window, store, id
     sid = _record(qtbot, window)
     settings = window.show_screen("settings")
     settings.new_name.setText("Client Anna")
+    settings.confirm = lambda _question: True  # "Create a new athlete called …?" Yes
     with qtbot.waitSignal(window.ctx.athleteChanged, timeout=15_000) as changed:
         settings._add_athlete()
     anna = changed.args[0]

@@ -7,14 +7,15 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -25,8 +26,19 @@ from PySide6.QtWidgets import (
 from .. import theme as th
 from .. import viewmodels as vm
 from ..context import AppContext, Navigator
+from ..fields import OptionalDoubleSpin, OptionalSpin
 from ..live import IDLE
 from .strava_panel import StravaPanel
+
+
+def similar_names(name: str, known: Sequence[str]) -> list[str]:
+    """Existing athletes a typed name may be a typo of (case-insensitive, close spelling)."""
+    import difflib
+
+    lowered = {k.lower(): k for k in known}
+    hits = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.75)
+    return [lowered[h] for h in hits if lowered[h] != name]
+
 
 #: Zone models offered here: (value stored in `athletes.zone_model`, label).
 ZONE_MODELS: tuple[tuple[str, str], ...] = (
@@ -35,6 +47,8 @@ ZONE_MODELS: tuple[tuple[str, str], ...] = (
     ("custom", "Custom bounds"),
 )
 CUSTOM = "custom"
+#: Narrower than this, the profile and the other settings stack in one column.
+TWO_COLUMNS_PX = 960
 #: Plausible zone lower bounds in bpm: below 40 is rest for anyone, above 240 is a bad strap.
 FLOOR_MIN, FLOOR_MAX = 40, 240
 
@@ -55,12 +69,8 @@ def floors_problem(floors: Sequence[int]) -> str | None:
     return None
 
 
-def _optional_spin(low: int, high: int) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(low - 1, high)
-    box.setSpecialValueText("not set")
-    box.setValue(low - 1)
-    return box
+def _optional_spin(low: int, high: int) -> OptionalSpin:
+    return OptionalSpin(low, high)
 
 
 class SettingsScreen(QWidget):
@@ -71,8 +81,23 @@ class SettingsScreen(QWidget):
         self.profile: vm.Profile | None = None
         #: Saved zones that the screens reload once the running recording stops.
         self._zones_pending = False
-        root = QHBoxLayout(self)
-        root.setContentsMargins(0, 0, 0, 0)
+        # The whole screen scrolls vertically (a custom-bounds form or the Strava panel can be
+        # taller than a 640 px window); the two columns never need a horizontal scroll.
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        body.setObjectName("settingsBody")
+        body.setStyleSheet("QWidget#settingsBody { background: transparent; }")
+        self.scroll.setWidget(body)
+        self.scroll.viewport().setAutoFillBackground(False)
+        outer.addWidget(self.scroll)
+        root = QBoxLayout(QBoxLayout.Direction.LeftToRight, body)
+        root.setContentsMargins(0, 0, 4, 0)
+        self.columns = root
 
         prof = QGroupBox("Athlete profile")
         form = QFormLayout(prof)
@@ -82,9 +107,7 @@ class SettingsScreen(QWidget):
         self.birth_year = _optional_spin(1900, 2030)
         self.sex = QComboBox()
         self.sex.addItems(["not set", "male", "female"])
-        self.weight = QDoubleSpinBox()
-        self.weight.setRange(0, 1000)
-        self.weight.setSpecialValueText("not set")
+        self.weight = OptionalDoubleSpin(1000)
         self.resting = _optional_spin(25, 120)
         self.max_hr = _optional_spin(100, 240)
         self.zone_model = QComboBox()
@@ -109,11 +132,13 @@ class SettingsScreen(QWidget):
             box.setToolTip(f"Heart rate where zone {zone} starts")
             box.valueChanged.connect(lambda _v: self._check_floors())
             label.setBuddy(box)
-            grid.addWidget(label, 0, zone - 1)
-            grid.addWidget(box, 1, zone - 1)
+            # Three a row: the form fits 1024 px wide windows without a horizontal scroll.
+            row, col = divmod(zone - 1, 3)
+            grid.addWidget(label, 2 * row, col)
+            grid.addWidget(box, 2 * row + 1, col)
             self.floor_labels.append(label)
             self.floor_boxes.append(box)
-        grid.setColumnStretch(5, 1)
+        grid.setColumnStretch(3, 1)
         self.floors_error = QLabel("")
         self.floors_error.setWordWrap(True)
         self.weight_label = QLabel("Weight")
@@ -180,6 +205,7 @@ class SettingsScreen(QWidget):
         self.new_name.setPlaceholderText("Client name")
         add = QPushButton("Add athlete")
         add.clicked.connect(self._add_athlete)
+        self.add_btn = add
         row.addWidget(self.new_name, 1)
         row.addWidget(add)
         pl.addLayout(row)
@@ -189,22 +215,11 @@ class SettingsScreen(QWidget):
         pl.addWidget(hint)
         side.addWidget(people)
         side.addStretch(1)
-        # The right column scrolls vertically when the Strava panel grows (link form, task).
-        side_box = QWidget()
-        side_box.setObjectName("settingsSide")
-        side_box.setStyleSheet("QWidget#settingsSide { background: transparent; }")
-        side_box.setLayout(side)
-        side.setContentsMargins(0, 0, 4, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(side_box)
-        scroll.viewport().setAutoFillBackground(False)
-        self.side_scroll = scroll
-        root.addWidget(scroll, 2)
+        side.setContentsMargins(0, 0, 0, 0)
+        root.addLayout(side, 2)
+        self.side_scroll = self.scroll
 
-        ctx.athleteChanged.connect(lambda _a: self.reload())
+        ctx.athleteChanged.connect(lambda _a: self._athlete_switched())
         ctx.themeChanged.connect(lambda t: self.theme.setCurrentIndex(self.theme.findData(t.name)))
         self.theme.setCurrentIndex(self.theme.findData(ctx.theme.name))
         ctx.themeChanged.connect(lambda _t: self._check_floors())
@@ -215,6 +230,23 @@ class SettingsScreen(QWidget):
     def activate(self) -> None:
         self.reload()
         self.strava.reload()
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt's name
+        """Two columns where they fit, else one above the other (and the screen scrolls)."""
+        super().resizeEvent(event)
+        narrow = self.width() < TWO_COLUMNS_PX
+        want = QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
+        if self.columns.direction() != want:
+            self.columns.setDirection(want)
+
+    def _athlete_switched(self) -> None:
+        """Nothing said about the previous athlete stays on screen ("Saved.", errors).
+
+        athleteChanged also fires for the same athlete when saved zones must be redrawn."""
+        if self.profile is not None and self.profile.athlete_id != self.ctx.athlete.id:
+            self.feedback.clear()
+            self.strava.say("")
+        self.reload()
 
     def reload(self) -> None:
         athlete_id = self.ctx.athlete.id
@@ -243,9 +275,13 @@ class SettingsScreen(QWidget):
         # Custom bounds start from the zones in use, so switching model edits what is known.
         for box, floor in zip(self.floor_boxes, p.zone_floors, strict=False):
             box.setValue(round(floor))
+        writable = not p.read_only and not self.ctx.read_only
         for w_ in (self.birth_year, self.sex, self.weight, self.resting, self.max_hr,
-                   self.zone_model, self.save_btn, self.units, *self.floor_boxes):  # fmt: skip
-            w_.setEnabled(not p.read_only)
+                   self.zone_model, self.save_btn, self.units, *self.floor_boxes,
+                   self.add_btn, self.new_name):  # fmt: skip
+            w_.setEnabled(writable)
+        if self.ctx.read_only:
+            self.save_btn.setToolTip("The data folder is read-only: nothing can be saved.")
         self._custom_visible()
 
     def _zones_changed(self) -> None:
@@ -312,7 +348,7 @@ class SettingsScreen(QWidget):
             recording = self.ctx.state != IDLE and profile.athlete_id == self.ctx.athlete.id
             later = " New zones apply from the next recording." if recording else ""
             self.feedback.setText("Saved." + later)
-            self._show(profile)
+            self.reload()  # show exactly what the store now holds, read back from it
             if profile.athlete_id == self.ctx.athlete.id:
                 self._zones_pending = True
                 self._zones_changed()
@@ -337,7 +373,20 @@ class SettingsScreen(QWidget):
         self.ctx.bridge.run(lambda: athletes.save_profile(athlete_id, units=units), done)
 
     def _add_athlete(self) -> None:
-        name = self.new_name.text()
+        name = self.new_name.text().strip()
+        if not name:
+            self.feedback.setText("Not added: type the client's name first.")
+            return
+        known = [self.navigator_athletes()]
+        close = similar_names(name, known[0])
+        if name in known[0]:
+            self.feedback.setText(f"{name} already exists: pick them at the top right.")
+            return
+        question = f"Create a new athlete called “{name}”?"
+        if close:
+            question += f" (Did you mean {', '.join(close)}? They already exist.)"
+        if not self.confirm(question):
+            return
 
         def done(item: vm.AthleteItem) -> None:
             self.new_name.clear()
@@ -348,3 +397,12 @@ class SettingsScreen(QWidget):
 
         athletes = self.ctx.services.athletes
         self.ctx.bridge.run(lambda: athletes.add(name), done, failed)
+
+    def navigator_athletes(self) -> list[str]:
+        """The names in the athlete switcher (as the window lists them)."""
+        return [a.name for a in getattr(self.navigator, "_athletes", [])]
+
+    def confirm(self, question: str) -> bool:
+        """Ask before creating an athlete (tests replace this)."""
+        answer = QMessageBox.question(self, "New athlete", question)
+        return answer == QMessageBox.StandardButton.Yes
