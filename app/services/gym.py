@@ -65,6 +65,23 @@ class GymService:
         )  # fmt: skip
         return self.sets_by_id([saved.id])[0]
 
+    def last_set(self, athlete_id: int, exercise: str) -> SetRow | None:
+        """The athlete's most recent set of this exercise (the form starts from its weight
+        and reps), or None."""
+        from sqlalchemy import select
+
+        from app.store import models as m
+
+        with self.store.orm() as s:
+            row = s.scalar(
+                select(m.ExerciseSet)
+                .where(m.ExerciseSet.athlete_id == athlete_id)
+                .where(m.ExerciseSet.exercise_name == exercise)
+                .order_by(m.ExerciseSet.started_ms.desc(), m.ExerciseSet.id.desc())
+                .limit(1)
+            )
+            return None if row is None else set_row(row)
+
     def set_recovery(self, set_id: int) -> SetRow | None:
         """Fill the HR drop `HR_RECOVERY_S` after the set once those samples are stored."""
         from app.training import strength

@@ -119,6 +119,7 @@ class GoalItem:
             "sessions": "Sessions",
             "kcal": "Active kcal",
             "zone_min": f"Minutes in zone {self.zone or '?'}",
+            "reps": "Repetitions",
             "streak": "Week streak",
             "weight": "Body weight",
         }

@@ -21,6 +21,27 @@ from ..context import AppContext
 from ..goal_progress import KINDS, PERIODS
 from ..widgets import card
 
+#: How the form names each kind, its unit (metric, imperial) and a sensible first target.
+KIND_FORM: dict[str, tuple[str, str, str, float]] = {
+    "active_min": ("Active minutes", "min", "min", 30),
+    "steps": ("Steps", "steps", "steps", 8000),
+    "distance": ("Distance", "km", "mi", 5),
+    "sessions": ("Sessions", "sessions", "sessions", 3),
+    "kcal": ("Active calories", "kcal", "kcal", 400),
+    "zone_min": ("Minutes in a zone", "min", "min", 20),
+    "streak": ("Weeks in a row with a session", "weeks", "weeks", 4),
+    "weight": ("Body weight", "kg", "lb", 70),
+    "reps": ("Repetitions", "reps", "reps", 100),
+}
+#: Kinds counted in whole units (no decimals in the target).
+WHOLE = {"steps", "sessions", "streak", "reps", "kcal", "active_min", "zone_min"}
+
+
+def goals_count(n: int, live: bool) -> str:
+    """ "1 goal", "3 goals", with a note while a recording counts towards them."""
+    text = f"{n} goal" + ("" if n == 1 else "s")
+    return text + (" · live (includes the recording)" if live else "")
+
 
 class GoalsScreen(QWidget):
     def __init__(self, ctx: AppContext, window: QWidget) -> None:
@@ -41,15 +62,22 @@ class GoalsScreen(QWidget):
         row = QHBoxLayout(add)
         row.addWidget(QLabel("New goal"))
         self.kind = QComboBox()
-        self.kind.addItems(list(KINDS))
+        for kind in KINDS:
+            self.kind.addItem(KIND_FORM.get(kind, (kind,))[0], kind)
+        self.kind.setAccessibleName("What to count")
         self.period = QComboBox()
-        self.period.addItems(list(PERIODS))
+        for period in PERIODS:
+            self.period.addItem(period.capitalize(), period)
+        self.period.setAccessibleName("Per")
         self.target = QDoubleSpinBox()
         self.target.setRange(0, 1_000_000)
-        self.target.setValue(30)
+        self.target.setAccessibleName("Target")
         self.zone = QSpinBox()
         self.zone.setRange(1, 5)
-        self.zone.setPrefix("zone ")
+        self.zone.setValue(2)
+        self.zone.setPrefix("in zone ")
+        self.zone.setAccessibleName("Zone")
+        self.kind.currentIndexChanged.connect(lambda _i: self._kind_changed())
         self.add_btn = QPushButton("Add goal")
         self.add_btn.setProperty("role", "primary")
         self.add_btn.clicked.connect(self._add)
@@ -62,15 +90,28 @@ class GoalsScreen(QWidget):
         root.addWidget(self.status)
         ctx.goalsChanged.connect(self.show_items)
         ctx.unitsChanged.connect(lambda _u: self.show_items(self.items))
+        ctx.unitsChanged.connect(lambda _u: self._kind_changed())
         ctx.athleteChanged.connect(lambda _a: self._editable())
+        self.kind.setCurrentIndex(max(0, self.kind.findData("active_min")))
+        self._kind_changed()
         self.show_items(ctx.last_goals)
         self._editable()
+
+    def _kind_changed(self) -> None:
+        """Only the fields that apply, with the unit and a first target for this kind."""
+        kind = self.kind.currentData()
+        label, metric, imperial, default = KIND_FORM.get(kind, (kind, "", "", 1))
+        unit = imperial if self.ctx.units == vm.IMPERIAL else metric
+        self.target.setSuffix(f" {unit}" if unit else "")
+        self.target.setDecimals(0 if kind in WHOLE else 1)
+        self.target.setValue(default)
+        self.zone.setVisible(kind == "zone_min")
 
     def activate(self) -> None:
         self.ctx.refresh_goals()
 
     def _editable(self) -> None:
-        self.add_btn.setEnabled(not self.ctx.athlete.read_only)
+        self.add_btn.setEnabled(not self.ctx.athlete.read_only and not self.ctx.read_only)
 
     def show_items(self, items: list[vm.GoalItem]) -> None:
         self.items = list(items)
@@ -104,8 +145,7 @@ class GoalsScreen(QWidget):
             self.grid.addWidget(done, i, 2)
             self.grid.addWidget(remove, i, 3)
         self.grid.setRowStretch(len(items) + 1, 1)
-        live = " · live (includes the recording)" if self.ctx.state != "idle" else ""
-        self.status.setText(f"{len(items)} goals{live}")
+        self.status.setText(goals_count(len(items), self.ctx.state != "idle"))
 
     def add_goal(self, kind: str, period: str, target: float, zone: int | None = None) -> None:
         athlete_id = self.ctx.athlete.id
@@ -121,8 +161,13 @@ class GoalsScreen(QWidget):
         )
 
     def _add(self) -> None:
-        kind = self.kind.currentText()
-        self.add_goal(kind, self.period.currentText(), self.target.value(),
+        kind = self.kind.currentData()
+        target = self.target.value()
+        if kind == "weight":
+            target = vm.weight_to_kg(target, self.ctx.units)
+        elif kind == "distance" and self.ctx.units == vm.IMPERIAL:
+            target *= vm.KM_PER_MILE  # goals keep km
+        self.add_goal(kind, self.period.currentData(), target,
                       self.zone.value() if kind == "zone_min" else None)  # fmt: skip
 
     def _remove(self, goal_id: int) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -31,6 +32,30 @@ from ..widgets import card
 REST_S = 90
 #: A set logged without pressing "Start set" is assumed to have lasted this long.
 DEFAULT_SET_S = 40
+#: The form's first RPE and weight (an exercise done before starts from its last set).
+DEFAULT_RPE = 7.0
+DEFAULT_WEIGHT_KG = 20.0
+#: What the recovery column means, for its header's tooltip.
+RECOVERY_HELP = (
+    f"How far heart rate fell in the {HR_RECOVERY_S:.0f} s after the set: a bigger drop "
+    "means a faster recovery (e.g. 24 bpm in 60 s)."
+)
+
+
+class _SelectOnFocus(QObject):
+    """Select a field's text when it gets the focus, so typing replaces it."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.FocusIn and isinstance(obj, QAbstractSpinBox):
+            QTimer.singleShot(0, obj.selectAll)
+        return False
+
+
+def recovery_text(drop: float | None) -> str:
+    """The recovery column: "−24 bpm" (HR fell), "+3 bpm" (it rose), "…" until 60 s passed."""
+    if drop is None:
+        return "…"
+    return f"−{drop:.0f} bpm" if drop >= 0 else f"+{-drop:.0f} bpm"
 
 
 class GymScreen(QWidget):
@@ -38,6 +63,7 @@ class GymScreen(QWidget):
         super().__init__()
         self.ctx = ctx
         self.rows: list[vm.SetRow] = []
+        self._select_on_focus = _SelectOnFocus(self)
         self.set_started_ms: int | None = None
         self.rest_started_ms: int | None = None
         self.last_logged: vm.SetRow | None = None
@@ -67,13 +93,19 @@ class GymScreen(QWidget):
         self.weight = QDoubleSpinBox()
         self.weight.setRange(0, 1000)
         self.weight.setSingleStep(2.5)
-        self.weight.setValue(40)
+        self.weight.setValue(DEFAULT_WEIGHT_KG)
         self.rpe = QDoubleSpinBox()
         self.rpe.setRange(0, 10)
+        self.rpe.setDecimals(1)
         self.rpe.setSingleStep(0.5)
         self.rpe.setSpecialValueText("-")
+        self.rpe.setValue(DEFAULT_RPE)  # most working sets are 7-9: two clicks, not sixteen
+        self.rpe.setToolTip("Rate of perceived exertion: 10 = nothing left, 7 = three reps left")
         for w in (self.reps, self.weight, self.rpe):
             w.setStyleSheet("font-size: 22px; padding: 6px;")
+            # The big − / + are the arrows here; typing goes straight in (focus selects all).
+            w.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+            w.installEventFilter(self._select_on_focus)
         form.addRow("Reps", self._stepper(self.reps, 1))
         self.weight_label = QLabel("Weight (kg)")
         form.addRow(self.weight_label, self._stepper(self.weight, 2.5))
@@ -111,13 +143,18 @@ class GymScreen(QWidget):
         tl.addWidget(self.hr_label)
         right.addWidget(timer_card)
         self.table = QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels(["Exercise", "Reps", "Weight", "RPE", "Avg/max HR",
-                                              "Recovery"])  # fmt: skip
+        self.table.setHorizontalHeaderLabels(["Exercise", "Reps", "kg", "RPE", "HR\navg/max",
+                                              "HR drop\n60 s"])  # fmt: skip
+        self.table.horizontalHeaderItem(5).setToolTip(RECOVERY_HELP)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # Fits the column: the exercise name takes what is left and elides, never a scrollbar.
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
         right.addWidget(self.table, 1)
         root.addLayout(right, 3)
 
@@ -132,6 +169,10 @@ class GymScreen(QWidget):
         ctx.stateChanged.connect(lambda _s: self.reload())
         ctx.unitsChanged.connect(lambda _u: self._units_changed())
         self._units_changed()
+        if ctx.read_only:
+            for b in (self.start_btn, self.done_btn):
+                b.setEnabled(False)
+                b.setToolTip("The data folder is read-only: sets cannot be saved.")
         self._search("")
         self.reload()
 
@@ -158,7 +199,9 @@ class GymScreen(QWidget):
         self.search.setFocus()
 
     def _units_changed(self) -> None:
-        self.weight_label.setText("Weight (lb)" if self.ctx.units == vm.IMPERIAL else "Weight (kg)")
+        unit = "lb" if self.ctx.units == vm.IMPERIAL else "kg"
+        self.weight_label.setText(f"Weight ({unit})")
+        self.table.horizontalHeaderItem(2).setText(unit)
         self._show_rows()
 
     def _search(self, text: str) -> None:
@@ -177,8 +220,21 @@ class GymScreen(QWidget):
         self.ctx.bridge.run(lambda: gym.search(athlete_id, text), done)
 
     def _picked(self, name: str) -> None:
-        if name:
-            self.exercise.setText(name)
+        if not name:
+            return
+        self.exercise.setText(name)
+        athlete_id, gym = self.ctx.athlete.id, self.ctx.services.gym
+
+        def done(last: vm.SetRow | None) -> None:
+            if last is None or self.exercise.text() != name:
+                return  # never done: keep the form as it is
+            if last.reps:
+                self.reps.setValue(last.reps)
+            if last.weight_kg is not None:
+                w = last.weight_kg * (vm.LB_PER_KG if self.ctx.units == vm.IMPERIAL else 1)
+                self.weight.setValue(round(w, 1))
+
+        self.ctx.bridge.run(lambda: gym.last_set(athlete_id, name), done)
 
     def reload(self) -> None:
         sid = self.ctx.session_id
@@ -209,13 +265,14 @@ class GymScreen(QWidget):
             values = [
                 r.exercise + ("  ★ PR" if r.is_pr else ""),
                 vm.number(r.reps),
-                vm.weight(r.weight_kg, units),
+                vm.weight(r.weight_kg, units).rsplit(" ", 1)[0],  # the unit is in the header
                 vm.number(r.rpe, ".1f"),
-                f"{vm.number(r.avg_hr)} / {vm.number(r.max_hr)}",
-                vm.number(r.hr_recovery, ".0f", " bpm") if r.hr_recovery is not None else "…",
+                f"{vm.number(r.avg_hr)}/{vm.number(r.max_hr)}",
+                recovery_text(r.hr_recovery),
             ]
             for col, text in enumerate(values):
                 self.table.setItem(i, col, QTableWidgetItem(text))
+            self.table.item(i, 0).setToolTip(r.exercise)
 
     def start_set(self) -> None:
         self.set_started_ms = self.ctx.now_ms()
@@ -248,7 +305,7 @@ class GymScreen(QWidget):
             )
 
         def done(row: vm.SetRow) -> None:
-            self.done_btn.setEnabled(True)
+            self.done_btn.setEnabled(not self.ctx.read_only)
             self.last_logged = row
             self.set_started_ms = None
             self.rest_started_ms = end
@@ -299,5 +356,6 @@ class GymScreen(QWidget):
         if view.state == IDLE or view.hr is None:
             self.hr_label.setText("HR -")
         else:
-            zone = f"zone {view.zone}" if view.zone else "rest"
+            # "below Z1", not "rest": the rest timer above owns that word.
+            zone = f"Z{view.zone}" if view.zone else "below Z1"
             self.hr_label.setText(f"HR {view.hr} bpm · {zone}")
