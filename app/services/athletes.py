@@ -97,6 +97,20 @@ class AthleteService:
             set_zone_model(self.store, athlete_id, str(model), custom_floors)
         return self.profile(athlete_id)
 
+    def fill_missing_kcal(self, athlete_id: int) -> int:
+        """Work out kcal for finished sessions saved before the profile allowed it (weight,
+        birth year and sex); the summary is recomputed from the stored samples. How many
+        sessions now have kcal."""
+        info = self.store.athlete(athlete_id)
+        if info is None or info.read_only or self.store.read_only:
+            return 0
+        filled = 0
+        for s in self.store.list_sessions(athlete_id):
+            if s.kcal is None and s.status == "finished" and s.ended_ms is not None:
+                summary = self.store.finish_session(s.id, s.ended_ms, s.status)
+                filled += summary.kcal is not None
+        return filled
+
     def units(self, athlete_id: int) -> str:
         """The athlete's units; metric for an unknown athlete."""
         return queries.athlete_units(self.store, athlete_id) or METRIC

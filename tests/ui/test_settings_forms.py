@@ -92,3 +92,35 @@ def test_switching_athlete_clears_what_was_said_and_new_names_are_asked(qtbot, w
     qtbot.waitUntil(lambda: window.bridge.busy == 0, timeout=15_000)
     names = [a.name for a in window.services.athletes.roster()]
     assert "Anabel" not in names
+
+
+def test_kcal_dash_is_explained_and_filled_once_the_profile_is(qtbot, window, store) -> None:
+    from device.simulator import SimulatedStrap
+
+    me = window.ctx.athlete.id
+    store.update_profile(me, weight_kg=None, birth_year=None, sex=None)
+    t0 = 1_700_000_000_000
+    sid = store.create_session(me, sport="run", source="simulator", started_ms=t0)
+    store.insert_samples(
+        sid, list(SimulatedStrap(seed=3, start_ms=t0, realtime=False).generate(120))
+    )
+    store.finish_session(sid, t0 + 120_000)
+    assert store.get_session(sid).kcal is None
+    detail = window.show_screen("session", session_id=sid)
+    qtbot.waitUntil(lambda: detail.detail is not None and detail.detail.row.id == sid,
+                    timeout=15_000)  # fmt: skip
+    tip = detail.tiles["kcal"].toolTip()
+    assert "weight" in tip and "birth year" in tip and "sex" in tip
+    history = window.show_screen("history")
+    qtbot.waitUntil(lambda: history.loaded and bool(history.model.rows), timeout=15_000)
+    from app.ui.screens.history import KCAL_COL
+
+    index = history.model.index(0, KCAL_COL)
+    assert "profile" in history.model.data(index, Qt.ItemDataRole.ToolTipRole)
+    settings = _settings(qtbot, window)
+    settings.birth_year.setValue(1985)
+    settings.sex.setCurrentText("male")
+    settings.weight.setValue(72)
+    settings.save()
+    qtbot.waitUntil(lambda: "earlier session" in settings.feedback.text(), timeout=20_000)
+    assert store.get_session(sid).kcal is not None

@@ -32,6 +32,11 @@ ZONE_NAMES = ("Rest", "Z1 · Recovery", "Z2 · Endurance", "Z3 · Tempo", "Z4 ·
 HR_PX = 150
 #: Share of the screen's height the HR number takes (smaller windows, big mode).
 HR_SHARE, HR_SHARE_BIG = 0.2, 0.42
+#: Why kcal shows "-" during a recording.
+KCAL_HELP = (
+    "kcal needs your weight, birth year and sex: set them in Settings (saved sessions "
+    "get their kcal then too)."
+)
 #: Why Start is off when the data folder cannot be written.
 READ_ONLY_START = "The data folder is read-only: recording is off (nothing could be saved)."
 
@@ -297,7 +302,9 @@ class DashboardScreen(QWidget):
         self.tiles["elapsed"].set(vm.hms(view.elapsed_s))
         self.tiles["moving"].set(vm.hms(view.moving_s))
         self.tiles["lap"].set(vm.hms(view.lap_s), f"Lap {view.lap_no}")
-        self.tiles["kcal"].set(vm.number(view.kcal))
+        no_kcal = view.kcal is None and view.state != IDLE
+        self.tiles["kcal"].set(vm.number(view.kcal), "kcal: set profile" if no_kcal else "kcal")
+        self.tiles["kcal"].setToolTip(KCAL_HELP if no_kcal else "")
         self.tiles["cadence"].set(vm.number(view.cadence))
         self.tiles["speed"].set(vm.speed(view.speed, units))
         self.tiles["power"].set(vm.number(view.power, ".0f", " W"))

@@ -26,6 +26,12 @@ from ..context import AppContext, Navigator
 from ..tasks import Task, TaskRunner, TaskStrip
 
 COLUMNS = ("Date", "Athlete", "Sport", "Title", "Duration", "Distance", "Avg HR", "kcal", "Sync")
+KCAL_COL = COLUMNS.index("kcal")
+#: Why a session has no kcal (History's tooltip on "-").
+KCAL_MISSING = (
+    "No kcal: the athlete's weight, birth year or sex was not set. Complete the profile in "
+    "Settings and this session gets its kcal."
+)
 #: How long "Undo delete" stays offered after a delete.
 UNDO_MS = 15_000
 #: The "Push to data lake" tooltip when no lake is configured.
@@ -85,6 +91,8 @@ class SessionTable(QAbstractTableModel):
             return self.text(row, index.column())
         if role == Qt.ItemDataRole.UserRole:
             return row.id
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == KCAL_COL and row.kcal is None:
+            return KCAL_MISSING
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 4:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
@@ -28,49 +26,16 @@ from .. import viewmodels as vm
 from ..context import AppContext, Navigator
 from ..fields import OptionalDoubleSpin, OptionalSpin
 from ..live import IDLE
-from .strava_panel import StravaPanel
-
-
-def similar_names(name: str, known: Sequence[str]) -> list[str]:
-    """Existing athletes a typed name may be a typo of (case-insensitive, close spelling)."""
-    import difflib
-
-    lowered = {k.lower(): k for k in known}
-    hits = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.75)
-    return [lowered[h] for h in hits if lowered[h] != name]
-
-
-#: Zone models offered here: (value stored in `athletes.zone_model`, label).
-ZONE_MODELS: tuple[tuple[str, str], ...] = (
-    ("karvonen", "Karvonen (heart-rate reserve)"),
-    ("percent_max", "Percent of max HR"),
-    ("custom", "Custom bounds"),
+from .settings_parts import (  # noqa: F401 - FLOOR_* re-exported for tests
+    CUSTOM,
+    FLOOR_MAX,
+    FLOOR_MIN,
+    TWO_COLUMNS_PX,
+    ZONE_MODELS,
+    floors_problem,
+    similar_names,
 )
-CUSTOM = "custom"
-#: Narrower than this, the profile and the other settings stack in one column.
-TWO_COLUMNS_PX = 960
-#: Plausible zone lower bounds in bpm: below 40 is rest for anyone, above 240 is a bad strap.
-FLOOR_MIN, FLOOR_MAX = 40, 240
-
-
-def floors_problem(floors: Sequence[int]) -> str | None:
-    """Why these custom zone floors cannot be saved, in words for the form; None when fine."""
-    if len(floors) != 5:
-        return f"Enter five lower bounds, got {len(floors)}."
-    for zone, bpm in enumerate(floors, start=1):
-        if bpm <= 0:
-            return f"Zone {zone} must start above 0 bpm."
-        if not FLOOR_MIN <= bpm <= FLOOR_MAX:
-            return f"Zone {zone} must start between {FLOOR_MIN} and {FLOOR_MAX} bpm."
-    for zone in range(2, 6):
-        low, high = floors[zone - 2], floors[zone - 1]
-        if high <= low:
-            return f"Zone {zone} must start above zone {zone - 1} ({high} ≤ {low} bpm)."
-    return None
-
-
-def _optional_spin(low: int, high: int) -> OptionalSpin:
-    return OptionalSpin(low, high)
+from .strava_panel import StravaPanel
 
 
 class SettingsScreen(QWidget):
@@ -104,12 +69,12 @@ class SettingsScreen(QWidget):
         self.name = QLabel("-")
         self.name.setStyleSheet("font-size: 20px; font-weight: 700;")
         form.addRow("Athlete", self.name)
-        self.birth_year = _optional_spin(1900, 2030)
+        self.birth_year = OptionalSpin(1900, 2030)
         self.sex = QComboBox()
         self.sex.addItems(["not set", "male", "female"])
         self.weight = OptionalDoubleSpin(1000)
-        self.resting = _optional_spin(25, 120)
-        self.max_hr = _optional_spin(100, 240)
+        self.resting = OptionalSpin(25, 120)
+        self.max_hr = OptionalSpin(100, 240)
         self.zone_model = QComboBox()
         for value, label in ZONE_MODELS:
             self.zone_model.addItem(label, value)
@@ -349,6 +314,7 @@ class SettingsScreen(QWidget):
             later = " New zones apply from the next recording." if recording else ""
             self.feedback.setText("Saved." + later)
             self.reload()  # show exactly what the store now holds, read back from it
+            self._fill_kcal(profile.athlete_id)
             if profile.athlete_id == self.ctx.athlete.id:
                 self._zones_pending = True
                 self._zones_changed()
@@ -359,6 +325,20 @@ class SettingsScreen(QWidget):
 
         athletes = self.ctx.services.athletes
         self.ctx.bridge.run(lambda: athletes.save_profile(p.athlete_id, **fields), done, failed)
+
+    def _fill_kcal(self, athlete_id: int) -> None:
+        """Sessions saved before the profile was complete get their kcal now."""
+        athletes = self.ctx.services.athletes
+
+        def done(filled: int) -> None:
+            if filled:
+                word = "session" if filled == 1 else "sessions"
+                self.feedback.setText(
+                    f"{self.feedback.text()} kcal worked out for {filled} earlier {word}."
+                )
+                self.ctx.historyChanged.emit()
+
+        self.ctx.bridge.run(lambda: athletes.fill_missing_kcal(athlete_id), done)
 
     def set_units(self, units: str) -> None:
         """Store the athlete's units and apply them everywhere at once."""
