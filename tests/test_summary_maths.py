@@ -6,6 +6,8 @@ import math
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.domain.energy import keytel_kcal_per_min, met_kcal
 from app.domain.hrv import rmssd
@@ -191,3 +193,35 @@ def test_athlete_zones_reads_what_the_store_holds() -> None:
         zones, problem = athlete_zones(p, "custom", bad, 2026)
         assert zones.floors_bpm == pytest.approx(karvonen), bad
         assert problem and "Karvonen" in problem, bad
+
+
+_ANY_VALUE = st.one_of(
+    st.none(),
+    st.integers(-3000, 20_000_000),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.text(max_size=2),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    t_ms=st.integers(-5, 10**13),
+    values=st.lists(_ANY_VALUE, min_size=10, max_size=10),
+    rr=st.lists(st.one_of(st.floats(allow_nan=True), st.integers(0, 5000), st.text(max_size=1)),
+                max_size=4),  # fmt: skip
+)
+def test_validate_fast_path_agrees_with_the_full_check(t_ms, values, rr) -> None:
+    """validate()'s straight pass accepts exactly what the channel-by-channel check accepts."""
+    from app.domain.samples import RANGES, checked
+
+    sample = Sample(t_ms, rr=tuple(rr), **dict(zip(RANGES, values, strict=True)))
+
+    def outcome(check) -> str:
+        try:
+            check(sample)
+        except InvalidSample as exc:
+            return f"invalid: {exc}"
+        return "ok"
+
+    assert outcome(validate) == outcome(checked)

@@ -119,12 +119,68 @@ _BOUNDS: tuple[tuple[str, float, float], ...] = tuple((n, lo, hi) for n, (lo, hi
 _channel_values = attrgetter(*RANGES)
 
 
+_NUMBER = frozenset((int, float))
+_HR, _CAD, _SPEED, _POWER = RANGES["hr"], RANGES["cadence"], RANGES["speed"], RANGES["power"]
+_DIST, _LAT, _LON, _ALT = RANGES["distance"], RANGES["lat"], RANGES["lon"], RANGES["altitude"]
+_STEPS, _MET = RANGES["steps"], RANGES["met"]
+_RR_LOW, _RR_HIGH = RR_RANGE_MS
+
+
+def _plainly_valid(s: Sample) -> bool:
+    """The common case in one straight pass (no loop over absent channels); False sends the
+    sample through the full check, which names what is wrong. Same rules as RANGES."""
+    if not s.t_ms > 0:
+        return False
+    v: float | None = s.hr
+    if v is not None and (v.__class__ not in _NUMBER or not _HR[0] <= v <= _HR[1]):
+        return False
+    v = s.cadence
+    if v is not None and (v.__class__ not in _NUMBER or not _CAD[0] <= v <= _CAD[1]):
+        return False
+    v = s.speed
+    if v is not None and (v.__class__ not in _NUMBER or not _SPEED[0] <= v <= _SPEED[1]):
+        return False
+    v = s.power
+    if v is not None and (v.__class__ not in _NUMBER or not _POWER[0] <= v <= _POWER[1]):
+        return False
+    v = s.distance
+    if v is not None and (v.__class__ not in _NUMBER or not _DIST[0] <= v <= _DIST[1]):
+        return False
+    v = s.lat
+    if v is not None and (v.__class__ not in _NUMBER or not _LAT[0] <= v <= _LAT[1]):
+        return False
+    v = s.lon
+    if v is not None and (v.__class__ not in _NUMBER or not _LON[0] <= v <= _LON[1]):
+        return False
+    v = s.altitude
+    if v is not None and (v.__class__ not in _NUMBER or not _ALT[0] <= v <= _ALT[1]):
+        return False
+    v = s.steps
+    if v is not None and (v.__class__ not in _NUMBER or not _STEPS[0] <= v <= _STEPS[1]):
+        return False
+    v = s.met
+    if v is not None and (v.__class__ not in _NUMBER or not _MET[0] <= v <= _MET[1]):
+        return False
+    for rr in s.rr:
+        if rr.__class__ not in _NUMBER or not _RR_LOW <= rr <= _RR_HIGH:
+            return False
+    return True
+
+
 def validate(sample: Sample) -> Sample:
     """Return the sample unchanged, or raise InvalidSample naming the first bad channel.
 
-    Runs for every sample the recorder takes, so it is written for speed: one getter for all
-    channels, and range checks that also refuse NaN and infinities (they compare false).
+    Runs for every sample the recorder takes, so it is written for speed: a straight pass
+    for the common case, then (only for a sample that fails it) one getter for all channels
+    with range checks that also refuse NaN and infinities (they compare false).
     """
+    if _plainly_valid(sample):
+        return sample
+    return checked(sample)
+
+
+def checked(sample: Sample) -> Sample:
+    """The full check, channel by channel: the reason for the first bad value, or the sample."""
     if sample.t_ms <= 0:
         raise InvalidSample(f"t_ms must be positive, got {sample.t_ms}")
     for (name, low, high), value in zip(_BOUNDS, _channel_values(sample), strict=True):
