@@ -30,11 +30,18 @@ class ExportService:
         *,
         progress: Progress | None = None,
         cancel: CancelCheck | None = None,
+        replace: bool = True,
     ) -> Path:
-        """Write the session as GPX/TCX/CSV/Parquet/XLSX (sync.exports); atomic, cancellable."""
+        """Write the session as GPX/TCX/CSV/Parquet/XLSX/FIT (sync.exports); atomic, cancellable.
+
+        `replace`: the save dialog has already asked before replacing an existing file (the
+        CLI asks for --force instead); device nodes, FIFOs and links are refused either way.
+        """
         from sync.exports.session import export_session
 
-        return export_session(self.store, session_id, fmt, path, progress=progress, cancel=cancel)
+        return export_session(
+            self.store, session_id, fmt, path, progress=progress, cancel=cancel, force=replace
+        )
 
     def everything(
         self,
@@ -43,11 +50,18 @@ class ExportService:
         *,
         progress: Progress | None = None,
         cancel: CancelCheck | None = None,
+        replace: bool = True,
     ) -> Path:
-        """Everything about the athlete as a zip (GDPR access request); atomic, cancellable."""
+        """Everything about the athlete as a zip (GDPR access request); atomic, cancellable.
+
+        `replace` as for `session`: the save dialog already confirmed a replacement.
+        """
         from sync.exports.gdpr import export_all
 
-        return export_all(self.store, athlete_id, path, progress=progress, cancel=cancel).path
+        report = export_all(
+            self.store, athlete_id, path, progress=progress, cancel=cancel, force=replace
+        )
+        return report.path
 
     def lake_destination(self) -> str | None:
         """Where "Push to data lake" goes (s3://bucket/prefix), or None when not configured."""
