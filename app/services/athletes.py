@@ -70,8 +70,8 @@ class AthleteService:
     def save_profile(self, athlete_id: int, **fields: object) -> Profile:
         """Store profile fields; `zone_model` (and five `floors` for custom) set the zones.
 
-        Everything is checked before anything is stored: read-only clients, max HR above
-        resting HR and custom bounds.
+        Everything is checked before anything is stored: read-only clients, custom bounds,
+        and the profile itself by the store (app.domain.profile.validate_profile, as the CLI).
         """
         info = self.store.athlete(athlete_id)
         if info is None:
@@ -80,9 +80,6 @@ class AthleteService:
             raise PermissionError(f"{info.name} is an imported client: read-only")
         model = fields.pop("zone_model", None)
         floors = fields.pop("floors", None)  # five zone lower bounds (bpm) for model "custom"
-        resting, max_hr = fields.get("resting_hr"), fields.get("max_hr")
-        if isinstance(resting, int) and isinstance(max_hr, int) and max_hr <= resting:
-            raise ValueError("max HR must be above resting HR")
         custom_floors = None
         if model == "custom":
             from app.training.zones import custom
