@@ -25,7 +25,7 @@ from strava_emulator import StravaEmulator  # noqa: E402
 
 from app import secrets  # noqa: E402
 from app.store.settings import STRAVA_BACKFILL  # noqa: E402
-from app.ui.screens.strava_panel import utc_midnight  # noqa: E402
+from app.ui.screens.strava_backfill import utc_midnight  # noqa: E402
 from sync.outbox import Outbox  # noqa: E402
 from sync.strava.accounts import CHILD, OWNER, save_account, set_status  # noqa: E402
 from sync.strava.config import CHILD_SCOPES, ENV_API_URL, ENV_OAUTH_URL, OWNER_SCOPES  # noqa: E402

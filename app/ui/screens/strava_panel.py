@@ -7,103 +7,45 @@ long tasks (app.ui.tasks) with progress and Cancel; afterwards the background sy
 so the copies go out at once. Secrets go from the form to the keyring and nowhere else.
 A child is linked only when the user ticks that they control it; its copies of activities
 from elsewhere (a watch) are opt-in, shown and changed per child under the list.
+Its parts sit beside it in strava_*.py: the list, consent row, link form, unlink, backfill.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, QUrl
-from PySide6.QtGui import QColor, QDesktopServices
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
     QDateEdit,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QMessageBox,
     QPushButton,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from sync.errors import RateLimited
-from sync.strava.children import parse_names
-from sync.strava.consent import what_is_copied
-
 from ..context import AppContext
 from ..tasks import TaskRunner, TaskStrip
+from .strava_account_list import AccountTree
+from .strava_backfill import backfill_done_text, backfill_failed_text, backfill_work, utc_midnight
+from .strava_consent_row import ChildConsentRow
+from .strava_labels import OWNER, copies_text
+from .strava_link_form import AuthorizeAddress, LinkForm
+from .strava_unlink import ask_unlink, unlinked_text
 
 if TYPE_CHECKING:  # the engine and accounts modules load httpx: not on the GUI thread
     from app.services.strava import LinkedAccount, UnlinkPlan, UnlinkResult
     from sync.strava.accounts import Account
     from sync.strava.consent import Consent
-    from sync.strava.engine import BackfillProgress
 
-#: `sync.strava.accounts.OWNER` (a test checks they agree), kept here for the reason above.
-OWNER = "owner"
-#: The CLI's way to opt in, which what_is_copied names; here the box below says it.
-CLI_OPT_IN = " (--copy-watch on)"
-
-#: What each account status means for the user, in the list.
-STATUS_TEXT = {"ok": "linked", "needs_reauth": "needs re-auth", "inactive": "app inactive"}
-#: What to do about a status (the status cell's tooltip).
-STATUS_HELP = {
-    "needs_reauth": "Strava no longer accepts this link: Link Strava… again for this account",
-    "inactive": "Strava says the API application is inactive: check strava.com/settings/api",
-}
-#: The account list grows with its rows up to this many, then scrolls.
-MAX_ROWS_SHOWN = 6
-#: The list asks for room for its columns up to this width (px), then elides (tooltips tell).
-MAX_TREE_WIDTH = 640
 LINK_TITLE = "Linking Strava"
 QWIDGETSIZE_MAX = (1 << 24) - 1
 BACKFILL_TITLE = "Backfill"
-
-
-def account_label(a: Account) -> str:
-    """Ada's own account, or a child with the names a title must contain."""
-    who = a.display_name or f"Strava athlete {a.remote_id}"
-    if a.role == OWNER:
-        return f"{who} (you)"
-    return f"{who}: {', '.join(a.child_names)}" if a.child_names else who
-
-
-def copies_text(names: list[str] | tuple[str, ...], copy_watch: bool) -> str:
-    """What a child account will receive (the CLI's sentence, without its flag)."""
-    return what_is_copied(names, copy_watch).removesuffix(CLI_OPT_IN) + "."
-
-
-def consent_label(c: Consent) -> str:
-    """A child's consent in the list's third column."""
-    control = "controlled" if c.controlled_ms is not None else "not confirmed"
-    return f"{control}, watch copies {'on' if c.copy_watch else 'off'}"
-
-
-def consent_help(c: Consent) -> str:
-    if c.controlled_ms is None:
-        return (
-            "Linked before Pulsedeck asked: confirm that you control this account "
-            "(your child's or your pet's) with the button under the list"
-        )
-    day = datetime.fromtimestamp(c.controlled_ms / 1000, tz=UTC).strftime("%Y-%m-%d")
-    return f"You confirmed on {day} that you control this account"
-
-
-def backfill_label(p: BackfillProgress) -> str:
-    return f"page {p.pages} · {p.activities:,} activities · {p.queued:,} copies queued"
-
-
-def utc_midnight(date: QDate) -> float:
-    """The start of `date` in UTC, in epoch seconds (the same day gives the same cursor)."""
-    return datetime(date.year(), date.month(), date.day(), tzinfo=UTC).timestamp()
 
 
 class StravaPanel(QGroupBox):
@@ -122,14 +64,7 @@ class StravaPanel(QGroupBox):
         self._unlinking = False
         layout = QVBoxLayout(self)
 
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Account", "Status", "Consent"])
-        self.tree.headerItem().setToolTip(
-            2, "For a child: whether you confirmed you control it, and whether it receives "
-            "copies of activities from elsewhere (a watch)"
-        )  # fmt: skip
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.tree = AccountTree(ctx)
         self.tree.itemSelectionChanged.connect(self._buttons)
         layout.addWidget(self.tree)
         self.empty = QLabel("No Strava account linked. Link yours, then a child (a kid or a "
@@ -139,25 +74,11 @@ class StravaPanel(QGroupBox):
         layout.addWidget(self.empty)
 
         # The selected child's consent (shown while a child is selected).
-        self.child_row = QWidget()
-        child_row = QHBoxLayout(self.child_row)
-        child_row.setContentsMargins(0, 0, 0, 0)
-        self.watch_box = QCheckBox("Copy watch activities to this child")
-        self.watch_box.setToolTip(
-            "Activities that reach your Strava from elsewhere (a watch, the website) and name "
-            "this child are copied to it only when this is ticked. Sessions Pulsedeck records "
-            "are always copied."
-        )
+        self.child_row = ChildConsentRow()
+        self.watch_box = self.child_row.watch_box
         self.watch_box.clicked.connect(self._set_copy_watch)
-        self.control_btn = QPushButton("I control this account")
-        self.control_btn.setToolTip(
-            "Confirm that this child account is yours to manage (your child's or your pet's)"
-        )
+        self.control_btn = self.child_row.control_btn
         self.control_btn.clicked.connect(self._confirm_control)
-        child_row.addWidget(self.watch_box)
-        child_row.addWidget(self.control_btn)
-        child_row.addStretch(1)
-        self.child_row.hide()
         layout.addWidget(self.child_row)
 
         row = QHBoxLayout()
@@ -186,63 +107,19 @@ class StravaPanel(QGroupBox):
         back.addStretch(1)
         layout.addLayout(back)
 
-        # The link form, shown by "Link Strava…".
-        self.form = QWidget()
-        form = QFormLayout(self.form)
-        form.setContentsMargins(0, 0, 0, 0)
-        self.client_id = QLineEdit()
-        self.client_id.setPlaceholderText("from strava.com/settings/api")
-        self.client_secret = QLineEdit()
-        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.client_secret.setPlaceholderText("kept in the system keyring only")
-        self.child_names = QLineEdit()
-        self.child_names.setPlaceholderText("empty for you; a child: Max, Maxi")
-        form.addRow("Client ID", self.client_id)
-        form.addRow("Client secret", self.client_secret)
-        form.addRow("Child names", self.child_names)
-        # A child's consent, shown once child names are typed.
-        self.child_consent = QWidget()
-        consent = QVBoxLayout(self.child_consent)
-        consent.setContentsMargins(0, 0, 0, 0)
-        self.controlled = QCheckBox("I control this account (a child or a pet)")
-        self.controlled.setToolTip("Required to link a child: only accounts you control")
-        self.copy_watch = QCheckBox("Copy watch activities (not recorded by Pulsedeck)")
-        self.copies = QLabel("")
-        self.copies.setWordWrap(True)
-        self.copies.setProperty("role", "muted")
-        consent.addWidget(self.copies)
-        consent.addWidget(self.controlled)
-        consent.addWidget(self.copy_watch)
-        form.addRow(self.child_consent)
-        self._form = form
-        self.child_names.textChanged.connect(lambda _t: self._child_consent())
-        self.copy_watch.toggled.connect(lambda _on: self._child_consent())
-        self._child_consent()
-        go = QHBoxLayout()
-        self.authorize_btn = QPushButton("Authorize in browser")
-        self.authorize_btn.setProperty("role", "primary")
+        # The link form, shown by "Link Strava…"; its fields are the panel's too (start_link).
+        self.form = LinkForm()
+        self.client_id = self.form.client_id
+        self.client_secret = self.form.client_secret
+        self.child_names = self.form.child_names
+        self.controlled = self.form.controlled
+        self.copy_watch = self.form.copy_watch
+        self.copies = self.form.copies
+        self.authorize_btn = self.form.authorize_btn
         self.authorize_btn.clicked.connect(self.start_link)
-        close = QPushButton("Close")
-        close.clicked.connect(self.form.hide)
-        go.addWidget(self.authorize_btn)
-        go.addWidget(close)
-        go.addStretch(1)
-        form.addRow(go)
-        self.form.hide()
         layout.addWidget(self.form)
-
-        # The authorize address, for when no browser opened (a line: copyable, never wider).
-        self.url = QWidget()
-        url_layout = QVBoxLayout(self.url)
-        url_layout.setContentsMargins(0, 0, 0, 0)
-        hint = QLabel("Authorize Pulsedeck in your browser. If none opened, open this address:")
-        hint.setWordWrap(True)
-        hint.setProperty("role", "muted")
-        self.url_text = QLineEdit()
-        self.url_text.setReadOnly(True)
-        url_layout.addWidget(hint)
-        url_layout.addWidget(self.url_text)
-        self.url.hide()
+        self.url = AuthorizeAddress()
+        self.url_text = self.url.line
         layout.addWidget(self.url)
 
         self.tasks = TaskRunner(ctx.bridge, self)
@@ -277,79 +154,24 @@ class StravaPanel(QGroupBox):
         self.accounts = [la.account for la in mine]
         self.consents = {la.account.id: la.consent for la in mine if la.consent is not None}
         selected = self.selected()
-        self.tree.clear()
-        for owner in (a for a in self.accounts if a.role == OWNER):
-            item = self._item(owner)
-            self.tree.addTopLevelItem(item)
-            for child in (a for a in self.accounts if a.parent_id == owner.id):
-                item.addChild(self._item(child))
-            item.setExpanded(True)
-        self._fit_columns()
-        self._fit_tree()
+        self.tree.fill(self.accounts, self.consents)
         self.empty.setVisible(not self.accounts)
         self.tree.setVisible(bool(self.accounts))
         if selected is not None:
             self.select(selected.id)
         self._buttons()
 
-    def _fit_columns(self) -> None:
-        """Columns as wide as their text, and the list wide enough to show them unelided
-        (the Settings side column is only as wide as its widest part)."""
-        wanted = 2 * self.tree.frameWidth() + self.tree.indentation()
-        for column in range(self.tree.columnCount()):
-            self.tree.resizeColumnToContents(column)
-            wanted += max(
-                self.tree.sizeHintForColumn(column), self.tree.header().sectionSizeHint(column)
-            )
-        self.tree.setMinimumWidth(min(wanted, MAX_TREE_WIDTH))
-
-    def _fit_tree(self) -> None:
-        """As tall as its rows (no empty box under two accounts), scrolling past a few."""
-        rows = min(MAX_ROWS_SHOWN, max(1, len(self.accounts)))
-        row_h = max(self.tree.sizeHintForRow(0), self.tree.fontMetrics().height() + 4)
-        header = self.tree.header().sizeHint().height()
-        self.tree.setFixedHeight(header + rows * row_h + 2 * self.tree.frameWidth() + 4)
-
-    def _item(self, a: Account) -> QTreeWidgetItem:
-        item = QTreeWidgetItem([account_label(a), STATUS_TEXT.get(a.status, a.status)])
-        item.setData(0, Qt.ItemDataRole.UserRole, a.id)
-        if a.status != "ok":
-            item.setForeground(1, QColor(self.ctx.theme.danger))
-            item.setToolTip(1, STATUS_HELP.get(a.status, a.status))
-        self._show_consent(item, a)
-        return item
-
-    def _show_consent(self, item: QTreeWidgetItem, a: Account) -> None:
-        c = self.consents.get(a.id)
-        if c is None:
-            return
-        item.setText(2, consent_label(c))
-        item.setToolTip(2, f"{consent_help(c)}. {copies_text(a.child_names, c.copy_watch)}")
-        if c.controlled_ms is None:
-            item.setForeground(2, QColor(self.ctx.theme.danger))
-        else:
-            item.setData(2, Qt.ItemDataRole.ForegroundRole, None)
-
     def selected(self) -> Account | None:
-        items = self.tree.selectedItems()
-        if not items:
+        wanted = self.tree.selected_id()
+        if wanted is None:
             return None
-        wanted = items[0].data(0, Qt.ItemDataRole.UserRole)
         return next((a for a in self.accounts if a.id == wanted), None)
 
     def select(self, account_id: int) -> None:
-        for item in self._items():
-            if item.data(0, Qt.ItemDataRole.UserRole) == account_id:
-                self.tree.setCurrentItem(item)
-                return
+        self.tree.select(account_id)
 
     def _items(self) -> list[QTreeWidgetItem]:
-        out = []
-        for i in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(i)
-            out.append(top)
-            out += [top.child(j) for j in range(top.childCount())]
-        return out
+        return self.tree.items()
 
     def backfill_owner(self) -> Account | None:
         """The selected owner (or the owner of the selected child), else the only owner."""
@@ -371,13 +193,7 @@ class StravaPanel(QGroupBox):
         self.backfill_btn.setEnabled(idle and has_children)
         self.since.setEnabled(idle)
         chosen = self.selected()
-        c = self.consents.get(chosen.id) if chosen is not None else None
-        self.child_row.setVisible(c is not None)
-        if c is not None:
-            self.watch_box.setChecked(c.copy_watch)
-            self.watch_box.setEnabled(True)
-            self.control_btn.setVisible(c.controlled_ms is None)
-            self.control_btn.setEnabled(True)
+        self.child_row.show_consent(self.consents.get(chosen.id) if chosen is not None else None)
         self.backfill_btn.setToolTip(
             "Copy older activities of your Strava to the children named in their titles"
             if has_children
@@ -438,7 +254,7 @@ class StravaPanel(QGroupBox):
         self.consents[child.id] = c
         for item in self._items():
             if item.data(0, Qt.ItemDataRole.UserRole) == child.id:
-                self._show_consent(item, child)
+                self.tree.show_consent(item, child, c)
         who = child.display_name or f"Strava athlete {child.remote_id}"
         if watch_changed:
             what = f"watch copies {'on' if c.copy_watch else 'off'}"
@@ -453,19 +269,8 @@ class StravaPanel(QGroupBox):
 
     # Link ---------------------------------------------------------------------------
 
-    def _child_consent(self) -> None:
-        """The consent rows follow the child names: what will be copied, and the boxes."""
-        names = parse_names(self.child_names.text())
-        self._form.setRowVisible(self.child_consent, bool(names))
-        self.copies.setText(copies_text(names, self.copy_watch.isChecked()) if names else "")
-
     def show_link_form(self) -> None:
-        self.form.show()
-        owners = [a for a in self.accounts if a.role == OWNER]
-        self.child_names.setEnabled(bool(owners))
-        if not owners:
-            self.child_names.clear()
-        self.client_id.setFocus()
+        self.form.open(has_owner=any(a.role == OWNER for a in self.accounts))
 
     def _system_browser(self, url: str) -> object:
         """Open the authorize page in the system browser (on the GUI thread, as Qt wants)."""
@@ -475,14 +280,12 @@ class StravaPanel(QGroupBox):
     def _show_url(self, url: str) -> None:
         if self._pending_task != LINK_TITLE:
             return
-        self.url_text.setText(url)
-        self.url_text.setCursorPosition(0)
-        self.url.show()
+        self.url.show_url(url)
 
     def start_link(self) -> None:
         client_id = self.client_id.text().strip()
         secret = self.client_secret.text()
-        names = parse_names(self.child_names.text())
+        names = self.form.names()
         if not client_id or not secret:
             self.say("Enter the client ID and secret of your Strava API application.")
             return
@@ -508,11 +311,7 @@ class StravaPanel(QGroupBox):
             )  # fmt: skip
 
         def done(account: Account) -> str:
-            self.client_secret.clear()
-            self.child_names.clear()
-            self.controlled.setChecked(False)
-            self.copy_watch.setChecked(False)
-            self.form.hide()
+            self.form.reset()
             who = account.display_name or account.remote_id
             if not names:
                 return f"Linked {who} as your account."
@@ -539,32 +338,11 @@ class StravaPanel(QGroupBox):
             return
         since_s = utc_midnight(self.since.date())
         day = self.since.date().toString("yyyy-MM-dd")
-        strava = self.ctx.services.strava
 
-        def work(progress: Callable[..., None], cancel: Callable[[], bool]) -> BackfillProgress:
-            def report(p: BackfillProgress) -> None:
-                done, total = p.days
-                progress(done, total, backfill_label(p))
-
-            return strava.backfill(owner.id, since_s, progress=report, cancel=cancel)
-
-        def done(p: BackfillProgress) -> str:
-            return (
-                f"Backfill from {day} done: {p.activities:,} activities walked, "
-                f"{p.queued:,} copies queued; they are sent in the background."
-            )
-
-        def failed(exc: BaseException) -> str:
-            if isinstance(exc, RateLimited):
-                wait = f" in about {exc.retry_after_s / 60:.0f} min" if exc.retry_after_s else ""
-                return (
-                    "Backfill paused: Strava's rate limit is reached. It resumes where it "
-                    f"stopped{wait} with the background sync (or press Backfill again later)."
-                )
-            return f"Backfill failed: {exc}"
-
+        work = backfill_work(self.ctx.services.strava, owner.id, since_s)
+        done = partial(backfill_done_text, day)
         self._pending_task = BACKFILL_TITLE
-        task = self.tasks.start(BACKFILL_TITLE, work, done, on_error=failed)
+        task = self.tasks.start(BACKFILL_TITLE, work, done, on_error=backfill_failed_text)
         if task is None:
             self._pending_task = ""
         else:
@@ -585,7 +363,7 @@ class StravaPanel(QGroupBox):
         def ask(plan: UnlinkPlan) -> None:
             forget = forget_secret
             if confirm:
-                answer, forget = self._ask_unlink(account, plan)
+                answer, forget = ask_unlink(self, account, plan)
                 if not answer:
                     self._unlinking = False
                     self._buttons()
@@ -607,52 +385,3 @@ class StravaPanel(QGroupBox):
             self.reload()
 
         self.ctx.bridge.run(lambda: strava.unlink_plan(account.id), ask, failed)
-
-    def _ask_unlink(self, account: Account, plan: UnlinkPlan) -> tuple[bool, bool]:
-        """The question before unlinking: (go ahead, forget the client secret)."""
-        children = [a for a in plan.targets if a.id != account.id]
-        text = f"Unlink {account_label(account)}?"
-        if children:
-            names = "; ".join(account_label(c) for c in children)
-            text += f"\n\nIts child accounts are unlinked too: {names}."
-        text += (
-            "\n\nPulsedeck revokes their access at Strava, forgets their tokens and deletes "
-            "what it kept from their Strava."
-            if children
-            else "\n\nPulsedeck revokes its access at Strava, forgets its tokens and deletes "
-            "what it kept from its Strava."
-        )
-        box = QMessageBox(QMessageBox.Icon.Question, "Unlink Strava", text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                          self)  # fmt: skip
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        forget_box: QCheckBox | None = None
-        if plan.freed_secrets:
-            apps = ", ".join(plan.freed_secrets)
-            forget_box = QCheckBox(f"Also forget the client secret of Strava application {apps}")
-            forget_box.setToolTip(
-                "No linked account uses it once these are unlinked; otherwise it stays in the "
-                "system keyring for the next link"
-            )
-            box.setCheckBox(forget_box)
-        answer = box.exec() == QMessageBox.StandardButton.Yes
-        forget = forget_box is not None and forget_box.isChecked()
-        box.deleteLater()
-        return answer, forget
-
-
-def unlinked_text(account: Account, result: UnlinkResult) -> str:
-    """The outcome line: who went, warnings, and what happened to the client secret."""
-    children = [account_label(a) for a in result.targets if a.id != account.id]
-    text = f"Unlinked {account_label(account)}"
-    if children:
-        text += f" and its child accounts {'; '.join(children)}"
-    text += "." + "".join(f" {w}." for w in result.warnings)
-    for client_id in result.forgotten_secrets:
-        text += f" Forgot the client secret of Strava application {client_id}."
-    for client_id in result.kept_secrets:
-        text += (
-            f" The client secret of Strava application {client_id} stays in the keyring "
-            "for the next link."
-        )
-    return text
