@@ -83,3 +83,14 @@ def test_gym_words_and_table_fit(qtbot, window) -> None:
         qtbot.wait(30)
         used = sum(header.sectionSize(i) for i in range(gym.table.columnCount()))
         assert used <= gym.table.viewport().width() + 1, size
+
+
+def test_session_sport_box_shows_an_unknown_sport_as_it_is(qtbot, window, store) -> None:
+    me = window.ctx.athlete.id
+    sid = store.create_session(me, sport="yoga", source="import", started_ms=T0)
+    store.finish_session(sid, T0 + 60_000)
+    detail = window.show_screen("session", session_id=sid)
+    qtbot.waitUntil(lambda: detail.detail is not None and detail.detail.row.id == sid,
+                    timeout=15_000)  # fmt: skip
+    assert detail.sport_box.currentText() == "yoga"  # not "run"
+    assert detail.charts.empty.isVisible()  # no samples: said, not an empty grid
