@@ -102,8 +102,8 @@ def style_plot(plot: pg.PlotItem, t: th.Theme, grid: bool = True) -> None:
 
 
 def legend(plot: pg.PlotItem, t: th.Theme) -> pg.LegendItem:
-    """A legend in the plot's top left; clicking an entry hides or shows its series."""
-    item = plot.addLegend(offset=(8, 4), colCount=4, labelTextColor=QColor(t.text))
+    """A legend in the plot's top right; clicking an entry hides or shows its series."""
+    item = plot.addLegend(offset=(-8, 4), colCount=4, labelTextColor=QColor(t.text))
     bg = QColor(t.panel)
     bg.setAlpha(200)
     item.setBrush(QBrush(bg))

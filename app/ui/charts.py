@@ -117,6 +117,8 @@ class LiveChart(pg.GraphicsLayoutWidget):
         self.hr_curve.setPen(pen(t.text if t.name != "light" else "#c62828", 3))
         self.cadence_curve.setPen(pen(t.cadence, 2))
         self.legend.setLabelTextColor(QColor(t.text))
+        for _sample, label in self.legend.items:
+            label.setText(label.text, color=QColor(t.text))  # re-render in the new colour
         bg = QColor(t.panel)
         bg.setAlpha(200)
         self.legend.setBrush(bg)

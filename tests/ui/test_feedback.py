@@ -154,6 +154,7 @@ def test_small_window_keeps_a_usable_live_chart(qtbot, window) -> None:
     dash = window.show_screen("dashboard")
     window.resize(1024, 640)
     qtbot.waitUntil(lambda: dash.chart.height() >= 170, timeout=5_000)
+    assert window.height() == 640 and window.minimumSizeHint().height() <= 640  # it fits
     assert dash.hr_label.height() < 200
 
 

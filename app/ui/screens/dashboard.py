@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -31,7 +31,7 @@ ZONE_NAMES = ("Rest", "Z1 · Recovery", "Z2 · Endurance", "Z3 · Tempo", "Z4 ·
 #: The number is the point of the screen: readable from three metres on a gym floor.
 HR_PX = 150
 #: Share of the screen's height the HR number takes (smaller windows, big mode).
-HR_SHARE, HR_SHARE_BIG = 0.2, 0.42
+HR_SHARE, HR_SHARE_BIG = 0.22, 0.5
 #: Why kcal shows "-" during a recording.
 KCAL_HELP = (
     "kcal needs your weight, birth year and sex: set them in Settings (saved sessions "
@@ -62,9 +62,14 @@ class DashboardScreen(QWidget):
         caption.setProperty("role", "metricname")
         hl.addWidget(caption)
         self.hr_label = QLabel("--")
+        # The number's size follows the space it gets (see _scale), never the other way round:
+        # a font that sized the layout would ratchet the window's minimum height up.
+        self.hr_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.hr_label.setMinimumHeight(48)
+        self.hr_label.installEventFilter(self)
         self.hr_label.setAccessibleName("Heart rate")
         self.hr_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        hl.addWidget(self.hr_label)
+        hl.addWidget(self.hr_label, 1)
         self.zone_label = QLabel(ZONE_NAMES[0])
         self.zone_label.setStyleSheet("font-size: 26px; font-weight: 700;")
         hl.addWidget(self.zone_label)
@@ -83,7 +88,8 @@ class DashboardScreen(QWidget):
             self.tiles[key] = tile
             grid.addWidget(tile, i // 4, i % 4)
         top.addLayout(grid, 3)
-        root.addLayout(top)
+        root.addLayout(top, 1)
+        self.top_row = top
 
         self.zone_band = ZoneBand()
         root.addWidget(self.zone_band)
@@ -99,6 +105,10 @@ class DashboardScreen(QWidget):
         self.chart.setMinimumHeight(150)
         self.centre.addWidget(self.chart)
         self.saved_card = SavedCard()
+        # The card takes the chart's place and size: it must not make the window taller.
+        self.saved_card.frame.setSizePolicy(
+            QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored
+        )
         self.centre.addWidget(self.saved_card.frame)
         self.saved_card.open_btn.clicked.connect(self._open_saved)
         self.saved_card.dismiss_btn.clicked.connect(self.dismiss_saved)
@@ -234,13 +244,22 @@ class DashboardScreen(QWidget):
             w = self.tile_grid.itemAt(i).widget()
             if w is not None and w is not self.tiles["elapsed"]:
                 w.setVisible(not on)
+        layout = self.layout()
+        layout.setStretchFactor(self.top_row, 4 if on else 1)  # type: ignore[attr-defined]
         self._scale()
         self.show_view(self.ctx.last_view)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: ANN001, N802 - Qt's name
+        if obj is self.hr_label and event.type() == QEvent.Type.Resize:
+            self._scale()
+            self.show_view(self.ctx.last_view)
+        return False
 
     def _scale(self) -> None:
         h = max(1, self.height())
         px = int(h * (HR_SHARE_BIG if self.big else HR_SHARE))
-        self._hr_px = max(56, px if self.big else min(HR_PX, px))
+        fits = int(self.hr_label.height() / 1.2)  # the digits' line height is ~1.2 x px
+        self._hr_px = max(40, min(px if self.big else min(HR_PX, px), fits))
         zone_px = max(18, int(self._hr_px * 0.19))
         self._zone_px = zone_px
         elapsed = self.tiles["elapsed"]

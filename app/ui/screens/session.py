@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTableWidget,
@@ -121,7 +122,15 @@ class SessionScreen(QWidget):
         self.sets.horizontalHeader().setStretchLastSection(True)
         sl.addWidget(self.laps, 1)
         sl.addWidget(self.sets, 1)
-        split.addWidget(side)
+        # The side column scrolls rather than making the window taller than 640 px.
+        side_scroll = QScrollArea()
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_scroll.setWidget(side)
+        side_scroll.setMinimumWidth(310)
+        self.side_scroll = side_scroll
+        split.addWidget(side_scroll)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         root.addWidget(split, 1)
