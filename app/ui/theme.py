@@ -139,6 +139,7 @@ def style_sheet(t: Theme) -> str:
     QPushButton[role="big"] {{ font-size: 20px; padding: 14px 22px; min-width: 120px; }}
     QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox {{ background: {t.panel};
         border: {border_w}px solid {t.border}; border-radius: 6px; padding: 6px; }}
+    QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 0px; border: none; }}
     QLineEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus, QComboBox:focus {{
         border: 2px solid {t.accent}; }}
     QTableView, QTableWidget, QListWidget {{ background: {t.panel}; alternate-background-color:

@@ -94,3 +94,20 @@ def test_session_sport_box_shows_an_unknown_sport_as_it_is(qtbot, window, store)
                     timeout=15_000)  # fmt: skip
     assert detail.sport_box.currentText() == "yoga"  # not "run"
     assert detail.charts.empty.isVisible()  # no samples: said, not an empty grid
+
+
+def test_gym_fields_show_their_values_in_every_theme(qtbot, window) -> None:
+    from PySide6.QtGui import QColor
+
+    from app.ui import theme as th
+
+    gym = window.show_screen("gym")
+    for name in th.THEMES:
+        window.ctx.set_theme(name)
+        t = window.ctx.theme
+        image = gym.reps.grab().toImage()
+        text = [
+            (x, y) for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)
+            if th.contrast(QColor(image.pixel(x, y)).name(), t.panel) >= 3
+        ]  # fmt: skip
+        assert len(text) > 20, f"{name}: the reps value is not drawn"

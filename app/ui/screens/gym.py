@@ -104,7 +104,6 @@ class GymScreen(QWidget):
         for w in (self.reps, self.weight, self.rpe):
             w.setStyleSheet("font-size: 22px; padding: 6px;")
             # The big − / + are the arrows here; typing goes straight in (focus selects all).
-            w.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
             w.installEventFilter(self._select_on_focus)
         form.addRow("Reps", self._stepper(self.reps, 1))
         self.weight_label = QLabel("Weight (kg)")
