@@ -153,7 +153,7 @@ def test_stop_from_the_status_bar_asks_and_a_double_click_does_nothing(qtbot, wi
 def test_small_window_keeps_a_usable_live_chart(qtbot, window) -> None:
     dash = window.show_screen("dashboard")
     window.resize(1024, 640)
-    qtbot.waitUntil(lambda: dash.chart.height() >= 170, timeout=5_000)
+    qtbot.waitUntil(lambda: dash.chart.height() >= 200, timeout=5_000)
     assert window.height() == 640 and window.minimumSizeHint().height() <= 640  # it fits
     assert dash.hr_label.height() < 200
 

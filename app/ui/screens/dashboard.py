@@ -32,6 +32,8 @@ ZONE_NAMES = ("Rest", "Z1 · Recovery", "Z2 · Endurance", "Z3 · Tempo", "Z4 ·
 HR_PX = 150
 #: Share of the screen's height the HR number takes (smaller windows, big mode).
 HR_SHARE, HR_SHARE_BIG = 0.22, 0.5
+#: Below this height (px) the chart gets more of the screen than the HR number.
+SHORT_PX = 600
 #: Why kcal shows "-" during a recording.
 KCAL_HELP = (
     "kcal needs your weight, birth year and sex: set them in Settings (saved sessions "
@@ -267,6 +269,9 @@ class DashboardScreen(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
         super().resizeEvent(event)
+        # A short window gives the chart two thirds of what is left, so it stays readable.
+        short = self.height() < SHORT_PX and not self.big
+        self.layout().setStretchFactor(self.centre, 2 if short else 1)  # type: ignore[attr-defined]
         self._scale()
         self.show_view(self.ctx.last_view)
 
