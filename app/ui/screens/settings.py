@@ -313,7 +313,8 @@ class SettingsScreen(QWidget):
             recording = self.ctx.state != IDLE and profile.athlete_id == self.ctx.athlete.id
             later = " New zones apply from the next recording." if recording else ""
             self.feedback.setText("Saved." + later)
-            self.reload()  # show exactly what the store now holds, read back from it
+            self._show(profile)  # save_profile read it back from the store
+            self.reload()  # and once more after everything queued before it has landed
             self._fill_kcal(profile.athlete_id)
             if profile.athlete_id == self.ctx.athlete.id:
                 self._zones_pending = True
