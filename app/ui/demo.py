@@ -6,8 +6,6 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from sqlalchemy import select
-
 from app.domain.samples import Sample
 from app.store import models as m
 from app.store.repo import AthleteInfo, Store
@@ -183,8 +181,3 @@ def demo_services(store: Store, data_dir: Path) -> Services:
     """Services whose recording starts with a replayed backlog (dashboard mid-session)."""
     clock = _DemoClock(DEMO_BACKLOG_S)
     return Services.build(store, data_dir, sources=lambda a: [_BacklogStrap(a, clock)], clock=clock)
-
-
-def has_demo(store: Store) -> bool:
-    with store.orm() as s:
-        return s.scalar(select(m.Goal.id).limit(1)) is not None

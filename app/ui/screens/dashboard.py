@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -251,7 +252,7 @@ class DashboardScreen(QWidget):
         self._scale()
         self.show_view(self.ctx.last_view)
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: ANN001, N802 - Qt's name
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if obj is self.hr_label and event.type() == QEvent.Type.Resize:
             self._scale()
             self.show_view(self.ctx.last_view)
@@ -267,7 +268,7 @@ class DashboardScreen(QWidget):
         elapsed = self.tiles["elapsed"]
         elapsed.value.setStyleSheet(f"font-size: {int(self._hr_px * 0.6)}px;" if self.big else "")
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         # A short window gives the chart two thirds of what is left, so it stays readable.
         short = self.height() < SHORT_PX and not self.big

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -24,6 +25,9 @@ from PySide6.QtWidgets import (
 from .. import viewmodels as vm
 from ..context import AppContext, Navigator
 from ..tasks import Task, TaskRunner, TaskStrip
+
+if TYPE_CHECKING:  # the lake stack loads only when a push runs
+    from sync.lake.push import PushReport
 
 COLUMNS = ("Date", "Athlete", "Sport", "Title", "Duration", "Distance", "Avg HR", "kcal", "Sync")
 KCAL_COL = COLUMNS.index("kcal")
@@ -330,7 +334,7 @@ class HistoryScreen(QWidget):
         exports = self.ctx.services.exports
         where = self.lake_location
 
-        def done(report) -> str:  # noqa: ANN001 - sync.lake.push.PushReport
+        def done(report: PushReport) -> str:
             text = f"Lake {where}: {report.done} pushed"
             if report.pending or report.dead:
                 text += f", {report.pending} waiting to retry, {report.dead} failed"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
@@ -196,7 +196,7 @@ class SettingsScreen(QWidget):
         self.reload()
         self.strava.reload()
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt's name
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         """Two columns where they fit, else one above the other (and the screen scrolls)."""
         super().resizeEvent(event)
         narrow = self.width() < TWO_COLUMNS_PX
