@@ -28,7 +28,13 @@ from app.commands import (
     UserError,
     recording_store,
 )
-from app.commands.common import EXIT_INTERRUPTED, CommandContext, command, report_error
+from app.commands.common import (
+    EXIT_INTERRUPTED,
+    CommandContext,
+    command,
+    report_error,
+    sport_help,
+)
 from app.commands.sessions import register_sessions
 from app.domain.text import escape_controls
 from app.paths import resolve_data_dir
@@ -334,7 +340,7 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     rec.add_argument("--duration", type=float, help="seconds to record (default: until Ctrl+C)")
     rec.add_argument("--seed", type=int, help="seed for the simulator (deterministic)")
     rec.add_argument("--athlete", help="athlete name (default: yourself)")
-    rec.add_argument("--sport", default="run", help="sport (default: run)")
+    rec.add_argument("--sport", default="run", help=sport_help("run"))
     rec.add_argument(
         "--readiness", action="store_true", help="a 2-5 min HRV reading at rest (readiness)"
     )
@@ -363,11 +369,11 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     ssub = sessions.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
     sl = ssub.add_parser("list", help="list sessions, newest first")
     sl.add_argument("--athlete", help="only this athlete")
-    sl.add_argument("--json", action="store_true")
+    sl.add_argument("--json", action="store_true", help="print JSON")
     sl.set_defaults(func=cmd_sessions_list)
     ss = ssub.add_parser("show", help="show one session")
-    ss.add_argument("id", type=int)
-    ss.add_argument("--json", action="store_true")
+    ss.add_argument("id", type=int, help="session id (sessions list)")
+    ss.add_argument("--json", action="store_true", help="print JSON")
     ss.set_defaults(func=cmd_sessions_show)
     register_sessions(ssub)  # rename, set, delete
 
@@ -375,15 +381,15 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     asub = athlete.add_subparsers(dest="athlete_command", metavar="ACTION", required=True)
     aset = asub.add_parser("set", help="create or update an athlete's profile")
     aset.add_argument("name", nargs="?", help="athlete name (default: yourself, created as Me)")
-    aset.add_argument("--birth-year", type=int)
-    aset.add_argument("--sex", choices=["male", "female"])
+    aset.add_argument("--birth-year", type=int, metavar="YEAR", help="year of birth")
+    aset.add_argument("--sex", choices=["male", "female"], help="for kcal and zones")
     aset.add_argument("--weight", type=float, help="kg")
-    aset.add_argument("--resting-hr", type=int)
-    aset.add_argument("--max-hr", type=int)
+    aset.add_argument("--resting-hr", type=int, metavar="BPM", help="resting heart rate")
+    aset.add_argument("--max-hr", type=int, metavar="BPM", help="maximum heart rate")
     aset.add_argument("--timezone", help="IANA zone, e.g. Europe/Paris")
     aset.set_defaults(func=cmd_athlete_set)
     alist = asub.add_parser("list", help="every athlete: id, self or client, read-only or not")
-    alist.add_argument("--json", action="store_true")
+    alist.add_argument("--json", action="store_true", help="print JSON")
     alist.set_defaults(func=cmd_athlete_list)
 
     for module_name, func_name in EXTENSIONS if extensions else ():

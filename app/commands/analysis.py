@@ -304,7 +304,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("trends", help="weekly training figures (load, zones, HRV)")
     p.add_argument("--athlete", help="athlete name (default: yourself)")
-    p.add_argument("--from", dest="from_", type=_date, help="first day (default: 12 weeks back)")
-    p.add_argument("--to", type=_date, help="last day (default: today)")
+    p.add_argument(
+        "--from",
+        dest="from_",
+        metavar="DATE",
+        type=_date,
+        help="first day (default: 12 weeks back)",
+    )
+    p.add_argument("--to", metavar="DATE", type=_date, help="last day (default: today)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_trends)

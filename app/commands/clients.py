@@ -93,5 +93,5 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--flagged", action="store_true", help="only clients with a load/HRV flag")
     p.add_argument("--inactive", type=int, metavar="DAYS", help="only clients idle DAYS+ days")
     p.add_argument("--all", action="store_true", help="this machine's own athletes too")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_clients)

@@ -196,3 +196,11 @@ def command(
         return run
 
     return decorate if func is None else decorate(func)
+
+
+def sport_help(default: str | None = None) -> str:
+    """`--sport` help listing the sports a session may have (the one SPORTS tuple)."""
+    from app.services.rows import SPORTS
+
+    tail = f" (default: {default})" if default else ""
+    return "one of " + ", ".join(SPORTS) + tail

@@ -191,7 +191,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     d.set_defaults(func=cmd_daily)
 
     s = esub.add_parser("session", help="one session as CSV, GPX, TCX, Parquet or XLSX")
-    s.add_argument("id", type=int)
+    s.add_argument("id", type=int, help="session id")
     s.add_argument(
         "--format",
         choices=SESSION_FORMATS,
@@ -214,8 +214,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     r.add_argument("--athlete", help="athlete name (default: yourself)")
     r.add_argument("--confirm", required=True, metavar="NAME", help="the athlete's name again")
     r.add_argument("--lake", action="store_true", help="also delete their objects in the lake")
-    r.add_argument("--bucket")
-    r.add_argument("--prefix")
-    r.add_argument("--endpoint-url")
-    r.add_argument("--region")
+    r.add_argument("--bucket", help="also erase from this lake bucket")
+    r.add_argument("--prefix", help="the lake's key prefix")
+    r.add_argument("--endpoint-url", metavar="URL", help="S3-compatible endpoint")
+    r.add_argument("--region", help="S3 region")
     r.set_defaults(func=cmd_delete_all)

@@ -104,7 +104,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "import",
         help="import FIT/TCX/GPX files, folders, .zip/.gz, a Strava bulk export",
     )
-    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="file, folder, .zip or .gz")
     p.add_argument("--athlete", help="whose activities (default: yourself; created if new)")
     p.add_argument(
         "--watch",

@@ -266,9 +266,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     lsub = lake.add_subparsers(dest="lake_command", metavar="ACTION", required=True)
 
     d = lsub.add_parser("ddl", help="print Athena DDL (partition projection) or DuckDB views")
-    d.add_argument("--bucket")
-    d.add_argument("--prefix")
-    d.add_argument("--database", default="pulsedeck")
+    d.add_argument("--bucket", help="S3 bucket (default: the configured one)")
+    d.add_argument("--prefix", help="key prefix (default: the configured one)")
+    d.add_argument("--database", default="pulsedeck", help="Athena database")
     d.add_argument(
         "--projection",
         choices=("injected", "enum"),
@@ -293,11 +293,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _destination_flags(p)
     p.add_argument("--since", help="only sessions started on or after DATE (YYYY-MM-DD)")
     p.add_argument("--force", action="store_true", help="upload again what was pushed already")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_push)
 
     s = lsub.add_parser("status", help="what is pushed, pending or failed")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=cmd_status)
 
     pl = lsub.add_parser("pull", help="coach: import clients' sessions for offline review")
@@ -306,7 +306,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     who.add_argument("--all-clients", action="store_true", help="every athlete in the lake")
     _destination_flags(pl)
     pl.add_argument("--since", help="only sessions started on or after DATE (YYYY-MM-DD)")
-    pl.add_argument("--json", action="store_true")
+    pl.add_argument("--json", action="store_true", help="print JSON")
     pl.set_defaults(func=cmd_pull)
 
     c = lsub.add_parser("configure", help="save the lake settings (keys go to the OS keyring)")

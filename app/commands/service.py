@@ -342,8 +342,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     lg = ssub.add_parser("logs", help="the units' journal")
     _common(lg)
-    lg.add_argument("-n", "--lines", type=int, default=100)
-    lg.add_argument("-f", "--follow", action="store_true")
+    lg.add_argument("-n", "--lines", type=int, default=100, help="how many lines (default: 100)")
+    lg.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
     lg.set_defaults(func=cmd_logs)
 
     r = ssub.add_parser("remove", help="stop, disable and delete the units (data is kept)")

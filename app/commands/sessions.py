@@ -12,7 +12,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from app.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UserError
-from app.commands.common import CommandContext, command
+from app.commands.common import CommandContext, command, sport_help
 
 if TYPE_CHECKING:
     from app.services.history import Followed
@@ -101,14 +101,14 @@ def cmd_sessions_delete(args: argparse.Namespace, ctx: CommandContext) -> int:
 def register_sessions(ssub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add rename, set and delete under `pulsedeck sessions`."""
     rn = ssub.add_parser("rename", help="set a session's title (a child's name routes a copy)")
-    rn.add_argument("id", type=int)
+    rn.add_argument("id", type=int, help="session id")
     rn.add_argument("title", help="the new title ('' clears it)")
     rn.set_defaults(func=cmd_sessions_rename)
     st = ssub.add_parser("set", help="change a session's sport or notes")
-    st.add_argument("id", type=int)
-    st.add_argument("--sport", help="run, ride, walk, hike, ...")
+    st.add_argument("id", type=int, help="session id")
+    st.add_argument("--sport", help=sport_help())
     st.add_argument("--notes", help="free text ('' clears them)")
     st.set_defaults(func=cmd_sessions_set)
     dl = ssub.add_parser("delete", help="delete a session (hidden at once, like the app)")
-    dl.add_argument("id", type=int)
+    dl.add_argument("id", type=int, help="session id")
     dl.set_defaults(func=cmd_sessions_delete)

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from app.commands import EXIT_OK, UserError, recording_store
-from app.commands.common import CommandContext, command
+from app.commands.common import CommandContext, command, sport_help
 
 from .common import (
     TOKEN_ENV,
@@ -87,7 +87,7 @@ def register(fsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     live = fsub.add_parser(
         "serve-live", help="record the simulated strap and serve it live on the LAN"
     )
-    live.add_argument("--port", type=int, default=8766)
+    live.add_argument("--port", type=int, default=8766, help="default: 8766")
     live.add_argument(
         "--host",
         default="127.0.0.1",
@@ -105,8 +105,8 @@ def register(fsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     live.add_argument("--tls-cert", metavar="FILE", help="serve wss:// with your certificate")
     live.add_argument("--tls-key", metavar="FILE", help="the key of --tls-cert")
     live.add_argument("--athlete", help="athlete name (default: yourself)")
-    live.add_argument("--sport", default="run")
-    live.add_argument("--rate", type=float, default=1.0)
-    live.add_argument("--seed", type=int)
+    live.add_argument("--sport", default="run", help=sport_help("run"))
+    live.add_argument("--rate", type=float, default=1.0, metavar="HZ", help="samples per second")
+    live.add_argument("--seed", type=int, help="random seed (repeatable runs)")
     live.add_argument("--duration", type=float, help="seconds (default: until Ctrl+C)")
     live.set_defaults(func=cmd_feeds_serve_live)

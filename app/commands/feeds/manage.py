@@ -59,17 +59,17 @@ def register(fsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     from device.feeds.formats import FORMATS
 
     add = fsub.add_parser("add", help="remember a feed (token in the OS keyring)")
-    add.add_argument("name")
-    add.add_argument("url")
+    add.add_argument("name", help="a name for the feed")
+    add.add_argument("url", help="ws:// or wss:// address")
     token_options(add, "the feed's token")
-    add.add_argument("--format", choices=FORMATS, default="pulsedeck")
+    add.add_argument("--format", choices=FORMATS, default="pulsedeck", help="wire format")
     add.add_argument("--athlete", help="local athlete for a single-athlete feed")
     add.set_defaults(func=cmd_feeds_add)
 
     lst = fsub.add_parser("list", help="stored feeds")
-    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--json", action="store_true", help="print JSON")
     lst.set_defaults(func=cmd_feeds_list)
 
     rm = fsub.add_parser("remove", help="forget a stored feed and its token")
-    rm.add_argument("name")
+    rm.add_argument("name", help="feed name (feeds list)")
     rm.set_defaults(func=cmd_feeds_remove)

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from app.commands import EXIT_AUTH, EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, UserError, recording_store
-from app.commands.common import CommandContext, ErrorCodes, command
+from app.commands.common import CommandContext, ErrorCodes, command, sport_help
 from device.feeds.errors import FeedAuthError, FeedConnectionError, FeedUnavailable
 
 from .common import (
@@ -218,7 +218,7 @@ def register(fsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     rec = fsub.add_parser("record", help="record a feed: one session per remote athlete")
     rec.add_argument("feed", help="ws:// or wss:// URL, or the name of a stored feed")
     token_options(rec, "the feed's token")
-    rec.add_argument("--format", choices=FORMATS, default="pulsedeck")
+    rec.add_argument("--format", choices=FORMATS, default="pulsedeck", help="wire format")
     rec.add_argument("--remote-id", help="HypeRate id (required for hyperate)")
     rec.add_argument(
         "--token-in-query", action="store_true", help="send ?access_token= instead of a header"
@@ -230,7 +230,7 @@ def register(fsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
         "any other certificate is refused before the token is sent",
     )
     rec.add_argument("--duration", type=float, help="seconds to record (default: until the end)")
-    rec.add_argument("--sport", default="other")
+    rec.add_argument("--sport", default="other", help=sport_help("other"))
     rec.add_argument("--athlete", help="local athlete for a single-athlete feed")
     rec.add_argument(
         "--max-retries", type=int, help="give up after this many failed reconnects in a row"

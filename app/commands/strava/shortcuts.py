@@ -75,18 +75,30 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_link_args(sl)
     sl.set_defaults(func=cmd_accounts_link, provider="strava")
     su = vsub.add_parser("unlink", help="same as `accounts unlink`")
-    su.add_argument("id", type=int)
-    su.add_argument("--forget-secret", action="store_true")
+    su.add_argument("id", type=int, help="account id")
+    su.add_argument(
+        "--forget-secret",
+        action="store_true",
+        help="also delete an unused Strava client secret from the keyring",
+    )
     su.set_defaults(func=cmd_accounts_unlink)
     ss = vsub.add_parser("status", help="sync status, or where one session is on Strava")
-    ss.add_argument("id", type=int, nargs="?")
-    ss.add_argument("--json", action="store_true")
+    ss.add_argument("id", type=int, nargs="?", help="session id (default: all)")
+    ss.add_argument("--json", action="store_true", help="print JSON")
     ss.set_defaults(func=cmd_strava_status)
     sp = vsub.add_parser("upload", help="upload one session now (and to named children)")
-    sp.add_argument("id", type=int)
+    sp.add_argument("id", type=int, help="session id")
     sp.set_defaults(func=cmd_strava_upload)
     sy = vsub.add_parser("sync", help="same as `sync run`")
-    sy.add_argument("--until-idle", action="store_true")
-    sy.add_argument("--max-wait", type=float, default=900.0)
-    sy.add_argument("--no-poll", action="store_true")
+    sy.add_argument("--until-idle", action="store_true", help="run until nothing is due")
+    sy.add_argument(
+        "--max-wait",
+        type=float,
+        default=900.0,
+        metavar="S",
+        help="with --until-idle: stop when the next job is more than S s away",
+    )
+    sy.add_argument(
+        "--no-poll", action="store_true", help="skip polling Strava for processing results"
+    )
     sy.set_defaults(func=cmd_sync_run, forever=False)

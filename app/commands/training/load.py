@@ -127,7 +127,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `zones`, `load` and `readiness` to the `pulsedeck` parser."""
     z = sub.add_parser("zones", help="show or set the HR zone model")
     add_common(z)
-    z.add_argument("--model", choices=[m.value for m in ZoneModel])
+    z.add_argument("--model", choices=[m.value for m in ZoneModel], help="the zone model to use")
     z.add_argument("--bounds", help="custom: five lower bounds in bpm, e.g. 110,125,140,155,170")
     z.add_argument("--ftp", type=float, help="functional threshold power, W (power TSS in load)")
     z.add_argument("--threshold-hr", type=int, help="lactate threshold heart rate, bpm")
@@ -135,12 +135,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     ld = sub.add_parser("load", help="daily load, fitness (CTL), fatigue (ATL), form (TSB)")
     add_common(ld)
-    ld.add_argument("--from", dest="from_", type=parse_date)
-    ld.add_argument("--to", type=parse_date)
+    ld.add_argument(
+        "--from",
+        dest="from_",
+        metavar="DATE",
+        type=parse_date,
+        help="first day (default: 4 weeks back)",
+    )
+    ld.add_argument("--to", metavar="DATE", type=parse_date, help="last day (default: today)")
     ld.set_defaults(func=cmd_load)
 
     rd = sub.add_parser("readiness", help="HRV readiness: 7-day ln RMSSD against the 60-day band")
     add_common(rd)
-    rd.add_argument("--from", dest="from_", type=parse_date)
-    rd.add_argument("--to", type=parse_date)
+    rd.add_argument(
+        "--from",
+        dest="from_",
+        metavar="DATE",
+        type=parse_date,
+        help="first day (default: 2 weeks back)",
+    )
+    rd.add_argument("--to", metavar="DATE", type=parse_date, help="last day (default: today)")
     rd.set_defaults(func=cmd_readiness)

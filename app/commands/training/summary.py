@@ -102,9 +102,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `summary` to the `pulsedeck` parser."""
     p = sub.add_parser("summary", help="daily summaries in the athlete's time zone")
     add_common(p, json_flag=False)
-    p.add_argument("--from", dest="from_", type=parse_date, help="first day (YYYY-MM-DD)")
-    p.add_argument("--to", type=parse_date, help="last day (default: today)")
+    p.add_argument(
+        "--from", dest="from_", metavar="DATE", type=parse_date, help="first day (YYYY-MM-DD)"
+    )
+    p.add_argument("--to", metavar="DATE", type=parse_date, help="last day (default: today)")
     fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true")
-    fmt.add_argument("--csv", action="store_true")
+    fmt.add_argument("--json", action="store_true", help="print JSON")
+    fmt.add_argument("--csv", action="store_true", help="print CSV")
     p.set_defaults(func=cmd_summary)

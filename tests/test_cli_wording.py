@@ -1,0 +1,48 @@
+"""CLI wording (issue 21 #18): help text, metavars, readable output, rounding, progress."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+
+from app.cli import build_parser
+from app.services.rows import SPORTS
+
+
+def _actions(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], argparse.Action]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _actions(child, (*path, name))
+        elif not isinstance(action, argparse._HelpAction | argparse._VersionAction):
+            yield path, action
+
+
+# Declared by app.ui.screenshot (the UI's own parser), outside the CLI's files.
+_UI_OWNED = {("screenshot", "--screen"), ("screenshot", "--theme")}
+
+
+def test_every_option_and_argument_has_help() -> None:
+    missing = [
+        " ".join((*path, "/".join(a.option_strings) or a.dest))
+        for path, a in _actions(build_parser())
+        if not a.help and (path[:1] + tuple(a.option_strings[-1:])) not in _UI_OWNED
+    ]
+    assert missing == []
+
+
+def test_no_metavar_leaks_a_python_name() -> None:
+    parser = build_parser()
+    for path, a in _actions(parser):
+        if a.option_strings and a.nargs != 0 and a.metavar is None:
+            assert not a.dest.endswith("_"), (path, a.option_strings)
+    load = next(a for p, a in _actions(parser) if p == ("load",) and "--from" in a.option_strings)
+    assert load.metavar == "DATE"
+
+
+def test_sport_help_lists_the_sports() -> None:
+    for path, a in _actions(build_parser()):
+        if "--sport" in a.option_strings:
+            assert a.help and all(s in a.help for s in SPORTS), path
