@@ -254,8 +254,26 @@ def cmd_athlete_set(args: argparse.Namespace, ctx: CommandContext) -> int:
         info = store.update_profile(athlete.id, **fields) if fields else athlete
     except (InvalidInput, ReadOnlyAthlete) as exc:
         raise UserError(str(exc)) from exc
-    print(json.dumps({"id": info.id, "name": info.name, **asdict(info.profile)}, default=str))
+    if args.json:
+        print(json.dumps({"id": info.id, "name": info.name, **asdict(info.profile)}, default=str))
+    else:
+        print(profile_line(info))
     return EXIT_OK
+
+
+def profile_line(info: AthleteInfo) -> str:
+    """`Ann (id 3): born 1990, female, 60 kg, resting HR 50, max HR 190 bpm, Europe/Paris`."""
+    p = info.profile
+    parts = [
+        f"born {p.birth_year}" if p.birth_year is not None else "",
+        str(p.sex) if p.sex is not None else "",
+        f"{p.weight_kg:g} kg" if p.weight_kg is not None else "",
+        f"resting HR {p.resting_hr} bpm" if p.resting_hr is not None else "",
+        f"max HR {p.max_hr} bpm" if p.max_hr is not None else "",
+        info.timezone or "",
+    ]
+    known = ", ".join(x for x in parts if x) or "no profile details yet"
+    return f"{escape_controls(info.name)} (id {info.id}): {known}"
 
 
 def athlete_json(a: AthleteInfo) -> dict[str, object]:
@@ -387,6 +405,7 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     aset.add_argument("--resting-hr", type=int, metavar="BPM", help="resting heart rate")
     aset.add_argument("--max-hr", type=int, metavar="BPM", help="maximum heart rate")
     aset.add_argument("--timezone", help="IANA zone, e.g. Europe/Paris")
+    aset.add_argument("--json", action="store_true", help="print the profile as JSON")
     aset.set_defaults(func=cmd_athlete_set)
     alist = asub.add_parser("list", help="every athlete: id, self or client, read-only or not")
     alist.add_argument("--json", action="store_true", help="print JSON")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Iterator
 
-from app.cli import build_parser
+from app.cli import build_parser, main
 from app.services.rows import SPORTS
 
 
@@ -46,3 +47,16 @@ def test_sport_help_lists_the_sports() -> None:
     for path, a in _actions(build_parser()):
         if "--sport" in a.option_strings:
             assert a.help and all(s in a.help for s in SPORTS), path
+
+
+def test_athlete_set_prints_a_readable_line_and_json_on_request(data_dir, capsys) -> None:
+    dd = ["--data-dir", str(data_dir)]
+    assert main([*dd, "athlete", "set", "Ann", "--weight", "60.5", "--sex", "female"]) == 0
+    out = capsys.readouterr().out
+    assert out == "Ann (id 1): female, 60.5 kg\n"
+    assert main([*dd, "athlete", "set", "Ann", "--max-hr", "190", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data == {
+        "id": 1, "name": "Ann", "birth_year": None, "sex": "female", "weight_kg": 60.5,
+        "resting_hr": None, "max_hr": 190,
+    }  # fmt: skip

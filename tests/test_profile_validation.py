@@ -71,7 +71,17 @@ def test_a_refused_profile_creates_no_athlete(data_dir, capsys) -> None:
 
 def test_good_values_are_stored_and_printed_as_plain_json(data_dir, capsys) -> None:
     assert (
-        _set("--birth-year", "1990", "--weight", "70.5", "--resting-hr", "48", "--max-hr", "191")
+        _set(
+            "--birth-year",
+            "1990",
+            "--weight",
+            "70.5",
+            "--resting-hr",
+            "48",
+            "--max-hr",
+            "191",
+            "--json",
+        )
         == 0
     )
     out = capsys.readouterr().out

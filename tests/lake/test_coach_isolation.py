@@ -91,7 +91,7 @@ def test_athlete_set_refuses_a_pulled_client(
     finally:
         store.close()
     # No NAME means yourself: a new self athlete, not the client called "Me".
-    assert main([*dd, "athlete", "set", "--weight", "81"]) == 0
+    assert main([*dd, "athlete", "set", "--weight", "81", "--json"]) == 0
     me = json.loads(capsys.readouterr().out)
     assert me["name"] != "Me" and me["weight_kg"] == 81
     assert _athletes(coach)[me["name"]][:2] == (True, False)
