@@ -8,6 +8,9 @@ from collections.abc import Iterator
 
 from app.cli import build_parser, main
 from app.services.rows import SPORTS
+from app.store.repo import Store
+
+from .training.helpers import athlete, ms, session
 
 
 def _actions(
@@ -60,3 +63,19 @@ def test_athlete_set_prints_a_readable_line_and_json_on_request(data_dir, capsys
         "id": 1, "name": "Ann", "birth_year": None, "sex": "female", "weight_kg": 60.5,
         "resting_hr": None, "max_hr": 190,
     }  # fmt: skip
+
+
+def test_load_prints_days_with_load_and_one_line_for_the_rest(data_dir, capsys) -> None:
+    s = Store.open(data_dir)
+    a = athlete(s)
+    session(s, a, ms(2026, 6, 2, 8), 1800, hr=150)
+    s.close()
+    argv = ["--data-dir", str(data_dir), "load", "--from", "2026-05-30", "--to", "2026-06-05"]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("date ")
+    assert [ln.split()[0] for ln in lines[1:-1]] == ["2026-06-02"]
+    assert lines[-1].startswith("6 of 7 days without load not shown (--json lists every day); ")
+    assert "on 2026-06-05: CTL " in lines[-1]
+    assert main([*argv, "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 7

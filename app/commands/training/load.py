@@ -78,12 +78,20 @@ def cmd_load(args: argparse.Namespace, ctx: CommandContext) -> int:
         f"{'date':10} {'TRIMP':>6} {'acute':>6} {'chronic':>7} {'ratio':>5} "
         f"{'load':>6} {'CTL':>6} {'ATL':>6} {'TSB':>6}  method"
     )
-    for r in rows:
+    shown = [r for r in rows if r["trimp"] or r["load"]]
+    for r in shown:
         ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
         print(
             f"{r['day']!s:10} {r['trimp']:6.1f} {r['acute']:6.1f} {r['chronic']:7.1f} "
             f"{ratio:>5} {r['load']:6.1f} {r['ctl']:6.1f} {r['atl']:6.1f} {r['tsb']:6.1f}  "
             f"{','.join(r['methods']) or '-'}"  # type: ignore[arg-type]
+        )
+    empty = len(rows) - len(shown)
+    if empty and rows:
+        end = rows[-1]
+        print(
+            f"{empty} of {len(rows)} days without load not shown (--json lists every day); "
+            f"on {end['day']}: CTL {end['ctl']:.1f}, ATL {end['atl']:.1f}, TSB {end['tsb']:.1f}"
         )
     return EXIT_OK
 
@@ -133,7 +141,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     z.add_argument("--threshold-hr", type=int, help="lactate threshold heart rate, bpm")
     z.set_defaults(func=cmd_zones)
 
-    ld = sub.add_parser("load", help="daily load, fitness (CTL), fatigue (ATL), form (TSB)")
+    ld = sub.add_parser(
+        "load",
+        help="daily load, fitness (CTL), fatigue (ATL), form (TSB): the days with load "
+        "and one line for the others (--json: every day)",
+    )
     add_common(ld)
     ld.add_argument(
         "--from",
