@@ -31,6 +31,7 @@ from app.commands import (
 from app.commands.common import (
     EXIT_INTERRUPTED,
     CommandContext,
+    clip,
     command,
     report_error,
     sport_help,
@@ -201,7 +202,7 @@ def cmd_sessions_list(args: argparse.Namespace, ctx: CommandContext) -> int:
         f"{'duration':>8} {'avg':>4} {'max':>4} {'kcal':>5}"
     )
     for s in sessions:
-        athlete, sport = escape_controls(s.athlete)[:12], escape_controls(s.sport)[:8]
+        athlete, sport = clip(escape_controls(s.athlete), 12), clip(escape_controls(s.sport), 8)
         print(
             f"{s.id:>5}  {iso(s.started_ms, s.timezone):25}  {athlete:12} {sport:8} "
             f"{s.status:10} {_hms(s.duration_s):>8} {_fmt(s.avg_hr):>4} "

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 
 from app.cli import build_parser, main
+from app.commands.common import clip
 from app.services.rows import SPORTS
 from app.store.repo import Store
 
@@ -79,3 +80,15 @@ def test_load_prints_days_with_load_and_one_line_for_the_rest(data_dir, capsys) 
     assert "on 2026-06-05: CTL " in lines[-1]
     assert main([*argv, "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 7
+
+
+def test_clipped_columns_end_with_an_ellipsis(data_dir, capsys) -> None:
+    assert clip("short", 8) == "short"
+    assert clip("exactly8", 8) == "exactly8"
+    assert clip("Alexandrina Longname", 12) == "Alexandrina…"
+    s = Store.open(data_dir)
+    session(s, athlete(s, "Alexandrina Longname"), ms(2026, 6, 2, 8), 60, sport="virtual_ride")
+    s.close()
+    assert main(["--data-dir", str(data_dir), "sessions", "list"]) == 0
+    row = capsys.readouterr().out.splitlines()[1]
+    assert "Alexandrina… virtual… " in row

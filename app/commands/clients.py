@@ -13,7 +13,8 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 from app.commands import EXIT_OK, UserError
-from app.commands.common import CommandContext, command
+from app.commands.common import CommandContext, clip, command
+from app.domain.text import escape_controls
 
 
 def _when(ms: int | None) -> str:
@@ -67,9 +68,10 @@ def cmd_clients(args: argparse.Namespace, ctx: CommandContext) -> int:
             ready = " ".join(parts)
         goals = f"{r.goals_on_track}/{r.goals}" if r.goals else "-"
         days = "-" if r.days_since is None else str(r.days_since)
+        name = clip(escape_controls(r.name), 24)
         print(
-            f"{r.name[:24]:24} {_when(r.last_session_ms):16} {days:>4} {r.acute:6.1f} "
-            f"{r.chronic:6.1f} {ratio:>6}{flag} {ready[:22]:22} {goals:>5}  "
+            f"{name:24} {_when(r.last_session_ms):16} {days:>4} {r.acute:6.1f} "
+            f"{r.chronic:6.1f} {ratio:>6}{flag} {clip(ready, 22):22} {goals:>5}  "
             f"{_when(r.last_sync_ms)}"
         )
     if not rows:

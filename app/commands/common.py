@@ -204,3 +204,8 @@ def sport_help(default: str | None = None) -> str:
 
     tail = f" (default: {default})" if default else ""
     return "one of " + ", ".join(SPORTS) + tail
+
+
+def clip(text: str, width: int) -> str:
+    """`text` fitted to a table column of `width`: a longer one ends with an ellipsis (…)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
