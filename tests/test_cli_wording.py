@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from app.cli import build_parser, main
 from app.commands.common import clip
-from app.services.rows import SPORTS
+from app.services.rows import METRIC, SPORTS, goal_progress_text
 from app.store.repo import Store
 
 from .training.helpers import athlete, ms, session
@@ -92,3 +96,22 @@ def test_clipped_columns_end_with_an_ellipsis(data_dir, capsys) -> None:
     assert main(["--data-dir", str(data_dir), "sessions", "list"]) == 0
     row = capsys.readouterr().out.splitlines()[1]
     assert "Alexandrina… virtual… " in row
+
+
+def test_goal_progress_is_rounded_as_the_app_rounds_it(data_dir, capsys) -> None:
+    assert goal_progress_text("active_min", 2.527, 30.0, "min", METRIC) == "3 / 30 min"
+    assert goal_progress_text("distance", 2.527, 5.0, "km", METRIC) == "2.53 km / 5.00 km"
+    now = datetime.now(ZoneInfo("Europe/Paris"))
+    if (now - timedelta(minutes=5)).date() != now.date():
+        pytest.skip("just after midnight: the session would fall on yesterday")
+    s = Store.open(data_dir)
+    session(s, athlete(s), int(now.timestamp() * 1000) - 170_000, 152, hr=150, steps_per_s=2)
+    s.close()
+    dd = ["--data-dir", str(data_dir)]
+    assert main([*dd, "goals", "add", "active_min", "30"]) == 0
+    capsys.readouterr()
+    assert main([*dd, "goals", "progress", "--json"]) == 0
+    (goal,) = json.loads(capsys.readouterr().out)["goals"]
+    assert 2.5 < goal["value"] < 2.6  # JSON keeps its precision
+    assert main([*dd, "goals", "progress"]) == 0
+    assert "] 3 / 30 min  " in capsys.readouterr().out

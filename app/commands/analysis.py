@@ -156,7 +156,7 @@ def _print_hrv(d: dict[str, object]) -> None:
         f"(missed {a['missed']}, ectopic {a['ectopic']}, out of range {a['out_of_range']})"
     )
     print(
-        f"  mean RR {_fmt(t['mean_rr_ms'])} ms ({_fmt(t['mean_hr'])} bpm)  SDNN "
+        f"  mean RR {_fmt(t['mean_rr_ms'])} ms ({_fmt(t['mean_hr'], '.0f')} bpm)  SDNN "
         f"{_fmt(t['sdnn_ms'])} ms  RMSSD {_fmt(t['rmssd_ms'])} ms  pNN50 {_fmt(t['pnn50'])} %"
     )
     if p is not None:

@@ -19,6 +19,36 @@ if TYPE_CHECKING:  # numpy and the store load with the first query, not at start
     from device.ble.manager import FoundSensor
 
 METRIC, IMPERIAL = "metric", "imperial"
+KM_PER_MILE = 1.609344
+LB_PER_KG = 2.2046226218
+
+
+# Figures as both faces show them (the app's screens and the CLI): one rule each -----------
+
+
+def distance(meters: float | None, units: str) -> str:
+    if meters is None:
+        return "-"
+    if units == IMPERIAL:
+        return f"{meters / 1000 / KM_PER_MILE:.2f} mi"
+    return f"{meters / 1000:.2f} km"
+
+
+def weight(kg: float | None, units: str) -> str:
+    if kg is None:
+        return "-"
+    return f"{kg * LB_PER_KG:.1f} lb" if units == IMPERIAL else f"{kg:.1f} kg"
+
+
+def goal_progress_text(kind: str, value: float, target: float, unit: str, units: str) -> str:
+    """`3 / 30 min`, `2.53 km / 5.00 km`: whole units but for distance and body weight."""
+    if kind == "distance":  # goals keep km
+        return f"{distance(value * 1000, units)} / {distance(target * 1000, units)}"
+    if kind == "weight":
+        return f"{weight(value, units)} / {weight(target, units)}"
+    return f"{value:.0f} / {target:.0f} {unit}".rstrip()
+
+
 #: The sports a session may be changed to (History, the session detail, the dashboard).
 SPORTS: tuple[str, ...] = (
     "run", "walk", "ride", "virtual_ride", "gym", "strength", "row", "swim", "hike", "other",

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 # The rows the services return; screens keep using them as vm.SessionRow etc.
 from app.services.rows import (
     IMPERIAL,
+    KM_PER_MILE,
+    LB_PER_KG,
     METRIC,
     SPORTS,
     AthleteItem,
@@ -20,10 +22,10 @@ from app.services.rows import (
     SessionDetail,
     SessionRow,
     SetRow,
+    distance,
+    goal_progress_text,
+    weight,
 )
-
-KM_PER_MILE = 1.609344
-LB_PER_KG = 2.2046226218
 
 SCREENS: tuple[str, ...] = (
     "dashboard",
@@ -49,26 +51,12 @@ def hms(seconds: float | None) -> str:
     return f"{h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"{rem // 60}:{rem % 60:02d}"
 
 
-def distance(meters: float | None, units: str) -> str:
-    if meters is None:
-        return "-"
-    if units == IMPERIAL:
-        return f"{meters / 1000 / KM_PER_MILE:.2f} mi"
-    return f"{meters / 1000:.2f} km"
-
-
 def speed(mps: float | None, units: str) -> str:
     if mps is None:
         return "-"
     if units == IMPERIAL:
         return f"{mps * 3.6 / KM_PER_MILE:.1f} mph"
     return f"{mps * 3.6:.1f} km/h"
-
-
-def weight(kg: float | None, units: str) -> str:
-    if kg is None:
-        return "-"
-    return f"{kg * LB_PER_KG:.1f} lb" if units == IMPERIAL else f"{kg:.1f} kg"
 
 
 def weight_to_kg(value: float, units: str) -> float:
@@ -126,11 +114,7 @@ class GoalItem:
         return f"{self.period.capitalize()} · {names.get(self.kind, self.kind)}"
 
     def progress_text(self, units: str) -> str:
-        if self.kind == "distance":  # goals keep km
-            return f"{distance(self.value * 1000, units)} / {distance(self.target * 1000, units)}"
-        if self.kind == "weight":
-            return f"{weight(self.value, units)} / {weight(self.target, units)}"
-        return f"{self.value:.0f} / {self.target:.0f} {self.unit}".rstrip()
+        return goal_progress_text(self.kind, self.value, self.target, self.unit, units)
 
 
 __all__ = [

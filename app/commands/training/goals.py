@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 from app.commands import EXIT_OK, UserError
 from app.commands.common import CommandContext
+from app.services.rows import METRIC, goal_progress_text
 from app.training import catalog
 from app.training.goals import GoalEngine, GoalKind, GoalProgress, Period
 
@@ -121,11 +122,13 @@ def cmd_goals_progress(args: argparse.Namespace, ctx: CommandContext) -> int:
     if not progress:
         print("no goals yet: try `pulsedeck goals add steps 10000 --period daily`")
     for p in progress:
-        value = "-" if p.value is None else f"{p.value:.4g}"
+        done = goal_progress_text(
+            p.goal.kind.value, p.value or 0.0, p.goal.target, p.goal.unit, METRIC
+        )
         bar = "#" * round(p.fraction * 20)
         flag = "  achieved" if p.achieved_ms else ""
         print(
-            f"{p.goal.id:>4}  [{bar:20}] {value}/{p.goal.target:g} {p.goal.unit}  "
+            f"{p.goal.id:>4}  [{bar:20}] {done}  "
             f"{p.goal.describe()} ({p.period_start}..{p.period_end}){flag}"
         )
         for h in history.get(p.goal.id, [])[1:]:
