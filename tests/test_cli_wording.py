@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -11,7 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.cli import build_parser, main
+from app.commands import progress as cli_progress
 from app.commands.common import clip
+from app.commands.progress import TerminalProgress
 from app.services.rows import METRIC, SPORTS, goal_progress_text
 from app.store.repo import Store
 
@@ -115,3 +118,36 @@ def test_goal_progress_is_rounded_as_the_app_rounds_it(data_dir, capsys) -> None
     assert 2.5 < goal["value"] < 2.6  # JSON keeps its precision
     assert main([*dd, "goals", "progress"]) == 0
     assert "] 3 / 30 min  " in capsys.readouterr().out
+
+
+def test_terminal_progress_shows_rate_and_eta_and_erases_itself() -> None:
+    now = [0.0]
+    out = io.StringIO()
+    bar = TerminalProgress("export", "rows", stream=out, clock=lambda: now[0])
+    bar(0, 100)
+    now[0] = 2.0
+    bar(25, 100)
+    assert out.getvalue().endswith("\rexport [#####               ] 25/100 rows  12.5/s  ETA 0:06")
+    now[0] = 2.05
+    bar(26, 100)  # within a tenth of a second: not redrawn
+    assert "26/100" not in out.getvalue()
+    now[0] = 4.0
+    bar(100, 100)  # the end is always drawn, without an ETA
+    assert out.getvalue().endswith("100/100 rows  25.0/s" + " " * 9)
+    bar.clear()
+    assert out.getvalue().endswith("\r" + " " * len(bar.line(100, 100)) + "\r")
+
+
+def test_long_commands_draw_progress_only_on_a_terminal(data_dir, capsys, monkeypatch) -> None:
+    s = Store.open(data_dir)
+    session(s, athlete(s), ms(2026, 6, 2, 8), 120)
+    s.close()
+    argv = ["--data-dir", str(data_dir), "export", "all", "-o", str(data_dir / "a.zip")]
+    assert main(argv) == 0
+    assert capsys.readouterr().err == ""  # not a terminal: silent
+    monkeypatch.setattr(cli_progress, "is_terminal", lambda stream: True)
+    assert main([*argv[:-1], str(data_dir / "b.zip")]) == 0
+    captured = capsys.readouterr()
+    assert "\rexport [" in captured.err and "/s" in captured.err
+    assert captured.err.endswith("\r")  # erased before the command's own output
+    assert "written to" in captured.out

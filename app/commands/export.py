@@ -107,12 +107,13 @@ def cmd_xlsx(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 @command
 def cmd_all(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from app.commands.progress import terminal_progress
     from sync.exports.gdpr import export_all
 
     athlete = ctx.athlete()
     out = _target(args.output, f"pulsedeck-athlete-{athlete.id}.zip", "zip", args.force)
-    with _writing(out):
-        report = export_all(ctx.store, athlete.id, out, force=args.force)
+    with _writing(out), terminal_progress("export", "rows") as bar:
+        report = export_all(ctx.store, athlete.id, out, force=args.force, progress=bar)
     print(f"everything about {athlete.name} written to {report.path}")
     print(json.dumps(report.rows))
     return EXIT_OK

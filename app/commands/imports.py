@@ -34,6 +34,7 @@ def _line(result: object) -> str:
 
 @command
 def cmd_import(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from app.commands.progress import terminal_progress
     from app.store.repo import ReadOnlyAthlete, resolve_athlete
     from app.store.settings import IMPORT_WATCH_DIR, Settings
     from sync.imports import FileResult, Outcome, import_paths
@@ -59,9 +60,12 @@ def cmd_import(args: argparse.Namespace, ctx: CommandContext) -> int:
 
     def show(r: FileResult) -> None:
         if not args.json:
+            if bar is not None:
+                bar.clear()  # the file's line, then the bar again below it
             print(_line(r), flush=True)
 
-    report = import_paths(ctx.store, athlete.id, paths, on_result=show)
+    with terminal_progress("import", "files") as bar:
+        report = import_paths(ctx.store, athlete.id, paths, on_result=show, progress=bar)
     if watch is not None:
         from sync.imports.watch import watch_folder
 

@@ -122,13 +122,16 @@ def _known_ids(store: Store) -> list[str]:
 
 @command(errors=LAKE_ERRORS)
 def cmd_push(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from app.commands.progress import terminal_progress
     from sync.lake.push import push
     from sync.outbox import Outbox
 
     since = _since(args)
     store = ctx.store
     config = _config(store, args)
-    report = asyncio.run(push(store, Outbox(store), config, since, force=args.force))
+    with terminal_progress("push", "sessions") as bar:
+        outbox = Outbox(store)
+        report = asyncio.run(push(store, outbox, config, since, force=args.force, progress=bar))
     if args.json:
         print(json.dumps({"destination": config.location(), **asdict(report)}, indent=2))
     else:
