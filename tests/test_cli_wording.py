@@ -32,15 +32,11 @@ def _actions(
             yield path, action
 
 
-# Declared by app.ui.screenshot (the UI's own parser), outside the CLI's files.
-_UI_OWNED = {("screenshot", "--screen"), ("screenshot", "--theme")}
-
-
 def test_every_option_and_argument_has_help() -> None:
     missing = [
         " ".join((*path, "/".join(a.option_strings) or a.dest))
         for path, a in _actions(build_parser())
-        if not a.help and (path[:1] + tuple(a.option_strings[-1:])) not in _UI_OWNED
+        if not a.help
     ]
     assert missing == []
 

@@ -43,9 +43,11 @@ def _size(text: str) -> tuple[int, int]:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("screenshot", help="render one screen of the desktop app to a PNG")
-    p.add_argument("--screen", required=True, choices=SCREENS)
+    p.add_argument("--screen", required=True, choices=SCREENS, help="which screen to render")
     p.add_argument("--out", required=True, help="PNG file to write")
     p.add_argument("--demo", action="store_true", help="fill the data dir with demo data first")
-    p.add_argument("--theme", choices=["light", "dark", "high_contrast"])
+    p.add_argument(
+        "--theme", choices=["light", "dark", "high_contrast"], help="theme (default: the saved one)"
+    )
     p.add_argument("--size", type=_size, default=(1280, 800), help="WIDTHxHEIGHT (1280x800)")
     p.set_defaults(func=cmd_screenshot)
