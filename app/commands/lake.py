@@ -170,6 +170,7 @@ def cmd_status(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 @command(errors=LAKE_ERRORS)
 def cmd_pull(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from app.commands.progress import terminal_progress
     from sync.errors import SyncError
     from sync.lake.layout import BadKey
     from sync.lake.pull import pull
@@ -178,8 +179,10 @@ def cmd_pull(args: argparse.Namespace, ctx: CommandContext) -> int:
     since = _since(args)
     store = ctx.store
     config = _config(store, args)
+    wanted = None if args.all_clients else args.athlete
     try:
-        report = pull(store, LakeClient(config), None if args.all_clients else args.athlete, since)
+        with terminal_progress("pull", "athletes") as bar:
+            report = pull(store, LakeClient(config), wanted, since, progress=bar)
     except BadKey as exc:
         raise UserError(str(exc)) from exc
     except SyncError as exc:

@@ -32,6 +32,7 @@ from app.store import settings as st
 from app.store.repo import Store, now_ms
 from app.store.settings import Settings
 from sync.errors import SyncError
+from sync.progress import Progress
 
 from .layout import (
     object_key,
@@ -311,17 +312,21 @@ def pull(
     client: LakeClient,
     athletes: Iterable[str] | None = None,
     since_ms: int | None = None,
+    progress: Progress | None = None,
 ) -> PullReport:
     """Import the given athletes' sessions (all athletes in the lake when None).
 
     Network and server failures of one session are counted and reported; the others still
-    import, and the next pull picks the failed ones up.
+    import, and the next pull picks the failed ones up. `progress(done, total)` counts
+    athletes.
     """
     report = PullReport()
     refs = list(athletes) if athletes is not None else list_athletes(client)
     prefix = client.config.prefix
     mine = own_refs(store)
-    for ref in refs:
+    for done, ref in enumerate(refs):
+        if progress is not None:
+            progress(done, len(refs))
         safe_id(ref, "athlete id")
         report.athletes.append(ref)
         keys = list(client.list_keys(table_prefix(prefix, SESSIONS, ref)))
@@ -376,4 +381,6 @@ def pull(
             else:
                 report.own += 1
         Settings(store).set(st.LAKE_LAST_PULL_MS, now_ms(), ref)
+    if progress is not None:
+        progress(len(refs), len(refs))
     return report

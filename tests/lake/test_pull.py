@@ -89,8 +89,11 @@ def test_pull_into_a_fresh_data_dir_reads_back_equal_values(
             assert _devices(coach, theirs.id) == _devices(store, sid)
 
         # Pulling again changes nothing and duplicates nothing.
-        again = pull(coach, LakeClient(lake_config))
+        ticks: list[tuple[int, int]] = []
+        again = pull(coach, LakeClient(lake_config), progress=lambda d, t: ticks.append((d, t)))
         assert (again.imported, again.replaced, again.unchanged) == (0, 0, 3)
+        n = len(again.athletes)
+        assert ticks == [(i, n) for i in range(n + 1)]  # per athlete, ending at done == total
         with coach.engine.connect() as c:
             assert c.exec_driver_sql("SELECT count(*) FROM sessions").scalar() == 3
             n_samples = c.exec_driver_sql("SELECT count(*) FROM samples").scalar()
