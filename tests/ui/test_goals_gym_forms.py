@@ -83,6 +83,12 @@ def test_gym_words_and_table_fit(qtbot, window) -> None:
         qtbot.wait(30)
         used = sum(header.sectionSize(i) for i in range(gym.table.columnCount()))
         assert used <= gym.table.viewport().width() + 1, size
+        # The words fit too: both set buttons and the Exercise column's header.
+        for button in (gym.start_btn, gym.done_btn):
+            text = button.fontMetrics().horizontalAdvance(button.text())
+            assert text < button.contentsRect().width(), (size, button.text())
+        title = header.fontMetrics().horizontalAdvance("Exercise")
+        assert title < header.sectionSize(0), size
 
 
 def test_session_sport_box_shows_an_unknown_sport_as_it_is(qtbot, window, store) -> None:

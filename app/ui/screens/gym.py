@@ -30,7 +30,7 @@ from ..widgets import card
 
 #: Default rest between sets; the timer counts down from it and then up (overrun).
 REST_S = 90
-#: A set logged without pressing "Start set" is assumed to have lasted this long.
+#: A set logged without pressing "Start" is assumed to have lasted this long.
 DEFAULT_SET_S = 40
 #: The form's first RPE and weight (an exercise done before starts from its last set).
 DEFAULT_RPE = 7.0
@@ -111,14 +111,14 @@ class GymScreen(QWidget):
         form.addRow("RPE", self._stepper(self.rpe, 0.5))
         left.addWidget(form_card)
         buttons = QHBoxLayout()
-        self.start_btn = QPushButton("Start set  (F8)")
+        self.start_btn = QPushButton("Start  (F8)")  # short: fits beside "Done" at 1024 px
         self.start_btn.setProperty("role", "big")
         self.start_btn.clicked.connect(self.start_set)
-        self.done_btn = QPushButton("Set done  (F9)")
+        self.done_btn = QPushButton("Done  (F9)")
         self.done_btn.setProperty("role", "primary")
         self.done_btn.setStyleSheet("font-size: 22px; padding: 16px 26px;")
         self.done_btn.clicked.connect(self.set_done)
-        buttons.addWidget(self.start_btn)
+        buttons.addWidget(self.start_btn, 1)
         buttons.addWidget(self.done_btn, 1)
         left.addLayout(buttons)
         self.hint = QLabel("")
@@ -145,6 +145,8 @@ class GymScreen(QWidget):
         self.table.setHorizontalHeaderLabels(["Exercise", "Reps", "kg", "RPE", "HR\navg/max",
                                               "HR drop\n60 s"])  # fmt: skip
         self.table.horizontalHeaderItem(5).setToolTip(RECOVERY_HELP)
+        exercise_header = self.table.horizontalHeaderItem(0)
+        exercise_header.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
