@@ -101,6 +101,11 @@ def format_summary(s: SessionInfo) -> str:
             "  (kcal needs at least a body weight: pulsedeck athlete set --weight KG"
             " --birth-year Y --sex male|female)"
         )
+    if s.avg_hr is not None and not any(s.zone_s):
+        lines.append(
+            "  (all the time was below zone 1: zones follow your profile; set it with"
+            " pulsedeck athlete set --resting-hr BPM --max-hr BPM, or --birth-year Y)"
+        )
     return "\n".join(lines)
 
 

@@ -340,3 +340,25 @@ def test_names_printed_by_the_cli_cannot_drive_the_terminal(data_dir, capsys) ->
         assert main(["--data-dir", str(data_dir), *argv]) == 0
         out = capsys.readouterr().out
         assert "\x1b" not in out and "\x07" not in out and "Eve\\x1b[2J" in out, argv
+
+
+def test_a_summary_all_below_zone_1_says_how_to_set_the_profile(data_dir, capsys) -> None:
+    """The first recording with no profile: the zones are empty and the summary says why."""
+    from app.cli import main
+
+    argv = ["--data-dir", str(data_dir), "record", "--simulate", "--duration", "2", "--rate", "5"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "below zone 1" in out and "--resting-hr" in out
+    from dataclasses import replace
+
+    from app.cli import format_summary
+    from app.store.repo import Store
+
+    store = Store.open(data_dir)
+    try:
+        (info,) = store.list_sessions()
+    finally:
+        store.close()
+    in_zones = replace(info, zone_s=(30.0, 0.0, 0.0, 0.0, 0.0))
+    assert "below zone 1" not in format_summary(in_zones)  # only when every zone is empty
