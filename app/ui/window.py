@@ -55,8 +55,12 @@ NAV: tuple[tuple[str, str, str, str], ...] = (
     ("history", "History", "app.ui.screens.history", "HistoryScreen"),
     ("trends", "Trends", "app.ui.screens.trends", "TrendsScreen"),
     ("goals", "Goals", "app.ui.screens.goals", "GoalsScreen"),
+    ("roster", "Roster", "app.ui.screens.roster", "RosterScreen"),
+    ("compare", "Compare", "app.ui.screens.compare", "CompareScreen"),
     ("settings", "Settings", "app.ui.screens.settings", "SettingsScreen"),
 )
+#: Coach mode: these appear in the navigation once there is more than one athlete.
+COACH_SCREENS = frozenset({"roster", "compare"})
 SESSION_SCREEN = ("session", "Session", "app.ui.screens.session", "SessionScreen")
 #: The data opens this long after the window is built even if it has not been painted yet.
 LOAD_ANYWAY_MS = 1500
@@ -235,6 +239,7 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
         self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Ctrl+1..7 switch screens
         for _name, label, _m, _c in NAV:
             self.nav.addItem(label)
+        self.set_coach_mode(False)
         self.nav.setCurrentRow(0)  # before connecting: focusing the list must not load a screen
         self.nav.currentRowChanged.connect(lambda row: self.show_screen(NAV[row][0]))
         outer.addWidget(self.nav)
@@ -273,6 +278,12 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
         right.addWidget(self.stack, 1)
         outer.addLayout(right, 1)
         self.setCentralWidget(central)
+
+    def set_coach_mode(self, on: bool) -> None:
+        """Show the coach's screens in the navigation (more than one athlete) or hide them."""
+        for row, (name, *_rest) in enumerate(NAV):
+            if name in COACH_SCREENS:
+                self.nav.setRowHidden(row, not on)
 
     def _shortcuts(self) -> None:
         keys = {
