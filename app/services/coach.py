@@ -91,6 +91,12 @@ class CoachService:
 
         return lake_identities(self.store)
 
+    def lake_id(self, athlete_id: int) -> str | None:
+        """The athlete's lake id (a client's too); None until the first push or set."""
+        from sync.lake.identity import lake_id
+
+        return lake_id(self.store, athlete_id)
+
     def set_lake_id(self, athlete_id: int, ref: str) -> str:
         """Give one of this machine's athletes lake id `ref` (ValueError says why not)."""
         from sync.lake.push import set_athlete_ref

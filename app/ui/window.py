@@ -204,6 +204,8 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
         ctx.stateChanged.connect(self._on_state)
         ctx.athleteChanged.connect(self._on_athlete_changed)
         ctx.goalReached.connect(self.tray.notify_goal)
+        # A scheduled lake pull may bring new clients: the switcher (and coach mode) follow.
+        ctx.syncRan.connect(lambda r: self.reload_athletes() if getattr(r, "pulled", 0) else None)
         self._show_read_only(ctx.read_only)
         if not ctx.read_only:
             ctx.start_sync()  # the sync writes its ledger: nothing to do on a read-only store

@@ -346,6 +346,7 @@ class RosterScreen(QWidget):
     def _pull_finished(self, _outcome: str, message: str) -> None:
         self._buttons()
         self.ctx.message.emit(message)
+        self.navigator.reload_athletes()  # new clients join the switcher
         self.ctx.historyChanged.emit()  # reloads this screen too (a cancel keeps the imported)
 
     def set_schedule(self, label: str) -> None:
