@@ -302,6 +302,8 @@ class CompareScreen(QWidget):
             p = self.plots[key]
             drawn = 0
             for i, (ln, tr) in enumerate(self.results):
+                if tr.empty:  # said in the status line; a flat zero line would mislead
+                    continue
                 pts = [(d, v) for d, v in points(tr) if v is not None]
                 if not pts:
                     continue
