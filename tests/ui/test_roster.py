@@ -103,7 +103,7 @@ def test_pull_fills_the_roster_sorts_filters_and_opens_a_client(
     assert _nav_visible(window, "roster") and _nav_visible(window, "compare")
 
     # The columns of `pulsedeck clients`, the ratio flagged in colour with a tooltip.
-    assert [h for h, _k in COLUMNS][:3] == ["Client", "Last session", "Days since"]
+    assert [h for h, _k in COLUMNS][:3] == ["Client", "Last session", "Days"]
     assert _names(screen) == ["Ann", "Bob"]
     ann = screen.model.index(0, RATIO_COL)
     assert screen.model.data(ann).endswith("▲")
@@ -173,10 +173,10 @@ def test_schedule_is_a_setting_the_background_sync_runs(
     screen = _roster(qtbot, window)
     background = window.services.sync
     qtbot.waitUntil(lambda: background.background is not None, timeout=20_000)
-    assert screen.schedule.currentText() == "Off"
+    assert screen.schedule.currentText() == "No scheduled pull"
     with qtbot.waitSignal(window.ctx.message, timeout=20_000):
-        screen.schedule.setCurrentText("Every 3 h")
-        screen.set_schedule("Every 3 h")
+        screen.schedule.setCurrentText("Pull every 3 h")
+        screen.set_schedule("Pull every 3 h")
     assert Settings(store).get(LAKE_PULL_INTERVAL_H) == 3
     sched = background.background.scheduler
     assert sched is not None and sched.config.lake_pull_interval_s == 3 * 3600
@@ -184,7 +184,7 @@ def test_schedule_is_a_setting_the_background_sync_runs(
     qtbot.waitUntil(lambda: len(screen.model.rows) == 2, timeout=60_000)
     qtbot.waitUntil(lambda: _nav_visible(window, "roster"), timeout=20_000)
     with qtbot.waitSignal(window.ctx.message, timeout=20_000):
-        screen.set_schedule("Off")
+        screen.set_schedule("No scheduled pull")
     assert Settings(store).get(LAKE_PULL_INTERVAL_H) is None
     assert sched.config.lake_pull_interval_s is None
     idle(window)

@@ -50,19 +50,34 @@ if TYPE_CHECKING:
 COLUMNS: tuple[tuple[str, str | None], ...] = (
     ("Client", "name"),
     ("Last session", "last"),
-    ("Days since", "days"),
-    ("Week load", None),
-    ("4-week avg", None),
+    ("Days", "days"),
+    ("Week", None),
+    ("4-wk avg", None),
     ("Ratio", "ratio"),
     ("Readiness", "readiness"),
-    ("Goals on track", "goals"),
+    ("Goals", "goals"),
     ("Last pull", "sync"),
 )
+#: What each header means (its tooltip).
+HEADER_TIPS = (
+    "Click a header to sort; again to reverse",
+    "Start of the newest session",
+    "Days since the last session",
+    "Mean daily training load (TRIMP) over the last 7 days",
+    "Mean daily training load over the last 28 days",
+    "Week over the 4-week average; ▲ above {hi}, ▼ below {lo}",
+    "Latest morning reading (last 3 days): HRV (RMSSD), resting HR, and a flag outside the "
+    "normal band",
+    "Goals on track for this period / goals",
+    "When this client was last pulled from the lake",
+)
+#: Dates in the table: short, the year is rarely in doubt for a roster.
+WHEN = "%d %b %H:%M"
 RATIO_COL = 5
 #: The schedule choices: label -> hours (None: off).
 SCHEDULES: dict[str, int | None] = {
-    "Off": None, "Every hour": 1, "Every 3 h": 3, "Every 6 h": 6, "Every 12 h": 12,
-    "Every 24 h": 24,
+    "No scheduled pull": None, "Pull every hour": 1, "Pull every 3 h": 3,
+    "Pull every 6 h": 6, "Pull every 12 h": 12, "Pull every 24 h": 24,
 }  # fmt: skip
 NO_LAKE = (
     "No data lake is configured. Set one up with\n"
@@ -97,8 +112,12 @@ class RosterTable(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][0]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS[section].format(hi=RATIO_HIGH, lo=RATIO_LOW)
         return None
 
     @staticmethod
@@ -107,7 +126,7 @@ class RosterTable(QAbstractTableModel):
         if col == 0:
             return r.name
         if col == 1:
-            return "-" if r.last_session_ms is None else vm.local_time(r.last_session_ms)
+            return "-" if r.last_session_ms is None else vm.local_time(r.last_session_ms, fmt=WHEN)
         if col == 2:
             return "-" if r.days_since is None else str(r.days_since)
         if col == 3:
@@ -121,7 +140,7 @@ class RosterTable(QAbstractTableModel):
             return readiness_text(r)
         if col == 7:
             return goals_text(r)
-        return "never" if r.last_sync_ms is None else vm.local_time(r.last_sync_ms)
+        return "never" if r.last_sync_ms is None else vm.local_time(r.last_sync_ms, fmt=WHEN)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -205,9 +224,6 @@ class RosterScreen(QWidget):
         self.count = QLabel("")
         self.count.setProperty("role", "muted")
         foot.addWidget(self.count, 1)
-        sched = QLabel("Pull on a schedule")
-        sched.setProperty("role", "muted")
-        foot.addWidget(sched)
         self.schedule = QComboBox()
         self.schedule.addItems(list(SCHEDULES))
         self.schedule.setAccessibleName("Pull on a schedule")
@@ -219,10 +235,12 @@ class RosterScreen(QWidget):
         self.pull_btn.setToolTip(NO_LAKE)
         self.pull_btn.clicked.connect(self.pull)
         foot.addWidget(self.pull_btn)
-        self.trends_btn = QPushButton("Open trends")
+        self.trends_btn = QPushButton("Trends")
+        self.trends_btn.setToolTip("Switch to the selected client and open their trends")
         self.trends_btn.clicked.connect(lambda: self.open_row(self._selected(), "trends"))
         foot.addWidget(self.trends_btn)
-        self.history_btn = QPushButton("Open history")
+        self.history_btn = QPushButton("History")
+        self.history_btn.setToolTip("Switch to the selected client and open their sessions")
         self.history_btn.setProperty("role", "primary")
         self.history_btn.clicked.connect(lambda: self.open_row(self._selected(), "history"))
         foot.addWidget(self.history_btn)
@@ -248,7 +266,7 @@ class RosterScreen(QWidget):
                 return
             self.all_rows, self.state = result
             hours = self.state.pull_hours
-            label = next((k for k, v in SCHEDULES.items() if v == hours), f"Every {hours} h")
+            label = next((k for k, v in SCHEDULES.items() if v == hours), f"Pull every {hours} h")
             if self.schedule.findText(label) < 0:
                 self.schedule.addItem(label)
             self.schedule.setCurrentText(label)
@@ -356,7 +374,7 @@ class RosterScreen(QWidget):
         self.ctx.bridge.run(
             sync.set_pull_hours(hours),
             lambda _r: self.ctx.message.emit(
-                "Scheduled pull off" if hours is None else f"Pulling from the lake {label.lower()}"
+                "Scheduled pull off" if hours is None else f"{label} from the lake"
             ),
         )
 
