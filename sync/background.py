@@ -24,6 +24,7 @@ from app.store import models as m
 from app.store.repo import Store
 from app.store.settings import Settings
 from sync.outbox import DONE, Handler, Outbox, drain
+from sync.progress import Cancelled, CancelToken
 from sync.scheduler import SchedulerConfig, SyncScheduler, load_config
 from sync.strava.config import StravaConfig, stored_config
 from sync.strava.engine import KIND_COPY, KIND_UPLOAD, StravaSync
@@ -105,8 +106,9 @@ def _done_since(store: Store, since_ms: int) -> dict[str, int]:
 
 
 AfterRun = Callable[[BackgroundReport], None]
-#: A scheduled lake pull (blocking, run in a worker thread): sessions changed, None if skipped.
-LakePull = Callable[[], int | None]
+#: A scheduled lake pull (blocking, in a worker thread) given a cancel check (set on close):
+#: sessions changed, None if skipped.
+LakePull = Callable[[CancelToken], int | None]
 
 
 def first_pull_delay_s(last_ms: int | None, interval_s: float, now_s: float) -> float:
@@ -146,6 +148,8 @@ class BackgroundSync:
         self._sleep = sleep
         self._poll = poll
         self.lake_pull = lake_pull
+        #: Set by `aclose`: a scheduled pull in its worker thread stops at its next check.
+        self._closing = CancelToken()
         #: Seconds to the first scheduled pull (worked out here, off the loop: a DB read).
         self._pull_delay_s = 0.0
         if lake_pull is not None and self.schedule.lake_pull_interval_s:
@@ -202,6 +206,7 @@ class BackgroundSync:
 
     async def aclose(self, grace_s: float = CLOSE_GRACE_S) -> None:
         """Stop the schedule (a run in progress gets `grace_s`), then close the HTTP client."""
+        self._closing.cancel()
         scheduler, self.scheduler = self.scheduler, None
         if scheduler is not None:
             await scheduler.aclose(grace_s)
@@ -225,7 +230,9 @@ class BackgroundSync:
         errors: tuple[str, ...] = ()
         changed: int | None = 0
         try:
-            changed = await asyncio.to_thread(pull)
+            changed = await asyncio.to_thread(pull, self._closing)
+        except Cancelled:
+            return  # closing: what was imported is kept
         except Exception as exc:  # offline, lake gone: the next interval tries again
             log.warning("scheduled lake pull failed: %s", exc)
             errors = (f"data lake pull: {exc}",)

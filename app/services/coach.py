@@ -75,12 +75,12 @@ class CoachService:
         finally:
             self._pulling.release()
 
-    def scheduled_pull(self) -> int | None:
+    def scheduled_pull(self, cancel: CancelCheck | None = None) -> int | None:
         """The schedule's pull: sessions changed; None when skipped (no lake, one running)."""
         from sync.lake.config import LakeNotConfigured
 
         try:
-            report = self.pull()
+            report = self.pull(cancel=cancel)
         except (PullBusy, LakeNotConfigured):
             return None
         return report.imported + report.replaced + report.removed

@@ -16,6 +16,7 @@ from app.store import settings as st
 if TYPE_CHECKING:
     from app.store.repo import Store
     from sync.background import BackgroundReport, BackgroundSync
+    from sync.progress import CancelToken
 
 
 class SyncService:
@@ -25,7 +26,7 @@ class SyncService:
         self,
         store: Store,
         settings: st.Settings | None = None,
-        lake_pull: Callable[[], int | None] | None = None,
+        lake_pull: Callable[[CancelToken], int | None] | None = None,
     ) -> None:
         """`lake_pull` is the coach's scheduled pull (setting `lake.pull_interval_h`)."""
         self.store = store
