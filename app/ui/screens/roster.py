@@ -83,6 +83,7 @@ NO_LAKE = (
     "No data lake is configured. Set one up with\n"
     "pulsedeck lake configure --bucket NAME [--endpoint-url URL] [--access-key-id KEY]"
 )
+READ_ONLY = "The data folder is read-only: nothing can be pulled into it."
 RATIO_TIP = (
     "This week's mean daily load over the 4-week mean: above {hi} a fast ramp-up, below {lo} "
     "detraining or a client who stopped recording."
@@ -336,9 +337,14 @@ class RosterScreen(QWidget):
 
     def _buttons(self) -> None:
         lake = self.state.lake if self.state is not None else None
-        self.pull_btn.setEnabled(lake is not None and not self.tasks.running)
-        self.pull_btn.setToolTip(NO_LAKE if lake is None else f"Every client's news from {lake}")
-        self.schedule.setEnabled(lake is not None and not self.ctx.read_only)
+        writable = not self.ctx.read_only  # a pull writes the clients into the database
+        self.pull_btn.setEnabled(lake is not None and writable and not self.tasks.running)
+        self.pull_btn.setToolTip(
+            READ_ONLY if not writable
+            else NO_LAKE if lake is None
+            else f"Every client's news from {lake}"
+        )  # fmt: skip
+        self.schedule.setEnabled(lake is not None and writable)
 
     def pull(self) -> Task | None:
         """Pull every client from the lake, athlete by athlete, with progress and Cancel."""
