@@ -35,6 +35,8 @@ SCREENS: tuple[str, ...] = (
     "trends",
     "session",
     "goals",
+    "roster",
+    "compare",
     "settings",
 )
 
