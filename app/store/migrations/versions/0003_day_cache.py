@@ -1,0 +1,78 @@
+"""day cache: daily summaries kept across restarts, and a per-session revision
+
+`sessions.rev` changes (a random 64-bit value, set by triggers) on every insert or update of
+the session row, on every change of its pause/resume markers and on every update or delete of
+its samples, so a cached day can be trusted while the revisions of the sessions touching it are
+the same. Samples inserted into a finished session always come with an update of its row
+(`sample_count`, `ended_ms`), and a session still recording is never cached, so sample inserts
+carry no trigger (the recorder's write path stays as fast as before).
+
+Revision ID: 0003_day_cache
+Revises: 0002_training
+Create Date: 2026-12-02 02:30:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003_day_cache"
+down_revision = "0002_training"
+branch_labels = None
+depends_on = None
+
+_BUMP = "UPDATE sessions SET rev = random() WHERE id = {ref}.session_id;"
+TRIGGERS = {
+    "sessions_rev_insert": (
+        "AFTER INSERT ON sessions BEGIN UPDATE sessions SET rev = random() WHERE id = NEW.id; END"
+    ),
+    # Recursive triggers are off, and the WHEN clause stops a second round if they were on.
+    "sessions_rev_update": (
+        "AFTER UPDATE ON sessions WHEN NEW.rev IS OLD.rev "
+        "BEGIN UPDATE sessions SET rev = random() WHERE id = NEW.id; END"
+    ),
+    "markers_rev_insert": "AFTER INSERT ON markers BEGIN " + _BUMP.format(ref="NEW") + " END",
+    "markers_rev_update": "AFTER UPDATE ON markers BEGIN "
+    + _BUMP.format(ref="NEW")
+    + " "
+    + _BUMP.format(ref="OLD")
+    + " END",
+    "markers_rev_delete": "AFTER DELETE ON markers BEGIN " + _BUMP.format(ref="OLD") + " END",
+    "samples_rev_update": "AFTER UPDATE ON samples BEGIN "
+    + _BUMP.format(ref="NEW")
+    + " "
+    + _BUMP.format(ref="OLD")
+    + " END",
+    "samples_rev_delete": "AFTER DELETE ON samples BEGIN " + _BUMP.format(ref="OLD") + " END",
+}
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sessions") as batch:
+        batch.add_column(sa.Column("rev", sa.Integer(), server_default="0", nullable=False))
+    op.create_table(
+        "day_summaries",
+        sa.Column("athlete_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.String(10), nullable=False),
+        sa.Column("context", sa.String(64), nullable=False),
+        sa.Column("stamp", sa.Text(), nullable=False),
+        sa.Column("data", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["athlete_id"],
+            ["athletes.id"],
+            name=op.f("fk_day_summaries_athlete_id_athletes"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("athlete_id", "day", name=op.f("pk_day_summaries")),
+    )
+    for name, body in TRIGGERS.items():
+        op.execute(f"CREATE TRIGGER {name} {body}")
+
+
+def downgrade() -> None:
+    for name in TRIGGERS:
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.drop_table("day_summaries")
+    with op.batch_alter_table("sessions") as batch:
+        batch.drop_column("rev")
