@@ -296,18 +296,20 @@ class AnalysisService:
         self, athlete_id: int, first: date, last: date, tz: tzinfo
     ) -> tuple[list[CalendarEntry], set[date]]:
         """Sessions in the range (time order) and the Mondays of every week with one."""
+        from app.store.queries import calendar_rows
+
         loads = self._session_loads(athlete_id, last)
         sessions, active = [], set()
-        for s in self.store.list_sessions(athlete_id):
-            if s.sport == READINESS_SPORT or s.status == "recording":
+        for sid, sport, status, started_ms, title, duration_s in calendar_rows(
+            self.store, athlete_id
+        ):
+            if sport == READINESS_SPORT or status == "recording":
                 continue
-            day = local_date(s.started_ms, tz)
+            day = local_date(started_ms, tz)
             active.add(monday(day))
             if first <= day <= last:
-                minutes = (s.duration_s or 0.0) / 60.0
-                sessions.append(
-                    CalendarEntry(s.id, day, s.sport, s.title, minutes, loads.get(s.id))
-                )
+                minutes = (duration_s or 0.0) / 60.0
+                sessions.append(CalendarEntry(sid, day, sport, title, minutes, loads.get(sid)))
         sessions.sort(key=lambda e: (e.day, e.session_id))
         return sessions, active
 
