@@ -379,3 +379,16 @@ class DaySummaryRow(Base):
     context: Mapped[str] = mapped_column(String(64))  # digest of profile, zones, zone, maths
     stamp: Mapped[str] = mapped_column(Text)  # id:rev of each session touching the day
     data: Mapped[str] = mapped_column(Text)  # the DaySummary as JSON
+
+
+class SessionReading(Base):
+    """A session's cached RMSSD and HR for readiness (app.training.readiness), per revision."""
+
+    __tablename__ = "session_readings"
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    whole: Mapped[bool] = mapped_column(Boolean, primary_key=True)  # whole or first minutes
+    rev: Mapped[int] = mapped_column(Integer)  # sessions.rev it was computed from
+    rmssd_ms: Mapped[float | None] = mapped_column(Float)  # None: no reliable RMSSD
+    hr: Mapped[float | None] = mapped_column(Float)  # resting (whole) or mean (first minutes)

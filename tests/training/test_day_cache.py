@@ -1,5 +1,6 @@
-"""The daily summaries kept in the database (app.training.day_cache): reused by a new process,
-equal to freshly computed ones, and dropped by every kind of write (issue 20: trends cold)."""
+"""The daily summaries and morning readings kept in the database (app.training.day_cache,
+session_readings): reused by a new process, equal to freshly computed ones, and dropped by
+every kind of write (issue 20: trends cold; issue 22: the roster)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from app.domain.days import DaySummary
+from app.domain.samples import Sample
 from app.services.history import HistoryService
 from app.store.repo import Store
 from app.training import day_cache
 from app.training.daily import DailyService, set_zone_model
+from app.training.readiness import ReadinessService
 from sync.imports import Outcome, import_paths
 
 from .helpers import athlete, fresh_days, ms, session
@@ -149,3 +152,42 @@ def test_a_database_that_cannot_be_written_still_gives_the_days(store) -> None:
         )
     svc = DailyService(store)
     assert svc.days(a, JUNE1, JUNE10) == fresh_days(store, a, JUNE1, JUNE10)
+
+
+def _rr_session(s: Store, a: int, t0: int, n: int, *, sport: str, hr: int, rr: float) -> int:
+    sid = s.create_session(a, sport=sport, source="ble", started_ms=t0)
+    s.insert_samples(
+        sid, [Sample(t_ms=t0 + i * 1000, hr=hr, rr=(rr + (i % 2) * 20,)) for i in range(n)]
+    )
+    s.finish_session(sid, t0 + n * 1000)
+    return sid
+
+
+def test_morning_readings_are_stored_reused_and_follow_an_rr_edit(
+    store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = athlete(store)
+    morning = _rr_session(store, a, ms(2026, 6, 1, 7), 150, sport="readiness", hr=55, rr=1090.0)
+    _rr_session(store, a, ms(2026, 6, 2, 8), 600, sport="run", hr=70, rr=850.0)  # calm start
+    _rr_session(store, a, ms(2026, 6, 3, 8), 600, sport="run", hr=150, rr=400.0)  # not at rest
+    first = ReadinessService(store).readings(a, JUNE1, JUNE10)
+    assert set(first) == {JUNE1, date(2026, 6, 2)}
+    assert first[JUNE1].rmssd_ms == pytest.approx(20.0)
+
+    def no_analysis(*_args: object) -> None:
+        raise AssertionError("a stored reading was analysed again")
+
+    with monkeypatch.context() as mp:  # a new process reads them back
+        mp.setattr(ReadinessService, "_analyse", no_analysis)
+        assert ReadinessService(store).readings(a, JUNE1, JUNE10) == first
+
+    with store.engine.begin() as conn:  # every other RR 40 ms apart instead of 20
+        conn.exec_driver_sql(
+            "UPDATE rr_intervals SET rr_ms = 1130 WHERE session_id = ? AND rr_ms = 1110",
+            (morning,),
+        )
+    after = ReadinessService(store).readings(a, JUNE1, JUNE10)
+    assert after[JUNE1].rmssd_ms == pytest.approx(40.0)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM session_readings")
+    assert ReadinessService(store).readings(a, JUNE1, JUNE10) == after  # equal to fresh ones

@@ -1,11 +1,12 @@
-"""day cache: daily summaries kept across restarts, and a per-session revision
+"""day cache: daily summaries and morning readings kept across restarts, a per-session revision
 
 `sessions.rev` changes (a random 64-bit value, set by triggers) on every insert or update of
-the session row, on every change of its pause/resume markers and on every update or delete of
-its samples, so a cached day can be trusted while the revisions of the sessions touching it are
-the same. Samples inserted into a finished session always come with an update of its row
-(`sample_count`, `ended_ms`), and a session still recording is never cached, so sample inserts
-carry no trigger (the recorder's write path stays as fast as before).
+the session row, on every change of its markers and on every update or delete of its samples
+or RR intervals, so a cached day (day_summaries) or reading (session_readings) can be trusted
+while the revisions of its sessions are the same. Samples and RR inserted into a finished
+session always come with an update of its row (`sample_count`, `ended_ms`), and a session
+still recording is never cached, so inserts carry no trigger (the recorder's write path stays
+as fast as before).
 
 Revision ID: 0003_day_cache
 Revises: 0002_training
@@ -45,6 +46,12 @@ TRIGGERS = {
     + _BUMP.format(ref="OLD")
     + " END",
     "samples_rev_delete": "AFTER DELETE ON samples BEGIN " + _BUMP.format(ref="OLD") + " END",
+    "rr_rev_update": "AFTER UPDATE ON rr_intervals BEGIN "
+    + _BUMP.format(ref="NEW")
+    + " "
+    + _BUMP.format(ref="OLD")
+    + " END",
+    "rr_rev_delete": "AFTER DELETE ON rr_intervals BEGIN " + _BUMP.format(ref="OLD") + " END",
 }
 
 
@@ -66,6 +73,21 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("athlete_id", "day", name=op.f("pk_day_summaries")),
     )
+    op.create_table(
+        "session_readings",
+        sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("whole", sa.Boolean(), nullable=False),
+        sa.Column("rev", sa.Integer(), nullable=False),
+        sa.Column("rmssd_ms", sa.Float(), nullable=True),
+        sa.Column("hr", sa.Float(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["sessions.id"],
+            name=op.f("fk_session_readings_session_id_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("session_id", "whole", name=op.f("pk_session_readings")),
+    )
     for name, body in TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {body}")
 
@@ -73,6 +95,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.drop_table("session_readings")
     op.drop_table("day_summaries")
     with op.batch_alter_table("sessions") as batch:
         batch.drop_column("rev")
