@@ -45,8 +45,21 @@ class ReadinessPoint:
         return self.resting_hr_7 - self.resting_hr_60
 
 
-def _window(values: Mapping[date, float], day: date, days: int) -> list[float]:
-    return [v for i in range(days) if (v := values.get(day - timedelta(days=i))) is not None]
+class _Days:
+    """A map of daily values laid out by day, so a window is one slice (not 60 lookups)."""
+
+    def __init__(self, values: Mapping[date, float], first: date, last: date) -> None:
+        self.origin = first.toordinal() - BASELINE_DAYS
+        self.values: list[float | None] = [None] * (last.toordinal() - self.origin + 1)
+        for d, v in values.items():
+            i = d.toordinal() - self.origin
+            if 0 <= i < len(self.values):
+                self.values[i] = v
+
+    def window(self, day: date, days: int) -> list[float]:
+        """The values of `day` and the days-1 days before it that have one."""
+        i = day.toordinal() - self.origin
+        return [v for v in self.values[i - days + 1 : i + 1] if v is not None]
 
 
 def readiness_series(
@@ -57,11 +70,12 @@ def readiness_series(
 ) -> list[ReadinessPoint]:
     """Readiness for each day of [first, last]; the maps hold one morning value per day."""
     ln = {d: math.log(v) for d, v in rmssd_by_day.items() if v > 0}
+    ln_days, rest_days = _Days(ln, first, last), _Days(resting_by_day, first, last)
     out: list[ReadinessPoint] = []
     d = first
-    while d <= last:
-        short = _window(ln, d, SHORT_DAYS)
-        base = _window(ln, d, BASELINE_DAYS)
+    while d <= last:  # sums with fsum: exact, so the order in a window does not matter
+        short = ln_days.window(d, SHORT_DAYS)
+        base = ln_days.window(d, BASELINE_DAYS)
         mean7 = math.fsum(short) / len(short) if len(short) >= MIN_SHORT else None
         low = high = None
         if len(base) >= MIN_BASELINE:  # sample SD in floats (statistics.stdev is exact, slow)
@@ -71,8 +85,8 @@ def readiness_series(
         flag = None
         if mean7 is not None and low is not None and high is not None:
             flag = "low" if mean7 < low else "high" if mean7 > high else None
-        r7 = _window(resting_by_day, d, SHORT_DAYS)
-        r60 = _window(resting_by_day, d, BASELINE_DAYS)
+        r7 = rest_days.window(d, SHORT_DAYS)
+        r60 = rest_days.window(d, BASELINE_DAYS)
         out.append(
             ReadinessPoint(
                 d,

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from app.domain.calendar import local_date
+from app.domain.calendar import day_bounds, local_date
 from app.domain.goals import streak
 from app.domain.readiness import READINESS_SPORT
 from app.domain.strength import epley
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from app.domain.power import PowerSummary
     from app.domain.readiness import ReadinessPoint
     from app.domain.session_hrv import HrvReport
+    from app.domain.session_load import Load
     from app.store.repo import SessionInfo, Store
 
 #: Longest range the trends read at once (ten years).
@@ -267,10 +269,11 @@ class AnalysisService:
 
         tz = load_context(self.store, athlete_id).tz
         days = self.daily.days(athlete_id, first, last)
-        fitness = [f.point for f in self.load.fitness(athlete_id, first, last)]
+        loads = self.load.loads(athlete_id, day_bounds(last, tz)[1])  # once for both below
+        fitness = [f.point for f in self.load.fitness(athlete_id, first, last, loads)]
         ready = self.readiness.series(athlete_id, first, last)
         weeks = weekly(days, {f.day: f for f in fitness}, {p.day: p for p in ready})
-        sessions, active = self._sessions(athlete_id, first, last, tz)
+        sessions, active = self._sessions(athlete_id, first, last, tz, loads)
         return Trends(
             athlete_id=athlete_id,
             first=first,
@@ -290,37 +293,30 @@ class AnalysisService:
         """The sessions of [first, last] with sport, minutes and load (the month grid)."""
         from app.training.daily import load_context
 
-        return self._sessions(athlete_id, first, last, load_context(self.store, athlete_id).tz)[0]
+        tz = load_context(self.store, athlete_id).tz
+        loads = self.load.loads(athlete_id, day_bounds(last, tz)[1])
+        return self._sessions(athlete_id, first, last, tz, loads)[0]
 
     def _sessions(
-        self, athlete_id: int, first: date, last: date, tz: tzinfo
+        self, athlete_id: int, first: date, last: date, tz: tzinfo, all_loads: Sequence[Load]
     ) -> tuple[list[CalendarEntry], set[date]]:
         """Sessions in the range (time order) and the Mondays of every week with one."""
-        loads = self._session_loads(athlete_id, last)
+        from app.store.queries import calendar_rows
+
+        loads = {x.session_id: x.load for x in all_loads if x.session_id is not None}
         sessions, active = [], set()
-        for s in self.store.list_sessions(athlete_id):
-            if s.sport == READINESS_SPORT or s.status == "recording":
+        for sid, sport, status, started_ms, title, duration_s in calendar_rows(
+            self.store, athlete_id
+        ):
+            if sport == READINESS_SPORT or status == "recording":
                 continue
-            day = local_date(s.started_ms, tz)
+            day = local_date(started_ms, tz)
             active.add(monday(day))
             if first <= day <= last:
-                minutes = (s.duration_s or 0.0) / 60.0
-                sessions.append(
-                    CalendarEntry(s.id, day, s.sport, s.title, minutes, loads.get(s.id))
-                )
+                minutes = (duration_s or 0.0) / 60.0
+                sessions.append(CalendarEntry(sid, day, sport, title, minutes, loads.get(sid)))
         sessions.sort(key=lambda e: (e.day, e.session_id))
         return sessions, active
-
-    def _session_loads(self, athlete_id: int, last: date) -> dict[int, float]:
-        from app.domain.calendar import day_bounds
-        from app.training.daily import load_context
-
-        _, until = day_bounds(last, load_context(self.store, athlete_id).tz)
-        return {
-            x.session_id: x.load
-            for x in self.load.loads(athlete_id, until)
-            if x.session_id is not None
-        }
 
     def _weight(
         self, athlete_id: int, first: date, last: date, tz: tzinfo

@@ -116,6 +116,9 @@ class Session(Base):
     steps: Mapped[int | None] = mapped_column(Integer)
     rr_count: Mapped[int | None] = mapped_column(Integer)
     rmssd_ms: Mapped[float | None] = mapped_column(Float)
+    # Changes on every write to the session, its samples or its pauses (triggers, migration
+    # 0003): the daily summaries cached in day_summaries are checked against it.
+    rev: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class SampleRow(Base):
@@ -363,3 +366,29 @@ class Setting(Base):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[object] = mapped_column(JSON)
+
+
+class DaySummaryRow(Base):
+    """A cached daily summary (app.training.day_cache); derived data, dropped with the athlete."""
+
+    __tablename__ = "day_summaries"
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # ISO date, local
+    context: Mapped[str] = mapped_column(String(64))  # digest of profile, zones, zone, maths
+    stamp: Mapped[str] = mapped_column(Text)  # id:rev of each session touching the day
+    data: Mapped[str] = mapped_column(Text)  # the DaySummary as JSON
+
+
+class SessionReading(Base):
+    """A session's cached RMSSD and HR for readiness (app.training.readiness), per revision."""
+
+    __tablename__ = "session_readings"
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    whole: Mapped[bool] = mapped_column(Boolean, primary_key=True)  # whole or first minutes
+    rev: Mapped[int] = mapped_column(Integer)  # sessions.rev it was computed from
+    rmssd_ms: Mapped[float | None] = mapped_column(Float)  # None: no reliable RMSSD
+    hr: Mapped[float | None] = mapped_column(Float)  # resting (whole) or mean (first minutes)

@@ -1,9 +1,10 @@
 """Daily summaries from the store, cached per day and revalidated against the sessions table.
 
-A cached day is reused while the sessions touching it are unchanged (same ids, end times,
-status and sample counts); anything else recomputes just the affected days. Days touched by a
-session still recording are never cached. The cache lives in memory (one DailyService per
-process); a restart costs one recompute.
+A cached day is reused while the sessions touching it are unchanged (same ids and revisions:
+`sessions.rev` changes on every write to a session, its samples or its pauses); anything else
+recomputes just the affected days. Days touched by a session still recording are never
+cached. The cache lives in memory (one DailyService per process) and in the database
+(app.training.day_cache), so a new process, the CLI and the roster reuse the days too.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from app.store import models as m
 from app.store.repo import Store
 from app.store.settings import CUSTOM_ZONES
 
+from . import day_cache
 from .calendar import resolve_zone
 from .zones import athlete_zones
 
@@ -37,7 +39,7 @@ TRACK_CACHE = 64
 
 _SESSIONS_SQL = (
     "SELECT id, source, sport, status, started_ms, ended_ms, sample_count, avg_hr, max_hr, "
-    "moving_s, steps, distance_m FROM sessions WHERE athlete_id = ? AND deleted_ms IS NULL "
+    "moving_s, steps, distance_m, rev FROM sessions WHERE athlete_id = ? AND deleted_ms IS NULL "
     f"AND sport != '{READINESS_SPORT}' "  # a morning HRV reading at rest is not activity
     "AND started_ms < ? AND (ended_ms IS NULL OR ended_ms >= ?) ORDER BY started_ms, id"
 )
@@ -147,10 +149,11 @@ class _Meta:
     moving_s: float | None
     steps: float | None
     distance_m: float | None
+    rev: int
 
     @property
-    def stamp(self) -> tuple[object, ...]:
-        return (self.id, self.ended_ms, self.status, self.sample_count)
+    def stamp(self) -> tuple[int, int]:
+        return (self.id, self.rev)
 
     def touches(self, start: int, end: int) -> bool:
         ended = _ended(self)  # a session still recording may reach up to now
@@ -211,7 +214,8 @@ def _pauses(store: Store, ids: Sequence[int]) -> dict[int, list[Pause]]:
 @dataclass
 class _AthleteCache:
     key: tuple[object, ...]
-    days: dict[date, tuple[tuple[object, ...], DaySummary]] = field(default_factory=dict)
+    context: str  # day_cache.context_digest(key): the stored days' context
+    days: dict[date, tuple[str, DaySummary]] = field(default_factory=dict)
 
 
 class DailyService:
@@ -222,7 +226,7 @@ class DailyService:
         self._cache: dict[int, _AthleteCache] = {}
         # Tracks of sessions on days recomputed one at a time (today, while sessions come in),
         # so a new session does not reload the day's earlier ones. Keyed by the stamp.
-        self._tracks: OrderedDict[tuple[int, tuple[object, ...]], Track | None] = OrderedDict()
+        self._tracks: OrderedDict[tuple[int, tuple[int, int]], Track | None] = OrderedDict()
         self.recomputed_days = 0  # for tests and the benchmark: days computed, not reused
 
     def _metas(self, athlete_id: int, start_ms: int, end_ms: int) -> list[_Meta]:
@@ -284,7 +288,9 @@ class DailyService:
 
         cache = self._cache.get(athlete_id)
         if cache is None or cache.key != ctx.key:
-            cache = self._cache[athlete_id] = _AthleteCache(ctx.key)
+            cache = self._cache[athlete_id] = _AthleteCache(
+                ctx.key, day_cache.context_digest(ctx.key)
+            )
         stamps = self._stamps(ctx, days, metas)
         result: dict[date, DaySummary] = {}
         todo: list[date] = []
@@ -295,6 +301,14 @@ class DailyService:
                 result[d] = hit[1]
             else:
                 todo.append(d)
+        if todo:  # then the days stored by an earlier process (or another service)
+            wanted = {d: stamps[d][0] for d in todo if not stamps[d][1]}
+            stored = day_cache.load(self.store, athlete_id, cache.context, wanted)
+            for d, summary in stored.items():
+                result[d] = summary
+                cache.days[d] = (wanted[d], summary)
+            todo = [d for d in todo if d not in stored]
+        fresh: list[tuple[DaySummary, str]] = []
         # New sessions usually land beside the latest ones: keep those tracks for next time.
         recent_ms = max((mt.started_ms for mt in metas), default=0) - 2 * 86_400_000
         for run in _runs(todo):
@@ -306,13 +320,15 @@ class DailyService:
                     cache.days.pop(summary.day, None)
                 else:
                     cache.days[summary.day] = (stamp, summary)
+                    fresh.append((summary, stamp))
+        day_cache.save(self.store, athlete_id, cache.context, fresh)
         return [result[d] for d in days]
 
     def _stamps(
         self, ctx: AthleteContext, days: list[date], metas: Sequence[_Meta]
-    ) -> dict[date, tuple[tuple[object, ...], bool]]:
+    ) -> dict[date, tuple[str, bool]]:
         """Per day: the stamps of the sessions touching it, and whether one is recording."""
-        out: dict[date, tuple[tuple[object, ...], bool]] = {}
+        out: dict[date, tuple[str, bool]] = {}
         order = sorted(metas, key=lambda mt: mt.started_ms)
         lo = 0
         for d in days:
@@ -327,7 +343,7 @@ class DailyService:
                 if mt.touches(start, end):
                     touching.append(mt)
             out[d] = (
-                tuple(mt.stamp for mt in touching),
+                day_cache.stamp_text(mt.stamp for mt in touching),
                 any(mt.ended_ms is None for mt in touching),
             )
         return out

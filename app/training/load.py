@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -89,13 +90,18 @@ class LoadService:
         found += [(b, "manual") for b in gym_blocks(outside)]
         return one_per_activity(found)
 
-    def fitness(self, athlete_id: int, first: date, last: date) -> list[DayLoad]:
-        """CTL/ATL/TSB for each day of [first, last] from all the athlete's history."""
+    def fitness(
+        self, athlete_id: int, first: date, last: date, loads: Sequence[Load] | None = None
+    ) -> list[DayLoad]:
+        """CTL/ATL/TSB for each day of [first, last] from all the athlete's history.
+
+        `loads`: `self.loads(athlete_id, end of last)` when the caller already has them.
+        """
         tz = load_context(self.store, athlete_id).tz
         _, until = day_bounds(last, tz)
         daily: dict[date, float] = defaultdict(float)
         methods: dict[date, set[str]] = defaultdict(set)
-        for load in self.loads(athlete_id, until):
+        for load in self.loads(athlete_id, until) if loads is None else loads:
             day = local_date(load.started_ms, tz)
             daily[day] += load.load
             methods[day].add(load.method)

@@ -55,6 +55,8 @@ _SCOPE: tuple[tuple[str, str], ...] = (
     ("sync_jobs", "account_id IN ({accounts}) OR session_id IN ({sessions})"),
     ("feeds", "athlete_id = :a"),
     ("feed_cursors", "athlete_id = :a"),
+    ("day_summaries", "athlete_id = :a"),  # derived (app.training.day_cache), erased too
+    ("session_readings", "session_id IN ({sessions})"),  # derived (training.readiness)
 )
 #: Columns never exported: keyring entry names and free-form job payloads/results.
 _EXCLUDED: dict[str, set[str]] = {

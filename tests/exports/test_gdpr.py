@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import zipfile
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,6 +15,8 @@ from app.cli import main
 from app.secrets import get_secret, set_secret
 from app.store import models as m
 from app.store.repo import Store
+from app.training.daily import DailyService
+from app.training.readiness import ReadinessService
 from sync.exports.gdpr import count_rows, delete_all, export_all
 from sync.lake.config import store_credentials
 from tests.lake.factory import T0, record_session
@@ -66,7 +69,14 @@ def _populate(store: Store) -> tuple[int, int]:
         )
         s.add(m.PersonalRecord(athlete_id=me.id, exercise_id=ex.id, set_id=st, kind="e1rm",
                                value=116.7, achieved_ms=T0))  # fmt: skip
+    # Daily summaries and readings (both athletes) land in the caches: derived, personal too.
+    day = datetime.fromtimestamp(T0 / 1000, UTC).date()
+    daily = DailyService(store)
     other = store.ensure_athlete("Other")
+    readiness = ReadinessService(store)
+    for athlete in (me.id, other.id):
+        daily.days(athlete, day - timedelta(days=1), day + timedelta(days=1))
+        readiness.readings(athlete, day - timedelta(days=1), day + timedelta(days=1))
     return me.id, other.id
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from app.domain.days import DaySummary
 from app.domain.samples import Sample
 from app.store.repo import Store
 
@@ -59,3 +60,15 @@ def session(
     if finish:
         store.finish_session(sid, t0 + n * 1000)
     return sid
+
+
+def fresh_days(store: Store, athlete_id: int, first: date, last: date) -> list[DaySummary]:
+    """The days computed from the samples, with no cache in memory or in the database."""
+    from app.training.daily import DailyService
+
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM day_summaries WHERE athlete_id = ?", (athlete_id,))
+    svc = DailyService(store)
+    days = svc.days(athlete_id, first, last)
+    assert svc.recomputed_days == len(days)
+    return days

@@ -127,6 +127,25 @@ def test_readiness_series_matches_an_independent_computation() -> None:
     assert readiness_series({}, {}, last, last)[0].flag is None  # too few readings: no band
 
 
+def test_readiness_series_every_day_of_a_long_range_matches_the_independent_one() -> None:
+    """Windows at the range's start (history before `first`), gaps, readings out of range."""
+    d0 = date(2025, 1, 1)
+    rmssd = {d0 + timedelta(days=i): 30.0 + (i * 11 % 17) for i in range(400) if i % 7 != 3}
+    rhr = {d0 + timedelta(days=i): 48.0 + (i % 5) for i in range(0, 400, 2)}
+    first, last = d0 + timedelta(days=70), d0 + timedelta(days=300)
+    ln = {d: math.log(v) for d, v in rmssd.items()}
+    for p in readiness_series(rmssd, rhr, first, last):
+        week = [ln[d] for d in ln if p.day - timedelta(days=6) <= d <= p.day]
+        base = [ln[d] for d in ln if p.day - timedelta(days=59) <= d <= p.day]
+        r7 = [v for d, v in rhr.items() if p.day - timedelta(days=6) <= d <= p.day]
+        r60 = [v for d, v in rhr.items() if p.day - timedelta(days=59) <= d <= p.day]
+        assert p.mean7 == pytest.approx(statistics.mean(week), rel=1e-12)
+        assert p.band_low == pytest.approx(statistics.mean(base) - statistics.stdev(base))
+        assert p.resting_hr_7 == pytest.approx(statistics.mean(r7))
+        assert p.resting_hr_60 == pytest.approx(statistics.mean(r60))
+        assert p.rmssd_ms == rmssd.get(p.day)
+
+
 def _rr_session(s: Store, a: int, t0: int, n: int, *, sport: str, hr: int, rr: float) -> int:
     sid = s.create_session(a, sport=sport, source="ble", started_ms=t0)
     s.insert_samples(
