@@ -52,6 +52,7 @@ NAV: tuple[tuple[str, str, str, str], ...] = (
     ("dashboard", "Dashboard", "app.ui.screens.dashboard", "DashboardScreen"),
     ("devices", "Devices", "app.ui.screens.devices", "DevicesScreen"),
     ("gym", "Gym", "app.ui.screens.gym", "GymScreen"),
+    ("team", "Team", "app.ui.screens.team", "TeamScreen"),
     ("history", "History", "app.ui.screens.history", "HistoryScreen"),
     ("trends", "Trends", "app.ui.screens.trends", "TrendsScreen"),
     ("goals", "Goals", "app.ui.screens.goals", "GoalsScreen"),
@@ -396,6 +397,11 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
                 self.loop.submit(services.sync.stop()).result(timeout=10)
             except Exception:
                 log.exception("could not stop the background sync on exit")
+        if services is not None and services.team.running and self.loop.thread.is_alive():
+            try:  # every athlete's session is saved, as a stopped dashboard recording is
+                self.loop.submit(services.team.stop()).result(timeout=20)
+            except Exception:
+                log.exception("could not stop the team view's feeds on exit")
         recorder = services.recorder if services is not None else None
         if recorder is not None and recorder.recording is not None and self.loop.thread.is_alive():
             try:
