@@ -76,6 +76,8 @@ class SimulatedSource:
     athletes: int = SIMULATED_ATHLETES
     rate_hz: float = SIMULATED_RATE_HZ
     seed: int | None = None
+    #: Time factor of the simulated workout (screenshots: athletes past their warm-up).
+    speed: float = 1.0
 
     @property
     def label(self) -> str:
@@ -235,7 +237,12 @@ class TeamService:
         server = TraceServer(hub, token, name="pulsedeck-simulate")
         await server.start()
         sim = TraceSimulator(
-            hub, athletes=source.athletes, rate_hz=source.rate_hz, seed=source.seed, server=server
+            hub,
+            athletes=source.athletes,
+            rate_hz=source.rate_hz,
+            seed=source.seed,
+            speed=source.speed,
+            server=server,
         )
         sim_stop = asyncio.Event()
         sim_task = asyncio.create_task(sim.run(None, sim_stop), name="team-simulator")
