@@ -233,7 +233,7 @@ class FeedRecorder:
                 self.broadcast.attach(recording, remote, self.remote_info.get(remote))
             self.live[remote] = _Live(remote, session.athlete_id, session.athlete_name, recording)
             if self.on_open is not None:
-                opened = OpenedAthlete(
+                athlete = OpenedAthlete(
                     remote,
                     display_name(remote, self.remote_info.get(remote)),
                     session.athlete_id,
@@ -241,7 +241,7 @@ class FeedRecorder:
                     session.session_id,
                 )
                 try:
-                    self.on_open(opened, recording)
+                    self.on_open(athlete, recording)
                 except Exception:  # a broken view must not stop recording
                     log.exception("feed %s: live view failed to attach", self._source)
             log.info("feed %s: athlete %s -> session %s", self._source, remote, session.session_id)
