@@ -236,3 +236,13 @@ def test_the_team_view_waits_for_the_dashboards_recording(qtbot, window, idle) -
     assert not screen.service.running
     window.ctx.stop()
     idle(window)
+
+
+def test_the_grid_gives_tiles_the_largest_size_the_window_allows() -> None:
+    from app.ui.team_tiles import grid_shape
+
+    assert grid_shape(0, 1000, 600) == (0, 0)
+    assert grid_shape(1, 1000, 600) == (1, 1)
+    assert grid_shape(12, 1050, 640) == (4, 3)
+    cols, rows = grid_shape(60, 1760, 950)
+    assert cols * rows >= 60 and cols * (rows - 1) < 60 and 8 <= cols <= 10
