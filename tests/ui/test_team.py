@@ -246,3 +246,12 @@ def test_the_grid_gives_tiles_the_largest_size_the_window_allows() -> None:
     assert grid_shape(12, 1050, 640) == (4, 3)
     cols, rows = grid_shape(60, 1760, 950)
     assert cols * rows >= 60 and cols * (rows - 1) < 60 and 8 <= cols <= 10
+
+
+def test_f11_on_the_team_screen_shows_only_the_tiles_full_screen(qtbot, window) -> None:
+    screen = _team(window)
+    window.toggle_big()
+    assert screen.big and window.nav.isHidden() and screen.bar.isHidden()
+    assert window.stack.currentWidget() is screen  # stays on the team view
+    window.toggle_big()
+    assert not screen.big and not window.nav.isHidden() and not screen.bar.isHidden()

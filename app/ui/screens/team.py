@@ -65,7 +65,10 @@ class TeamScreen(QWidget):
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
 
-        bar = QHBoxLayout()
+        self.big = False
+        self.bar = QWidget()
+        bar = QHBoxLayout(self.bar)
+        bar.setContentsMargins(0, 0, 0, 0)
         self.source_box = QComboBox()
         self.source_box.addItems([SIMULATED, BY_URL])
         self.source_box.currentTextChanged.connect(self._source_changed)
@@ -83,12 +86,14 @@ class TeamScreen(QWidget):
         self.connect_btn = QPushButton("Connect")
         self.connect_btn.setProperty("role", "primary")
         self.connect_btn.clicked.connect(self.connect_selected)
-        self.stop_btn = QPushButton("Stop and save")
+        self.stop_btn = QPushButton("Stop")
+        self.stop_btn.setToolTip("Stop every feed and save each athlete's session")
         self.stop_btn.setEnabled(False)
         self.stop_btn.clicked.connect(self.stop)
         self.sort_box = QComboBox()
-        self.sort_box.addItem("Sort by name", SortOrder.NAME)
-        self.sort_box.addItem("Sort by zone", SortOrder.ZONE)
+        self.sort_box.addItem("By name", SortOrder.NAME)
+        self.sort_box.addItem("By zone", SortOrder.ZONE)
+        self.sort_box.setToolTip("Tile order: by name, or hardest working first")
         self.sort_box.currentIndexChanged.connect(
             lambda _i: self.set_order(SortOrder(self.sort_box.currentData()))
         )
@@ -96,7 +101,11 @@ class TeamScreen(QWidget):
                            (self.token, 1), (self.format_box, 0), (self.connect_btn, 0),
                            (self.stop_btn, 0), (self.sort_box, 0)):  # fmt: skip
             bar.addWidget(w, stretch)
-        root.addLayout(bar)
+        full = QPushButton("Full screen")
+        full.setToolTip("Tiles only, full screen, for a TV across the room (F11 again to leave)")
+        full.clicked.connect(window.toggle_big)  # type: ignore[attr-defined]
+        bar.addWidget(full)
+        root.addWidget(self.bar)
         self.status = QLabel("")
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)
@@ -122,6 +131,12 @@ class TeamScreen(QWidget):
         self.ctx.bridge.run(devices.feeds, self._show_feeds)
         if self.tiles:
             self.ctx.bridge.run(self.service.reload_targets)
+
+    def set_big(self, on: bool) -> None:
+        """Full screen for a TV (F11): the tiles only, no controls or status line."""
+        self.big = on
+        self.bar.setHidden(on)
+        self.status.setHidden(on)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
