@@ -74,6 +74,7 @@ def shot(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         window = _window(Path(tmp), args.size)
         screen = window.show_screen("team")
+        screen.count.setValue(args.athletes)
         source = SimulatedSource(athletes=args.athletes, rate_hz=1.0, seed=args.seed,
                                  speed=args.speed)  # fmt: skip
         screen.connect_source(source)
