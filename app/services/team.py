@@ -224,6 +224,11 @@ class TeamService:
             raise TeamError("enter a feed URL (ws:// or wss://) or pick a stored feed")
         if not source.token:
             raise TeamError("the feed needs its token")
+        if source.format == "hyperate":  # one socket per athlete, named by a HypeRate id
+            raise TeamError(
+                "a HypeRate feed needs the athlete's HypeRate id: record it with "
+                "`pulsedeck feeds record URL --format hyperate --remote-id ID`"
+            )
         return FeedEndpoint(source.url.strip(), source.token, source.format), None
 
     async def _simulate(

@@ -97,15 +97,23 @@ class TeamScreen(QWidget):
         self.sort_box.currentIndexChanged.connect(
             lambda _i: self.set_order(SortOrder(self.sort_box.currentData()))
         )
-        for w, stretch in ((self.source_box, 0), (self.count, 0), (self.url, 3),
-                           (self.token, 1), (self.format_box, 0), (self.connect_btn, 0),
-                           (self.stop_btn, 0), (self.sort_box, 0)):  # fmt: skip
-            bar.addWidget(w, stretch)
         full = QPushButton("Full screen")
         full.setToolTip("Tiles only, full screen, for a TV across the room (F11 again to leave)")
         full.clicked.connect(window.toggle_big)  # type: ignore[attr-defined]
+        for w in (self.source_box, self.count, self.connect_btn, self.stop_btn):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.sort_box)
         bar.addWidget(full)
         root.addWidget(self.bar)
+        # A feed URL's fields get their own row, so they have room in a 1024 px window.
+        self.url_row = QWidget()
+        url_row = QHBoxLayout(self.url_row)
+        url_row.setContentsMargins(0, 0, 0, 0)
+        url_row.addWidget(self.url, 3)
+        url_row.addWidget(self.token, 1)
+        url_row.addWidget(self.format_box)
+        root.addWidget(self.url_row)
         self.status = QLabel("")
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)
@@ -137,6 +145,7 @@ class TeamScreen(QWidget):
         self.big = on
         self.bar.setHidden(on)
         self.status.setHidden(on)
+        self._source_changed(self.source_box.currentText())
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -157,10 +166,8 @@ class TeamScreen(QWidget):
         self._source_changed(self.source_box.currentText())
 
     def _source_changed(self, text: str) -> None:
-        by_url = text == BY_URL
         self.count.setVisible(text == SIMULATED)
-        for w in (self.url, self.token, self.format_box):
-            w.setVisible(by_url)
+        self.url_row.setVisible(text == BY_URL and not self.big)
 
     # Actions ----------------------------------------------------------------------------
 
