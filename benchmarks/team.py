@@ -1,13 +1,15 @@
-"""Team view latency: N simulated athletes x R Hz into the real window; sample -> tile repaint.
+"""Team view latency: N simulated athletes x R Hz into the real window; sample -> on screen.
 
 The trace simulator runs in its own process (`benchmarks/feed.py --role server`, which notes
 when each sample was published); this process opens the real MainWindow offscreen on a fresh
 data dir, connects the Team screen to it (every athlete's session records as `feeds record`
-does) and notes when each tile finished painting which sample. Printed: p50/p99/max of
-publish -> repaint (end to end: server, websocket, feed client, recording, board, timer,
-paint) and of arrival -> repaint (the team view's own share: the listener's arrival on the
-loop to the end of the tile's paint), in steady state (after the first 3 s, when the sessions
-are being opened), with the GUI process's CPU and the cost of one board read and one paint.
+does) and notes when each sample is on screen: when its tile finished painting it, or, for a
+sample that changes nothing drawn (the same whole bpm as the last one: no repaint is needed),
+when its tile took it while no repaint was queued. Printed: p50/p90/p99/max of publish -> on
+screen (end to end: server, websocket, feed client, recording, board, timer, paint), the same
+for the repainted samples alone, and arrival -> on screen (the team view's own share: from the
+recording's listener on the loop), in steady state (after the first 3 s, when the sessions
+are being opened), with the GUI process's CPU, board reads, paints and GC pauses.
 
     python benchmarks/team.py                      # 60 athletes x 4 Hz x 30 s at 1920x1080
     python benchmarks/team.py --duration 10        # quicker
@@ -98,7 +100,8 @@ def bench(args: argparse.Namespace) -> None:
     from device.feeds.simulator import make_athletes
 
     keys = {a.info.name: a.info.key for a in make_athletes(args.athletes, args.seed)}
-    paints: list[tuple[str, int, float, float]] = []  # (athlete, t_ms, wall, perf)
+    #: (athlete, t_ms, wall, perf, repainted): when each sample was on screen.
+    paints: list[tuple[str, int, float, float, bool]] = []
     paint_cost: list[float] = []
     original_paint = TeamTile.paintEvent
 
@@ -106,12 +109,32 @@ def bench(args: argparse.Namespace) -> None:
         t0 = time.perf_counter()
         original_paint(tile, event)
         done = time.perf_counter()
+        pending.discard(id(tile))
         paint_cost.append((done - t0) * 1000)
         v = tile.view
         if v.sample_t_ms is not None and v.signal:
-            paints.append((keys.get(v.name, v.name), v.sample_t_ms, time.time(), done))
+            paints.append((keys.get(v.name, v.name), v.sample_t_ms, time.time(), done, True))
 
     TeamTile.paintEvent = timed_paint  # type: ignore[method-assign]  # benchmark probe only
+    original_set_view = TeamTile.set_view
+    pending: set[int] = set()  # tiles with a repaint queued
+    unchanged = [0]
+
+    def timed_set_view(tile: TeamTile, view: Any) -> None:
+        """A sample that changes nothing drawn (same bpm) is on screen once the tile has it,
+        unless a repaint is still queued (then that paint shows it)."""
+        before = tile._shown
+        original_set_view(tile, view)
+        if tile._shown != before:
+            pending.add(id(tile))
+        elif id(tile) not in pending and view.sample_t_ms is not None and view.signal:
+            unchanged[0] += 1
+            paints.append(
+                (keys.get(view.name, view.name), view.sample_t_ms, time.time(),
+                 time.perf_counter(), False)
+            )  # fmt: skip
+
+    TeamTile.set_view = timed_set_view  # type: ignore[method-assign]  # benchmark probe only
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "server.json"
@@ -170,13 +193,13 @@ def bench(args: argparse.Namespace) -> None:
         window.shutdown()
         sent = json.loads(out.read_text())["sent"]
 
-    by_athlete: dict[str, list[tuple[int, float, float]]] = {}
-    for athlete, t_ms, wall_t, perf_t in paints:
-        by_athlete.setdefault(athlete, []).append((t_ms, wall_t, perf_t))
+    by_athlete: dict[str, list[tuple[int, float, float, bool]]] = {}
+    for athlete, t_ms, wall_t, perf_t, repainted in paints:
+        by_athlete.setdefault(athlete, []).append((t_ms, wall_t, perf_t, repainted))
     for rows in by_athlete.values():
         rows.sort(key=lambda r: r[1])
     first = min(rows[0][1] for rows in sent.values() if rows)
-    end_to_end, own, missing = [], [], 0
+    end_to_end, own, redrawn, missing = [], [], [], 0
     name_of = {v: k for k, v in keys.items()}
     for athlete, rows in sent.items():
         painted = by_athlete.get(athlete, [])
@@ -188,10 +211,12 @@ def bench(args: argparse.Namespace) -> None:
             if i == len(painted):
                 missing += 1
                 continue
-            _, wall_t, perf_t = painted[i]
+            _, wall_t, perf_t, repainted = painted[i]
             if published < first + WARMUP_S:
                 continue
             end_to_end.append((wall_t - published) * 1000)
+            if repainted:
+                redrawn.append(end_to_end[-1])
             arrived = arrivals.get((session, t_ms)) if session is not None else None
             if arrived is not None:
                 own.append((perf_t - arrived) * 1000)
@@ -203,7 +228,11 @@ def bench(args: argparse.Namespace) -> None:
     )
     print(f"tiles {tiles}, samples sent {total}, painted-or-superseded {total - missing}, "
           f"never shown {missing}; {saved}")  # fmt: skip
-    for label, values in (("publish -> repaint", end_to_end), ("arrival -> repaint", own)):
+    for label, values in (
+        ("publish -> on screen", end_to_end),
+        ("  of which repainted", redrawn),
+        ("arrival -> on screen", own),
+    ):
         print(
             f"{label:20} n={len(values):6}  p50 {percentile(values, 50):6.1f} ms  "
             f"p90 {percentile(values, 90):6.1f} ms  p99 {percentile(values, 99):6.1f} ms  "
@@ -222,13 +251,17 @@ def bench(args: argparse.Namespace) -> None:
         f"board read: mean {sum(refresh_cost) / max(1, len(refresh_cost)):.2f} ms, "
         f"p99 {percentile(refresh_cost, 99):.2f} ms ({len(refresh_cost)} reads); "
         f"tile paint: mean {sum(paint_cost) / max(1, len(paint_cost)):.2f} ms, "
-        f"p99 {percentile(paint_cost, 99):.2f} ms ({len(paint_cost)} paints)"
+        f"p99 {percentile(paint_cost, 99):.2f} ms ({len(paint_cost)} paints; "
+        f"{unchanged[0]} samples changed nothing drawn)"
     )
     print(f"GUI process CPU {cpu:.1f} s over {wall:.1f} s ({100 * cpu / wall:.0f} % of one core; "
           "includes the feed client and recording)")  # fmt: skip
     p99 = percentile(end_to_end, 99)
     verdict = "PASS" if p99 < TARGET_P99_MS and missing <= args.athletes else "MISS"
-    print(f"target p99 publish -> repaint < {TARGET_P99_MS:.0f} ms: {verdict} ({p99:.1f} ms)")
+    print(
+        f"target p99 publish -> on screen < {TARGET_P99_MS:.0f} ms: {verdict} ({p99:.1f} ms; "
+        f"repainted samples alone: {percentile(redrawn, 99):.1f} ms)"
+    )
 
 
 def _size(text: str) -> tuple[int, int]:
