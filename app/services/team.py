@@ -150,11 +150,15 @@ class TeamService:
     async def connect(self, source: TeamSource) -> str:
         """Start recording `source` beside the feeds already connected; returns its label."""
         label = source.label
+        ended = self._feeds.get(label)
+        if ended is not None and ended.task.done():  # it failed or ended: connect it again
+            await self._close(self._feeds.pop(label))
         if label in self._feeds:
             raise TeamError(f"{label} is already connected")
-        first = not self._feeds
-        if first:
+        took = self._lock is None  # the lock is kept from the first feed until `stop`
+        if took:
             await asyncio.to_thread(self._take_lock)
+        if not self._feeds:
             self.board.clear()
         try:
             stop = asyncio.Event()
@@ -165,7 +169,7 @@ class TeamService:
             else:
                 endpoint, athlete = await asyncio.to_thread(self._endpoint, source)
         except BaseException:
-            if first:
+            if took:
                 await asyncio.to_thread(self._release_lock)
             raise
         task = asyncio.create_task(self._record(label, endpoint, athlete, stop), name="team-feed")
@@ -178,18 +182,23 @@ class TeamService:
         feeds, self._feeds = self._feeds, {}
         for running in feeds.values():
             running.stop.set()
-        reports = await asyncio.gather(*(r.task for r in feeds.values()), return_exceptions=True)
-        for running in feeds.values():
-            if running.simulator is not None:
-                _, server, sim_task, sim_stop = running.simulator
-                sim_stop.set()
-                await asyncio.gather(sim_task, return_exceptions=True)
-                await server.close()
+        reports = [await self._close(running) for running in feeds.values()]
         await asyncio.to_thread(self._release_lock)
         done = [r for r in reports if isinstance(r, FeedReport)]
         for label in feeds:
             self.board.note(label, "stopped")
         return TeamStopped(sum(len(r.athletes) for r in done), sum(r.stored for r in done))
+
+    async def _close(self, running: _Running) -> FeedReport | None | BaseException:
+        """Wait for a stopped (or ended) feed's report, then stop its simulator if any."""
+        running.stop.set()
+        [report] = await asyncio.gather(running.task, return_exceptions=True)
+        if running.simulator is not None:
+            _, server, sim_task, sim_stop = running.simulator
+            sim_stop.set()
+            await asyncio.gather(sim_task, return_exceptions=True)
+            await server.close()
+        return report
 
     def reload_targets(self) -> None:
         """Read every athlete's zones and max HR again (a profile changed); worker thread."""

@@ -80,8 +80,9 @@ def _connect(qtbot: Any, screen: Any, feed: Feed, **hr: int) -> None:
     screen.connect_source(FeedSource(feed.url, TOKEN))
     feed.wait_client()
     feed.publish(**hr)
+    # Every tile has its heart rate and its athlete's zones (read after the session opened).
     qtbot.waitUntil(lambda: len(screen.tiles) == len(hr) and all(
-        t.view.hr is not None for t in screen.tiles.values()), timeout=15_000)  # fmt: skip
+        t.view.percent_max is not None for t in screen.tiles.values()), timeout=15_000)  # fmt: skip
 
 
 def _names(screen: Any) -> list[str]:
@@ -223,8 +224,12 @@ def test_a_refused_token_says_so_and_records_nothing(qtbot, window, feed, store)
     screen.connect_source(FeedSource(feed.url, "wrong-token-wrong-token"))
     qtbot.waitUntil(lambda: "failed" in screen.status.text(), timeout=20_000)
     assert "authentication" in screen.status.text()
-    _stop(qtbot, screen)
     assert store.engine.connect().exec_driver_sql("SELECT COUNT(*) FROM sessions").scalar() == 0
+    # The coach fixes the token: the same feed connects again (the failed one is closed).
+    feed.describe("a1", "Ann")
+    _connect(qtbot, screen, feed, a1=120)
+    _stop(qtbot, screen)
+    assert store.engine.connect().exec_driver_sql("SELECT COUNT(*) FROM sessions").scalar() == 1
 
 
 def test_the_team_view_waits_for_the_dashboards_recording(qtbot, window, idle) -> None:
