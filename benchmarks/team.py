@@ -161,6 +161,8 @@ def bench(args: argparse.Namespace) -> None:
         original_refresh = screen.refresh
 
         gc_pauses: list[tuple[int, float]] = []
+        gc_at: list[float] = []  # seconds after connecting
+        wall0 = time.time()
         gc_started = [0.0]
 
         def on_gc(phase: str, info: dict[str, Any]) -> None:
@@ -168,6 +170,7 @@ def bench(args: argparse.Namespace) -> None:
                 gc_started[0] = time.perf_counter()
             else:
                 gc_pauses.append((info["generation"], time.perf_counter() - gc_started[0]))
+                gc_at.append(time.time() - wall0)
 
         gc.callbacks.append(on_gc)
         gaps: list[float] = []
@@ -246,7 +249,13 @@ def bench(args: argparse.Namespace) -> None:
         f"{len(full)} full, longest {max((d * 1000 for _, d in gc_pauses), default=0):.1f} ms"
     )
     if os.environ.get("TEAM_BENCH_GC"):
-        print("GC pauses (generation, ms):", [(g, round(d * 1000, 1)) for g, d in gc_pauses])
+        print(
+            "GC pauses (generation, ms, s after connecting):",
+            [
+                (g, round(d * 1000, 1), round(at, 1))
+                for (g, d), at in zip(gc_pauses, gc_at, strict=True)
+            ],
+        )
     print(
         f"board read: mean {sum(refresh_cost) / max(1, len(refresh_cost)):.2f} ms, "
         f"p99 {percentile(refresh_cost, 99):.2f} ms ({len(refresh_cost)} reads); "
