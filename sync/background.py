@@ -15,7 +15,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import httpx
 from sqlalchemy import func, select
@@ -24,6 +24,7 @@ from app.store import models as m
 from app.store.repo import Store
 from app.store.settings import Settings
 from sync.outbox import DONE, Handler, Outbox, drain
+from sync.progress import Cancelled, CancelToken
 from sync.scheduler import SchedulerConfig, SyncScheduler, load_config
 from sync.strava.config import StravaConfig, stored_config
 from sync.strava.engine import KIND_COPY, KIND_UPLOAD, StravaSync
@@ -73,10 +74,14 @@ class BackgroundReport:
     lake_ran: int = 0
     errors: tuple[str, ...] = ()
     done: Mapping[str, int] = field(default_factory=dict)
+    #: Sessions a scheduled lake pull imported, updated or removed (clients' data changed).
+    pulled: int = 0
 
     @property
     def did_something(self) -> bool:
-        return bool(self.enqueued or self.polled or self.ran or self.lake_ran or self.errors)
+        return bool(
+            self.enqueued or self.polled or self.ran or self.lake_ran or self.errors or self.pulled
+        )
 
     @property
     def uploaded(self) -> int:
@@ -101,6 +106,16 @@ def _done_since(store: Store, since_ms: int) -> dict[str, int]:
 
 
 AfterRun = Callable[[BackgroundReport], None]
+#: A scheduled lake pull (blocking, in a worker thread) given a cancel check (set on close):
+#: sessions changed, None if skipped.
+LakePull = Callable[[CancelToken], int | None]
+
+
+def first_pull_delay_s(last_ms: int | None, interval_s: float, now_s: float) -> float:
+    """Seconds until the next scheduled pull: at once when overdue or never pulled."""
+    if last_ms is None:
+        return 0.0
+    return max(0.0, last_ms / 1000 + interval_s - now_s)
 
 
 class BackgroundSync:
@@ -121,7 +136,9 @@ class BackgroundSync:
         poll: bool = True,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        lake_pull: LakePull | None = None,
     ) -> None:
+        """`lake_pull` runs every `schedule.lake_pull_interval_s` (the coach's clients)."""
         settings = Settings(store)
         self.store = store
         self.after_run = after_run
@@ -130,6 +147,13 @@ class BackgroundSync:
         self.clock = clock
         self._sleep = sleep
         self._poll = poll
+        self.lake_pull = lake_pull
+        #: Set by `aclose`: a scheduled pull in its worker thread stops at its next check.
+        self._closing = CancelToken()
+        #: Seconds to the first scheduled pull (worked out here, off the loop: a DB read).
+        self._pull_delay_s = 0.0
+        if lake_pull is not None and self.schedule.lake_pull_interval_s:
+            self._pull_delay_s = self.pull_delay(self.schedule.lake_pull_interval_s)
         self.http: httpx.AsyncClient | None = None
         self.sync: StravaSync | None = None
         self.scheduler: SyncScheduler | None = None
@@ -152,9 +176,24 @@ class BackgroundSync:
             outbox=self.outbox,
         )  # fmt: skip
         self.scheduler = SyncScheduler(
-            self._outbox_tick, self._poll_tick if self._poll else None, self.schedule
-        )
+            self._outbox_tick, self._poll_tick if self._poll else None, self.schedule,
+            pull=self._pull_tick if self.lake_pull is not None else None,
+            pull_delay_s=self._pull_delay_s,
+        )  # fmt: skip
         self.scheduler.start()
+
+    def pull_delay(self, interval_s: float) -> float:
+        """Seconds to the next pull from the newest last-pull time (a DB read: not on a GUI)."""
+        from sync.lake.pull import last_pulls
+
+        last = max(last_pulls(self.store).values(), default=None)
+        return first_pull_delay_s(last, interval_s, self.clock())
+
+    def set_pull_interval(self, interval_s: float | None, delay_s: float | None = None) -> None:
+        """A new schedule for the lake pull (None: off); call it on the loop's thread."""
+        self.schedule = replace(self.schedule, lake_pull_interval_s=interval_s)
+        if self.scheduler is not None:
+            self.scheduler.set_pull_interval(interval_s, delay_s)
 
     @property
     def running(self) -> bool:
@@ -167,6 +206,7 @@ class BackgroundSync:
 
     async def aclose(self, grace_s: float = CLOSE_GRACE_S) -> None:
         """Stop the schedule (a run in progress gets `grace_s`), then close the HTTP client."""
+        self._closing.cancel()
         scheduler, self.scheduler = self.scheduler, None
         if scheduler is not None:
             await scheduler.aclose(grace_s)
@@ -181,6 +221,25 @@ class BackgroundSync:
 
     async def _poll_tick(self) -> None:
         await self.run(poll=True)
+
+    async def _pull_tick(self) -> None:
+        """The scheduled lake pull, in a worker thread; a failure is reported, not raised."""
+        pull = self.lake_pull
+        if pull is None:
+            return
+        errors: tuple[str, ...] = ()
+        changed: int | None = 0
+        try:
+            changed = await asyncio.to_thread(pull, self._closing)
+        except Cancelled:
+            return  # closing: what was imported is kept
+        except Exception as exc:  # offline, lake gone: the next interval tries again
+            log.warning("scheduled lake pull failed: %s", exc)
+            errors = (f"data lake pull: {exc}",)
+        report = BackgroundReport(poll=False, errors=errors, pulled=changed or 0)
+        self.reports.append(report)
+        if self.after_run is not None:
+            self.after_run(report)
 
     async def run(self, *, poll: bool) -> BackgroundReport:
         """One run: queue and send Strava jobs (and poll), then the lake's; report it."""

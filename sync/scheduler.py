@@ -14,8 +14,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Protocol, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -37,7 +37,7 @@ class Engine(Protocol[_Report_co]):
     async def run_once(self, *, poll: bool) -> _Report_co: ...
 
 
-OUTBOX_JOB, POLL_JOB, WATCH_JOB = "outbox", "poll", "clock-watch"
+OUTBOX_JOB, POLL_JOB, WATCH_JOB, PULL_JOB = "outbox", "poll", "clock-watch", "lake-pull"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,8 @@ class SchedulerConfig:
     #: How often the clocks are compared; a difference above `jump_tolerance_s` is a jump.
     watch_interval_s: float = 30.0
     jump_tolerance_s: float = 60.0
+    #: A coach's scheduled pull of the clients from the lake; None: off (the default).
+    lake_pull_interval_s: float | None = None
 
 
 class ClockWatch:
@@ -85,17 +87,23 @@ class SyncScheduler:
         config: SchedulerConfig | None = None,
         *,
         watch: ClockWatch | None = None,
+        pull: Tick | None = None,
+        pull_delay_s: float = 0.0,
     ) -> None:
+        """`pull` runs every `config.lake_pull_interval_s`, first after `pull_delay_s`."""
         self.config = config or SchedulerConfig()
         self._outbox = outbox
         self._poll = poll
+        self._pull = pull
+        self._pull_delay_s = pull_delay_s
         self.watch = watch or ClockWatch(self.config.jump_tolerance_s)
         self._scheduler: AsyncIOScheduler | None = None
-        self.runs = {OUTBOX_JOB: 0, POLL_JOB: 0}
+        self.runs = {OUTBOX_JOB: 0, POLL_JOB: 0, PULL_JOB: 0}
         self.jumps: list[float] = []
         #: Runs in progress (APScheduler's tasks), so that `aclose` can let them finish.
         self._active: set[asyncio.Task[object]] = set()
         self._closing = False
+        self._common: dict[str, object] = {}
 
     async def _guard(self, name: str, tick: Tick) -> None:
         task = asyncio.current_task()
@@ -121,6 +129,10 @@ class SyncScheduler:
     async def _run_poll(self) -> None:
         if self._poll is not None:
             await self._guard(POLL_JOB, self._poll)
+
+    async def _run_pull(self) -> None:
+        if self._pull is not None:
+            await self._guard(PULL_JOB, self._pull)
 
     async def _watch(self) -> None:
         jump = self.watch.check()
@@ -160,8 +172,29 @@ class SyncScheduler:
         scheduler.add_job(
             self._watch, "interval", seconds=self.config.watch_interval_s, id=WATCH_JOB, **common
         )
+        self._common = common
         scheduler.start()
         self._scheduler = scheduler
+        self.set_pull_interval(self.config.lake_pull_interval_s, self._pull_delay_s)
+
+    def set_pull_interval(self, interval_s: float | None, delay_s: float | None = None) -> None:
+        """Run the lake pull every `interval_s` (None: no more), first after `delay_s`.
+
+        Without `delay_s` the next pull is one interval from now. Loop thread only.
+        """
+        self.config = replace(self.config, lake_pull_interval_s=interval_s)
+        scheduler = self._scheduler
+        if scheduler is None or self._pull is None:
+            return
+        if scheduler.get_job(PULL_JOB) is not None:
+            scheduler.remove_job(PULL_JOB)
+        if not interval_s:
+            return
+        first = datetime.now(UTC) + timedelta(seconds=interval_s if delay_s is None else delay_s)
+        scheduler.add_job(
+            self._run_pull, "interval", seconds=interval_s, id=PULL_JOB, next_run_time=first,
+            **self._common,
+        )  # fmt: skip
 
     def wake(self, poll: bool = False) -> None:
         """Run the outbox (and the poll) now instead of at the next interval."""
@@ -235,10 +268,14 @@ def load_config(settings: Settings | None = None) -> SchedulerConfig:
     base = SchedulerConfig()
     if settings is None:
         return base
-    stored = settings.get_many((st.OUTBOX_INTERVAL_S, st.STRAVA_POLL_INTERVAL_S))
+    stored = settings.get_many(
+        (st.OUTBOX_INTERVAL_S, st.STRAVA_POLL_INTERVAL_S, st.LAKE_PULL_INTERVAL_H)
+    )
+    hours = stored[st.LAKE_PULL_INTERVAL_H]
     return SchedulerConfig(
         outbox_interval_s=stored[st.OUTBOX_INTERVAL_S] or base.outbox_interval_s,
         poll_interval_s=stored[st.STRAVA_POLL_INTERVAL_S] or base.poll_interval_s,
         watch_interval_s=base.watch_interval_s,
         jump_tolerance_s=base.jump_tolerance_s,
+        lake_pull_interval_s=hours * 3600.0 if hours and hours > 0 else None,
     )

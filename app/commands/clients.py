@@ -35,7 +35,13 @@ def _json_value(value: object) -> object:
 
 @command
 def cmd_clients(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from app.services.roster import filter_rows, roster, sort_rows
+    from app.services.roster import (
+        filter_rows,
+        goals_text,
+        readiness_text,
+        roster,
+        sort_rows,
+    )
 
     if args.inactive is not None and args.inactive < 0:
         raise UserError("--inactive takes a number of days (0 or more)")
@@ -56,17 +62,8 @@ def cmd_clients(args: argparse.Namespace, ctx: CommandContext) -> int:
     for r in rows:
         ratio = "-" if r.ratio is None else f"{r.ratio:.2f}"
         flag = {"high": "!", "low": "v"}.get(r.load_flag or "", " ")
-        ready = "-"
-        if r.rmssd_ms is not None or r.resting_hr is not None:
-            parts = []
-            if r.rmssd_ms is not None:
-                parts.append(f"HRV {r.rmssd_ms:.0f}ms")
-            if r.resting_hr is not None:
-                parts.append(f"rHR {r.resting_hr:.0f}")
-            if r.readiness_flag:
-                parts.append(r.readiness_flag)
-            ready = " ".join(parts)
-        goals = f"{r.goals_on_track}/{r.goals}" if r.goals else "-"
+        ready = readiness_text(r)
+        goals = goals_text(r)
         days = "-" if r.days_since is None else str(r.days_since)
         name = clip(escape_controls(r.name), 24)
         print(

@@ -149,6 +149,23 @@ def roster(
     return sorted(rows, key=lambda r: r.name.casefold())
 
 
+def readiness_text(row: RosterRow) -> str:
+    """'HRV 52ms rHR 48 low' (the CLI's and the Roster screen's cell); '-' without a reading."""
+    parts = []
+    if row.rmssd_ms is not None:
+        parts.append(f"HRV {row.rmssd_ms:.0f}ms")
+    if row.resting_hr is not None:
+        parts.append(f"rHR {row.resting_hr:.0f}")
+    if parts and row.readiness_flag:
+        parts.append(row.readiness_flag)
+    return " ".join(parts) or "-"
+
+
+def goals_text(row: RosterRow) -> str:
+    """'2/3' goals on track, '-' without goals."""
+    return f"{row.goals_on_track}/{row.goals}" if row.goals else "-"
+
+
 #: Sort keys; rows without the figure go last whatever the direction.
 SORTS: dict[str, Callable[[RosterRow], object]] = {
     "name": lambda r: r.name.casefold(),

@@ -16,14 +16,22 @@ from app.store import settings as st
 if TYPE_CHECKING:
     from app.store.repo import Store
     from sync.background import BackgroundReport, BackgroundSync
+    from sync.progress import CancelToken
 
 
 class SyncService:
     """Starts, wakes and stops one `sync.background.BackgroundSync`; idempotent."""
 
-    def __init__(self, store: Store, settings: st.Settings | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: st.Settings | None = None,
+        lake_pull: Callable[[CancelToken], int | None] | None = None,
+    ) -> None:
+        """`lake_pull` is the coach's scheduled pull (setting `lake.pull_interval_h`)."""
         self.store = store
         self.settings = settings or st.Settings(store)
+        self.lake_pull = lake_pull
         #: The running background sync once `start` ran on the loop (None when off).
         self.background: BackgroundSync | None = None
         #: Called on the loop thread after every background run with its report.
@@ -40,7 +48,7 @@ class SyncService:
         if self._closed or not enabled(setting):
             return False
         background = await asyncio.to_thread(
-            lambda: BackgroundSync(self.store, after_run=self._ran)
+            lambda: BackgroundSync(self.store, after_run=self._ran, lake_pull=self.lake_pull)
         )
         if self._closed:  # stopped meanwhile (the window closed)
             return False
@@ -57,6 +65,19 @@ class SyncService:
         """Run the background sync now (loop thread); nothing when it is off."""
         if self.background is not None:
             self.background.wake(poll=poll)
+
+    async def set_pull_hours(self, hours: int | None) -> None:
+        """Store the pull schedule (every `hours` h; None or 0: off) and apply it now."""
+        value = hours if hours and hours > 0 else None
+        await asyncio.to_thread(self.settings.set, st.LAKE_PULL_INTERVAL_H, value)
+        background = self.background
+        if background is None:
+            return
+        interval = None if value is None else value * 3600.0
+        delay = None
+        if interval is not None:
+            delay = await asyncio.to_thread(background.pull_delay, interval)
+        background.set_pull_interval(interval, delay)
 
     async def stop(self) -> None:
         """Stop the background sync (a run in progress gets a few seconds); for good."""

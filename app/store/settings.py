@@ -164,6 +164,9 @@ LAKE_SETTINGS: tuple[Setting[Any], ...] = (
     LAKE_PROFILE,
     LAKE_CREDENTIALS_KEY,
 )
+LAKE_PULL_INTERVAL_H = declare(
+    "lake.pull_interval_h", int, None, "Pull the clients from the lake every N hours (unset: off)"
+)
 LAKE_LAST_PULL_MS: Setting[int] = declare(
     "lake.last_pull_ms", int, None, "Last pull of a lake athlete id (epoch ms)", Scope.ATHLETE
 )

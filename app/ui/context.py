@@ -50,6 +50,9 @@ def sync_message(report: object) -> str | None:
     """The status-bar line for a background run (sync.background.BackgroundReport), if any."""
     parts = []
     uploaded, pushed = getattr(report, "uploaded", 0), getattr(report, "pushed", 0)
+    pulled = getattr(report, "pulled", 0)
+    if pulled:
+        parts.append(f"Pulled {_sessions(pulled)} of your clients from the data lake")
     if uploaded:
         parts.append(f"Uploaded {_sessions(uploaded)} to Strava")
     if pushed:
@@ -382,7 +385,11 @@ class AppContext(QObject):
         self.bridge.run(self.services.sync.start())
 
     def _sync_ran_on_loop(self, report: object) -> None:
-        if getattr(report, "ran", 0) or getattr(report, "lake_ran", 0):
+        if (
+            getattr(report, "ran", 0)
+            or getattr(report, "lake_ran", 0)
+            or getattr(report, "pulled", 0)
+        ):
             self.bridge.call_soon_in_gui(lambda: self._sync_ran(report))
 
     def _sync_ran(self, report: object) -> None:

@@ -17,6 +17,7 @@ from app.recorder.bluetooth import BleSetup
 from app.recorder.controller import WriterOptions
 from app.services.analysis import AnalysisService
 from app.services.athletes import AthleteService, zone_floors
+from app.services.coach import CoachService
 from app.services.devices import DeviceService
 from app.services.exports import ExportService
 from app.services.gym import GymService
@@ -52,6 +53,7 @@ class Services:
     strava: StravaService
     sync: SyncService
     recorder: RecordingService
+    coach: CoachService
 
     @classmethod
     def build(
@@ -66,7 +68,8 @@ class Services:
     ) -> Services:
         """Every area on one store; a saved recording or a Strava upload wakes the sync."""
         settings = Settings(store)
-        sync = SyncService(store, settings)
+        coach = CoachService(store, settings)
+        sync = SyncService(store, settings, lake_pull=coach.scheduled_pull)
         devices = DeviceService(store)
         recorder = RecordingService(
             store, data_dir, sources=sources, clock=clock, writer=writer, ble=ble,
@@ -84,6 +87,7 @@ class Services:
             strava=StravaService(store, settings, wake=sync.wake),
             sync=sync,
             recorder=recorder,
+            coach=coach,
         )
 
     @cached_property

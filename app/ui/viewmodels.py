@@ -36,6 +36,8 @@ SCREENS: tuple[str, ...] = (
     "trends",
     "session",
     "goals",
+    "roster",
+    "compare",
     "settings",
 )
 

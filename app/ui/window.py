@@ -56,8 +56,12 @@ NAV: tuple[tuple[str, str, str, str], ...] = (
     ("history", "History", "app.ui.screens.history", "HistoryScreen"),
     ("trends", "Trends", "app.ui.screens.trends", "TrendsScreen"),
     ("goals", "Goals", "app.ui.screens.goals", "GoalsScreen"),
+    ("roster", "Roster", "app.ui.screens.roster", "RosterScreen"),
+    ("compare", "Compare", "app.ui.screens.compare", "CompareScreen"),
     ("settings", "Settings", "app.ui.screens.settings", "SettingsScreen"),
 )
+#: Coach mode: these appear in the navigation once there is more than one athlete.
+COACH_SCREENS = frozenset({"roster", "compare"})
 SESSION_SCREEN = ("session", "Session", "app.ui.screens.session", "SessionScreen")
 #: The data opens this long after the window is built even if it has not been painted yet.
 LOAD_ANYWAY_MS = 1500
@@ -201,6 +205,8 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
         ctx.stateChanged.connect(self._on_state)
         ctx.athleteChanged.connect(self._on_athlete_changed)
         ctx.goalReached.connect(self.tray.notify_goal)
+        # A scheduled lake pull may bring new clients: the switcher (and coach mode) follow.
+        ctx.syncRan.connect(lambda r: self.reload_athletes() if getattr(r, "pulled", 0) else None)
         self._show_read_only(ctx.read_only)
         if not ctx.read_only:
             ctx.start_sync()  # the sync writes its ledger: nothing to do on a read-only store
@@ -233,9 +239,10 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
         self.nav.setFixedWidth(190)
-        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Ctrl+1..7 switch screens
+        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Ctrl+1..9, 0 switch screens
         for _name, label, _m, _c in NAV:
             self.nav.addItem(label)
+        self.set_coach_mode(False)
         self.nav.setCurrentRow(0)  # before connecting: focusing the list must not load a screen
         self.nav.currentRowChanged.connect(lambda row: self.show_screen(NAV[row][0]))
         outer.addWidget(self.nav)
@@ -275,6 +282,12 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
         outer.addLayout(right, 1)
         self.setCentralWidget(central)
 
+    def set_coach_mode(self, on: bool) -> None:
+        """Show the coach's screens in the navigation (more than one athlete) or hide them."""
+        for row, (name, *_rest) in enumerate(NAV):
+            if name in COACH_SCREENS:
+                self.nav.setRowHidden(row, not on)
+
     def _shortcuts(self) -> None:
         keys = {
             "F5": self.start_or_pause,
@@ -284,8 +297,8 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
             "Ctrl+Q": self.quit_app,
             "F11": self.toggle_big,
         }
-        for i, (name, *_rest) in enumerate(NAV, start=1):
-            keys[f"Ctrl+{i}"] = lambda n=name: self.show_screen(n)
+        for i, (name, *_rest) in enumerate(NAV, start=1):  # the tenth is Ctrl+0
+            keys[f"Ctrl+{i % 10}"] = lambda n=name: self.show_screen(n)
         for seq, slot in keys.items():
             QShortcut(QKeySequence(seq), self, activated=slot)
 

@@ -40,6 +40,7 @@ class WindowActions:
     def reload_athletes(self, select_id: int | None = None) -> None:
         def done(items: list[vm.AthleteItem]) -> None:
             self._athletes = items
+            self.set_coach_mode(len(items) > 1)
             self.athlete_box.clear()
             for a in items:
                 suffix = " (you)" if a.is_self else (" (read-only)" if a.read_only else "")
@@ -160,6 +161,8 @@ class WindowActions:
     if TYPE_CHECKING:  # MainWindow's: declared for the type checker only
 
         def show_screen(self, name: str, **kwargs: object) -> QWidget: ...
+
+        def set_coach_mode(self, on: bool) -> None: ...
 
 
 __all__ = ["WindowActions"]

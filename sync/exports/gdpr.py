@@ -270,10 +270,24 @@ def delete_all(store: Store, athlete_id: int) -> DeleteReport:
 
 
 def delete_lake_objects(client: LakeClient, athlete_ref: str, tables: Iterable[str]) -> int:
-    """Delete every object of the athlete's partitions in the lake (all tables)."""
-    from sync.lake.layout import table_prefix
+    """Tombstone every session of the athlete in the lake, then delete their objects.
+
+    Tombstones first, as a single-session delete does (sync.lake.push.remove_session): a
+    coach's pull drops a session only when it finds its tombstone, so without them the coach
+    would keep every erased session. Returns the data objects deleted (tombstones not counted).
+    """
+    from sync.lake.layout import parse_key, table_prefix, tombstone_key
+    from sync.lake.push import now_iso
 
     keys: list[str] = []
     for table in tables:
         keys.extend(client.list_keys(table_prefix(client.config.prefix, table, athlete_ref)))
+    uids = sorted({p.session_uid for p in map(parse_key, keys) if p is not None})
+    for uid in uids:
+        body = json.dumps({"session_id": uid, "athlete_id": athlete_ref, "deleted_at": now_iso()})
+        client.put(
+            tombstone_key(client.config.prefix, athlete_ref, uid),
+            body.encode(),
+            content_type="application/json",
+        )
     return client.delete(keys) if keys else 0

@@ -32,7 +32,7 @@ from app.store import settings as st
 from app.store.repo import Store, now_ms
 from app.store.settings import Settings
 from sync.errors import SyncError
-from sync.progress import Progress
+from sync.progress import CancelCheck, Cancelled, Progress
 
 from .layout import (
     object_key,
@@ -313,20 +313,30 @@ def pull(
     athletes: Iterable[str] | None = None,
     since_ms: int | None = None,
     progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
 ) -> PullReport:
     """Import the given athletes' sessions (all athletes in the lake when None).
 
     Network and server failures of one session are counted and reported; the others still
     import, and the next pull picks the failed ones up. `progress(done, total)` counts
-    athletes.
+    athletes. `cancel` is checked between sessions: each session is one transaction, so a
+    cancelled pull keeps the sessions already imported, and an athlete it did not finish
+    keeps their previous last-pull time (`Cancelled` says how many were kept).
     """
     report = PullReport()
+
+    def check() -> None:
+        if cancel is not None and cancel():
+            kept = report.imported + report.replaced
+            raise Cancelled(f"{kept} session(s) imported before the cancel are kept")
+
     refs = list(athletes) if athletes is not None else list_athletes(client)
     prefix = client.config.prefix
     mine = own_refs(store)
     for done, ref in enumerate(refs):
         if progress is not None:
             progress(done, len(refs))
+        check()
         safe_id(ref, "athlete id")
         report.athletes.append(ref)
         keys = list(client.list_keys(table_prefix(prefix, SESSIONS, ref)))
@@ -341,6 +351,7 @@ def pull(
             continue
         report.removed += apply_deletions(store, ref, gone)
         for key in keys:
+            check()
             parsed = parse_key(key)
             if parsed is None or not _month_ok(parsed.year, parsed.month, since_ms):
                 continue

@@ -26,8 +26,37 @@ def test_delete_all_with_lake_removes_only_that_athletes_objects(
     assert code == 0, capsys.readouterr().err
     assert "10 lake object(s)" in capsys.readouterr().out
     left = all_keys(s3, bucket)
-    assert len(left) == 5
+    data = [k for k in left if "/_deleted/" not in k]
+    assert len(data) == 5  # Other's session; Me's two sessions are tombstoned (next test)
+    assert len(left) - len(data) == 2
     assert [s.athlete for s in store.list_sessions()] == ["Other"]
+
+
+def test_delete_all_with_lake_reaches_a_coachs_next_pull(
+    tmp_path, store, lake_config, s3, bucket, capsys
+):
+    """An erased athlete's sessions leave the coach's copy too (tombstones, as a delete)."""
+    from app.store.repo import Store
+    from sync.lake.pull import pull
+    from sync.lake.s3 import LakeClient
+
+    record_session(store, "Me", T0)
+    record_session(store, "Me", T0 + 40 * 86_400_000)
+    assert asyncio.run(push(store, Outbox(store), lake_config)).done == 2
+    coach = Store.open(tmp_path / "coach")
+    try:
+        assert pull(coach, LakeClient(lake_config)).imported == 2
+        code = main(
+            ["export", "delete-all", "--confirm", "Me", "--lake", "--bucket", bucket,
+             "--prefix", lake_config.prefix, "--endpoint-url", lake_config.endpoint_url]
+        )  # fmt: skip
+        assert code == 0, capsys.readouterr().err
+        report = pull(coach, LakeClient(lake_config))
+        assert report.removed == 2
+        assert coach.list_sessions() == []
+        assert pull(coach, LakeClient(lake_config)).removed == 0  # idempotent
+    finally:
+        coach.close()
 
 
 def test_lake_failure_erases_nothing(store, proxy, bucket, capsys):

@@ -238,3 +238,43 @@ def test_corrupt_and_newer_schema_objects_are_counted(store, lake_config, pushed
         assert len(coach.list_sessions()) == 1
     finally:
         coach.close()
+
+
+def test_cancel_keeps_what_was_imported_and_the_next_pull_finishes(
+    store, lake_config, pushed, tmp_path
+):
+    """A cancel between sessions keeps the imported ones; the next pull imports the rest once."""
+    from sync.lake.pull import last_pulls
+    from sync.progress import Cancelled, CancelToken
+
+    coach = Store.open(tmp_path / "coach")
+    try:
+        token = CancelToken()
+        calls = 0
+
+        def cancel_after_first() -> bool:
+            nonlocal calls
+            calls += 1
+            if calls == 3:  # checks: athlete 1, its first session, then the next check stops
+                token.cancel()
+            return token()
+
+        with pytest.raises(Cancelled, match="1 session"):
+            pull(coach, LakeClient(lake_config), cancel=cancel_after_first)
+        assert len(coach.list_sessions()) == 1
+        # Only a finished athlete (Alice has one session, Me two) counts as pulled.
+        with coach.engine.connect() as conn:
+            held = dict(
+                conn.exec_driver_sql(
+                    "SELECT a.remote_ref, count(*) FROM sessions s JOIN athletes a "
+                    "ON a.id = s.athlete_id GROUP BY a.remote_ref"
+                ).all()
+            )
+        finished = {ref for ref, n in held.items() if ref != _ref(store, "Me")}
+        assert set(last_pulls(coach)) == finished
+        report = pull(coach, LakeClient(lake_config))
+        assert (report.imported, report.unchanged) == (2, 1)
+        assert len(coach.list_sessions()) == 3
+        assert len(last_pulls(coach)) == 2
+    finally:
+        coach.close()

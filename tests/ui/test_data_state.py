@@ -74,6 +74,10 @@ def test_read_only_folder_opens_with_a_banner_and_writes_off(qtbot, store, data_
         assert not goals.add_btn.isEnabled()
         gym = window.show_screen("gym")
         assert not gym.done_btn.isEnabled()
+        roster = window.show_screen("roster")
+        qtbot.waitUntil(lambda: roster.state is not None, timeout=15_000)
+        assert not roster.pull_btn.isEnabled() and "read-only" in roster.pull_btn.toolTip()
+        assert not window.screens["settings"].lake_id.save_btn.isEnabled()
     finally:
         window.shutdown()
         ro.close()

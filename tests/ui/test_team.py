@@ -261,3 +261,15 @@ def test_f11_on_the_team_screen_shows_only_the_tiles_full_screen(qtbot, window) 
     assert window.stack.currentWidget() is screen  # stays on the team view
     window.toggle_big()
     assert not screen.big and not window.nav.isHidden() and not screen.bar.isHidden()
+
+
+def test_every_screen_in_the_side_bar_has_a_ctrl_digit_shortcut(window) -> None:
+    from PySide6.QtGui import QKeySequence, QShortcut
+
+    from app.ui.window import NAV
+
+    keys = {s.key().toString(QKeySequence.SequenceFormat.PortableText)
+            for s in window.findChildren(QShortcut)}  # fmt: skip
+    wanted = [f"Ctrl+{i % 10}" for i in range(1, len(NAV) + 1)]
+    assert len(NAV) <= 10 and all(k in keys for k in wanted), sorted(keys)
+    assert [n for n, *_ in NAV].index("team") == 3  # Ctrl+4, beside Gym

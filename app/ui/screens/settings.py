@@ -26,6 +26,7 @@ from .. import viewmodels as vm
 from ..context import AppContext, Navigator
 from ..fields import OptionalDoubleSpin, OptionalSpin
 from ..live import IDLE
+from .lake_id import LakeIdPanel
 from .settings_parts import (  # noqa: F401 - FLOOR_* re-exported for tests
     CUSTOM,
     FLOOR_MAX,
@@ -146,6 +147,8 @@ class SettingsScreen(QWidget):
 
         self.strava = StravaPanel(ctx)
         side.addWidget(self.strava)
+        self.lake_id = LakeIdPanel(ctx)
+        side.addWidget(self.lake_id)
 
         data = QGroupBox("Data folder")
         dl = QVBoxLayout(data)
