@@ -85,7 +85,7 @@ def shot(args: argparse.Namespace) -> None:
             from app.domain.team import SortOrder
 
             screen.set_order(SortOrder.ZONE)
-            window.wait_until(lambda: False, 0.2)
+            window.wait_until(lambda: False, 0.05)  # painted, before 20x time reshuffles it
         out = Path(args.shot)
         out.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(out))
