@@ -71,3 +71,16 @@ def test_sorted_by_name_ignores_case_and_by_zone_puts_the_silent_last() -> None:
     assert [v.name for v in sorted_views(views, SortOrder.ZONE)] == [
         "Dee", "bob", "Ann", "cy", "Eve",
     ]  # fmt: skip
+
+
+def test_the_first_sample_after_a_read_wakes_the_reader_once() -> None:
+    wakes: list[int] = []
+    board = TeamBoard(clock=Clock(), wake=lambda: wakes.append(1))
+    board.add(1, "Ann", athlete_id=1)
+    board.add(2, "Bob", athlete_id=2)
+    board.sample(1, Sample(t_ms=1, hr=120))
+    board.sample(2, Sample(t_ms=1, hr=130))  # the same batch: no second wake
+    assert len(wakes) == 1
+    board.take()
+    board.sample(1, Sample(t_ms=2, hr=121))
+    assert len(wakes) == 2

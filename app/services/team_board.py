@@ -51,6 +51,10 @@ class TeamBoard:
 
     no_signal_s: float = NO_SIGNAL_S
     clock: Callable[[], float] = time.perf_counter
+    #: Called (on the loop thread) by the first sample after a `take`: the reader may come
+    #: early instead of waiting for its next tick. Must not block.
+    wake: Callable[[], None] | None = None
+    _woken: bool = False
     _athletes: dict[int, _Athlete] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _roster_changed: bool = False
@@ -77,6 +81,9 @@ class TeamBoard:
             a.hr, a.t_ms, a.last_s, a.dirty = sample.hr, sample.t_ms, now, True
             if a.first_s is None:
                 a.first_s = now
+            woken, self._woken = self._woken, True
+        if not woken and self.wake is not None:
+            self.wake()
 
     def set_target(self, key: int, target: HeartTarget) -> None:
         """The athlete's zones and max HR (loaded from their profile after the session opened)."""
@@ -110,6 +117,7 @@ class TeamBoard:
         now = self.clock()
         changed: list[TileView] = []
         with self._lock:
+            self._woken = False
             athletes = list(self._athletes.values())
             roster, self._roster_changed = self._roster_changed, False
             status = tuple(self._status.items()) if self._status_changed else None

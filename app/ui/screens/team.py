@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -39,9 +39,11 @@ from ..bridge import REDRAW_INTERVAL_MS
 from ..context import AppContext, Navigator
 from ..team_tiles import TeamTile, TileGrid
 
-#: The board is read this often (the product's redraw rate): a sample waits at most this
-#: long before its tile is repainted.
+#: The board is read this often (the product's redraw rate) for the clock (elapsed, no
+#: signal); new samples also wake a read WAKE_MS after the first of a batch arrived, so the
+#: rest of the batch (a feed message carries every athlete's sample) is drawn in the same go.
 TICK_MS = REDRAW_INTERVAL_MS
+WAKE_MS = 4
 #: Sorted by zone, tiles move at most this often (athletes hovering at a zone boundary
 #: would otherwise make the wall of tiles shuffle several times a second).
 RESORT_S = 3.0
@@ -54,6 +56,9 @@ EMPTY_TEXT = (
 
 
 class TeamScreen(QWidget):
+    #: Emitted on the loop thread by the board's first new sample (queued to the GUI thread).
+    _woken = Signal()
+
     def __init__(self, ctx: AppContext, window: Navigator) -> None:
         super().__init__()
         self.ctx = ctx
@@ -129,6 +134,12 @@ class TeamScreen(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.refresh)
+        self._wake_timer = QTimer(self)
+        self._wake_timer.setSingleShot(True)
+        self._wake_timer.setInterval(WAKE_MS)
+        self._wake_timer.timeout.connect(self.refresh)
+        self._woken.connect(self._on_wake)
+        self.board.wake = self._woken.emit
         ctx.themeChanged.connect(self._apply_theme)
 
     # Navigation -----------------------------------------------------------------------
@@ -154,6 +165,10 @@ class TeamScreen(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
         super().hideEvent(event)
         self.timer.stop()
+
+    def _on_wake(self) -> None:
+        if self.timer.isActive() and not self._wake_timer.isActive():
+            self._wake_timer.start()
 
     def _show_feeds(self, feeds: list[vm.FeedItem]) -> None:
         current = self.source_box.currentText()
