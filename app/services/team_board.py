@@ -1,9 +1,9 @@
 """The team view's live state: written by feed recordings on the loop, read by a GUI timer.
 
 Feed samples arrive on the asyncio loop (a Recording listener per athlete) and only touch a
-few fields under a lock; the GUI thread calls `take` on its own timer and gets only the tiles
-that changed since, so 60 athletes at 4 Hz cost one short lock and a handful of repaints per
-tick, never a signal per sample.
+few fields under a lock; the first sample after a read calls `wake` (once per batch), and the
+GUI thread calls `take` and gets only the tiles that changed since, so 60 athletes at 4 Hz cost
+one short lock and a handful of repaints per batch, never a signal per sample.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Team live view: every athlete's heart rate as a big tile, for a gym's or studio's screen.
 
 Feeds are recorded by app.services.team (a session per athlete, as `feeds record` does); this
-screen only reads its board on a timer and repaints the tiles that changed, so 60 athletes at
-4 Hz stay cheap (one short lock and a few repaints per tick, never a signal per sample).
+screen only reads its board (woken by the first new sample of a batch, and on a tick for the
+clock) and repaints the tiles that changed, so 60 athletes at 4 Hz stay cheap (one short lock
+and a few repaints per batch, never a signal per sample).
 """
 
 from __future__ import annotations
