@@ -14,6 +14,9 @@ a DuckDB query over a local copy giving per-client last session and 7/28-day TRI
 
 The issue's scale is `--clients 50 --sessions 100 --samples 4000` (5,000 sessions, 20 M
 samples); moto is far slower than S3 per request, so pull figures are an upper bound.
+
+The team view's latency under 60 simulated athletes at 4 Hz (sample -> tile repaint, p50/p99)
+is `benchmarks/team.py`: it needs the GUI and its own feed server process, not the lake.
 """
 
 from __future__ import annotations

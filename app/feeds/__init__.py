@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .broadcast import LiveBroadcast, WeakToken, generate_token
 from .cursors import Cursor, committed_heads, load_cursors, save_cursor
-from .recorder import FeedRecorder, record_feed, single_athlete
+from .recorder import FeedRecorder, OpenedAthlete, OpenListener, record_feed, single_athlete
 from .report import AthleteResult, FeedFailed, FeedReport, FeedStorageFailed
 from .stored import (
     FeedInfo,
@@ -38,6 +38,8 @@ __all__ = [
     "FeedStorageFailed",
     "GroupWriter",
     "LiveBroadcast",
+    "OpenListener",
+    "OpenedAthlete",
     "WeakToken",
     "add_feed",
     "check_url",

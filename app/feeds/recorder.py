@@ -55,6 +55,22 @@ REFUSED_MEMORY = 10_000
 ATHLETE_CAP = "athlete-cap"
 
 
+@dataclass(frozen=True, slots=True)
+class OpenedAthlete:
+    """A remote athlete whose session just opened: what a live view (the team view) shows."""
+
+    remote: str
+    #: The remote's own name when the feed gave one, else its key.
+    display: str
+    athlete_id: int
+    athlete_name: str
+    session_id: int
+
+
+#: Called on the loop when a remote athlete's Recording starts (before its first sample).
+OpenListener = Callable[[OpenedAthlete, Recording], None]
+
+
 @dataclass
 class _Live:
     remote: str
@@ -83,8 +99,11 @@ class FeedRecorder:
         on_status: Callable[[FeedStatus], None] | None = None,
         clock: Callable[[], float] = time.time,
         max_athletes: int = MAX_ATHLETES,
+        on_open: OpenListener | None = None,
     ) -> None:
         self.store = store
+        #: Told of each session as it opens, so a live view can listen to its samples.
+        self.on_open = on_open
         self.max_athletes = max_athletes
         #: Remote athletes this feed mapped in earlier runs, and new ones admitted in this one.
         self._known: set[str] = set()
@@ -213,6 +232,18 @@ class FeedRecorder:
             if self.broadcast is not None:
                 self.broadcast.attach(recording, remote, self.remote_info.get(remote))
             self.live[remote] = _Live(remote, session.athlete_id, session.athlete_name, recording)
+            if self.on_open is not None:
+                athlete = OpenedAthlete(
+                    remote,
+                    display_name(remote, self.remote_info.get(remote)),
+                    session.athlete_id,
+                    session.athlete_name,
+                    session.session_id,
+                )
+                try:
+                    self.on_open(athlete, recording)
+                except Exception:  # a broken view must not stop recording
+                    log.exception("feed %s: live view failed to attach", self._source)
             log.info("feed %s: athlete %s -> session %s", self._source, remote, session.session_id)
 
     async def _open_announced(self, client: FeedClient) -> None:
@@ -479,6 +510,7 @@ async def record_feed(
     broadcast: LiveBroadcast | None = None,
     policy: BackoffPolicy | None = None,
     on_status: Callable[[FeedStatus], None] | None = None,
+    on_open: OpenListener | None = None,
 ) -> FeedReport:
     """Record one feed into sessions (one per remote athlete) until it ends, `duration_s` or `stop`.
 
@@ -490,6 +522,7 @@ async def record_feed(
         broadcast: a started LiveBroadcast that also serves the samples; the caller closes it.
         policy: reconnect backoff; `max_attempts` bounds how long a dead feed is retried.
         on_status: called on the loop with each connection change (connected, disconnected).
+        on_open: called on the loop as each remote athlete's session opens (live views).
 
     Raises:
         FeedFailed: the feed refused the token, does not exist or stayed unreachable; its
@@ -505,6 +538,7 @@ async def record_feed(
         broadcast=broadcast,
         on_status=on_status,
         max_athletes=Settings(store).get(FEED_MAX_ATHLETES) or MAX_ATHLETES,
+        on_open=on_open,
     )
     client = recorder.client(endpoint, policy)
     try:

@@ -31,6 +31,7 @@ from app.services.recording import (
 )
 from app.services.strava import StravaService
 from app.services.sync import SyncService
+from app.services.team import TeamService
 from app.store.repo import Store
 from app.store.settings import Settings
 
@@ -93,6 +94,11 @@ class Services:
     def analysis(self) -> AnalysisService:
         """Session HRV / power and trends (built on first use: its caches stay warm)."""
         return AnalysisService(self.store)
+
+    @cached_property
+    def team(self) -> TeamService:
+        """The team live view's feeds (nothing runs until a feed is connected)."""
+        return TeamService(self.store, self.data_dir)
 
     @property
     def source_mode(self) -> str:

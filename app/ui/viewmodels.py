@@ -31,6 +31,7 @@ SCREENS: tuple[str, ...] = (
     "dashboard",
     "devices",
     "gym",
+    "team",
     "history",
     "trends",
     "session",

@@ -52,6 +52,7 @@ NAV: tuple[tuple[str, str, str, str], ...] = (
     ("dashboard", "Dashboard", "app.ui.screens.dashboard", "DashboardScreen"),
     ("devices", "Devices", "app.ui.screens.devices", "DevicesScreen"),
     ("gym", "Gym", "app.ui.screens.gym", "GymScreen"),
+    ("team", "Team", "app.ui.screens.team", "TeamScreen"),
     ("history", "History", "app.ui.screens.history", "HistoryScreen"),
     ("trends", "Trends", "app.ui.screens.trends", "TrendsScreen"),
     ("goals", "Goals", "app.ui.screens.goals", "GoalsScreen"),
@@ -238,7 +239,7 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
         self.nav.setFixedWidth(190)
-        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Ctrl+1..7 switch screens
+        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Ctrl+1..9, 0 switch screens
         for _name, label, _m, _c in NAV:
             self.nav.addItem(label)
         self.set_coach_mode(False)
@@ -296,8 +297,8 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
             "Ctrl+Q": self.quit_app,
             "F11": self.toggle_big,
         }
-        for i, (name, *_rest) in enumerate(NAV, start=1):
-            keys[f"Ctrl+{i}"] = lambda n=name: self.show_screen(n)
+        for i, (name, *_rest) in enumerate(NAV, start=1):  # the tenth is Ctrl+0
+            keys[f"Ctrl+{i % 10}"] = lambda n=name: self.show_screen(n)
         for seq, slot in keys.items():
             QShortcut(QKeySequence(seq), self, activated=slot)
 
@@ -409,6 +410,11 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
                 self.loop.submit(services.sync.stop()).result(timeout=10)
             except Exception:
                 log.exception("could not stop the background sync on exit")
+        if services is not None and services.team.running and self.loop.thread.is_alive():
+            try:  # every athlete's session is saved, as a stopped dashboard recording is
+                self.loop.submit(services.team.stop()).result(timeout=20)
+            except Exception:
+                log.exception("could not stop the team view's feeds on exit")
         recorder = services.recorder if services is not None else None
         if recorder is not None and recorder.recording is not None and self.loop.thread.is_alive():
             try:

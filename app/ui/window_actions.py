@@ -13,7 +13,7 @@ from . import viewmodels as vm
 from .live import IDLE, PAUSED, RECORDING
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QComboBox, QLabel, QListWidget
+    from PySide6.QtWidgets import QComboBox, QLabel, QListWidget, QStackedWidget
 
     from .context import AppContext
     from .services import Services
@@ -27,6 +27,7 @@ class WindowActions:
     athlete_box: QComboBox
     rec_badge: QLabel
     nav: QListWidget
+    stack: QStackedWidget
     screens: dict[str, QWidget]
     _quitting: bool
     _athletes: list[vm.AthleteItem]
@@ -132,8 +133,19 @@ class WindowActions:
     # Big mode -----------------------------------------------------------------------
 
     def toggle_big(self) -> None:
-        """F11: full screen with the dashboard's HR, zone and elapsed scaled to the window."""
+        """F11: full screen with the dashboard's HR, zone and elapsed scaled to the window
+        (on the Team screen: its tiles only, full screen, for a gym's TV)."""
         me = self._me()
+        team = self.screens.get("team")
+        if team is not None and (getattr(team, "big", False) or self.stack.currentWidget() is team):
+            on = not getattr(team, "big", False)
+            self.nav.setHidden(on)
+            if on:
+                me.showFullScreen()
+            else:
+                me.showNormal()
+            team.set_big(on)  # type: ignore[attr-defined]
+            return
         dash = self.screens.get("dashboard")
         if dash is None or self.ctx is None:
             return

@@ -89,3 +89,33 @@ def test_a_stop_ends_the_recording_with_a_report(store: Store) -> None:
 
     report = run(main())
     assert report.athletes == () and not report.ended
+
+
+def test_on_open_sees_each_session_open_and_a_broken_view_never_stops_recording(
+    store: Store,
+) -> None:
+    from app.feeds import OpenedAthlete
+
+    seen: list[tuple[OpenedAthlete, int]] = []
+
+    def broken_view(athlete: OpenedAthlete, recording: object) -> None:
+        seen.append((athlete, recording.session_id))  # type: ignore[attr-defined]
+        raise RuntimeError("the view broke")
+
+    async def main() -> FeedFailed:
+        fake = OnceThenGone()
+        async with serve(fake.handler, "127.0.0.1", 0, process_request=fake.authorize) as server:
+            port = next(iter(server.sockets)).getsockname()[1]
+            endpoint = FeedEndpoint(f"ws://127.0.0.1:{port}/rt", TOKEN, "pulsoid")
+            with pytest.raises(FeedFailed) as failed:
+                await record_feed(
+                    store, endpoint, athlete="Streamer", policy=FAST, on_open=broken_view
+                )
+        return failed.value
+
+    failed = run(main())
+    [result] = failed.report.athletes
+    [(athlete, session_id)] = seen
+    assert (athlete.remote, athlete.athlete_name) == ("pulsoid", "Streamer")
+    assert athlete.session_id == session_id == result.session_id
+    assert failed.report.stored == 5
