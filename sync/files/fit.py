@@ -362,9 +362,7 @@ def encode_activity(activity: FitActivity) -> bytes:
     bounds = lap_bounds(a.started_ms, a.ended_ms, a.laps)
     spans = [Pause(p, r) for p, r in pauses]
     # Laps add up to the session's distance and leave their paused time out of the timer.
-    dists = lap_distances(
-        ((s.t_ms, s.distance) for s in samples if s.distance is not None), bounds, spans
-    )
+    dists = lap_distances(samples, bounds, spans)
     u32 = INVALID[UINT32]
     for n, (lap_start, lap_end) in enumerate(zip(bounds, bounds[1:], strict=False)):
         dist = None if dists is None else max(0.0, dists[n])

@@ -219,3 +219,36 @@ def test_unknown_kcal_is_left_empty_not_zero(store, tmp_path) -> None:
         ]
     assert kcal == [None]
     # TCX is the exception: its schema requires <Calories> (an unsignedShort) in every lap.
+
+
+def _treadmill(n: int = 600) -> list[Sample]:
+    """A treadmill run: the foot pod sends speed, no distance channel; speed varies."""
+    return [Sample(t_ms=T0 + i * 1000, hr=150, speed=2.5 + (i % 37) / 20) for i in range(n)]
+
+
+@pytest.mark.parametrize("pauses", [(), ((T0 + 250_000, T0 + 290_000),)])
+def test_laps_without_a_distance_channel_use_the_summary_distance_rule(
+    store, tmp_path, pauses
+) -> None:
+    # Before: the summary integrated speed (1.9 km) but every TCX and FIT lap said 0 m.
+    sid = _session(store, _treadmill(), laps=(T0 + 200_000, T0 + 400_000), pauses=pauses)
+    session = store.get_session(sid)
+    assert session.distance_m is not None and session.distance_m > 1500
+    distances, _ = _lap_sums(store, sid, tmp_path)
+    assert len(distances) == 3 and all(d > 300 for d in distances)
+    assert sum(distances) == pytest.approx(session.distance_m, abs=0.01)
+    # The first lap is the speed integrated over its 200 one-second readings.
+    assert distances[0] == pytest.approx(sum(2.5 + (i % 37) / 20 for i in range(200)), abs=0.01)
+    fit = _fit_laps(store, sid, tmp_path)
+    assert len(fit) == 3 and all(lap["distance"] > 300 for lap in fit)
+    assert sum(lap["distance"] for lap in fit) == pytest.approx(session.distance_m, abs=0.05)
+
+
+def test_laps_without_distance_or_speed_have_no_distance(store, tmp_path) -> None:
+    """A gym session (HR only) has no distance: TCX writes its required 0, FIT leaves it out."""
+    samples = [Sample(t_ms=T0 + i * 1000, hr=110) for i in range(120)]
+    sid = _session(store, samples, sport="gym", laps=(T0 + 60_000,))
+    assert store.get_session(sid).distance_m is None
+    distances, _ = _lap_sums(store, sid, tmp_path)
+    assert distances == [0.0, 0.0]
+    assert [lap["distance"] for lap in _fit_laps(store, sid, tmp_path)] == [None, None]
