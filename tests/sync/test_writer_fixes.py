@@ -252,3 +252,37 @@ def test_laps_without_distance_or_speed_have_no_distance(store, tmp_path) -> Non
     distances, _ = _lap_sums(store, sid, tmp_path)
     assert distances == [0.0, 0.0]
     assert [lap["distance"] for lap in _fit_laps(store, sid, tmp_path)] == [None, None]
+
+
+def test_gpx_export_of_a_gps_dropout_writes_the_track_and_says_what_it_left_out(
+    store, tmp_path, capsys
+) -> None:
+    # Before: `export session --format gpx` kept 360 of 900 points and said nothing.
+    # GPX cannot hold a point without lat/lon: the route is written and the loss is said.
+    from app.cli import main
+
+    sid = _session(store, _gps_dropout())
+    out = tmp_path / "s.gpx"
+    assert main(["export", "session", str(sid), "--format", "gpx", "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert f"session {sid} written to {out}" in captured.out
+    [note] = [line for line in captured.err.splitlines() if line.startswith("note:")]
+    assert "left out 540 of 900 points (no position" in note
+    assert "TCX or FIT keep every reading" in note
+    assert len(gpxpy.parse(out.read_text()).tracks[0].segments[0].points) == 360
+
+
+def test_gpx_export_names_power_it_cannot_hold_and_is_quiet_when_nothing_is_lost(
+    store, tmp_path
+) -> None:
+    notes: list[str] = []
+    located = _gps_dropout(60, located=60)
+    sid = _session(store, located)
+    export_session(store, sid, "gpx", tmp_path / "a.gpx", on_note=notes.append)
+    assert notes == []  # every point located, no power: GPX keeps it all
+    ride = [Sample(t_ms=s.t_ms, hr=s.hr, lat=s.lat, lon=s.lon, power=200.0) for s in located]
+    sid = _session(store, ride, sport="ride")
+    export_session(store, sid, "gpx", tmp_path / "b.gpx", on_note=notes.append)
+    assert notes == [
+        "GPX dropped power from 60 points (GPX has no power field); TCX or FIT keep every reading"
+    ]
