@@ -50,3 +50,29 @@ def test_the_watcher_imports_and_stops_at_once(
     started = time.monotonic()
     service.watcher.stop()  # ...does not delay the stop
     assert time.monotonic() - started < 1.0 and not service.watcher.running
+
+
+def test_a_file_still_being_copied_into_an_empty_watched_folder_waits_a_poll(
+    store: Store, tmp_path, shared_reference: Path
+) -> None:
+    # Before: with nothing imported yet, a file seen for the first time was read at once,
+    # half-copied, and refused as broken (then imported again once complete).
+    from sync.imports.watch import watch_folder
+
+    data = (shared_reference / "formats" / "samples" / GPX).read_bytes()
+    target = tmp_path / "run.gpx"
+    sleeps = []
+
+    def sleep(_s: float) -> None:  # each poll, the copy moves on
+        sleeps.append(_s)
+        if len(sleeps) == 1:
+            target.write_bytes(data[: len(data) // 2])
+        elif len(sleeps) == 2:
+            target.write_bytes(data)
+
+    seen = []
+    watch_folder(
+        store, store.default_athlete().id, tmp_path, on_result=seen.append,
+        stop=lambda: len(sleeps) >= 5, poll_s=0, sleep=sleep,
+    )  # fmt: skip
+    assert [r.outcome.value for r in seen] == ["imported"]
