@@ -41,6 +41,7 @@ CSV_UNITS = {
     "altitude": "altitude_m",
     "steps": "steps",
     "met": "met",
+    "temperature": "temperature_c",
 }
 CSV_HEADER = ("time_utc", "t_ms", *(CSV_UNITS[c] for c in CHANNELS), "rr_ms", "received_ms")
 

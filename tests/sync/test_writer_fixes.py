@@ -188,7 +188,8 @@ def test_session_csv_header_names_the_units(store, tmp_path) -> None:
     header = next(csv.reader(io.StringIO(text)))
     assert header == [
         "time_utc", "t_ms", "hr_bpm", "cadence_per_min", "speed_m_s", "power_w", "distance_m",
-        "lat_deg", "lon_deg", "altitude_m", "steps", "met", "rr_ms", "received_ms",
+        "lat_deg", "lon_deg", "altitude_m", "steps", "met", "temperature_c", "rr_ms",
+        "received_ms",
     ]  # fmt: skip
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["hr_bpm"] == "140" and row["speed_m_s"] == "3.1" and row["power_w"] == ""
