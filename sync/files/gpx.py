@@ -52,6 +52,11 @@ class GpxLoss:
     left_out: int  # of them, without a position: not in the file, their HR and cadence neither
     power: int  # located points whose power reading GPX has no field for
 
+    @property
+    def lossless(self) -> bool:
+        """GPX keeps every reading: some point is located, none is left out, none has power."""
+        return self.points > 0 and not self.left_out and not self.power
+
     def message(self) -> str | None:
         """One line for the user, or None when GPX keeps everything."""
         lost = []
