@@ -264,6 +264,7 @@ class MainWindow(DataStateActions, WindowActions, ImportActions, QMainWindow):
         self.athlete_box.activated.connect(self._athlete_picked)
         header.addWidget(self.athlete_box)
         right.addLayout(header)
+        self.header = header
         self.banner = QLabel("")
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)

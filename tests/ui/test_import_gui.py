@@ -52,8 +52,10 @@ def _import(qtbot, window, paths: list[Path]):  # noqa: ANN001, ANN202
 def test_file_import_shows_every_file_and_the_report_then_history_has_them(
     qtbot, window, store, folder, tmp_path
 ) -> None:
-    assert window.menuBar().actions()[0].text() == "&File"
+    menu = window.file_button.menu()
+    assert [a.text() for a in menu.actions()] == ["&Import…", "Import a &folder…"]
     assert window.import_action.shortcut().toString() == "Ctrl+I"
+    assert window.menuWidget() is None  # no menu bar: the screens keep their height
     history = window.show_screen("history")
     qtbot.waitUntil(lambda: history.loaded, timeout=15_000)
     assert history.model.rows == []
