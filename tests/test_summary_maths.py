@@ -207,7 +207,7 @@ _ANY_VALUE = st.one_of(
 @settings(max_examples=400, deadline=None)
 @given(
     t_ms=st.integers(-5, 10**13),
-    values=st.lists(_ANY_VALUE, min_size=10, max_size=10),
+    values=st.lists(_ANY_VALUE, min_size=11, max_size=11),  # one per RANGES channel
     rr=st.lists(st.one_of(st.floats(allow_nan=True), st.integers(0, 5000), st.text(max_size=1)),
                 max_size=4),  # fmt: skip
 )

@@ -83,12 +83,15 @@ def cmd_session(args: argparse.Namespace, ctx: CommandContext) -> int:
     if ctx.store.get_session(args.id) is None:
         raise UserError(f"no session {args.id}", EXIT_NOT_FOUND)
     fmt, out = _session_target(args)
+    notes: list[str] = []
     try:
         with _writing(out):
-            export_session(ctx.store, args.id, fmt, out, force=args.force)
+            export_session(ctx.store, args.id, fmt, out, force=args.force, on_note=notes.append)
     except ExportError as exc:
         raise UserError(str(exc), EXIT_ERROR) from exc
     print(f"session {args.id} written to {out}")
+    for note in notes:  # what the format could not hold: said, not silently dropped
+        print(f"note: {note}", file=sys.stderr)
     return EXIT_OK
 
 

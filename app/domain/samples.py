@@ -17,6 +17,7 @@ CHANNELS: tuple[str, ...] = (
     "altitude",
     "steps",
     "met",
+    "temperature",
 )
 
 
@@ -32,7 +33,8 @@ class Sample:
     """One reading at one instant; `t_ms` is UTC epoch milliseconds on the source's clock.
 
     Units: hr bpm, cadence 1/min, speed m/s, power W, distance m (cumulative), lat/lon
-    degrees, altitude m, steps (cumulative), met (metabolic equivalents). `rr` holds every
+    degrees, altitude m, steps (cumulative), met (metabolic equivalents), temperature °C
+    (last, so positional construction of the older channels is unchanged). `rr` holds every
     RR interval (ms) delivered with this reading. `received_ms` is the local arrival time
     when it differs from the device clock (feeds), else None. `source` identifies the sensor
     or feed (BLE address, feed/athlete key); stored as the `device_id` the recorder maps it to.
@@ -52,6 +54,7 @@ class Sample:
     rr: tuple[float, ...] = field(default=())
     received_ms: int | None = None
     source: str | None = None
+    temperature: float | None = None
 
     def row(self, session_id: int, device_id: int | None = None) -> tuple[object, ...]:
         """The sample as a `samples` table row, in the column order of SAMPLE_COLUMNS."""
@@ -69,6 +72,7 @@ class Sample:
             self.altitude,
             self.steps,
             self.met,
+            self.temperature,
             self.received_ms,
         )
 
@@ -93,6 +97,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "altitude": (-500, 9000),
     "steps": (0, 10_000_000),
     "met": (0, 25),
+    "temperature": (-60, 70),  # air at the body, Antarctic winter to a desert car park
 }
 RR_RANGE_MS: tuple[float, float] = (200.0, 3000.0)
 
@@ -122,7 +127,7 @@ _channel_values = attrgetter(*RANGES)
 _NUMBER = frozenset((int, float))
 _HR, _CAD, _SPEED, _POWER = RANGES["hr"], RANGES["cadence"], RANGES["speed"], RANGES["power"]
 _DIST, _LAT, _LON, _ALT = RANGES["distance"], RANGES["lat"], RANGES["lon"], RANGES["altitude"]
-_STEPS, _MET = RANGES["steps"], RANGES["met"]
+_STEPS, _MET, _TEMP = RANGES["steps"], RANGES["met"], RANGES["temperature"]
 _RR_LOW, _RR_HIGH = RR_RANGE_MS
 
 
@@ -160,6 +165,9 @@ def _plainly_valid(s: Sample) -> bool:
         return False
     v = s.met
     if v is not None and (v.__class__ not in _NUMBER or not _MET[0] <= v <= _MET[1]):
+        return False
+    v = s.temperature
+    if v is not None and (v.__class__ not in _NUMBER or not _TEMP[0] <= v <= _TEMP[1]):
         return False
     for rr in s.rr:
         if rr.__class__ not in _NUMBER or not _RR_LOW <= rr <= _RR_HIGH:

@@ -13,7 +13,9 @@ from .profile import Profile
 from .samples import Sample
 from .zones import Zones
 
-__all__ = ["MAX_HOLD_MS", "STOPPED_SPEED", "Pause", "SessionSummary", "summarize"]
+__all__ = [
+    "MAX_HOLD_MS", "STOPPED_SPEED", "Pause", "SessionSummary", "lap_distances", "summarize",
+]  # fmt: skip
 
 
 def summarize(
@@ -38,3 +40,34 @@ def summarize(
         acc.add(s)
     acc.add_rr(rr_ms)
     return acc.snapshot(ended_ms)
+
+
+def lap_distances(
+    samples: Sequence[Sample], bounds: Sequence[int], pauses: Sequence[Pause] = ()
+) -> list[float] | None:
+    """Each lap's distance by the summary's own rule, so laps add up to `distance_m`.
+
+    `bounds` are the lap edges (session start, each lap start, session end). The summary is
+    read at every edge and the laps are the differences: a distance channel telescopes from
+    the last reading before each edge, a speed-only session integrates speed the same way
+    (held readings, pauses left out), and the last lap ends on the summary's own figure.
+    None when the summary has no distance either (no distance and no speed readings).
+    """
+    if len(bounds) < 2:
+        return None
+    acc = SummaryAccumulator(bounds[0], Profile(), pauses=pauses)
+    ordered = sorted(samples, key=lambda s: s.t_ms)
+    marks: list[float] = []
+    i = 0
+    for edge in bounds[1:-1]:
+        while i < len(ordered) and ordered[i].t_ms < edge:
+            acc.add(ordered[i])
+            i += 1
+        marks.append(acc.snapshot(edge).distance_m or 0.0)
+    for s in ordered[i:]:
+        acc.add(s)
+    total = acc.snapshot(bounds[-1]).distance_m
+    if total is None:
+        return None
+    edges = [0.0, *marks, total]
+    return [b - a for a, b in zip(edges, edges[1:], strict=False)]

@@ -7,6 +7,7 @@ cancelled export leaves no file.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,17 +32,20 @@ class ExportService:
         progress: Progress | None = None,
         cancel: CancelCheck | None = None,
         replace: bool = True,
+        on_note: Callable[[str], None] | None = None,
     ) -> Path:
         """Write the session as GPX/TCX/CSV/Parquet/XLSX/FIT (sync.exports); atomic, cancellable.
 
         `replace`: the save dialog has already asked before replacing an existing file (the
         CLI asks for --force instead); device nodes, FIFOs and links are refused either way.
+        `on_note` hears what the format could not hold (GPX: points without a position).
         """
         from sync.exports.session import export_session
 
         return export_session(
-            self.store, session_id, fmt, path, progress=progress, cancel=cancel, force=replace
-        )
+            self.store, session_id, fmt, path, progress=progress, cancel=cancel, force=replace,
+            on_note=on_note,
+        )  # fmt: skip
 
     def everything(
         self,

@@ -141,6 +141,7 @@ class SampleRow(Base):
     steps: Mapped[int | None] = mapped_column(Integer)
     met: Mapped[float | None] = mapped_column(Float)
     received_ms: Mapped[int | None] = mapped_column(Integer)  # arrival time, for clock offset
+    temperature: Mapped[float | None] = mapped_column(Float)  # °C (0004_temperature)
 
 
 class RRInterval(Base):

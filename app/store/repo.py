@@ -298,9 +298,10 @@ class Store:
             ).all()
         # Positional: a keyword dict per row was a third of a long session's load time.
         return [
-            Sample(t, hr, cad, speed, power, dist, lat, lon, alt, steps, met, received_ms=rec)
-            for t, hr, cad, speed, power, dist, lat, lon, alt, steps, met, rec in rows
-        ]
+            Sample(t, hr, cad, speed, power, dist, lat, lon, alt, steps, met, received_ms=rec,
+                   temperature=temp)
+            for t, hr, cad, speed, power, dist, lat, lon, alt, steps, met, temp, rec in rows
+        ]  # fmt: skip
 
     def load_rr(self, session_id: int) -> list[float]:
         with self.engine.connect() as conn:

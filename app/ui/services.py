@@ -22,6 +22,7 @@ from app.services.devices import DeviceService
 from app.services.exports import ExportService
 from app.services.gym import GymService
 from app.services.history import HistoryService
+from app.services.imports import ImportService
 from app.services.recording import (
     RecordingService,
     SourceFactory,
@@ -50,6 +51,7 @@ class Services:
     gym: GymService
     devices: DeviceService
     exports: ExportService
+    imports: ImportService
     strava: StravaService
     sync: SyncService
     recorder: RecordingService
@@ -84,6 +86,7 @@ class Services:
             gym=GymService(store),
             devices=devices,
             exports=ExportService(store),
+            imports=ImportService(store, settings),
             strava=StravaService(store, settings, wake=sync.wake),
             sync=sync,
             recorder=recorder,

@@ -36,6 +36,7 @@ from .bridge import Bridge, LoopThread
 from .data_state import OPENING_TEXT, DataStateActions
 from .live import IDLE
 from .window_actions import WindowActions
+from .window_import import ImportActions
 
 if TYPE_CHECKING:  # SQLAlchemy loads on the worker thread, after the first paint
     from app.store.repo import Store
@@ -89,7 +90,7 @@ class _PaintWatcher(QObject):
         return False
 
 
-class MainWindow(DataStateActions, WindowActions, QMainWindow):
+class MainWindow(DataStateActions, WindowActions, ImportActions, QMainWindow):
     firstPainted = Signal()
     lastWindowClosed = Signal()
     #: The store is open and the window is filled in (`ready` is True).
@@ -138,6 +139,7 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
         self.screens: dict[str, QWidget] = {}
         self.ready = False
         self._build()
+        self._file_menu()
         self.centralWidget().installEventFilter(_PaintWatcher(self))
         self._shortcuts()
         # The data (SQLAlchemy, the store, the start-up reads) and the heavy parts (charts,
@@ -210,6 +212,9 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
         self._show_read_only(ctx.read_only)
         if not ctx.read_only:
             ctx.start_sync()  # the sync writes its ledger: nothing to do on a read-only store
+            from .imports import start_watch
+
+            start_watch(ctx)  # the watched folder (Settings), if one is set
         self.reload_athletes()
         self.finish_startup()
 
@@ -267,6 +272,7 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
         self.athlete_box.activated.connect(self._athlete_picked)
         header.addWidget(self.athlete_box)
         right.addLayout(header)
+        self.header = header
         self.banner = QLabel("")
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
@@ -405,6 +411,8 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
         if self.ctx is not None:
             self.ctx.close()
         services = self.services
+        if services is not None:
+            services.imports.watcher.stop()  # a file being imported finishes first
         if services is not None and self.loop.thread.is_alive():
             try:  # before the loop stops: the sync's HTTP client and tasks end cleanly
                 self.loop.submit(services.sync.stop()).result(timeout=10)

@@ -15,7 +15,7 @@ from typing import IO, AnyStr
 from app.domain.samples import CHANNELS
 from app.store.repo import SessionInfo, Store
 from sync.files.fit import write_session_fit
-from sync.files.gpx import session_to_gpx
+from sync.files.gpx import GpxLoss, session_to_gpx
 from sync.files.tcx import has_positions, session_to_tcx
 from sync.lake.schema import SAMPLES
 from sync.lake.tables import session_tables
@@ -41,6 +41,7 @@ CSV_UNITS = {
     "altitude": "altitude_m",
     "steps": "steps",
     "met": "met",
+    "temperature": "temperature_c",
 }
 CSV_HEADER = ("time_utc", "t_ms", *(CSV_UNITS[c] for c in CHANNELS), "rr_ms", "received_ms")
 
@@ -152,12 +153,26 @@ def write_session_gpx(
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
     force: bool = False,
+    on_note: Callable[[str], None] | None = None,
 ) -> Path:
+    """GPX of the located points; `on_note` hears how many points GPX could not hold.
+
+    Written, not refused, when some points lack a position: GPX is chosen for the route, and
+    a GPS drop-out (a tunnel, the seconds before the first fix) must not block it. The note
+    names the count and TCX/FIT, which keep every reading; no position at all is refused.
+    """
+
     def render(info: SessionInfo) -> str:
         samples = store.load_samples(session_id)
         if not has_positions(samples):
-            raise ExportError(f"session {session_id} has no GPS positions; export TCX or CSV")
-        return session_to_gpx(info, samples)
+            raise ExportError(f"session {session_id} has no GPS positions; export TCX or FIT")
+
+        def noted(loss: GpxLoss) -> None:
+            text = loss.message()
+            if text is not None and on_note is not None:
+                on_note(text)
+
+        return session_to_gpx(info, samples, noted)
 
     return _staged(store, session_id, path, render, progress, cancel, force)
 
@@ -226,11 +241,13 @@ def export_session(
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
     force: bool = False,
+    on_note: Callable[[str], None] | None = None,
 ) -> Path:
     """Write the session in `fmt` (one of FORMATS) to `path`; `Cancelled` leaves no file.
 
     An existing file at `path` is replaced only with `force`; anything else that is not a
-    regular file is refused (common.TargetRefused).
+    regular file is refused (common.TargetRefused). `on_note` hears what the format could
+    not hold (GPX: points without a position, power), one line each.
     """
     writers = {
         "csv": write_session_csv,
@@ -242,4 +259,9 @@ def export_session(
     }
     if fmt not in writers:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "gpx":
+        return write_session_gpx(
+            store, session_id, path, progress=progress, cancel=cancel, force=force,
+            on_note=on_note,
+        )  # fmt: skip
     return writers[fmt](store, session_id, path, progress=progress, cancel=cancel, force=force)

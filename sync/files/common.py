@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from app.domain import summary
 from app.domain.accumulator import Pause
 from app.domain.samples import Sample
 
@@ -134,35 +135,18 @@ def paused_ms(start_ms: int, end_ms: int, pauses: Iterable[Pause]) -> int:
     return total
 
 
-def _in_pause(t_ms: int, pauses: Sequence[Pause]) -> bool:
-    # The accumulator's rule: a pause covers [start_ms, end_ms).
-    return any(p.start_ms <= t_ms and (p.end_ms is None or t_ms < p.end_ms) for p in pauses)
-
-
 def lap_distances(
-    readings: Iterable[tuple[int, float]], bounds: Sequence[int], pauses: Sequence[Pause] = ()
+    points: Iterable[Point | Sample], bounds: Sequence[int], pauses: Sequence[Pause] = ()
 ) -> list[float] | None:
-    """Each lap's distance from cumulative (t_ms, metres) readings; None without two readings.
+    """Each lap's distance by the session summary's rule (app.domain.summary.lap_distances).
 
-    Laps telescope: a lap runs from the last unpaused reading before its start (the first
-    reading, for the first lap) to the last one before its end, so they add up to the
-    session's distance as the summary computes it (last minus first unpaused reading).
-    A lap holds the readings in [start, end); the first and last laps also take any before
-    the start or after the end, as the track points do.
+    The same function as the summary, so the laps of every file add up to the session's
+    distance, whether it comes from a distance channel or, without one, from speed.
     """
-    ordered = sorted((t, d) for t, d in readings if not _in_pause(t, pauses))
-    if len(ordered) < 2:
-        return None
-    edges = list(bounds[1:-1])
-    out: list[float] = []
-    anchor = ordered[0][1]
-    i = 0
-    for edge in edges:
-        last = anchor
-        while i < len(ordered) and ordered[i][0] < edge:
-            last = ordered[i][1]
-            i += 1
-        out.append(last - anchor)
-        anchor = last
-    out.append(ordered[-1][1] - anchor)
-    return out
+    # Only the two channels distance depends on: HR-only readings cost the rule nothing.
+    readings = [
+        Sample(p.t_ms, speed=p.speed, distance=p.distance)
+        for p in points
+        if p.speed is not None or p.distance is not None
+    ]
+    return summary.lap_distances(readings, bounds, pauses)

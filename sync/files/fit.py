@@ -9,8 +9,9 @@ independent `fitdecode` reads every file this module writes in the tests.
 Written: file_id, developer_data_id + field_description (two developer fields: the
 millisecond part of each record's timestamp, so no sample time is rounded, and the session's
 RMSSD), device_info (Pulsedeck as creator), event (timer start, stop/start around pauses),
-record (position, altitude, HR, cadence with its fraction, distance, speed, power), hrv (every
-RR interval, in order, after the record it arrived with), lap, session and activity.
+record (position, altitude, HR, cadence with its fraction, distance, speed, power,
+temperature in whole °C), hrv (every RR interval, in order, after the record it arrived
+with), lap, session and activity.
 """
 
 from __future__ import annotations
@@ -40,14 +41,14 @@ APP_ID = bytes.fromhex("5d2c1e6f0b9a4c3e8f7a6b5c4d3e2f10")
 MANUFACTURER_DEVELOPMENT = 255
 
 # Base types (FIT profile): code, struct format, invalid value.
-ENUM, UINT8, UINT16, SINT32, UINT32, STRING, FLOAT32, UINT32Z, BYTE = (
-    0x00, 0x02, 0x84, 0x85, 0x86, 0x07, 0x88, 0x8C, 0x0D,
+ENUM, SINT8, UINT8, UINT16, SINT32, UINT32, STRING, FLOAT32, UINT32Z, BYTE = (
+    0x00, 0x01, 0x02, 0x84, 0x85, 0x86, 0x07, 0x88, 0x8C, 0x0D,
 )  # fmt: skip
-_FORMAT = {ENUM: "B", UINT8: "B", UINT16: "H", SINT32: "i", UINT32: "I", UINT32Z: "I",
-           FLOAT32: "f", STRING: "s", BYTE: "s"}  # fmt: skip
-INVALID = {ENUM: 0xFF, UINT8: 0xFF, UINT16: 0xFFFF, SINT32: 0x7FFFFFFF, UINT32: 0xFFFFFFFF,
-           UINT32Z: 0}  # fmt: skip
-_SIZE = {"B": 1, "H": 2, "i": 4, "I": 4, "f": 4}
+_FORMAT = {ENUM: "B", SINT8: "b", UINT8: "B", UINT16: "H", SINT32: "i", UINT32: "I",
+           UINT32Z: "I", FLOAT32: "f", STRING: "s", BYTE: "s"}  # fmt: skip
+INVALID = {ENUM: 0xFF, SINT8: 0x7F, UINT8: 0xFF, UINT16: 0xFFFF, SINT32: 0x7FFFFFFF,
+           UINT32: 0xFFFFFFFF, UINT32Z: 0}  # fmt: skip
+_SIZE = {"B": 1, "b": 1, "H": 2, "i": 4, "I": 4, "f": 4}
 
 # Global message numbers.
 FILE_ID, DEVICE_INFO, EVENT, RECORD, LAP, SESSION, ACTIVITY, HRV = 0, 23, 21, 20, 19, 18, 34, 78
@@ -246,6 +247,13 @@ def _u(value: float | None, scale: float, offset: float, invalid: int, top: int)
     return invalid if scaled < 0 or scaled >= top else scaled
 
 
+def _temperature(celsius: float | None) -> int:
+    """°C as FIT's sint8 (whole degrees, its resolution); 0x7F (invalid) when unknown."""
+    if celsius is None or not math.isfinite(celsius):
+        return INVALID[SINT8]
+    return max(-127, min(126, round(celsius)))
+
+
 def _semicircles(deg: float | None) -> int:
     if deg is None:
         return INVALID[SINT32]
@@ -277,7 +285,8 @@ def _define_dev(enc: FitEncoder) -> None:
         RECORD,
         5,
         [(253, UINT32, 4), (0, SINT32, 4), (1, SINT32, 4), (78, UINT32, 4), (3, UINT8, 1),
-         (4, UINT8, 1), (53, UINT8, 1), (5, UINT32, 4), (73, UINT32, 4), (7, UINT16, 2)],
+         (4, UINT8, 1), (53, UINT8, 1), (5, UINT32, 4), (73, UINT32, 4), (7, UINT16, 2),
+         (13, SINT8, 1)],
         dev=[(DEV_TIME_MS[0], UINT16, 2)],
     )  # fmt: skip
     enc.define(
@@ -317,6 +326,7 @@ def _records(enc: FitEncoder, samples: Iterable[Sample], halve_cadence: bool) ->
             _u(s.distance, 100, 0, u32, u32),
             _u(s.speed, 1000, 0, u32, u32),
             _u(s.power, 1, 0, u16, u16),
+            _temperature(s.temperature),
             s.t_ms % 1000,
         )
         rr = [min(u16 - 1, max(0, round(v))) for v in s.rr]
@@ -362,9 +372,7 @@ def encode_activity(activity: FitActivity) -> bytes:
     bounds = lap_bounds(a.started_ms, a.ended_ms, a.laps)
     spans = [Pause(p, r) for p, r in pauses]
     # Laps add up to the session's distance and leave their paused time out of the timer.
-    dists = lap_distances(
-        ((s.t_ms, s.distance) for s in samples if s.distance is not None), bounds, spans
-    )
+    dists = lap_distances(samples, bounds, spans)
     u32 = INVALID[UINT32]
     for n, (lap_start, lap_end) in enumerate(zip(bounds, bounds[1:], strict=False)):
         dist = None if dists is None else max(0.0, dists[n])

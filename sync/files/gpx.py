@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import gpxpy.gpx
 
@@ -13,7 +14,10 @@ from app.store.repo import SessionInfo
 
 from .common import Point, has_positions, merge_points, utc
 
-__all__ = ["session_to_gpx", "has_positions", "points_to_gpx", "TPX_NS", "CREATOR"]
+__all__ = [
+    "CREATOR", "TPX_NS", "GpxLoss", "gpx_loss", "has_positions", "points_to_gpx",
+    "session_to_gpx",
+]  # fmt: skip
 
 TPX_NS = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1"
 CREATOR = "Pulsedeck"
@@ -38,6 +42,42 @@ _SCHEMA_LOCATIONS = [
     TPX_NS,
     "http://www.garmin.com/xmlschemas/TrackPointExtensionv1.xsd",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class GpxLoss:
+    """What a GPX file of these points cannot hold (a track point needs lat/lon; no power)."""
+
+    points: int  # merged points in the session
+    left_out: int  # of them, without a position: not in the file, their HR and cadence neither
+    power: int  # located points whose power reading GPX has no field for
+
+    @property
+    def lossless(self) -> bool:
+        """GPX keeps every reading: some point is located, none is left out, none has power."""
+        return self.points > 0 and not self.left_out and not self.power
+
+    def message(self) -> str | None:
+        """One line for the user, or None when GPX keeps everything."""
+        lost = []
+        if self.left_out:
+            lost.append(
+                f"left out {self.left_out:,} of {self.points:,} points (no position: their HR and "
+                "cadence too)"
+            )
+        if self.power:
+            lost.append(f"dropped power from {self.power:,} points (GPX has no power field)")
+        if not lost:
+            return None
+        return f"GPX {' and '.join(lost)}; TCX or FIT keep every reading"
+
+
+def gpx_loss(points: Sequence[Point]) -> GpxLoss:
+    """Count what `points_to_gpx` leaves out of these points."""
+    located = [p for p in points if p.lat is not None and p.lon is not None]
+    return GpxLoss(
+        len(points), len(points) - len(located), sum(1 for p in located if p.power is not None)
+    )
 
 
 def _extension(point: Point) -> ET.Element | None:
@@ -78,12 +118,23 @@ def points_to_gpx(points: Sequence[Point], *, name: str, sport: str) -> str:
     return gpx.to_xml(version="1.1")
 
 
-def session_to_gpx(session: SessionInfo, samples: list[Sample]) -> str:
-    """The session as GPX 1.1 text; raises ValueError when no sample has a position."""
+def session_to_gpx(
+    session: SessionInfo,
+    samples: list[Sample],
+    on_loss: Callable[[GpxLoss], None] | None = None,
+) -> str:
+    """The session as GPX 1.1 text; raises ValueError when no sample has a position.
+
+    Points without a position cannot be GPX track points: the track is written without them
+    (a GPS drop-out must not block the route) and `on_loss` is told how many there were.
+    """
     if not has_positions(samples):
         raise ValueError(f"session {session.id} has no positions; GPX needs lat/lon (use TCX)")
     # Stored text may hold what XML cannot (a title from an older version, a lake, a feed).
     name = (
         printable(session.title or "") or f"{session.sport.replace('_', ' ').title()} (Pulsedeck)"
     )
-    return points_to_gpx(merge_points(samples, session.sport), name=name, sport=session.sport)
+    points = merge_points(samples, session.sport)
+    if on_loss is not None:
+        on_loss(gpx_loss(points))
+    return points_to_gpx(points, name=name, sport=session.sport)

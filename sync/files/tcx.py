@@ -134,14 +134,13 @@ def points_to_tcx(
     """TCX text; `laps` are lap start times (ms) after the session start, from lap markers.
 
     A lap's TotalTimeSeconds leaves out its paused time, and lap distances add up to the
-    session's (common.lap_distances); `kcal` None writes 0 (the schema requires Calories).
+    session's (app.domain.summary.lap_distances, also without a distance channel); `kcal`
+    None writes 0 (the schema requires Calories).
     """
     run = sport in STEP_CADENCE_SPORTS
     ended_ms = max(ended_ms, started_ms, points[-1].t_ms if points else started_ms)
     bounds = lap_bounds(started_ms, ended_ms, laps)
-    distances = lap_distances(
-        ((p.t_ms, p.distance) for p in points if p.distance is not None), bounds, pauses
-    )
+    distances = lap_distances(points, bounds, pauses)
     root = ET.Element(_t("TrainingCenterDatabase"))
     root.set(f"{{{_XSI}}}schemaLocation", f"{TCX_NS} {TCX_NS.replace('/v2', 'v2.xsd')}")
     activity = _sub(_sub(root, "Activities"), "Activity")

@@ -5,11 +5,12 @@ so a 10-hour 1 Hz file would take ~3 s; this decoder compiles one `struct.Struct
 definition and reads only the fields Pulsedeck stores. fitdecode stays the independent
 reference: the tests check this reader against it on every real file.
 
-Read: record (time, position, altitude, HR, cadence + fraction, distance, speed, power),
-hrv (every RR interval, attached to the record before it), developer fields whose name says
-RR (kept as RR intervals) or HRV/RMSSD (kept in the notes), event (timer stop/start: pauses),
-lap, session/sport (sport), file_id and device_info (the device). Chained FIT files are read
-one after the other. The file is read in chunks, never whole, and every CRC is checked.
+Read: record (time, position, altitude, HR, cadence + fraction, distance, speed, power,
+temperature), hrv (every RR interval, attached to the record before it), developer fields
+whose name says RR (kept as RR intervals) or HRV/RMSSD (kept in the notes), event (timer
+stop/start: pauses), lap, session/sport (sport), file_id and device_info (the device).
+Chained FIT files are read one after the other. The file is read in chunks, never whole,
+and every CRC is checked.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ _GENERIC = {EVENT, LAP, SESSION, SPORT, FILE_ID, DEVICE_INFO, DEVELOPER_DATA_ID,
             FIELD_DESCRIPTION, HRV}  # fmt: skip
 
 #: record field -> (channel index, scale, offset); enhanced fields win over the plain ones.
-_LAT, _LON, _ALT, _ALT_E, _HR, _CAD, _FRAC, _DIST, _SPEED, _SPEED_E, _POWER = range(11)
+_LAT, _LON, _ALT, _ALT_E, _HR, _CAD, _FRAC, _DIST, _SPEED, _SPEED_E, _POWER, _TEMP = range(12)
 _RECORD_FIELDS = {
     0: (_LAT, 2**31 / 180, 0.0),
     1: (_LON, 2**31 / 180, 0.0),
@@ -59,6 +60,7 @@ _RECORD_FIELDS = {
     6: (_SPEED, 1000.0, 0.0),
     73: (_SPEED_E, 1000.0, 0.0),
     7: (_POWER, 1.0, 0.0),
+    13: (_TEMP, 1.0, 0.0),  # sint8 °C
 }
 
 MANUFACTURERS = {1: "Garmin", 15: "Dynastream", 23: "Suunto", 32: "Wahoo", 69: "Stages",
@@ -87,10 +89,10 @@ def fit_sport(sport: int | None, sub: int | None) -> str | None:
 
 
 #: A record's Sample arguments before its RR intervals are all known:
-#: (t_ms, hr, cadence, speed, power, distance, lat, lon, altitude).
+#: (t_ms, hr, cadence, speed, power, distance, lat, lon, altitude, temperature).
 _Open = tuple[
     int, int | None, float | None, float | None, float | None, float | None, float | None,
-    float | None, float | None,
+    float | None, float | None, float | None,
 ]  # fmt: skip
 
 
@@ -311,7 +313,7 @@ class _Decoder:
                 self._rr(rr_times)
             return
         if gnum == RECORD:
-            values: list[float | None] = [None] * 11
+            values: list[float | None] = [None] * 12
             for slot, index, scale, offset, invalid in d.plan:
                 x = raw[slot]
                 if x != invalid and x == x:  # x == x: not NaN
@@ -360,8 +362,11 @@ class _Decoder:
     def close(self) -> None:
         """Check and keep the open record with every RR interval that came after it."""
         if self.open is not None:
-            t, hr, cad, speed, power, dist, lat, lon, alt = self.open
-            sample = Sample(t, hr, cad, speed, power, dist, lat, lon, alt, rr=tuple(self.open_rr))
+            t, hr, cad, speed, power, dist, lat, lon, alt, temp = self.open
+            sample = Sample(
+                t, hr, cad, speed, power, dist, lat, lon, alt, rr=tuple(self.open_rr),
+                temperature=temp,
+            )  # fmt: skip
             self.open, self.open_rr = None, []
             self.checker.add(sample, "record")
 
@@ -398,6 +403,7 @@ class _Decoder:
             v[_LAT],
             v[_LON],
             altitude,
+            v[_TEMP],
         )
         self.open_rr = rr
 

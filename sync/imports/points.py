@@ -18,9 +18,12 @@ _SOFT = tuple(name for name in RANGES if name not in ("lat", "lon"))
 _SOFT_BOUNDS = tuple(RANGES[name] for name in _SOFT)
 _soft_values = attrgetter(*_SOFT)
 #: The same bounds unrolled for `_all_soft_good` (tests check it covers exactly `_SOFT`).
-_UNROLLED = ("hr", "cadence", "speed", "power", "distance", "altitude", "steps", "met")
+_UNROLLED = (
+    "hr", "cadence", "speed", "power", "distance", "altitude", "steps", "met", "temperature",
+)  # fmt: skip
 _HR, _CAD, _SPD, _PWR = RANGES["hr"], RANGES["cadence"], RANGES["speed"], RANGES["power"]
 _DIST, _ALT, _STEPS, _MET = RANGES["distance"], RANGES["altitude"], RANGES["steps"], RANGES["met"]
+_TEMP = RANGES["temperature"]
 
 
 def number(text: str | None, what: str, where: str) -> float | None:
@@ -105,6 +108,7 @@ def _all_soft_good(s: Sample) -> bool:
         and (s.altitude is None or _ALT[0] <= s.altitude <= _ALT[1])
         and (s.steps is None or _STEPS[0] <= s.steps <= _STEPS[1])
         and (s.met is None or _MET[0] <= s.met <= _MET[1])
+        and (s.temperature is None or _TEMP[0] <= s.temperature <= _TEMP[1])
     )
 
 

@@ -46,20 +46,21 @@ def watch_folder(
     """Import what is in `folder` now, then every new or changed file, until `stop()`."""
     done: dict[str, tuple[int, float]] = {}
     seen: dict[str, tuple[int, float]] = {}
+    first = True  # what is there at the start is complete; what appears later may not be yet
     while not stop():
         current = scan(folder)
         candidates = {c.label: c for c in expand([folder])}
         for label, state in current.items():
             if done.get(label) == state:
                 continue
-            if seen.get(label) != state and done:  # changed since the last scan: wait one poll
-                seen[label] = state
+            if seen.get(label) != state and not first:  # new or changed: wait one poll
                 continue
             c: Candidate | None = candidates.get(label)
             if c is not None:
                 on_result(import_candidate(store, athlete_id, c))
             done[label] = state
         seen = current
+        first = False
         if stop():
             break
         sleep(poll_s)

@@ -35,6 +35,8 @@ TCX_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
 _HR = {"hr", "heartrate", "heart_rate", "bpm", "heartratebpm"}
 _CAD = {"cad", "cadence", "runcadence"}
 _POWER = {"power", "watts", "powerinwatts"}
+#: Air temperature (°C): TrackPointExtension's atemp, and the plain names some apps write.
+_TEMP = {"atemp", "temp", "temperature"}
 
 #: GPX <type> (free text; Strava wrote numbers once) -> Pulsedeck sport.
 GPX_SPORTS = {
@@ -121,14 +123,14 @@ def read_xml(fh: ByteStream, cancel: Callable[[], None] | None = None) -> Activi
 
 
 def _values(point: ET.Element, where: str) -> dict[str, float | None]:
-    """hr / cadence / power / speed from anywhere under a point (extensions by local name)."""
+    """hr / cadence / power / speed / temperature under a point (extensions by local name)."""
     out: dict[str, float | None] = {}
     for el in point.iter():
         _ns, name = _local(el.tag)
         low = name.lower()
         key = (
             "hr" if low in _HR else "cadence" if low in _CAD else "power" if low in _POWER
-            else "speed" if low == "speed" else None
+            else "speed" if low == "speed" else "temperature" if low in _TEMP else None
         )  # fmt: skip
         if key is None or key in out:
             continue
@@ -188,6 +190,7 @@ def _gpx(
                         lat=lat,
                         lon=lon,
                         altitude=alt,
+                        temperature=v.get("temperature"),
                     ),
                     "track point",
                 )

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import AppInactive, AuthRevoked, NetworkError, RateLimited, Rejected, Uncertain
 from ..files.common import Point
-from ..files.gpx import points_to_gpx
+from ..files.gpx import gpx_loss, points_to_gpx
 from ..files.tcx import points_to_tcx
 from ..outbox import Job
 from .client import StravaClient
@@ -82,7 +82,7 @@ def points_from_streams(streams: dict[str, Any], start_s: float) -> list[Point]:
 def _file_maker(
     points: list[Point], payload: dict[str, Any], name: str, start_s: float
 ) -> BuiltFile:
-    if any(p.lat is not None for p in points):
+    if gpx_loss(points).lossless:  # as uploads: GPX only when it drops nothing (else TCX)
         return points_to_gpx(points, name=name, sport="").encode(), "gpx", "", False
     elapsed = float(payload.get("elapsed_time") or 0)
     text = points_to_tcx(

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import NotFound, Rejected, Retryable, ServerError
 from ..files.common import has_positions, merge_points
-from ..files.gpx import GPX_TYPE, session_to_gpx
+from ..files.gpx import GPX_TYPE, gpx_loss, session_to_gpx
 from ..files.tcx import TCX_SPORT, session_to_tcx
 from ..outbox import Job
 from .client import StravaClient
@@ -76,9 +76,9 @@ def gpx_keeps_everything(samples: list[Any]) -> bool:
     """GPX is chosen only when it loses nothing: every merged point has a position (GPX
     drops the others) and none carries power (GPX has no field for it). Anything else goes
     as TCX, which keeps every reading, positions included."""
-    if not has_positions(samples) or any(s.power is not None for s in samples):
+    if not has_positions(samples):
         return False
-    return all(p.lat is not None for p in merge_points(samples, "other"))
+    return gpx_loss(merge_points(samples, "other")).lossless
 
 
 def build_file(ctx: StravaContext, session_id: int) -> BuiltFile:

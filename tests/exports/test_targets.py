@@ -121,6 +121,8 @@ def test_a_directory_means_the_default_name_inside_it(sid, tmp_path, capsys) -> 
     assert (tmp_path / "pulsedeck-daily.csv").read_text().startswith("date,")
     assert main(["export", "xlsx", "-o", str(tmp_path)]) == 0
     assert (tmp_path / "pulsedeck.xlsx").stat().st_size > 0
+    # The GPX said what it could not hold (this session has power); nothing else was said.
+    assert capsys.readouterr().err.startswith("note: GPX dropped power from ")
     # The default name inside a directory is not clobbered either.
     _refused(["export", "daily", "-o", str(tmp_path)], capsys, "--force")
 

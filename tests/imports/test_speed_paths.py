@@ -17,9 +17,11 @@ T0 = 1_700_000_000_000
 
 
 def test_load_samples_reads_the_columns_in_sample_field_order() -> None:
-    # Store.load_samples builds Samples positionally from (t_ms, *CHANNELS, received_ms).
+    # Store.load_samples builds Samples positionally from (t_ms, *CHANNELS, received_ms);
+    # temperature (0003) is the last field, passed by keyword so older positional calls hold.
     names = [f.name for f in fields(Sample)]
-    assert names[: 1 + len(CHANNELS)] == ["t_ms", *CHANNELS]
+    assert CHANNELS[-1] == "temperature" == names[-1]
+    assert names[: len(CHANNELS)] == ["t_ms", *CHANNELS[:-1]]
     assert "received_ms" in names
 
 

@@ -59,7 +59,9 @@ def test_poll_copies_named_activities_with_streams_and_manual_ones(
     assert set(max_acts) == {"Evening run with Maxi", "Walk: Max"}
     copy = max_acts["Evening run with Maxi"]
     assert copy["external_id"] == copy_external_id(gps)
-    assert copy["data_type"] == "gpx.gz" and copy["sport_type"] == "Run"
+    # Its streams carry power, which GPX cannot: TCX, as for uploads (GPX only when lossless).
+    assert copy["data_type"] == "tcx.gz" and copy["sport_type"] == "Run"
+    assert copy["streams"]["watts"] == [200] * 20
     assert copy["start"] == start
     assert copy["streams"]["heartrate"] == watch_streams()["heartrate"]
     assert copy["streams"]["cadence"] == [86] * 20  # per-leg cadence kept as is
@@ -156,3 +158,29 @@ def test_source_deleted_before_copy_is_dead_with_reason(
     (job,) = sync.outbox.jobs(kind=KIND_COPY)
     assert job.state == DEAD and job.last_error.startswith("NotFound")
     assert emulator.activities_of(MAX_ID) == []
+
+
+def test_a_copy_whose_streams_lack_positions_somewhere_goes_as_tcx() -> None:
+    # Before: a copy went as GPX when any point had a position, dropping the others (and
+    # any power); now the same rule as uploads: GPX only when it loses nothing.
+    import xml.etree.ElementTree as ET
+
+    from sync.files.common import Point
+    from sync.strava.copies import _file_maker
+
+    t0 = 1_767_000_000.0
+
+    def point(i: int, located: bool, power: int | None = None) -> Point:
+        lat, lon = (48.0 + i * 1e-5, 2.0) if located else (None, None)
+        return Point(int((t0 + i) * 1000), lat, lon, None, 140, None, None, None, power)
+
+    payload = {"elapsed_time": 30}
+    dropout = [point(i, located=i < 10) for i in range(30)]
+    content, kind, _, _ = _file_maker(dropout, payload, "Run", t0)
+    assert kind == "tcx"
+    ns = {"t": "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"}
+    assert len(ET.fromstring(content).findall(".//t:Trackpoint", ns)) == 30
+    powered = [point(i, located=True, power=200) for i in range(30)]
+    assert _file_maker(powered, payload, "Ride", t0)[1] == "tcx"
+    located = [point(i, located=True) for i in range(30)]
+    assert _file_maker(located, payload, "Run", t0)[1] == "gpx"

@@ -188,7 +188,8 @@ def test_session_csv_header_names_the_units(store, tmp_path) -> None:
     header = next(csv.reader(io.StringIO(text)))
     assert header == [
         "time_utc", "t_ms", "hr_bpm", "cadence_per_min", "speed_m_s", "power_w", "distance_m",
-        "lat_deg", "lon_deg", "altitude_m", "steps", "met", "rr_ms", "received_ms",
+        "lat_deg", "lon_deg", "altitude_m", "steps", "met", "temperature_c", "rr_ms",
+        "received_ms",
     ]  # fmt: skip
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["hr_bpm"] == "140" and row["speed_m_s"] == "3.1" and row["power_w"] == ""
@@ -219,3 +220,70 @@ def test_unknown_kcal_is_left_empty_not_zero(store, tmp_path) -> None:
         ]
     assert kcal == [None]
     # TCX is the exception: its schema requires <Calories> (an unsignedShort) in every lap.
+
+
+def _treadmill(n: int = 600) -> list[Sample]:
+    """A treadmill run: the foot pod sends speed, no distance channel; speed varies."""
+    return [Sample(t_ms=T0 + i * 1000, hr=150, speed=2.5 + (i % 37) / 20) for i in range(n)]
+
+
+@pytest.mark.parametrize("pauses", [(), ((T0 + 250_000, T0 + 290_000),)])
+def test_laps_without_a_distance_channel_use_the_summary_distance_rule(
+    store, tmp_path, pauses
+) -> None:
+    # Before: the summary integrated speed (1.9 km) but every TCX and FIT lap said 0 m.
+    sid = _session(store, _treadmill(), laps=(T0 + 200_000, T0 + 400_000), pauses=pauses)
+    session = store.get_session(sid)
+    assert session.distance_m is not None and session.distance_m > 1500
+    distances, _ = _lap_sums(store, sid, tmp_path)
+    assert len(distances) == 3 and all(d > 300 for d in distances)
+    assert sum(distances) == pytest.approx(session.distance_m, abs=0.01)
+    # The first lap is the speed integrated over its 200 one-second readings.
+    assert distances[0] == pytest.approx(sum(2.5 + (i % 37) / 20 for i in range(200)), abs=0.01)
+    fit = _fit_laps(store, sid, tmp_path)
+    assert len(fit) == 3 and all(lap["distance"] > 300 for lap in fit)
+    assert sum(lap["distance"] for lap in fit) == pytest.approx(session.distance_m, abs=0.05)
+
+
+def test_laps_without_distance_or_speed_have_no_distance(store, tmp_path) -> None:
+    """A gym session (HR only) has no distance: TCX writes its required 0, FIT leaves it out."""
+    samples = [Sample(t_ms=T0 + i * 1000, hr=110) for i in range(120)]
+    sid = _session(store, samples, sport="gym", laps=(T0 + 60_000,))
+    assert store.get_session(sid).distance_m is None
+    distances, _ = _lap_sums(store, sid, tmp_path)
+    assert distances == [0.0, 0.0]
+    assert [lap["distance"] for lap in _fit_laps(store, sid, tmp_path)] == [None, None]
+
+
+def test_gpx_export_of_a_gps_dropout_writes_the_track_and_says_what_it_left_out(
+    store, tmp_path, capsys
+) -> None:
+    # Before: `export session --format gpx` kept 360 of 900 points and said nothing.
+    # GPX cannot hold a point without lat/lon: the route is written and the loss is said.
+    from app.cli import main
+
+    sid = _session(store, _gps_dropout())
+    out = tmp_path / "s.gpx"
+    assert main(["export", "session", str(sid), "--format", "gpx", "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert f"session {sid} written to {out}" in captured.out
+    [note] = [line for line in captured.err.splitlines() if line.startswith("note:")]
+    assert "left out 540 of 900 points (no position" in note
+    assert "TCX or FIT keep every reading" in note
+    assert len(gpxpy.parse(out.read_text()).tracks[0].segments[0].points) == 360
+
+
+def test_gpx_export_names_power_it_cannot_hold_and_is_quiet_when_nothing_is_lost(
+    store, tmp_path
+) -> None:
+    notes: list[str] = []
+    located = _gps_dropout(60, located=60)
+    sid = _session(store, located)
+    export_session(store, sid, "gpx", tmp_path / "a.gpx", on_note=notes.append)
+    assert notes == []  # every point located, no power: GPX keeps it all
+    ride = [Sample(t_ms=s.t_ms, hr=s.hr, lat=s.lat, lon=s.lon, power=200.0) for s in located]
+    sid = _session(store, ride, sport="ride")
+    export_session(store, sid, "gpx", tmp_path / "b.gpx", on_note=notes.append)
+    assert notes == [
+        "GPX dropped power from 60 points (GPX has no power field); TCX or FIT keep every reading"
+    ]

@@ -177,6 +177,26 @@ def test_export_error_is_said_and_leaves_nothing(qtbot, window, store, tmp_path)
     assert list(tmp_path.iterdir()) == [tmp_path / "pulsedeck-home"]
 
 
+def test_gpx_export_says_what_it_left_out(qtbot, window, store, tmp_path):
+    from app.domain.samples import Sample
+
+    me = store.default_athlete()
+    sid = store.create_session(me.id, sport="run", source="simulator", started_ms=T0)
+    store.insert_samples(sid, [
+        Sample(T0 + i * 1000, hr=140, lat=48.0 + i * 1e-5 if i < 30 else None,
+               lon=2.0 if i < 30 else None)
+        for i in range(100)
+    ])  # fmt: skip
+    store.finish_session(sid, T0 + 100_000)
+    detail = open_detail(qtbot, window, sid)
+    out = tmp_path / "s.gpx"
+    with qtbot.waitSignal(detail.tasks.finished, timeout=20_000) as end:
+        detail.export_to(out)
+    assert end.args[0] == "done" and end.args[1].startswith(f"Exported to {out}. GPX left out")
+    assert "70 of 100 points" in end.args[1] and "TCX or FIT" in end.args[1]
+    assert detail.problem.isVisible() and "70 of 100 points" in detail.problem_text.text()
+
+
 def test_cancel_mid_export_leaves_no_file(qtbot, window, me_session, tmp_path, monkeypatch):
     monkeypatch.setattr(session_export, "CHUNK_ROWS", 100)
     detail = open_detail(qtbot, window, me_session)

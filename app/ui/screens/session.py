@@ -343,15 +343,22 @@ class SessionScreen(QWidget):
         assert sid is not None
         fmt = fmt or format_for(path)
         exports = self.ctx.services.exports
+        notes: list[str] = []  # appended on the worker thread, read once the task is done
         return self.tasks.start(
             f"Exporting {fmt.upper()}",
             lambda progress, cancel: exports.session(
-                sid, fmt, path, progress=progress, cancel=cancel
+                sid, fmt, path, progress=progress, cancel=cancel, on_note=notes.append
             ),
-            lambda p: f"Exported to {p}",
+            lambda p: self._exported(p, notes),
             unit=_UNITS.get(fmt, "steps"),
             on_error=lambda exc: f"Not exported: {exc}",
         )
+
+    def _exported(self, path: Path, notes: list[str]) -> str:
+        """The status line; what the format could not hold stays on screen too."""
+        if notes:
+            self.show_problem(f"Exported to {path.name}. " + " ".join(notes))
+        return f"Exported to {path}" + "".join(f". {n}" for n in notes)
 
     def _task_finished(self, outcome: str, message: str) -> None:
         self.export_btn.setEnabled(True)

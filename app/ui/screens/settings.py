@@ -37,6 +37,7 @@ from .settings_parts import (  # noqa: F401 - FLOOR_* re-exported for tests
     similar_names,
 )
 from .strava_panel import StravaPanel
+from .watch_folder_box import WatchFolderBox
 
 
 class SettingsScreen(QWidget):
@@ -165,6 +166,8 @@ class SettingsScreen(QWidget):
         dl.addWidget(open_btn)
         dl.addWidget(note)
         side.addWidget(data)
+        self.watch = WatchFolderBox(ctx)
+        side.addWidget(self.watch)
 
         people = QGroupBox("Athletes (you and your clients)")
         pl = QVBoxLayout(people)
