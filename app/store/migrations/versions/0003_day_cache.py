@@ -96,5 +96,6 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.drop_table("session_readings")
     op.drop_table("day_summaries")
-    with op.batch_alter_table("sessions") as batch:
-        batch.drop_column("rev")
+    # Not batch mode: recreating `sessions` with foreign keys on would cascade-delete every
+    # session's samples. SQLite >= 3.35 drops a plain column in place.
+    op.drop_column("sessions", "rev")
