@@ -140,6 +140,8 @@ class AppContext(QObject):
         self._goals_timer.setInterval(GOALS_REFRESH_MS)
         self._goals_timer.timeout.connect(self.refresh_goals)
         self._busy = False
+        #: A stop was requested and has not come back yet (closing then needs no question).
+        self.stopping = False
         #: The last soft-deleted session and when (monotonic s): History offers its undo.
         self.last_deleted: tuple[int, float] | None = None
         #: What the undo button calls a deleted session (its title), by session id.
@@ -293,12 +295,13 @@ class AppContext(QObject):
         if self.state == IDLE or self._busy:
             return
         self._busy = True
+        self.stopping = True
         sid = self.session_id
         live = self.live
         sport = self.sport
 
         def done(summary: object) -> None:
-            self._busy = False
+            self._busy = self.stopping = False
             self._clock.stop()
             self._goals_timer.stop()
             self.live = None
@@ -321,7 +324,7 @@ class AppContext(QObject):
                 on_done(sid)
 
         def failed(exc: BaseException) -> None:
-            self._busy = False
+            self._busy = self.stopping = False
             self.message.emit(f"Could not stop cleanly: {exc}")
 
         self.bridge.run(self.services.recorder.stop(discard), done, failed)

@@ -386,12 +386,13 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
             event.accept()
             self.lastWindowClosed.emit()
             return
-        if self.ctx.state != IDLE and self.tray.available():
+        recording = self.ctx.state != IDLE and not self.ctx.stopping  # a stop saves it anyway
+        if recording and self.tray.available():
             event.ignore()
             self.hide()
             self.tray.show_message("Pulsedeck keeps recording", "Use the tray icon to stop.")
             return
-        if self.ctx.state != IDLE and not self._confirm_quit():
+        if recording and not self._confirm_quit():
             event.ignore()
             return
         self._quitting = True
@@ -409,10 +410,9 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
                 self.loop.submit(services.sync.stop()).result(timeout=10)
             except Exception:
                 log.exception("could not stop the background sync on exit")
-        recorder = services.recorder if services is not None else None
-        if recorder is not None and recorder.recording is not None and self.loop.thread.is_alive():
-            try:
-                self.loop.submit(recorder.stop()).result(timeout=15)
+        if services is not None and self.loop.thread.is_alive():
+            try:  # waits for a start or stop still under way, so nothing is cut off or lost
+                self.loop.submit(services.recorder.close()).result(timeout=15)
             except Exception:
                 log.exception("could not stop the recording on exit")
         if self.tray is not None:
