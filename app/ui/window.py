@@ -238,7 +238,7 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
         self.nav.setFixedWidth(190)
-        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Ctrl+1..7 switch screens
+        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Ctrl+1..9 switch screens
         for _name, label, _m, _c in NAV:
             self.nav.addItem(label)
         self.set_coach_mode(False)
@@ -296,12 +296,18 @@ class MainWindow(DataStateActions, WindowActions, QMainWindow):
             "Ctrl+Q": self.quit_app,
             "F11": self.toggle_big,
         }
-        for i, (name, *_rest) in enumerate(NAV, start=1):
-            keys[f"Ctrl+{i}"] = lambda n=name: self.show_screen(n)
+        for i in range(1, min(len(NAV), 9) + 1):  # Ctrl+N: the Nth row *shown* (coach mode)
+            keys[f"Ctrl+{i}"] = lambda n=i: self.show_visible_row(n)
         for seq, slot in keys.items():
             QShortcut(QKeySequence(seq), self, activated=slot)
 
     # Navigation ---------------------------------------------------------------------
+
+    def show_visible_row(self, n: int) -> None:
+        """Show the screen of the navigation's Nth visible row (1-based); none past the end."""
+        shown = [name for row, (name, *_r) in enumerate(NAV) if not self.nav.isRowHidden(row)]
+        if 1 <= n <= len(shown):
+            self.show_screen(shown[n - 1])
 
     def screen(self, name: str) -> QWidget:
         """The screen called `name`, created (and its module imported) on first use."""
