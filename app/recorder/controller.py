@@ -75,6 +75,10 @@ class RecordingController:
         self.bluetooth: BluetoothSensors | None = None
         self._lock: InstanceLock | None = None
         self._connecting: asyncio.Task[None] | None = None
+        #: Held by a start or a stop under way, so a second stop (or `close`) waits for it.
+        self._lifecycle = asyncio.Lock()
+        #: Set by `close`: no recording may start any more (the app is exiting).
+        self._closed = False
 
     # Crash recovery (worker thread) -----------------------------------------------------
 
@@ -105,6 +109,23 @@ class RecordingController:
         title: str | None = None,
     ) -> Started:
         """Commit a `recording` session and attach the sources (Bluetooth connects behind)."""
+        if self._closed:
+            raise RecordingError("Pulsedeck is closing: no new recording")
+        async with self._lifecycle:
+            return await self._start(
+                athlete, sport, sources, bluetooth=bluetooth, listeners=listeners, title=title
+            )
+
+    async def _start(
+        self,
+        athlete: AthleteInfo,
+        sport: str,
+        sources: Sequence[Source],
+        *,
+        bluetooth: BluetoothSensors | None,
+        listeners: Sequence[SampleListener],
+        title: str | None,
+    ) -> Started:
         if self.recording is not None:
             raise RecordingError("a recording is already running")
         if athlete.read_only:
@@ -193,7 +214,27 @@ class RecordingController:
         await self.require().flush()
 
     async def stop(self, *, discard: bool = False) -> SessionSummary:
-        """Stop and save; a discarded session is soft-deleted so History can still undo it."""
+        """Stop and save; a discarded session is soft-deleted so History can still undo it.
+
+        A stop that arrives while another is under way waits for it, then finds nothing
+        recording (a RecordingError), instead of finishing the same session twice.
+        """
+        async with self._lifecycle:
+            return await self._stop(discard)
+
+    async def close(self) -> SessionSummary | None:
+        """On exit: refuse new starts, let a start or stop under way finish, save what runs.
+
+        Returns the summary of a recording it saved, None when nothing was recording.
+        """
+        self._closed = True
+        async with self._lifecycle:
+            if self.recording is None:
+                return None
+            log.info("saving session %s on exit", self.recording.session_id)
+            return await self._stop(False)
+
+    async def _stop(self, discard: bool) -> SessionSummary:
         rec = self.require()
         try:
             if self._connecting is not None and not self._connecting.done():

@@ -172,3 +172,7 @@ class RecordingService:
         if not discard and self.after_save is not None:
             self.after_save()  # the saved session goes to Strava (and the lake) now
         return summary
+
+    async def close(self) -> SessionSummary | None:
+        """On exit: wait for a start or stop under way, then save a running recording."""
+        return await self.controller.close()

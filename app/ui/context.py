@@ -25,6 +25,7 @@ from . import viewmodels as vm
 from .bridge import REDRAW_INTERVAL_MS, Bridge, Throttle
 from .live import IDLE, PAUSED, RECORDING, LiveSession, LiveView
 from .services import Services, Started
+from .sync_feedback import SyncFeedback
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -40,25 +41,6 @@ LATENCY_WINDOW = 2_000
 GOALS_REFRESH_MS = 5_000
 #: The dashboard clock and sensor states tick at least this often without samples.
 CLOCK_TICK_MS = 500
-
-
-def _sessions(n: int) -> str:
-    return f"{n} session" + ("" if n == 1 else "s")
-
-
-def sync_message(report: object) -> str | None:
-    """The status-bar line for a background run (sync.background.BackgroundReport), if any."""
-    parts = []
-    uploaded, pushed = getattr(report, "uploaded", 0), getattr(report, "pushed", 0)
-    pulled = getattr(report, "pulled", 0)
-    if pulled:
-        parts.append(f"Pulled {_sessions(pulled)} of your clients from the data lake")
-    if uploaded:
-        parts.append(f"Uploaded {_sessions(uploaded)} to Strava")
-    if pushed:
-        parts.append(f"pushed {_sessions(pushed)} to the data lake" if parts
-                     else f"Pushed {_sessions(pushed)} to the data lake")  # fmt: skip
-    return "; ".join(parts) or None
 
 
 class Navigator(Protocol):
@@ -81,7 +63,7 @@ class Navigator(Protocol):
         ...
 
 
-class AppContext(QObject):
+class AppContext(SyncFeedback, QObject):
     """Shared state of one window; `services` holds one app.services service per area."""
 
     athleteChanged = Signal(object)  # vm.AthleteItem
@@ -140,6 +122,8 @@ class AppContext(QObject):
         self._goals_timer.setInterval(GOALS_REFRESH_MS)
         self._goals_timer.timeout.connect(self.refresh_goals)
         self._busy = False
+        #: A stop was requested and has not come back yet (closing then needs no question).
+        self.stopping = False
         #: The last soft-deleted session and when (monotonic s): History offers its undo.
         self.last_deleted: tuple[int, float] | None = None
         #: What the undo button calls a deleted session (its title), by session id.
@@ -293,12 +277,13 @@ class AppContext(QObject):
         if self.state == IDLE or self._busy:
             return
         self._busy = True
+        self.stopping = True
         sid = self.session_id
         live = self.live
         sport = self.sport
 
         def done(summary: object) -> None:
-            self._busy = False
+            self._busy = self.stopping = False
             self._clock.stop()
             self._goals_timer.stop()
             self.live = None
@@ -321,7 +306,7 @@ class AppContext(QObject):
                 on_done(sid)
 
         def failed(exc: BaseException) -> None:
-            self._busy = False
+            self._busy = self.stopping = False
             self.message.emit(f"Could not stop cleanly: {exc}")
 
         self.bridge.run(self.services.recorder.stop(discard), done, failed)
@@ -376,27 +361,6 @@ class AppContext(QObject):
             self.latencies_ms.append((time.perf_counter() - self.pending_since) * 1000)
             self.pending_since = None
         self.liveRedrawn.emit()
-
-    # Background sync ----------------------------------------------------------------
-
-    def start_sync(self) -> None:
-        """Start the background sync on the loop (unless the setting or env turns it off)."""
-        self.services.sync.on_run = self._sync_ran_on_loop
-        self.bridge.run(self.services.sync.start())
-
-    def _sync_ran_on_loop(self, report: object) -> None:
-        if (
-            getattr(report, "ran", 0)
-            or getattr(report, "lake_ran", 0)
-            or getattr(report, "pulled", 0)
-        ):
-            self.bridge.call_soon_in_gui(lambda: self._sync_ran(report))
-
-    def _sync_ran(self, report: object) -> None:
-        self.syncRan.emit(report)
-        text = sync_message(report)
-        if text:
-            self.message.emit(text)
 
     def close(self) -> None:
         """Stop the timers (the window is going away)."""

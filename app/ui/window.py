@@ -1,22 +1,19 @@
 """The main window: navigation, athlete switcher, screens (created on first use), tray.
 
 Start-up paints the shell first (navigation, header, a quiet "Opening your data…" state):
-this module imports neither SQLAlchemy nor the store. The store is opened, the start-up
-reads run and the services are built on the bridge's worker thread after the first paint;
-`_attach` then fills the window in on the GUI thread.
+this module imports neither SQLAlchemy nor the store. Opening the data after the first paint
+is `window_startup.WindowStartup`; the actions (recording, athletes, quit) `window_actions`.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -31,12 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme as th
-from . import viewmodels as vm
 from .bridge import Bridge, LoopThread
 from .data_state import OPENING_TEXT, DataStateActions
 from .live import IDLE
 from .window_actions import WindowActions
 from .window_import import ImportActions
+from .window_startup import LOAD_ANYWAY_MS, FirstPaintWatcher, WindowStartup
 
 if TYPE_CHECKING:  # SQLAlchemy loads on the worker thread, after the first paint
     from app.store.repo import Store
@@ -64,33 +61,9 @@ NAV: tuple[tuple[str, str, str, str], ...] = (
 #: Coach mode: these appear in the navigation once there is more than one athlete.
 COACH_SCREENS = frozenset({"roster", "compare"})
 SESSION_SCREEN = ("session", "Session", "app.ui.screens.session", "SessionScreen")
-#: The data opens this long after the window is built even if it has not been painted yet.
-LOAD_ANYWAY_MS = 1500
 
 
-@dataclass(frozen=True, slots=True)
-class _Loaded:
-    """What the worker thread hands the GUI thread once the data is open."""
-
-    store: Store
-    services: Services
-    athlete: vm.AthleteItem
-    theme_name: str
-
-
-class _PaintWatcher(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self._window = window
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self._window.centralWidget().removeEventFilter(self)
-            self._window.firstPainted.emit()
-        return False
-
-
-class MainWindow(DataStateActions, WindowActions, ImportActions, QMainWindow):
+class MainWindow(WindowStartup, DataStateActions, WindowActions, ImportActions, QMainWindow):
     firstPainted = Signal()
     lastWindowClosed = Signal()
     #: The store is open and the window is filled in (`ready` is True).
@@ -140,7 +113,7 @@ class MainWindow(DataStateActions, WindowActions, ImportActions, QMainWindow):
         self.ready = False
         self._build()
         self._file_menu()
-        self.centralWidget().installEventFilter(_PaintWatcher(self))
+        self.centralWidget().installEventFilter(FirstPaintWatcher(self))
         self._shortcuts()
         # The data (SQLAlchemy, the store, the start-up reads) and the heavy parts (charts,
         # numpy, the goals engine) load right after the first paint, so the window appears at
@@ -148,91 +121,6 @@ class MainWindow(DataStateActions, WindowActions, ImportActions, QMainWindow):
         self.firstPainted.connect(lambda: QTimer.singleShot(0, self.start_loading))
         # A window that is never painted (started minimised, covered) still opens its data.
         QTimer.singleShot(LOAD_ANYWAY_MS, self.start_loading)
-
-    # Start-up -----------------------------------------------------------------------
-
-    def start_loading(self) -> None:
-        """Open the data on the worker thread, then fill the window in; idempotent."""
-        if self._loading or self._quitting:
-            return
-        self._loading = True
-        self.bridge.run(self._load, self._attach, self._load_failed)
-
-    def skip_loading(self) -> None:
-        """Start nothing more (the window is about to go away before its data was needed)."""
-        self._quitting = True
-
-    def _load(self) -> _Loaded:
-        """Worker thread: open the store, build the services, run the three start-up reads."""
-        from app.store.settings import THEME
-
-        from . import context, tray  # noqa: F401 - imported here, off the GUI thread
-        from .services import Services, simulator_sources
-
-        store = self.store
-        if store is None:
-            assert self._open_store is not None
-            store = self._open_store()
-            self.store = store  # kept at once so that run_gui can close it whatever happens
-        if self._demo_live:
-            from .demo import demo_services
-
-            services = demo_services(store, self.data_dir)
-        else:
-            services = self._given_services or Services.build(
-                store, self.data_dir, sources=self._sources or simulator_sources
-            )
-        if not store.read_only:  # recovering closes sessions: a write
-            services.recorder.recover()
-        athlete = services.athletes.current()
-        theme_name = self._theme_override or str(services.settings.get(THEME))
-        return _Loaded(store, services, athlete, theme_name)
-
-    def _attach(self, loaded: _Loaded) -> None:
-        """GUI thread: the context, the tray, the athletes, then the first screen."""
-        from .context import AppContext
-        from .tray import Tray
-
-        self.store = loaded.store
-        self.services = loaded.services
-        services, athlete = loaded.services, loaded.athlete
-        ctx = AppContext(self.bridge, services, None, athlete, loaded.theme_name, self)
-        if loaded.theme_name != self._theme.name:
-            app = QApplication.instance()
-            self._theme = th.apply(app, loaded.theme_name) if app else th.get(loaded.theme_name)  # type: ignore[arg-type]
-        ctx.theme = self._theme
-        self.ctx = ctx
-        self.tray = Tray(ctx, self)
-        ctx.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
-        ctx.stateChanged.connect(self._on_state)
-        ctx.athleteChanged.connect(self._on_athlete_changed)
-        ctx.goalReached.connect(self.tray.notify_goal)
-        # A scheduled lake pull may bring new clients: the switcher (and coach mode) follow.
-        ctx.syncRan.connect(lambda r: self.reload_athletes() if getattr(r, "pulled", 0) else None)
-        self._show_read_only(ctx.read_only)
-        if not ctx.read_only:
-            ctx.start_sync()  # the sync writes its ledger: nothing to do on a read-only store
-            from .imports import start_watch
-
-            start_watch(ctx)  # the watched folder (Settings), if one is set
-        self.reload_athletes()
-        self.finish_startup()
-
-    def finish_startup(self) -> None:
-        """Create the first screen and the goals engine once the data is open; idempotent."""
-        if self.ready or self.ctx is None:
-            return
-        self.ready = True
-        from .goal_progress import provider
-
-        assert self.store is not None
-        self.ctx.goals = provider(self.store)
-        if self.stack.currentWidget() is self._placeholder:
-            self.show_screen(self._wanted_screen)
-        self.ctx.refresh_goals()
-        if self._demo_live:
-            self.ctx.start("run")
-        self.loaded.emit()
 
     # Layout -------------------------------------------------------------------------
 
@@ -303,12 +191,18 @@ class MainWindow(DataStateActions, WindowActions, ImportActions, QMainWindow):
             "Ctrl+Q": self.quit_app,
             "F11": self.toggle_big,
         }
-        for i, (name, *_rest) in enumerate(NAV, start=1):  # the tenth is Ctrl+0
-            keys[f"Ctrl+{i % 10}"] = lambda n=name: self.show_screen(n)
+        for i in range(1, min(len(NAV), 10) + 1):  # Ctrl+N: the Nth row shown; 10th: Ctrl+0
+            keys[f"Ctrl+{i % 10}"] = lambda n=i: self.show_visible_row(n)
         for seq, slot in keys.items():
             QShortcut(QKeySequence(seq), self, activated=slot)
 
     # Navigation ---------------------------------------------------------------------
+
+    def show_visible_row(self, n: int) -> None:
+        """Show the screen of the navigation's Nth visible row (1-based); none past the end."""
+        shown = [name for row, (name, *_r) in enumerate(NAV) if not self.nav.isRowHidden(row)]
+        if 1 <= n <= len(shown):
+            self.show_screen(shown[n - 1])
 
     def screen(self, name: str) -> QWidget:
         """The screen called `name`, created (and its module imported) on first use."""
@@ -355,35 +249,6 @@ class MainWindow(DataStateActions, WindowActions, ImportActions, QMainWindow):
 
     # Lifecycle ----------------------------------------------------------------------
 
-    def settle(self, timeout_s: float = 10.0) -> None:
-        """Process events until no background action is pending (offscreen renders, tests)."""
-        app = QApplication.instance()
-        assert app is not None
-        self.start_loading()
-        self.wait_until(lambda: self.ctx is not None or self.load_error is not None, timeout_s)
-        self.finish_startup()
-        deadline = time.monotonic() + timeout_s
-        idle_rounds = 0
-        while time.monotonic() < deadline and idle_rounds < 5:
-            app.processEvents()
-            if self.bridge.busy == 0:
-                idle_rounds += 1
-            else:
-                idle_rounds = 0
-                time.sleep(0.002)
-
-    def wait_until(self, predicate, timeout_s: float = 10.0) -> bool:
-        """Process events until `predicate()` holds (offscreen renders); False on timeout."""
-        app = QApplication.instance()
-        assert app is not None
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            app.processEvents()
-            if predicate():
-                return True
-            time.sleep(0.005)
-        return False
-
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting:
             event.accept()
@@ -393,12 +258,13 @@ class MainWindow(DataStateActions, WindowActions, ImportActions, QMainWindow):
             event.accept()
             self.lastWindowClosed.emit()
             return
-        if self.ctx.state != IDLE and self.tray.available():
+        recording = self.ctx.state != IDLE and not self.ctx.stopping  # a stop saves it anyway
+        if recording and self.tray.available():
             event.ignore()
             self.hide()
             self.tray.show_message("Pulsedeck keeps recording", "Use the tray icon to stop.")
             return
-        if self.ctx.state != IDLE and not self._confirm_quit():
+        if recording and not self._confirm_quit():
             event.ignore()
             return
         self._quitting = True
@@ -423,10 +289,9 @@ class MainWindow(DataStateActions, WindowActions, ImportActions, QMainWindow):
                 self.loop.submit(services.team.stop()).result(timeout=20)
             except Exception:
                 log.exception("could not stop the team view's feeds on exit")
-        recorder = services.recorder if services is not None else None
-        if recorder is not None and recorder.recording is not None and self.loop.thread.is_alive():
-            try:
-                self.loop.submit(recorder.stop()).result(timeout=15)
+        if services is not None and self.loop.thread.is_alive():
+            try:  # waits for a start or stop still under way, so nothing is cut off or lost
+                self.loop.submit(services.recorder.close()).result(timeout=15)
             except Exception:
                 log.exception("could not stop the recording on exit")
         if self.tray is not None:

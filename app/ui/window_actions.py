@@ -124,7 +124,8 @@ class WindowActions:
         return answer == QMessageBox.StandardButton.Yes
 
     def quit_app(self) -> None:
-        if self.ctx is not None and self.ctx.state != IDLE and not self._confirm_quit():
+        ctx = self.ctx
+        if ctx is not None and ctx.state != IDLE and not ctx.stopping and not self._confirm_quit():
             return
         self._quitting = True
         self.close()
