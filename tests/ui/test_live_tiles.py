@@ -139,6 +139,17 @@ def test_alpha1_and_power_tiles_show_the_domain_figures(qtbot, burst_window) -> 
     assert tiles.lap.name.text() == "LAP 1 AVG" and tiles.lap.detail.text() == ""
     assert tiles.visible()[-4:] == ["DFA α1", "3 S POWER", "30 S POWER", "LAP 1 AVG"]
 
+    # The α1 tracker and the power sums are fed on the recorder's loop thread, never the GUI's.
+    fed_on: set[int] = set()
+    analysis = window.ctx.analysis
+    feed = analysis.feed
+
+    def spy(sample: Sample) -> None:
+        fed_on.add(threading.get_ident())
+        feed(sample)
+
+    analysis.feed = spy  # type: ignore[method-assign]
+
     # A lap: the average starts again from the next reading; the closed lap's is kept.
     window.ctx.lap()
     qtbot.waitUntil(lambda: window.ctx.last_view.lap_no == 2, timeout=15_000)
@@ -149,6 +160,7 @@ def test_alpha1_and_power_tiles_show_the_domain_figures(qtbot, burst_window) -> 
     assert _watts(tiles.lap.value.text()) == f"{lap2.mean():.0f}"
     assert tiles.lap.name.text() == "LAP 2 AVG"
     assert tiles.lap.detail.text() == f"lap 1: {grid.mean():.0f} W"
+    assert fed_on == {window.bridge.loop.thread.ident} != {threading.get_ident()}
     # The rolling powers run on across the lap, over the whole ride.
     whole = power_grid([(s.t_ms, s.power) for s in sent + second if s.power is not None])
     assert _watts(tiles.power_30s.value.text()) == f"{rolling_mean(whole, 30)[-1]:.0f}"
