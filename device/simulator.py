@@ -1,5 +1,8 @@
 """A simulated heart-rate strap with a foot pod: plausible HR, RR, cadence, speed; seeded.
 
+With `power_w` it carries a power meter too (a running pod or a crank): watts follow the
+workout's effort, `power_w` at full effort, so the live power tiles have something to show.
+
 Outdoors (a `Route`: a GPX file's track or route points, or the built-in `loop_route`) it also
 carries a GPS: latitude, longitude and altitude where the simulated distance has got to along
 the route, lapping it as often as the workout lasts.
@@ -228,6 +231,7 @@ class SimulatedStrap:
         start_ms: int | None = None,
         clock: Callable[[], float] = time.time,
         route: Route | None = None,
+        power_w: float | None = None,
     ) -> None:
         if rate_hz <= 0:
             raise ValueError("rate_hz must be positive")
@@ -246,6 +250,9 @@ class SimulatedStrap:
         self._steps = 0.0
         self.route = route
         self._segment = 0
+        self.power_w = power_w
+        # Its own generator: a strap without power draws exactly the numbers it always did.
+        self._power_rng = random.Random(seed)
 
     def _step(self, t_s: float, dt_s: float) -> tuple[int, tuple[float, ...], float, float]:
         effort = effort_at(self.workout, t_s)
@@ -293,6 +300,10 @@ class SimulatedStrap:
             lat, lon, altitude, self._segment = self.route.at(distance, self._segment)
             lat, lon = round(lat, 7), round(lon, 7)  # ~1 cm, as FIT's semicircles
             altitude = None if altitude is None else round(altitude, 2)
+        power = None
+        if self.power_w is not None:
+            effort = effort_at(self.workout, t_s)
+            power = round(max(0.0, self.power_w * effort + self._power_rng.gauss(0, 8)), 1)
         return Sample(
             t_ms=t_ms,
             hr=hr,
@@ -304,6 +315,7 @@ class SimulatedStrap:
             lat=lat,
             lon=lon,
             altitude=altitude,
+            power=power,
         )
 
     async def samples(self) -> AsyncIterator[Sample]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
 import pytest
 
@@ -144,6 +145,18 @@ def test_simulator_is_deterministic_and_physiological() -> None:
     assert abs(len(rr) - mean_hr) <= 0.08 * mean_hr
     cadences = [s.cadence for s in a[130:190] if s.cadence]
     assert all(150 <= c <= 190 for c in cadences)
+
+
+def test_simulated_power_follows_effort_and_leaves_the_strap_unchanged() -> None:
+    plain = list(SimulatedStrap(seed=7, realtime=False, start_ms=0).generate(600))
+    powered = list(SimulatedStrap(seed=7, realtime=False, start_ms=0, power_w=300).generate(600))
+    assert all(s.power is None for s in plain)
+    # The same strap, HR, RR and all, with a power reading added to each sample.
+    assert [replace(s, power=None) for s in powered] == plain
+    watts = [s.power for s in powered]
+    assert all(w is not None and w >= 0 for w in watts)
+    warm_up, interval = watts[30:110], watts[130:170]  # effort 0.45, then 0.9 (DEFAULT_WORKOUT)
+    assert 100 < sum(warm_up) / 80 < 170 and 240 < sum(interval) / 40 < 300  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,13 @@ auto-pause) is left out, so the grid is riding time. Zeros (coasting) count ever
   MMP  = for each duration d, the highest mean of d consecutive grid seconds
   W′bal (Skiba et al. 2015, the differential form of Froncioni and Clarke, as GoldenCheetah):
          above CP, W′bal -= (P - CP) per second; below it, W′bal += (CP - P)(W′ - W′bal)/W′.
+`RollingPower` keeps the live dashboard's 3 s / 30 s power and lap average on that same grid,
+one reading at a time (constant cost per reading, however long the recording).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -49,6 +52,64 @@ def rolling_mean(grid: FloatArray, seconds: int) -> FloatArray:
     i = np.arange(1, len(grid) + 1)
     lo = np.maximum(i - seconds, 0)
     return np.asarray((c[i] - c[lo]) / (i - lo), dtype=np.float64)
+
+
+#: The live dashboard's rolling powers, seconds.
+LIVE_WINDOWS_S: tuple[int, int] = (3, 30)
+
+
+class RollingPower:
+    """Live rolling power and lap average, equal to the batch functions on the readings so far.
+
+    `mean(n)` is `rolling_mean(power_grid(points), n)[-1]` and `lap_mean()` is
+    `power_grid(lap_points).mean()`: a reading's hold is settled when the next one arrives,
+    the newest reading holds one second (as `power_grid` holds the last one). A lap's last
+    reading holds one second in that lap; the rolling means run across laps.
+    """
+
+    def __init__(self, longest_s: int = max(LIVE_WINDOWS_S)) -> None:
+        self._recent: deque[float] = deque(maxlen=longest_s)  # settled grid seconds
+        self._longest = longest_s
+        self._last: tuple[int, float] | None = None
+        self._last_in_lap = False
+        self._lap_sum = 0.0
+        self._lap_n = 0
+
+    def add(self, t_ms: int, watts: float) -> None:
+        """Take the next reading (time order)."""
+        if self._last is not None:
+            t0, w0 = self._last
+            hold = min(max(round((t_ms - t0) / 1000), 1), POWER_HOLD_S)
+            self._recent.extend([w0] * min(hold, self._longest))
+            if self._last_in_lap:
+                self._lap_sum += w0 * hold
+                self._lap_n += hold
+        self._last, self._last_in_lap = (t_ms, watts), True
+
+    def mean(self, seconds: int) -> float | None:
+        """Trailing mean over `seconds` grid seconds (fewer at the start); None before a reading."""
+        if self._last is None:
+            return None
+        if not 1 <= seconds <= self._longest:
+            raise ValueError(f"seconds must be 1-{self._longest}")
+        n = min(seconds - 1, len(self._recent))
+        total = self._last[1]
+        for i in range(1, n + 1):
+            total += self._recent[-i]
+        return total / (n + 1)
+
+    def lap_mean(self) -> float | None:
+        """Average power of the current lap so far; None before its first reading."""
+        total, n = self._lap_sum, self._lap_n
+        if self._last is not None and self._last_in_lap:
+            total, n = total + self._last[1], n + 1
+        return total / n if n else None
+
+    def lap(self) -> float | None:
+        """Close the current lap and start the next; returns the closed lap's average."""
+        closed = self.lap_mean()
+        self._lap_sum, self._lap_n, self._last_in_lap = 0.0, 0, False
+        return closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +211,9 @@ __all__ = [
     "CURVE_S",
     "NP_WINDOW_S",
     "CurvePoint",
+    "LIVE_WINDOWS_S",
     "PowerSummary",
+    "RollingPower",
     "best_curve",
     "mean_max_curve",
     "normalized_power",

@@ -24,6 +24,7 @@ from . import theme as th
 from . import viewmodels as vm
 from .bridge import REDRAW_INTERVAL_MS, Bridge, Throttle
 from .live import IDLE, PAUSED, RECORDING, LiveSession, LiveView
+from .live_analysis import LiveAnalysis, LiveAnalysisView
 from .services import Services, Started
 from .sync_feedback import SyncFeedback
 
@@ -102,6 +103,8 @@ class AppContext(SyncFeedback, QObject):
         self.theme = th.get(theme_name)
         self.live: LiveSession | None = None
         self.last_view = LiveView()
+        #: Live α1 and rolling power of the recording, fed on the loop thread (the listener).
+        self.analysis: LiveAnalysis | None = None
         self.state = IDLE
         self.session_id: int | None = None
         self.sport = "run"
@@ -218,13 +221,16 @@ class AppContext(SyncFeedback, QObject):
 
         def failed(exc: BaseException) -> None:
             self._busy = False
+            self.analysis = None
             self.message.emit(f"Could not start: {exc}")
             self.startFailed.emit(str(exc))
 
         goals, push = self.goals, self.bridge.push_sample
+        analysis = self.analysis = LiveAnalysis()
 
         def listener(sample: Sample) -> None:
             push(sample)
+            analysis.feed(sample)  # α1 and rolling power, here on the loop thread
             if goals is not None:
                 goals.feed(sample)
 
@@ -270,7 +276,14 @@ class AppContext(SyncFeedback, QObject):
             if on_done:
                 on_done()
 
-        self.bridge.run(self.services.recorder.lap(), done)
+        recorder, analysis = self.services.recorder, self.analysis
+
+        async def lap() -> int:
+            if analysis is not None:  # on the loop, in order with the samples it is fed
+                analysis.lap()
+            return await recorder.lap()
+
+        self.bridge.run(lap(), done)
 
     def stop(self, discard: bool = False, on_done: Callable[[int], None] | None = None) -> None:
         """Stop and save (or discard: soft-deleted, undoable from history)."""
@@ -287,6 +300,7 @@ class AppContext(SyncFeedback, QObject):
             self._clock.stop()
             self._goals_timer.stop()
             self.live = None
+            self.analysis = None
             if self.goals is not None:
                 self.bridge.run(self.goals.stop_live, lambda _r: self.refresh_goals())
             self.bridge.take_samples()  # late samples of the stopped session
@@ -352,6 +366,10 @@ class AppContext(SyncFeedback, QObject):
             self.pending_since = batch[0][0]
         self.live.add([s for _, s in batch])
         self._redraw()
+
+    def analysis_view(self) -> LiveAnalysisView:
+        """The live α1 and power snapshot (empty when not recording)."""
+        return self.analysis.view() if self.analysis is not None else LiveAnalysisView()
 
     def _emit_live(self) -> None:
         if self.live is not None:

@@ -147,7 +147,8 @@ class _DemoClock:
 
 
 class _BacklogStrap:
-    """A simulated strap that first replays `backlog_s` seconds, then runs in real time."""
+    """A simulated strap (with power) that first replays `backlog_s` seconds, then runs in real
+    time."""
 
     kind = "simulator"
     key = "default"
@@ -163,7 +164,7 @@ class _BacklogStrap:
         strap = SimulatedStrap(
             seed=7, start_ms=start, realtime=False,
             resting_hr=self.athlete.profile.resting_hr or 60,
-            max_hr=self.athlete.profile.max_hr or 185,
+            max_hr=self.athlete.profile.max_hr or 185, power_w=320.0,
         )  # fmt: skip
         gen = strap.generate(10**9)
         for sample in gen:

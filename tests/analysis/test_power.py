@@ -9,7 +9,9 @@ import pytest
 
 from app.domain.load import normalized_power
 from app.domain.power import (
+    LIVE_WINDOWS_S,
     CurvePoint,
+    RollingPower,
     best_curve,
     mean_max_curve,
     power_grid,
@@ -105,3 +107,49 @@ def test_season_best_takes_each_duration_from_its_best_session() -> None:
 
 def test_no_power_no_summary() -> None:
     assert summarize_power([]) is None
+
+
+def _jittered(n: int, seed: int) -> list[tuple[int, float]]:
+    """Readings 0.3-7 s apart (drop-outs beyond the hold included), zeros for coasting."""
+    rng = np.random.default_rng(seed)
+    t, out = T0, []
+    for _ in range(n):
+        t += int(rng.choice([1000, 1000, 1000, 300, 1700, 2400, 7000]))
+        out.append((t, 0.0 if rng.random() < 0.05 else float(rng.normal(230, 60))))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rolling_power_equals_the_batch_functions_after_every_reading(seed: int) -> None:
+    points = _jittered(400, seed)
+    live = RollingPower()
+    assert live.mean(3) is None and live.lap_mean() is None
+    for k, (t, w) in enumerate(points, 1):
+        live.add(t, w)
+        grid = power_grid(points[:k])
+        for seconds in LIVE_WINDOWS_S:
+            assert live.mean(seconds) == pytest.approx(rolling_mean(grid, seconds)[-1], rel=1e-12)
+        assert live.lap_mean() == pytest.approx(float(grid.mean()), rel=1e-12)
+
+
+def test_rolling_power_laps_average_their_own_readings() -> None:
+    points = _jittered(300, 4)
+    cuts = (0, 70, 180, 300)
+    live = RollingPower()
+    closed = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        if a:
+            closed.append(live.lap())
+            assert live.lap_mean() is None  # a new lap before its first reading
+        for t, w in points[a:b]:
+            live.add(t, w)
+        assert live.lap_mean() == pytest.approx(float(power_grid(points[a:b]).mean()))
+        # The rolling means run across laps: the whole ride's grid.
+        grid = power_grid(points[:b])
+        assert live.mean(30) == pytest.approx(rolling_mean(grid, 30)[-1])
+    assert closed == [
+        pytest.approx(float(power_grid(points[a:b]).mean()))
+        for a, b in zip(cuts[:2], cuts[1:3], strict=False)
+    ]
+    with pytest.raises(ValueError):
+        live.mean(31)

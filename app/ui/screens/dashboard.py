@@ -26,6 +26,7 @@ from ..live import IDLE, PAUSED, RECORDING, LiveView
 from ..services import BLUETOOTH, SIMULATOR, zone_floors
 from ..summary_card import SavedCard, SavedSession
 from ..widgets import MetricTile, ZoneBand, all_below_note, card
+from .live_tiles import LiveTiles
 
 ZONE_NAMES = ("Rest", "Z1 · Recovery", "Z2 · Endurance", "Z3 · Tempo", "Z4 · Threshold",
               "Z5 · Maximum")  # fmt: skip
@@ -86,10 +87,11 @@ class DashboardScreen(QWidget):
             ("cadence", "Cadence"), ("speed", "Speed"), ("power", "Power"),
             ("distance", "Distance"),
         ]  # fmt: skip
-        for i, (key, label) in enumerate(names):
-            tile = MetricTile(label)
-            self.tiles[key] = tile
-            grid.addWidget(tile, i // 4, i % 4)
+        for key, label in names:
+            self.tiles[key] = MetricTile(label)
+        # DFA α1 and 3 s / 30 s / lap power after these, only while RR or power arrives.
+        self.live_tiles = LiveTiles(grid, self.tiles)
+        self._short = False
         top.addLayout(grid, 3)
         root.addLayout(top, 1)
         self.top_row = top
@@ -242,11 +244,7 @@ class DashboardScreen(QWidget):
 
     def set_big(self, on: bool) -> None:
         """Big mode (F11): HR, zone and elapsed only, scaled to the window; gym-floor reading."""
-        self.big = on
-        for i in range(self.tile_grid.count()):
-            w = self.tile_grid.itemAt(i).widget()
-            if w is not None and w is not self.tiles["elapsed"]:
-                w.setVisible(not on)
+        self.big = on  # the tiles follow in show_view (LiveTiles lays them out)
         layout = self.layout()
         layout.setStretchFactor(self.top_row, 4 if on else 1)  # type: ignore[attr-defined]
         self._scale()
@@ -271,7 +269,7 @@ class DashboardScreen(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         # A short window gives the chart two thirds of what is left, so it stays readable.
-        short = self.height() < SHORT_PX and not self.big
+        short = self._short = self.height() < SHORT_PX and not self.big
         self.layout().setStretchFactor(self.centre, 2 if short else 1)  # type: ignore[attr-defined]
         self._scale()
         self.show_view(self.ctx.last_view)
@@ -334,6 +332,8 @@ class DashboardScreen(QWidget):
         self.tiles["speed"].set(vm.speed(view.speed, units))
         self.tiles["power"].set(vm.number(view.power, ".0f", " W"))
         self.tiles["distance"].set(vm.distance(view.distance_m, units))
+        analysis = self.ctx.analysis_view()
+        self.live_tiles.show(analysis, view.lap_no, t, big=self.big, short=self._short)
         self.zone_band.set(view.zone_s, view.zone if view.hr is not None else -1, t, view.rest_s)
         note = all_below_note(view.zone_s, view.rest_s, self._floors[0])
         if note != self.zone_note.text():
