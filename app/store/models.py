@@ -369,6 +369,10 @@ class Setting(Base):
     value: Mapped[object] = mapped_column(JSON)
 
 
+#: Tables of derived figures only (recomputed when missing or stale): a read may fill them.
+DERIVED_TABLES: frozenset[str] = frozenset({"day_summaries", "session_readings"})
+
+
 class DaySummaryRow(Base):
     """A cached daily summary (app.training.day_cache); derived data, dropped with the athlete."""
 
