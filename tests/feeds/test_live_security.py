@@ -72,7 +72,9 @@ def test_tls_round_trip_with_the_pinned_self_signed_certificate(
 ) -> None:
     monkeypatch.setenv("PULSEDECK_FEED_TOKEN", TOKEN)
     served = serve(
-        ["feeds", "serve-live", "--port", "0", "--tls", "--rate", "10", "--duration", "2"],
+        # 6 s: a client slow to start under load must still find the server (a feed that
+        # never comes back is retried until --duration, as a real gym network drop would be).
+        ["feeds", "serve-live", "--port", "0", "--tls", "--rate", "10", "--duration", "6"],
         tmp_path / "athlete-home",
     )
     try:
@@ -81,7 +83,8 @@ def test_tls_round_trip_with_the_pinned_self_signed_certificate(
         line = served.proc.stdout.readline()
         pin = line.rsplit(" ", 1)[-1].strip()
         assert "SHA-256" in line and len(pin) == 95, line
-        code = main(["feeds", "record", served.url, "--fingerprint", pin, "--json", "-q"])
+        argv = ["feeds", "record", served.url, "--fingerprint", pin, "--duration", "60"]
+        code = main([*argv, "--json", "-q"])
         served.finish()
     finally:
         served.kill()
