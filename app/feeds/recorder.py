@@ -403,6 +403,8 @@ class FeedRecorder:
         for live in self.live.values():
             # After a storage failure every session is closed as recovered (rows may be lost).
             status = STATUS_FINISHED if self.storage_failure is None else STATUS_RECOVERED
+            if self.writer.failure is not None:  # its rows may all be lost: maybe nothing kept
+                live.recording.storage_failed(self.writer.failure)
             try:
                 summary: SessionSummary | None = await live.recording.stop(status)
             except RecordingStopped as exc:  # kept what was committed, closed as recovered

@@ -93,7 +93,14 @@ class Recording:
         self.failed = asyncio.Event()
         self._retry_at = 0.0  # monotonic time before which the writer does not retry
         self._failures = 0  # consecutive failed writes
-        self._writer = asyncio.create_task(self._write_loop(), name=f"writer-{session_id}")
+        #: Batches the samples and commits them from a worker thread; a store that only
+        #: queues needs none (a refused hand-over is retried by `_retry` instead).
+        self._writer = (
+            None
+            if queued_writes
+            else asyncio.create_task(self._write_loop(), name=f"writer-{session_id}")
+        )
+        self._retry: asyncio.TimerHandle | None = None
         self._pumps: list[asyncio.Task[None]] = []
 
     def submit(self, sample: Sample) -> bool:
@@ -121,7 +128,7 @@ class Recording:
         pending.append(sample)
         self.last_sample = sample
         if self.queued_writes:
-            if time.monotonic() >= self._retry_at:  # else the write loop retries in time
+            if self._retry is None:  # else a retry after the backoff hands it over
                 self._hand_over()
         elif len(pending) == self.max_batch:  # once per batch: the writer drains all there is
             self._wake.set()
@@ -203,14 +210,29 @@ class Recording:
         except Exception as exc:
             self._pending[:0] = batch  # refused: nothing of it was queued
             self._write_failed(exc)
+            if self.failure is None and not self._closing:  # a passing refusal: retry later
+                delay = max(0.0, self._retry_at - time.monotonic())
+                self._retry = asyncio.get_running_loop().call_later(delay, self._retried)
             return
         self._handed(batch)
+
+    def _retried(self) -> None:
+        self._retry = None
+        self._hand_over()
 
     def _handed(self, batch: list[Sample]) -> None:
         self.stats.stored += len(batch)
         self.stats.batches += 1
         self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
         self._failures, self._retry_at = 0, 0.0
+
+    def storage_failed(self, cause: DatabaseUnavailable) -> None:
+        """The store this recording hands samples to failed for good (the feeds' shared
+        writer, which logged it): stop as if this recording's own write had failed, so
+        `stop` drops an empty session instead of closing it with nothing stored."""
+        if self.failure is None:
+            self.failure = cause
+            self.failed.set()
 
     def _write_failed(self, exc: BaseException) -> None:
         """A locked database is retried with growing waits; full or corrupt storage stops."""
@@ -258,7 +280,11 @@ class Recording:
         await asyncio.gather(*self._pumps, return_exceptions=True)
         self._closing = True
         self._wake.set()
-        await self._writer
+        if self._writer is not None:
+            await self._writer
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
         self._retry_at = 0.0
         await self._flush()  # one last try for what a passing lock held back
         if self.failure is not None or self._pending:

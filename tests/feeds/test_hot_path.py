@@ -8,13 +8,24 @@ transaction every second. Both are counted here on a real feed server on 127.0.0
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 
-from app.feeds import Cursor, FeedRecorder, FeedReport, load_cursors, save_cursors
+from app.feeds import (
+    Cursor,
+    FeedRecorder,
+    FeedReport,
+    FeedStorageFailed,
+    GroupWriter,
+    load_cursors,
+    save_cursors,
+)
+from app.feeds.writer import Row, RrRow
 from app.recorder import recording as recording_module
 from app.store.repo import Store
 from device.feeds.client import FeedEndpoint
@@ -41,17 +52,20 @@ class Counter:
         return self.fn(*args, **kwargs)
 
 
-async def record_simulated(store: Store) -> FeedReport:
+async def record_simulated(store: Store, writer: GroupWriter | None = None) -> FeedReport:
     hub = TraceHub()
     server = TraceServer(hub, TOKEN)
     await server.start()
     sim = TraceSimulator(hub, athletes=ATHLETES, rate_hz=RATE_HZ, seed=3, server=server)
-    recorder = FeedRecorder(store, sport="run")
+    recorder = FeedRecorder(store, sport="run", writer=writer)
     client = recorder.client(FeedEndpoint(server.url, TOKEN))
     recording = asyncio.create_task(recorder.run(client))
     await hub.wait_subscribers(1)
-    await sim.run(DURATION_S)
-    await asyncio.wait_for(hub.wait_idle(), 30)
+    await asyncio.wait(
+        [asyncio.create_task(sim.run(DURATION_S)), recording], return_when="FIRST_COMPLETED"
+    )
+    if not recording.done():
+        await asyncio.wait_for(hub.wait_idle(), 30)
     await server.close()
     return await recording
 
@@ -103,3 +117,21 @@ def test_saved_cursors_move_forward_repair_future_ones_and_keep_known_fields(
     assert got["b"] == Cursor("b", athlete.id, 2_000, 7)  # a future cursor is repaired
     save_cursors(store, src, [], 10_000)  # nothing to save: no transaction, no error
     assert load_cursors(store, "ws://other") == {}
+
+
+def disk_full(_engine: Engine, _rows: Sequence[Row], _rr: Sequence[RrRow]) -> None:
+    """Every transaction of the shared writer fails as SQLite does on a full disk."""
+    full = sqlite3.OperationalError("database or disk is full")
+    full.sqlite_errorcode = sqlite3.SQLITE_FULL  # as SQLite sets it
+    raise OperationalError("INSERT", {}, full)
+
+
+def test_sessions_whose_samples_were_all_lost_in_the_shared_writer_are_removed(
+    store: Store,
+) -> None:
+    # Each recording handed its samples over before the writer failed: none of them saw the
+    # failure itself, and used to be closed as `recovered` sessions holding nothing.
+    with pytest.raises(FeedStorageFailed) as stopped:
+        run(record_simulated(store, GroupWriter(store, write=disk_full)))
+    assert stopped.value.report.stored == 0 and stopped.value.report.athletes == ()
+    assert store.list_sessions() == []
