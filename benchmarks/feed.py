@@ -307,6 +307,8 @@ def main() -> None:
     )
     verdict = "PASS" if ours["p99"] < 50 and ours["missing"] == 0 else "MISS"
     print(f"target p99 < 50 ms and nothing lost: {verdict}")
+    cpu_ratio = ours["cpu_s"] / max(raw["cpu_s"], 1e-9)
+    print(f"target CPU <= 3x the bare client (issue 23): {'PASS' if cpu_ratio <= 3 else 'MISS'}")
 
 
 if __name__ == "__main__":

@@ -16,17 +16,18 @@ import sys
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UserError
+from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, UserError
 from app.commands.common import CommandContext, ErrorCodes, command
-from app.secrets import SecretsUnavailable
 
 if TYPE_CHECKING:
     from app.store.repo import Store
     from sync.lake.config import LakeConfig
 
 
-#: Stored S3 keys need a safe keyring; the message says which backend to configure.
-LAKE_ERRORS: ErrorCodes = {SecretsUnavailable: EXIT_USAGE}
+#: Stored S3 keys need a safe keyring: SecretsUnavailable (the message says which backend to
+#: configure) exits 2 through every command's table (exit_codes), without importing keyring
+#: for commands that never read a secret.
+LAKE_ERRORS: ErrorCodes = {}
 
 
 def _err(message: str) -> None:

@@ -11,7 +11,7 @@ same protocol (`broadcast`).
 from __future__ import annotations
 
 from .broadcast import LiveBroadcast, WeakToken, generate_token
-from .cursors import Cursor, committed_heads, load_cursors, save_cursor
+from .cursors import Cursor, committed_heads, load_cursors, save_cursor, save_cursors
 from .recorder import FeedRecorder, OpenedAthlete, OpenListener, record_feed, single_athlete
 from .report import AthleteResult, FeedFailed, FeedReport, FeedStorageFailed
 from .stored import (
@@ -50,6 +50,7 @@ __all__ = [
     "record_feed",
     "remove_feed",
     "save_cursor",
+    "save_cursors",
     "single_athlete",
     "source_key",
     "stored_athlete",

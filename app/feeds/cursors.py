@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -77,34 +78,41 @@ def committed_heads(store: Store, source: str, ceiling_ms: int) -> dict[str, int
     return heads
 
 
+#: One upsert per cursor: it only moves forward, except off a stored one after the ceiling
+#: (the last parameter), dated in the future by a bad clock; known ids and offsets are kept.
+_UPSERT_SQL = (
+    "INSERT INTO feed_cursors (source, remote_athlete, athlete_id, last_measured_ms, "
+    "clock_offset_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, remote_athlete) DO UPDATE SET "
+    "last_measured_ms = CASE WHEN feed_cursors.last_measured_ms > ? "
+    "THEN excluded.last_measured_ms "
+    "ELSE max(feed_cursors.last_measured_ms, excluded.last_measured_ms) END, "
+    "athlete_id = coalesce(excluded.athlete_id, feed_cursors.athlete_id), "
+    "clock_offset_ms = coalesce(excluded.clock_offset_ms, feed_cursors.clock_offset_ms)"
+)
+
+
+def save_cursors(store: Store, source: str, cursors: Sequence[Cursor], ceiling_ms: int) -> None:
+    """Upsert a feed's cursors in one transaction (a 50-athlete feed saves 50 a second)."""
+    if not cursors:
+        return
+    params = [
+        (
+            source,
+            c.remote_athlete,
+            c.athlete_id,
+            c.last_measured_ms,
+            c.clock_offset_ms,
+            ceiling_ms,
+        )
+        for c in cursors
+    ]
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(_UPSERT_SQL, params)
+
+
 def save_cursor(store: Store, source: str, cursor: Cursor, ceiling_ms: int) -> None:
     """Upsert one cursor; it only moves forward, except off a stored one after `ceiling_ms`."""
-    with store.orm() as s, s.begin():
-        row = s.scalar(
-            select(m.FeedCursor).where(
-                m.FeedCursor.source == source,
-                m.FeedCursor.remote_athlete == cursor.remote_athlete,
-            )
-        )
-        if row is None:
-            s.add(
-                m.FeedCursor(
-                    source=source,
-                    remote_athlete=cursor.remote_athlete,
-                    athlete_id=cursor.athlete_id,
-                    last_measured_ms=cursor.last_measured_ms,
-                    clock_offset_ms=cursor.clock_offset_ms,
-                )
-            )
-            return
-        if row.last_measured_ms > ceiling_ms:  # dated in the future by a bad clock: repair
-            row.last_measured_ms = cursor.last_measured_ms
-        else:
-            row.last_measured_ms = max(row.last_measured_ms, cursor.last_measured_ms)
-        if cursor.athlete_id is not None:
-            row.athlete_id = cursor.athlete_id
-        if cursor.clock_offset_ms is not None:
-            row.clock_offset_ms = cursor.clock_offset_ms
+    save_cursors(store, source, [cursor], ceiling_ms)
 
 
 def known_remotes(store: Store, source: str) -> set[str]:

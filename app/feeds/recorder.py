@@ -29,7 +29,7 @@ from .cursors import (
     committed_heads,
     known_remotes,
     load_cursors,
-    save_cursor,
+    save_cursors,
 )
 from .report import AthleteResult, FeedFailed, FeedReport, FeedStorageFailed
 from .sessions import OpenedSession, Remote, apply_profile, display_name, open_sessions
@@ -38,11 +38,10 @@ from .writer import GroupWriter, recording_target
 
 log = logging.getLogger(__name__)
 
-#: A feed recording hands each sample to the shared writer (GroupWriter) as soon as it
-#: is queued (the recorder's `max_batch` of 1 wakes its writer): a remote sample has already
-#: spent network time and the target is under 50 ms from server send to commit. Samples
-#: queued while a hand-over is in flight go in the next one. The interval is the idle fallback.
-FEED_MAX_BATCH = 1
+#: A feed recording hands each sample to the shared writer (GroupWriter) as soon as it is
+#: accepted, on the loop (`queued_writes`): a remote sample has already spent network time and
+#: the target is under 50 ms from server send to commit. The interval only paces retries after
+#: the writer refused a batch for a passing reason (locked).
 FEED_FLUSH_INTERVAL_S = 0.5
 #: How often committed cursors are written to `feed_cursors` (a crash replays at most this).
 CURSOR_SAVE_S = 1.0
@@ -225,8 +224,8 @@ class FeedRecorder:
                 recording_target(self.writer),
                 session.session_id,
                 flush_interval_s=self.flush_interval_s,
-                max_batch=FEED_MAX_BATCH,
                 clock=self.clock,
+                queued_writes=True,
             )
             recording.device_ids[client.source_of(remote)] = session.device_id
             if self.broadcast is not None:
@@ -324,20 +323,21 @@ class FeedRecorder:
     async def _save_cursors(self, cursors: list[Cursor]) -> None:
         if self.writer.failure is not None or self.storage_failure is not None:
             return  # the next run resumes from the committed samples (committed_heads)
-        for cursor in cursors:
-            try:
-                await asyncio.to_thread(
-                    self.writer.locked,
-                    save_cursor,
-                    self.store,
-                    self._source,
-                    cursor,
-                    self._ceiling_ms(),
-                )
-            except Exception as exc:  # the samples are safe; only the resume point lags
-                if self._check_storage(exc):
-                    return
-                log.error("feed %s: could not save cursor: %s", self._source, exc)
+        if not cursors:
+            return
+        try:
+            await asyncio.to_thread(
+                self.writer.locked,
+                save_cursors,
+                self.store,
+                self._source,
+                cursors,
+                self._ceiling_ms(),
+            )
+        except Exception as exc:  # the samples are safe; only the resume point lags
+            if self._check_storage(exc):
+                return
+            log.error("feed %s: could not save cursors: %s", self._source, exc)
 
     async def _cursor_loop(self, client: FeedClient) -> None:
         while True:
@@ -430,9 +430,12 @@ class FeedRecorder:
         results = []
         stored = 0
         offsets = client.offsets.all()
+        final: list[Cursor] = []  # saved in one transaction once every session is finished
         for live in self.live.values():
             # After a storage failure every session is closed as recovered (rows may be lost).
             status = STATUS_FINISHED if self.storage_failure is None else STATUS_RECOVERED
+            if self.writer.failure is not None:  # its rows may all be lost: maybe nothing kept
+                live.recording.storage_failed(self.writer.failure)
             try:
                 summary: SessionSummary | None = await live.recording.stop(status)
             except RecordingStopped as exc:  # kept what was committed, closed as recovered
@@ -462,8 +465,9 @@ class FeedRecorder:
                 continue
             stored += live.recording.stats.stored
             if live.last_t is not None:
-                cursor = Cursor(live.remote, live.athlete_id, live.last_t, offsets.get(live.remote))
-                await self._save_cursors([cursor])
+                final.append(
+                    Cursor(live.remote, live.athlete_id, live.last_t, offsets.get(live.remote))
+                )
             results.append(
                 AthleteResult(
                     live.remote,
@@ -473,6 +477,7 @@ class FeedRecorder:
                     summary,
                 )
             )
+        await self._save_cursors(final)
         stats = client.stats
         rejected = dict(stats.rejected)
         if self.refused_samples:

@@ -163,7 +163,8 @@ class GroupWriter:
                 self._thread.start()
             self._batches.append(batch)
             self._handed[session_id] = self._handed.get(session_id, 0) + len(batch.rows)
-            self._cond.notify_all()
+            if len(self._batches) == 1:  # only an idle writer waits for batches: wake it once
+                self._cond.notify_all()
 
     def drop_if_empty(self, session_id: int) -> bool:
         """Delete a session that holds no data, under the writer's lock (`Store.drop_if_empty`)."""

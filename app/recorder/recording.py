@@ -1,7 +1,10 @@
 """The asyncio recorder: sources push samples, a batched writer commits them, lifecycle events.
 
 Runs on an asyncio loop that is never the Qt GUI thread. SQLite writes run in a worker thread
-(`asyncio.to_thread`) so a slow disk never stalls BLE notifications on the loop.
+(`asyncio.to_thread`) so a slow disk never stalls BLE notifications on the loop. A recording
+whose store only queues writes (`queued_writes`: the feeds' shared GroupWriter, which commits
+from its own thread) hands each sample over on the loop instead: a thread hop per sample for
+50 athletes at 10 Hz cost more CPU than the rest of the feed client.
 """
 
 from __future__ import annotations
@@ -66,9 +69,13 @@ class Recording:
         flush_interval_s: float = FLUSH_INTERVAL_S,
         max_batch: int = MAX_BATCH,
         clock: Callable[[], float] = time.time,
+        queued_writes: bool = False,
     ) -> None:
         self.store = store
         self.session_id = session_id
+        #: `store.insert_samples` only queues (never blocks on SQLite): it is called on the
+        #: loop as each sample is accepted, not from a worker thread per batch.
+        self.queued_writes = queued_writes
         self.flush_interval_s = flush_interval_s
         self.max_batch = max_batch
         self.clock = clock
@@ -86,7 +93,14 @@ class Recording:
         self.failed = asyncio.Event()
         self._retry_at = 0.0  # monotonic time before which the writer does not retry
         self._failures = 0  # consecutive failed writes
-        self._writer = asyncio.create_task(self._write_loop(), name=f"writer-{session_id}")
+        #: Batches the samples and commits them from a worker thread; a store that only
+        #: queues needs none (a refused hand-over is retried by `_retry` instead).
+        self._writer = (
+            None
+            if queued_writes
+            else asyncio.create_task(self._write_loop(), name=f"writer-{session_id}")
+        )
+        self._retry: asyncio.TimerHandle | None = None
         self._pumps: list[asyncio.Task[None]] = []
 
     def submit(self, sample: Sample) -> bool:
@@ -113,7 +127,10 @@ class Recording:
         pending = self._pending
         pending.append(sample)
         self.last_sample = sample
-        if len(pending) == self.max_batch:  # once per batch: the writer drains all there is
+        if self.queued_writes:
+            if self._retry is None:  # else a retry after the backoff hands it over
+                self._hand_over()
+        elif len(pending) == self.max_batch:  # once per batch: the writer drains all there is
             self._wake.set()
         for listener in self.listeners:
             try:
@@ -167,6 +184,9 @@ class Recording:
 
     async def _flush(self) -> None:
         """Commit everything pending, at most `max_batch` samples per transaction."""
+        if self.queued_writes:
+            self._hand_over()
+            return
         while self._pending and self.failure is None:
             batch = self._pending[: self.max_batch]
             del self._pending[: len(batch)]
@@ -178,10 +198,41 @@ class Recording:
                 self._pending[:0] = batch  # nothing of a failed batch was committed
                 self._write_failed(exc)
                 return
-            self.stats.stored += len(batch)
-            self.stats.batches += 1
-            self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
-            self._failures, self._retry_at = 0, 0.0
+            self._handed(batch)
+
+    def _hand_over(self) -> None:
+        """Queue everything pending with a store that only queues (`queued_writes`), here."""
+        if not self._pending or self.failure is not None:
+            return
+        batch, self._pending = self._pending, []
+        try:
+            self.store.insert_samples(self.session_id, batch, self.device_ids)
+        except Exception as exc:
+            self._pending[:0] = batch  # refused: nothing of it was queued
+            self._write_failed(exc)
+            if self.failure is None and not self._closing:  # a passing refusal: retry later
+                delay = max(0.0, self._retry_at - time.monotonic())
+                self._retry = asyncio.get_running_loop().call_later(delay, self._retried)
+            return
+        self._handed(batch)
+
+    def _retried(self) -> None:
+        self._retry = None
+        self._hand_over()
+
+    def _handed(self, batch: list[Sample]) -> None:
+        self.stats.stored += len(batch)
+        self.stats.batches += 1
+        self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
+        self._failures, self._retry_at = 0, 0.0
+
+    def storage_failed(self, cause: DatabaseUnavailable) -> None:
+        """The store this recording hands samples to failed for good (the feeds' shared
+        writer, which logged it): stop as if this recording's own write had failed, so
+        `stop` drops an empty session instead of closing it with nothing stored."""
+        if self.failure is None:
+            self.failure = cause
+            self.failed.set()
 
     def _write_failed(self, exc: BaseException) -> None:
         """A locked database is retried with growing waits; full or corrupt storage stops."""
@@ -229,7 +280,11 @@ class Recording:
         await asyncio.gather(*self._pumps, return_exceptions=True)
         self._closing = True
         self._wake.set()
-        await self._writer
+        if self._writer is not None:
+            await self._writer
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
         self._retry_at = 0.0
         await self._flush()  # one last try for what a passing lock held back
         if self.failure is not None or self._pending:

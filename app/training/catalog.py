@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rapidfuzz import fuzz, process, utils
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
@@ -127,6 +126,8 @@ def search(
     entries: Sequence[ExerciseInfo], query: str, limit: int = 5, min_score: float = MIN_SCORE
 ) -> list[Match]:
     """Exercises whose name or an alias resembles `query`, best first."""
+    from rapidfuzz import fuzz, process, utils  # ~4 MB: only when searching, not at CLI start
+
     q = utils.default_process(query)
     if not q or not entries:
         return []

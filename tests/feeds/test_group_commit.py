@@ -43,8 +43,9 @@ def rows(store: Store, session_id: int) -> list[tuple[int, int]]:
         ]
 
 
+@pytest.mark.parametrize("queued_writes", [False, True], ids=["to-thread", "queued"])
 def test_many_recordings_share_few_transactions_and_lose_nothing_on_failures(
-    store: Store,
+    store: Store, queued_writes: bool
 ) -> None:
     athlete = store.ensure_athlete("A")
     write = FlakyWrite(failures=3)
@@ -56,7 +57,13 @@ def test_many_recordings_share_few_transactions_and_lose_nothing_on_failures(
             for _ in range(10)
         ]
         recordings = [
-            Recording(recording_target(flaky), sid, flush_interval_s=0.01, max_batch=1)
+            Recording(
+                recording_target(flaky),
+                sid,
+                flush_interval_s=0.01,
+                max_batch=1,
+                queued_writes=queued_writes,
+            )
             for sid in sessions
         ]
         for i in range(30):

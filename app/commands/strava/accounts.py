@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from app.commands import EXIT_NOT_FOUND, EXIT_OK, UserError
 from app.commands.common import CommandContext, command
-from app.secrets import SecretFileError, read_secret_file
 
 from .common import (
     ENV_SECRET,
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
 
 @command(errors=STRAVA_ERRORS)
 def cmd_accounts_link(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from app.secrets import SecretFileError, read_secret_file  # keyring: only when linking
     from sync.strava.accounts import link
     from sync.strava.children import parse_names
 

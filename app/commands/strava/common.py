@@ -8,9 +8,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from app.commands import EXIT_ERROR, EXIT_USAGE
+from app.commands import EXIT_ERROR
 from app.commands.common import CommandContext
-from app.secrets import SecretsUnavailable
 from sync.errors import SyncError
 
 if TYPE_CHECKING:
@@ -24,12 +23,10 @@ def err(message: str) -> None:
     print(f"pulsedeck: {message}", file=sys.stderr)
 
 
-#: Strava or the network failed: one line with the error's message, exit 1; no safe keyring
-#: (the message says which backend to configure): exit 2.
-STRAVA_ERRORS: dict[type[BaseException], int] = {
-    SyncError: EXIT_ERROR,
-    SecretsUnavailable: EXIT_USAGE,
-}
+#: Strava or the network failed: one line with the error's message, exit 1. No safe keyring
+#: exits 2 through every command's table (exit_codes): app.secrets loads keyring and
+#: cryptography (~10 MB), which a headless `record` never needs.
+STRAVA_ERRORS: dict[type[BaseException], int] = {SyncError: EXIT_ERROR}
 
 
 def with_sync(ctx: CommandContext, work: Callable[[Any, Store], Awaitable[int]]) -> int:
