@@ -119,8 +119,18 @@ def exercise(bundle: Path, work: Path) -> list[str]:
         for screen in SCREENS:
             for theme in THEMES:
                 out = shots / f"{screen}-{theme}.png"
-                run(exe, {**env, "PULSEDECK_HOME": str(work / "demo")}, "screenshot",
-                    "--screen", screen, "--theme", theme, "--demo", "--out", str(out))
+                run(
+                    exe,
+                    {**env, "PULSEDECK_HOME": str(work / "demo")},
+                    "screenshot",
+                    "--screen",
+                    screen,
+                    "--theme",
+                    theme,
+                    "--demo",
+                    "--out",
+                    str(out),
+                )
                 if out.stat().st_size < 5000:
                     raise Failed(f"screenshot {screen}/{theme}: {out.stat().st_size} bytes")
         done.append(f"screenshots ({len(SCREENS)} screens x {len(THEMES)} themes)")
