@@ -143,6 +143,31 @@ def test_no_qt_module_the_app_imports_is_excluded(spec: Any) -> None:
     assert used & excluded == set()
 
 
+def _modules_imported(root: Path) -> set[str]:
+    """Every module (and its parent packages) an import statement under `root` names."""
+    names: set[str] = set()
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for name in found:
+                parts = name.split(".")
+                names.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+    return names
+
+
+def test_no_module_our_code_imports_is_excluded(spec: Any) -> None:
+    """The size excludes (numpy.random, pyarrow.dataset, rich, ...) stay out of our imports."""
+    used = set().union(*(_modules_imported(ROOT / pkg) for pkg in ("app", "device", "sync")))
+    assert {"pyarrow.parquet", "numpy", "rapidfuzz"} <= used  # the scan sees the imports
+    excluded = set(spec.analysis["excludes"]) - set(spec.namespace["HEADLESS_EXCLUDES"])
+    assert used & excluded == set()
+
+
 def test_qt_modules_pyqtgraph_imports_by_computed_name_ship(spec: Any) -> None:
     """pyqtgraph does importlib.import_module(f"{QT_LIB}.QtOpenGL") etc.: invisible to
     PyInstaller, and the app dies at start-up without them (seen in a real bundle)."""
@@ -172,7 +197,7 @@ def test_unused_qt_modules_are_excluded(spec: Any) -> None:
     ("dest", "kept"),
     [
         ("PySide6/Qt/qml/QtQuick/qmldir", False),
-        ("PySide6/Qt/translations/qtbase_de.qm", True),
+        ("PySide6/Qt/translations/qtbase_de.qm", False),  # no QTranslator: never opened
         ("PySide6/Qt/translations/qtdeclarative_de.qm", False),
         ("PySide6/Qt/plugins/platforms/libqoffscreen.so", True),
         ("PySide6/Qt/plugins/platforms/libqxcb.so", True),
@@ -198,7 +223,7 @@ def test_unused_qt_modules_are_excluded(spec: Any) -> None:
         ("libX11.so.6", True),  # the xcb platform plugin
         ("libX11-xcb.so.1", True),
         ("PySide6\\qml\\QtQuick\\qmldir", False),  # Windows layout
-        ("PySide6\\translations\\qtbase_fr.qm", True),
+        ("PySide6\\translations\\qtbase_fr.qm", False),
         ("PySide6\\translations\\qt_help_fr.qm", False),
         ("PySide6\\plugins\\platforms\\qwindows.dll", True),
         ("PySide6/Qt/plugins/platforms/libqeglfs.so", False),  # no window system: not a desktop
@@ -211,6 +236,13 @@ def test_unused_qt_modules_are_excluded(spec: Any) -> None:
         ("pyarrow/libarrow_python.so.2600", True),  # the name the libraries load
         ("pyarrow/libarrow_python.so.2600.1.0", False),  # the wheel's two extra copies
         ("pyarrow/libarrow_python.so", False),
+        ("PySide6/Qt/lib/libQt6Network.so.6", False),  # nothing in the bundle links it
+        ("libgssapi_krb5.so.2", False),  # only QtNetwork's
+        ("libgio-2.0.so.0", False),  # nothing in the bundle links it
+        ("PySide6/Qt/lib/libQt6EglFsKmsSupport.so.6", False),
+        ("PySide6/Qt/lib/libQt6WaylandClient.so.6", True),  # Wayland desktops
+        ("PySide6/Qt/lib/libQt6Svg.so.6", True),
+        ("libxkbcommon.so.0", True),
     ],
 )
 def test_size_filter(spec: Any, dest: str, kept: bool) -> None:
