@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, SupportsFloat, cast
+from typing import TYPE_CHECKING, SupportsFloat, SupportsInt, cast
 
 from app.store import queries
 from app.store import settings as st
@@ -89,16 +89,14 @@ class AthleteService:
             given = cast("Sequence[SupportsFloat]", floors or ())
             custom_floors = [float(f) for f in given]
             custom(custom_floors)  # bad bounds raise here, before anything is stored
-        thresholds = {k: fields.pop(k) for k in ("ftp_w", "threshold_hr") if k in fields}
-        if thresholds:
+        ftp, hr = fields.get("ftp_w"), fields.get("threshold_hr")
+        if ftp is not None or hr is not None:
             from app.training.load import check_thresholds
 
-            ftp, hr = thresholds.get("ftp_w"), thresholds.get("threshold_hr")
             check_thresholds(
                 None if ftp is None else float(cast("SupportsFloat", ftp)),
-                None if hr is None else int(cast("SupportsFloat", hr)),
+                None if hr is None else int(cast("SupportsInt", hr)),
             )
-            fields |= thresholds  # checked: stored with the rest (None clears one)
         self.store.update_profile(athlete_id, **fields)
         if model is not None:
             from app.training.daily import set_zone_model
