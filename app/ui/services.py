@@ -30,6 +30,7 @@ from app.services.recording import (
 )
 from app.services.strava import StravaService
 from app.services.sync import SyncService
+from app.services.training_log import TrainingLogService
 from app.store.repo import Store
 from app.store.settings import Settings
 
@@ -46,6 +47,7 @@ class Services:
     athletes: AthleteService
     history: HistoryService
     gym: GymService
+    training_log: TrainingLogService
     devices: DeviceService
     exports: ExportService
     strava: StravaService
@@ -78,6 +80,7 @@ class Services:
             athletes=AthleteService(store, settings),
             history=HistoryService(store),
             gym=GymService(store),
+            training_log=TrainingLogService(store),
             devices=devices,
             exports=ExportService(store),
             strava=StravaService(store, settings, wake=sync.wake),
