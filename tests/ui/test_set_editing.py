@@ -106,3 +106,42 @@ def test_the_edit_dialog_shows_the_set_in_the_athletes_units(qtbot, window) -> N
     dialog.exercise.setText("squat")
     assert dialog.weight.text() == "bodyweight"
     assert dialog.change().weight_kg == 0 and dialog.change().exercise == "squat"
+
+
+def _gym_session(store, athlete_id: int) -> int:
+    from app.store.repo import now_ms
+
+    t0 = now_ms() - 3_600_000
+    sid = store.create_session(athlete_id, sport="gym", source="simulator", started_ms=t0)
+    store.finish_session(sid, t0 + 1_800_000, "finished")
+    strength.log_set(store, athlete_id, "Squat", 5, 100.0, t0 + 60_000, session_id=sid, rpe=8.0)
+    return sid
+
+
+def test_session_detail_deletes_its_sets_and_leaves_a_read_only_clients_alone(
+    qtbot, window, store
+) -> None:
+    me = window.ctx.athlete.id
+    sid = _gym_session(store, me)
+    window.open_session(sid)
+    screen = window.show_screen("session")
+    qtbot.waitUntil(
+        lambda: screen.detail is not None and screen.detail.row.id == sid, timeout=15_000
+    )
+    assert screen.sets.item(0, 3).text() == "8.0" and screen.set_editing.bar.isVisibleTo(screen)
+    screen.sets.selectRow(0)
+    assert screen.set_editing.delete_btn.isEnabled()
+    _answer("Yes")
+    screen.set_editing.delete_selected()
+    qtbot.waitUntil(lambda: screen.detail is not None and not screen.detail.sets, timeout=15_000)
+    assert strength.sets(store, me) == []
+
+    client = store.ensure_athlete("Sam").id
+    theirs = _gym_session(store, client)
+    store.update_profile(client, read_only=True)
+    window.open_session(theirs)
+    qtbot.waitUntil(lambda: screen.detail is not None and screen.detail.row.id == theirs,
+                    timeout=15_000)  # fmt: skip
+    screen.sets.selectRow(0)
+    assert not screen.set_editing.edit_btn.isEnabled()
+    assert not screen.set_editing.delete_btn.isEnabled()

@@ -95,8 +95,16 @@ class SetDialog(QDialog):
         )
 
 
+#: Whose sets a table lists and whether they are read-only; None: nothing listed yet.
+Owner = Callable[[], "tuple[int, bool] | None"]
+
+
 class SetEditing(QObject):
-    """Edit / Delete buttons for a table of sets; `rows()` are the sets it shows, in order."""
+    """Edit / Delete buttons for a table of sets; `rows()` are the sets it shows, in order.
+
+    `owner` says whose sets they are (the session detail may show a client's); by default
+    the current athlete's (Gym).
+    """
 
     def __init__(
         self,
@@ -104,9 +112,11 @@ class SetEditing(QObject):
         table: QTableWidget,
         rows: Callable[[], Sequence[vm.SetRow]],
         changed: Callable[[], None],
+        owner: Owner | None = None,
     ) -> None:
         super().__init__(table)
         self.ctx, self.table, self.rows, self.changed = ctx, table, rows, changed
+        self.owner = owner or (lambda: (ctx.athlete.id, ctx.athlete.read_only))
         self.bar = QWidget()
         lay = QHBoxLayout(self.bar)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -134,7 +144,8 @@ class SetEditing(QObject):
         return rows[i] if picked and 0 <= i < len(rows) else None
 
     def update_buttons(self) -> None:
-        writable = not self.ctx.read_only and not self.ctx.athlete.read_only
+        owner = self.owner()
+        writable = owner is not None and not owner[1] and not self.ctx.read_only
         some = self.selected() is not None
         for b in (self.edit_btn, self.delete_btn):
             b.setEnabled(writable and some)
@@ -150,7 +161,7 @@ class SetEditing(QObject):
 
     def apply(self, set_id: int, change: SetChange) -> None:
         """Store the change (off the GUI thread), then re-read what depends on it."""
-        athlete_id, log = self.ctx.athlete.id, self.ctx.services.training_log
+        athlete_id, log = self._athlete(), self.ctx.services.training_log
 
         def work() -> tuple[Achievement, ...]:
             return log.edit_set(
@@ -179,7 +190,7 @@ class SetEditing(QObject):
             self.delete(row.id)
 
     def delete(self, set_id: int) -> None:
-        athlete_id, log = self.ctx.athlete.id, self.ctx.services.training_log
+        athlete_id, log = self._athlete(), self.ctx.services.training_log
 
         def done(gone: tuple[Achievement, ...]) -> None:
             self._after("Set deleted; records recomputed" + withdrawn_text(gone))
@@ -188,6 +199,10 @@ class SetEditing(QObject):
             lambda: log.delete_set(athlete_id, set_id), done,
             lambda e: self.ctx.message.emit(f"Set not deleted: {e}"),
         )  # fmt: skip
+
+    def _athlete(self) -> int:
+        owner = self.owner()
+        return self.ctx.athlete.id if owner is None else owner[0]
 
     def _after(self, text: str) -> None:
         self.ctx.message.emit(text)
