@@ -27,6 +27,7 @@ from .. import viewmodels as vm
 from ..context import AppContext, Navigator
 from ..live import IDLE
 from ..widgets import card
+from .exercises_dialog import exercises_button
 from .set_editing import SetEditing
 
 #: Default rest between sets; the timer counts down from it and then up (overrun).
@@ -160,6 +161,8 @@ class GymScreen(QWidget):
         right.addWidget(self.table, 1)
         self.set_editing = SetEditing(ctx, self.table, lambda: self.rows, self._refresh_listed)
         right.addWidget(self.set_editing.bar)
+        self.exercises_btn = exercises_button(ctx, self, self._exercises_changed)
+        self.set_editing.bar.layout().insertWidget(0, self.exercises_btn)
         root.addLayout(right, 3)
 
         self._tick = QTimer(self)
@@ -261,6 +264,11 @@ class GymScreen(QWidget):
     def _set_rows(self, rows: list[vm.SetRow]) -> None:
         self.rows = rows
         self._show_rows()
+
+    def _exercises_changed(self) -> None:
+        self._search(self.search.text())  # a renamed or deleted exercise in the matches
+        self._refresh_listed()  # and in the sets (renamed)
+        self.ctx.historyChanged.emit()
 
     def _refresh_listed(self) -> None:
         """After an edit or delete: the listed sets re-read (records replayed), deleted gone."""
