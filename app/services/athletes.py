@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, SupportsFloat, cast
+from typing import TYPE_CHECKING, SupportsFloat, SupportsInt, cast
 
 from app.store import queries
 from app.store import settings as st
@@ -64,14 +64,16 @@ class AthleteService:
     def _profile(self, a: m.Athlete) -> Profile:
         return Profile(
             a.id, a.name, a.read_only, a.birth_year, a.sex, a.weight_kg, a.resting_hr,
-            a.max_hr, a.units, a.zone_model, zone_floors(self.store, a.id),
+            a.max_hr, a.units, a.zone_model, zone_floors(self.store, a.id), a.ftp_w,
+            a.threshold_hr,
         )  # fmt: skip
 
     def save_profile(self, athlete_id: int, **fields: object) -> Profile:
         """Store profile fields; `zone_model` (and five `floors` for custom) set the zones.
 
         Everything is checked before anything is stored: read-only clients, custom bounds,
-        and the profile itself by the store (app.domain.profile.validate_profile, as the CLI).
+        FTP and threshold HR (app.training.load, as `zones --ftp --threshold-hr`), and the
+        profile itself by the store (app.domain.profile.validate_profile, as the CLI).
         """
         info = self.store.athlete(athlete_id)
         if info is None:
@@ -87,6 +89,14 @@ class AthleteService:
             given = cast("Sequence[SupportsFloat]", floors or ())
             custom_floors = [float(f) for f in given]
             custom(custom_floors)  # bad bounds raise here, before anything is stored
+        ftp, hr = fields.get("ftp_w"), fields.get("threshold_hr")
+        if ftp is not None or hr is not None:
+            from app.training.load import check_thresholds
+
+            check_thresholds(
+                None if ftp is None else float(cast("SupportsFloat", ftp)),
+                None if hr is None else int(cast("SupportsInt", hr)),
+            )
         self.store.update_profile(athlete_id, **fields)
         if model is not None:
             from app.training.daily import set_zone_model

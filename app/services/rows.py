@@ -81,6 +81,8 @@ class Profile:
     units: str
     zone_model: str
     zone_floors: tuple[float, ...]
+    ftp_w: float | None = None  # functional threshold power: power TSS in the load model
+    threshold_hr: int | None = None  # lactate threshold HR (bpm)
 
 
 @dataclass(frozen=True, slots=True)

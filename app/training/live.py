@@ -36,6 +36,7 @@ from app.domain.goals import (
     streak,
 )
 from app.domain.pieces import STEPS, Piece, PieceBuilder, Track, sample_row
+from app.domain.readiness import READINESS_SPORT
 from app.domain.samples import Sample
 
 from .daily import load_context
@@ -106,6 +107,8 @@ class GoalTracker:
 
     def feed(self, sample: Sample) -> list[Achievement]:
         """Add one sample; returns goals achieved just now (already stored, exactly once)."""
+        if self.sport == READINESS_SPORT:
+            return []  # a reading at rest is not activity (as the stored days leave it out)
         self._builder.add(sample_row(sample))
         if self._builder.size() >= self._compact_at:
             self._compact(sample.t_ms)

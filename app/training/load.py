@@ -137,14 +137,19 @@ def _inside(spans: list[tuple[int, int]], t: int) -> bool:
     return False
 
 
-def set_thresholds(
-    store: Store, athlete_id: int, ftp_w: float | None = None, threshold_hr: int | None = None
-) -> dict[str, float | int | None]:
-    """Set the athlete's FTP and/or threshold HR (None leaves one as is); returns both."""
+def check_thresholds(ftp_w: float | None, threshold_hr: int | None) -> None:
+    """Refuse an implausible FTP or threshold HR (ValueError); None is not checked."""
     if ftp_w is not None and not (math.isfinite(ftp_w) and 30 <= ftp_w <= 2000):
         raise ValueError(f"FTP must be 30-2000 W, got {ftp_w!r}")
     if threshold_hr is not None and not 60 <= threshold_hr <= 230:
         raise ValueError(f"threshold HR must be 60-230 bpm, got {threshold_hr!r}")
+
+
+def set_thresholds(
+    store: Store, athlete_id: int, ftp_w: float | None = None, threshold_hr: int | None = None
+) -> dict[str, float | int | None]:
+    """Set the athlete's FTP and/or threshold HR (None leaves one as is); returns both."""
+    check_thresholds(ftp_w, threshold_hr)
     with store.orm() as s, s.begin():
         a = s.get(m.Athlete, athlete_id)
         if a is None:

@@ -22,12 +22,14 @@ def _typed_over_special(box: QAbstractSpinBox, event: QKeyEvent) -> None:
 class OptionalSpin(QSpinBox):
     """An integer or "not set" (the minimum); typing replaces "not set"."""
 
-    def __init__(self, low: int, high: int) -> None:
+    def __init__(self, low: int, high: int, suffix: str = "", tip: str = "") -> None:
         super().__init__()
         self.setRange(low - 1, high)
         self.setSpecialValueText(NOT_SET)
         self.setValue(low - 1)
         self.setAccelerated(True)
+        self.setSuffix(suffix)
+        self.setToolTip(tip)
 
     def value_or_none(self) -> int | None:
         return None if self.value() == self.minimum() else self.value()

@@ -33,6 +33,7 @@ from app.services.recording import (
 from app.services.strava import StravaService
 from app.services.sync import SyncService
 from app.services.team import TeamService
+from app.services.training_log import TrainingLogService
 from app.store.repo import Store
 from app.store.settings import Settings
 
@@ -49,6 +50,7 @@ class Services:
     athletes: AthleteService
     history: HistoryService
     gym: GymService
+    training_log: TrainingLogService
     devices: DeviceService
     exports: ExportService
     imports: ImportService
@@ -84,6 +86,7 @@ class Services:
             athletes=AthleteService(store, settings),
             history=HistoryService(store),
             gym=GymService(store),
+            training_log=TrainingLogService(store),
             devices=devices,
             exports=ExportService(store),
             imports=ImportService(store, settings),

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from app.domain.readiness import READINESS_SPORT
 from app.store import models as m
 from app.store.repo import STATUS_FINISHED, STATUS_RECOVERED, Store
 
@@ -26,6 +27,18 @@ KIND_COPY = "strava_copy"
 KIND_UPDATE = "strava_update"
 KINDS = (KIND_UPLOAD, KIND_COPY, KIND_UPDATE)
 EXTERNAL_PREFIX = "pulsedeck-"
+#: Sports never sent to Strava: a readiness reading (`record --readiness`, 2-5 min lying
+#: still) is a measurement, not an activity; on Strava it would be a junk 3-minute "workout".
+NOT_UPLOADED_SPORTS: frozenset[str] = frozenset({READINESS_SPORT})
+
+
+class NotUploaded(ValueError):
+    """A session of a kind that never goes to Strava (NOT_UPLOADED_SPORTS)."""
+
+
+def uploadable(sport: str) -> bool:
+    """Whether a session of this sport goes to Strava at all."""
+    return sport not in NOT_UPLOADED_SPORTS
 
 
 def external_id(session_uid: str) -> str:
@@ -104,6 +117,8 @@ class UploadQueue:
         session = self.store.get_session(session_id)
         if session is None:
             raise LookupError(f"no session {session_id}")
+        if not uploadable(session.sport):
+            raise NotUploaded(f"session {session_id} is a {session.sport} reading: not for Strava")
         return [
             self._enqueue(acc, session.id, session.uid)
             for acc in targets(self.store, session.athlete_id, session.title, None)
@@ -146,7 +161,7 @@ class UploadQueue:
         uploads = [
             self._enqueue(acc, session.id, session.uid)
             for acc in targets(self.store, session.athlete_id, session.title, None)
-            if acc.id not in accounts
+            if acc.id not in accounts and uploadable(session.sport)
         ]
         return updates, uploads
 
@@ -178,6 +193,7 @@ class UploadQueue:
                     m.Session.status.in_([STATUS_FINISHED, STATUS_RECOVERED]),
                     m.Session.deleted_ms.is_(None),
                     m.Session.source != "strava",
+                    m.Session.sport.not_in(NOT_UPLOADED_SPORTS),
                     m.Session.athlete_id.in_(list(earliest)),
                 )
             ).all()

@@ -20,12 +20,15 @@ if TYPE_CHECKING:
 @command(errors=STRAVA_ERRORS)
 def cmd_strava_upload(args: argparse.Namespace, ctx: CommandContext) -> int:
     from sync.outbox import DONE
+    from sync.strava.enqueue import NotUploaded
 
     async def work(sync: Any, store: Store) -> int:
         try:
             job_ids = sync.enqueue_session(args.id)
         except LookupError as exc:
             raise UserError(f"no session {args.id}", EXIT_NOT_FOUND) from exc
+        except NotUploaded as exc:
+            raise UserError(str(exc)) from exc
         if not job_ids:
             raise UserError("no linked Strava account for this session's athlete")
         for job_id in job_ids:

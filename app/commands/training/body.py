@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 from app.commands import EXIT_OK, UserError
 from app.commands.common import CommandContext
+from app.services.training_log import TrainingLogService
 from app.training import body as body_mod
 from app.training.daily import load_context
 
@@ -52,9 +53,12 @@ def cmd_body_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.value is None and args.at is None:
         raise UserError("give --value and/or --at")
     at = None if args.at is None else instant(args.at, tz)
-    got = body_mod.edit_metric(store, athlete_id, args.id, value=args.value, measured_ms=at)
+    edit = TrainingLogService(store).edit_body(
+        athlete_id, args.id, value=args.value, measured_ms=at
+    )
+    got = edit.entry
     print(f"body entry {got.id}: {got.kind} {got.value:g} at {iso(got.measured_ms, tz)}")
-    withdrawn(store, athlete_id)
+    withdrawn(edit.withdrawn)
     return EXIT_OK
 
 
@@ -62,9 +66,9 @@ def cmd_body_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
 def cmd_body_delete(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
     athlete_id = editor(ctx)
-    body_mod.delete_metric(store, athlete_id, args.id)
+    gone = TrainingLogService(store).delete_body(athlete_id, args.id)
     print(f"body entry {args.id} deleted")
-    withdrawn(store, athlete_id)
+    withdrawn(gone)
     return EXIT_OK
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from datetime import date, datetime, time, tzinfo
 
 from app.commands import EXIT_NOT_FOUND, EXIT_USAGE, UserError
 from app.commands.common import CommandContext
 from app.commands.common import command as _plumbing
-from app.store.repo import Store, now_ms
+from app.domain.goals import Achievement
+from app.store.repo import now_ms
 from app.training import body as body_mod
 from app.training import catalog
-from app.training.goals import GoalEngine, GoalError
+from app.training.goals import GoalError
 
 #: This area's mistakes: unknown goal, session or exercise (LookupError), bad values.
 TRAINING_ERRORS: dict[type[BaseException], int] = {
@@ -84,9 +86,9 @@ def catalog_athlete(ctx: CommandContext) -> int | None:
     return athlete(ctx)
 
 
-def withdrawn(store: Store, athlete_id: int) -> None:
-    """After an edit: achievements the data no longer supports are withdrawn (and said so)."""
-    for a in GoalEngine(store).withdraw_stale(athlete_id):
+def withdrawn(achievements: Sequence[Achievement]) -> None:
+    """After an edit: say which achievements the data no longer supports (now withdrawn)."""
+    for a in achievements:
         print(f"withdrawn: goal {a.goal_id} for the period starting {a.period_start}")
 
 

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from app.commands import EXIT_OK, UserError
 from app.commands.common import CommandContext
 from app.services.rows import METRIC, goal_progress_text
+from app.services.training_log import TrainingLogService
 from app.training import catalog
 from app.training.goals import GoalEngine, GoalKind, GoalProgress, Period
 
@@ -76,22 +77,14 @@ def cmd_goals_add(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 @command
 def cmd_goals_remove(args: argparse.Namespace, ctx: CommandContext) -> int:
-    engine = GoalEngine(ctx.store)
-    goal = engine.get(args.id)
-    if goal is None or goal.athlete_id != editor(ctx) or not engine.remove(args.id):
-        raise LookupError(f"no goal {args.id}")
+    TrainingLogService(ctx.store).remove_goal(editor(ctx), args.id)
     print(f"goal {args.id} removed")
     return EXIT_OK
 
 
 @command
 def cmd_goals_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
-    store = ctx.store
-    engine = GoalEngine(store)
-    goal = engine.get(args.id)
-    if goal is None or goal.athlete_id != editor(ctx):
-        raise LookupError(f"no goal {args.id}")
-    goal = engine.edit(args.id, args.target)
+    goal = TrainingLogService(ctx.store).edit_goal(editor(ctx), args.id, args.target)
     print(f"goal {goal.id}: {goal.describe()}")
     return EXIT_OK
 

@@ -10,6 +10,7 @@ from datetime import tzinfo
 
 from app.commands import EXIT_OK, UserError
 from app.commands.common import CommandContext
+from app.services.training_log import TrainingLogService
 from app.store.repo import Store
 from app.training import catalog, strength
 from app.training.daily import load_context
@@ -252,8 +253,7 @@ def cmd_sets_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
     exercise = None
     if args.exercise is not None:
         exercise = _exercise_to_log(store, athlete_id, args.exercise, create=False)
-    saved = strength.edit_set(
-        store,
+    edit = TrainingLogService(store).edit_set(
         athlete_id,
         args.id,
         exercise=exercise,
@@ -262,10 +262,10 @@ def cmd_sets_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
         rpe=args.rpe,
         started_ms=None if args.at is None else instant(args.at, tz),
     )
-    print(f"set {saved.id}: {_set_text(saved)}")
-    for r in saved.records:
+    print(f"set {edit.saved.id}: {_set_text(edit.saved)}")
+    for r in edit.saved.records:
         print(f"  {_record_text(r)}")
-    withdrawn(store, athlete_id)
+    withdrawn(edit.withdrawn)
     return EXIT_OK
 
 
@@ -273,9 +273,9 @@ def cmd_sets_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
 def cmd_sets_delete(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
     athlete_id = editor(ctx)
-    strength.delete_set(store, athlete_id, args.id)
+    gone = TrainingLogService(store).delete_set(athlete_id, args.id)
     print(f"set {args.id} deleted; records recomputed")
-    withdrawn(store, athlete_id)
+    withdrawn(gone)
     return EXIT_OK
 
 

@@ -23,6 +23,7 @@ from .. import viewmodels as vm
 from ..charts import LiveChart
 from ..context import AppContext
 from ..live import IDLE, PAUSED, RECORDING, LiveView
+from ..readiness import ReadinessRun
 from ..services import BLUETOOTH, SIMULATOR, zone_floors
 from ..summary_card import SavedCard, SavedSession
 from ..widgets import MetricTile, ZoneBand, all_below_note, card
@@ -140,6 +141,8 @@ class DashboardScreen(QWidget):
         self.sport_box.setAccessibleName("Sport")
         status.addWidget(self.source_box)
         status.addWidget(self.sport_box)
+        self.readiness = ReadinessRun(ctx)  # `record --readiness`: a short reading at rest
+        status.addWidget(self.readiness.button)
         root.addLayout(status)
 
         bottom = QHBoxLayout()

@@ -7,7 +7,9 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -15,6 +17,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from app.domain.goals import Goal
 
 from .. import viewmodels as vm
 from ..context import AppContext
@@ -137,13 +141,19 @@ class GoalsScreen(QWidget):
                 bar.setStyleSheet(f"QProgressBar::chunk {{ background: {t.ok}; }}")
             done = QLabel("✔ reached" if item.achieved else f"{item.fraction * 100:.0f} %")
             done.setStyleSheet(f"font-size: 16px; color: {t.ok if item.achieved else t.muted};")
-            remove = QPushButton("Retire")
-            remove.setEnabled(not self.ctx.athlete.read_only)
-            remove.clicked.connect(lambda _c=False, gid=item.id: self._remove(gid))
+            writable = not self.ctx.athlete.read_only and not self.ctx.read_only
+            edit = QPushButton("Edit…")
+            edit.setToolTip("Change the target (achievements it no longer supports go)")
+            edit.setEnabled(writable)
+            edit.clicked.connect(lambda _c=False, it=item: self._edit(it))
+            remove = QPushButton("Retire…")
+            remove.setEnabled(writable)
+            remove.clicked.connect(lambda _c=False, it=item: self._ask_retire(it))
             self.grid.addWidget(name, i, 0)
             self.grid.addWidget(bar, i, 1)
             self.grid.addWidget(done, i, 2)
-            self.grid.addWidget(remove, i, 3)
+            self.grid.addWidget(edit, i, 3)
+            self.grid.addWidget(remove, i, 4)
         self.grid.setRowStretch(len(items) + 1, 1)
         self.status.setText(goals_count(len(items), self.ctx.state != "idle"))
 
@@ -160,16 +170,59 @@ class GoalsScreen(QWidget):
             lambda: self.ctx.goals.add_goal(athlete_id, kind, period, target, zone), done, failed
         )
 
+    def _stored(self, kind: str, shown: float) -> float:
+        """A target as typed (lb, mi in imperial) in the units goals keep (kg, km)."""
+        if kind == "weight":
+            return vm.weight_to_kg(shown, self.ctx.units)
+        if kind == "distance" and self.ctx.units == vm.IMPERIAL:
+            return shown * vm.KM_PER_MILE
+        return shown
+
+    def _shown(self, kind: str, stored: float) -> float:
+        imperial = self.ctx.units == vm.IMPERIAL
+        if kind == "weight" and imperial:
+            return stored * vm.LB_PER_KG
+        return stored / vm.KM_PER_MILE if kind == "distance" and imperial else stored
+
     def _add(self) -> None:
         kind = self.kind.currentData()
-        target = self.target.value()
-        if kind == "weight":
-            target = vm.weight_to_kg(target, self.ctx.units)
-        elif kind == "distance" and self.ctx.units == vm.IMPERIAL:
-            target *= vm.KM_PER_MILE  # goals keep km
+        target = self._stored(kind, self.target.value())
         self.add_goal(kind, self.period.currentData(), target,
                       self.zone.value() if kind == "zone_min" else None)  # fmt: skip
 
-    def _remove(self, goal_id: int) -> None:
-        self.ctx.bridge.run(lambda: self.ctx.goals.remove_goal(goal_id),
+    def _edit(self, item: vm.GoalItem) -> None:
+        decimals = 0 if item.kind in WHOLE else 1
+        shown, ok = QInputDialog.getDouble(
+            self, "Edit goal", f"New target for “{item.label(self.ctx.units)}”:",
+            round(self._shown(item.kind, item.target), decimals), 0.1, 1_000_000, decimals,
+        )  # fmt: skip
+        if ok:
+            self.edit_target(item.id, self._stored(item.kind, shown))
+
+    def edit_target(self, goal_id: int, target: float) -> None:
+        """Store a new target (TrainingLogService, as `goals edit`); progress is re-read."""
+        athlete_id, log = self.ctx.athlete.id, self.ctx.services.training_log
+
+        def done(goal: Goal) -> None:
+            self.ctx.message.emit(f"Goal changed: {goal.describe()}")
+            self.ctx.refresh_goals()
+
+        def failed(exc: BaseException) -> None:
+            self.status.setText(f"Goal not changed: {exc}")
+
+        self.ctx.bridge.run(lambda: log.edit_goal(athlete_id, goal_id, target), done, failed)
+
+    def _ask_retire(self, item: vm.GoalItem) -> None:
+        answer = QMessageBox.question(
+            self, "Retire goal",
+            f"Stop tracking “{item.label(self.ctx.units)}”? Its history is kept.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )  # fmt: skip
+        if answer == QMessageBox.StandardButton.Yes:
+            self.retire(item.id)
+
+    def retire(self, goal_id: int) -> None:
+        athlete_id, log = self.ctx.athlete.id, self.ctx.services.training_log
+        self.ctx.bridge.run(lambda: log.remove_goal(athlete_id, goal_id),
                             lambda _r: self.ctx.refresh_goals())  # fmt: skip

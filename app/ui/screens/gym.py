@@ -27,6 +27,8 @@ from .. import viewmodels as vm
 from ..context import AppContext, Navigator
 from ..live import IDLE
 from ..widgets import card
+from .exercises_dialog import exercises_button
+from .set_editing import SetEditing
 
 #: Default rest between sets; the timer counts down from it and then up (overrun).
 REST_S = 90
@@ -157,6 +159,10 @@ class GymScreen(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
         right.addWidget(self.table, 1)
+        self.set_editing = SetEditing(ctx, self.table, lambda: self.rows, self._refresh_listed)
+        right.addWidget(self.set_editing.bar)
+        self.exercises_btn = exercises_button(ctx, self, self._exercises_changed)
+        self.set_editing.bar.layout().insertWidget(0, self.exercises_btn)
         root.addLayout(right, 3)
 
         self._tick = QTimer(self)
@@ -259,6 +265,24 @@ class GymScreen(QWidget):
         self.rows = rows
         self._show_rows()
 
+    def _exercises_changed(self) -> None:
+        self._search(self.search.text())  # a renamed or deleted exercise in the matches
+        self._refresh_listed()  # and in the sets (renamed)
+        self.ctx.historyChanged.emit()
+
+    def _refresh_listed(self) -> None:
+        """After an edit or delete: the listed sets re-read (records replayed), deleted gone."""
+        ids, gym = [r.id for r in self.rows], self.ctx.services.gym
+        self._generation += 1
+        generation = self._generation
+
+        def done(rows: list[vm.SetRow]) -> None:
+            if generation == self._generation:
+                by_id = {r.id: r for r in rows}
+                self._set_rows([by_id[i] for i in ids if i in by_id])
+
+        self.ctx.bridge.run(lambda: gym.sets_by_id(ids), done)
+
     def _show_rows(self) -> None:
         units = self.ctx.units
         self.table.setRowCount(len(self.rows))
@@ -274,6 +298,7 @@ class GymScreen(QWidget):
             for col, text in enumerate(values):
                 self.table.setItem(i, col, QTableWidgetItem(text))
             self.table.item(i, 0).setToolTip(r.exercise)
+        self.set_editing.update_buttons()
 
     def start_set(self) -> None:
         self.set_started_ms = self.ctx.now_ms()

@@ -35,6 +35,7 @@ from ..tasks import Task, TaskRunner, TaskStrip
 from ..widgets import MetricTile, ZoneBand, all_below_note
 from .hrv_panel import HrvPanel
 from .session_parts import _UNITS, EXPORT_FORMATS, NO_POSITIONS, ElidedLabel, format_for
+from .set_editing import SetEditing
 
 
 class SessionScreen(QWidget):
@@ -122,6 +123,11 @@ class SessionScreen(QWidget):
         self.sets.horizontalHeader().setStretchLastSection(True)
         sl.addWidget(self.laps, 1)
         sl.addWidget(self.sets, 1)
+        self.set_editing = SetEditing(
+            ctx, self.sets, lambda: self.detail.sets if self.detail else (), self._changed,
+            self._owner,
+        )  # fmt: skip
+        sl.addWidget(self.set_editing.bar)
         # The side column scrolls rather than making the window taller than 640 px.
         side_scroll = QScrollArea()
         side_scroll.setWidgetResizable(True)
@@ -241,6 +247,7 @@ class SessionScreen(QWidget):
                 self.laps.setItem(i, col, QTableWidgetItem(text))
         self.sets.setRowCount(len(d.sets))
         self.sets.setVisible(bool(d.sets))
+        self.set_editing.bar.setVisible(bool(d.sets))
         for i, s in enumerate(d.sets):
             values = [
                 s.exercise,
@@ -252,6 +259,7 @@ class SessionScreen(QWidget):
             ]
             for col, text in enumerate(values):
                 self.sets.setItem(i, col, QTableWidgetItem(text))
+        self.set_editing.update_buttons()
         rr = f"{d.rr_count} RR intervals" if d.rr_count else "no RR intervals"
         ro = " · read-only (imported client)" if d.read_only else ""
         sync = "not synced" if r.sync == "-" else r.sync
@@ -283,6 +291,9 @@ class SessionScreen(QWidget):
             return
         history = self.ctx.services.history
         self.ctx.bridge.run(lambda: history.change_sport(sid, sport), self._changed)
+
+    def _owner(self) -> tuple[int, bool] | None:
+        return None if self.detail is None else (self.detail.athlete_id, self.detail.read_only)
 
     def _changed(self, _result: object = None) -> None:
         self.ctx.historyChanged.emit()

@@ -77,6 +77,9 @@ class SettingsScreen(QWidget):
         self.weight = OptionalDoubleSpin(1000)
         self.resting = OptionalSpin(25, 120)
         self.max_hr = OptionalSpin(100, 240)
+        # The load model's thresholds (app.training.load checks them, as `zones --ftp`).
+        self.ftp = OptionalSpin(30, 2000, " W", "Functional threshold power: TSS of power rides")
+        self.threshold_hr = OptionalSpin(60, 230, " bpm", "Lactate threshold HR (training load)")
         self.zone_model = QComboBox()
         for value, label in ZONE_MODELS:
             self.zone_model.addItem(label, value)
@@ -114,6 +117,8 @@ class SettingsScreen(QWidget):
         form.addRow(self.weight_label, self.weight)
         form.addRow("Resting HR", self.resting)
         form.addRow("Max HR", self.max_hr)
+        form.addRow("FTP", self.ftp)
+        form.addRow("Threshold HR", self.threshold_hr)
         form.addRow("Zone model", self.zone_model)
         form.addRow("Zone starts", self.custom_box)
         form.addRow("", self.floors_error)
@@ -237,6 +242,8 @@ class SettingsScreen(QWidget):
         self.weight.setValue(w * vm.LB_PER_KG if imperial else w)
         self.resting.setValue(p.resting_hr or self.resting.minimum())
         self.max_hr.setValue(p.max_hr or self.max_hr.minimum())
+        self.ftp.setValue(round(p.ftp_w) if p.ftp_w else self.ftp.minimum())
+        self.threshold_hr.setValue(p.threshold_hr or self.threshold_hr.minimum())
         if self.zone_model.findData(p.zone_model) < 0:
             self.zone_model.addItem(p.zone_model, p.zone_model)
         self.zone_model.setCurrentIndex(self.zone_model.findData(p.zone_model))
@@ -248,8 +255,8 @@ class SettingsScreen(QWidget):
             box.setValue(round(floor))
         writable = not p.read_only and not self.ctx.read_only
         for w_ in (self.birth_year, self.sex, self.weight, self.resting, self.max_hr,
-                   self.zone_model, self.save_btn, self.units, *self.floor_boxes,
-                   self.add_btn, self.new_name):  # fmt: skip
+                   self.ftp, self.threshold_hr, self.zone_model, self.save_btn, self.units,
+                   *self.floor_boxes, self.add_btn, self.new_name):  # fmt: skip
             w_.setEnabled(writable)
         if self.ctx.read_only:
             self.save_btn.setToolTip("The data folder is read-only: nothing can be saved.")
@@ -308,6 +315,8 @@ class SettingsScreen(QWidget):
             "weight_kg": vm.weight_to_kg(self.weight.value(), units) or None,
             "resting_hr": self._value(self.resting),
             "max_hr": self._value(self.max_hr),
+            "ftp_w": self._value(self.ftp),
+            "threshold_hr": self._value(self.threshold_hr),
             "zone_model": model,
         }
         if model == CUSTOM:

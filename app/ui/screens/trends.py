@@ -32,6 +32,7 @@ from .. import viewmodels as vm
 from ..analysis_charts import SPORT_COLOURS, StaticPlot, day_x
 from ..chart_parts import pen
 from ..context import AppContext, Navigator
+from .body_entries import BodyEntriesPanel
 from .calendar import CalendarView, month_grid
 
 if TYPE_CHECKING:
@@ -107,6 +108,13 @@ class TrendsScreen(QWidget):
         self.tabs.addTab(self.chart_area, "Charts")
         self.calendar = CalendarView()
         self.tabs.addTab(self.calendar, "Calendar")
+        self.body_entries = BodyEntriesPanel(ctx)  # the weighings and readings, to correct
+        self.tabs.addTab(self.body_entries, "Body entries")
+        self.tabs.currentChanged.connect(
+            lambda i: (
+                self.body_entries.reload() if self.tabs.widget(i) is self.body_entries else None
+            )
+        )
         root.addWidget(self.tabs, 1)
         lay = self.charts.ci
         self.plots: dict[str, StaticPlot] = {

@@ -1,0 +1,185 @@
+"""Body entries (weight, body fat, resting HR, HRV) as a list to correct, beside the trends.
+
+Edits and deletes go through app.services.training_log, as `pulsedeck body edit|delete`: the
+value is checked like a new one, and weight-goal achievements it no longer supports are
+withdrawn. Afterwards the trends and goals are re-read.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDateTime
+from PySide6.QtWidgets import (
+    QDateTimeEdit,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.goals import Achievement
+from app.services.training_log import BodyEdit
+from app.training.body import Metric
+
+from .. import viewmodels as vm
+from ..context import AppContext
+from .set_editing import withdrawn_text
+
+#: How the list names each measure, and its unit (metric; weight follows the units).
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    "weight_kg": ("Weight", "kg"),
+    "body_fat_pct": ("Body fat", "%"),
+    "resting_hr": ("Resting HR", "bpm"),
+    "rmssd": ("RMSSD", "ms"),
+    "sdnn": ("SDNN", "ms"),
+}
+
+
+def shown_value(kind: str, value: float, units: str) -> tuple[float, str]:
+    """A stored value as the athlete reads it: (number, unit); weight in lb for imperial."""
+    unit = KIND_LABELS.get(kind, (kind, ""))[1]
+    if kind == "weight_kg" and units == vm.IMPERIAL:
+        return value * vm.LB_PER_KG, "lb"
+    return value, unit
+
+
+class BodyEntriesPanel(QWidget):
+    """Every measurement, newest first; pick one, change its value or time, or delete it."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.entries: list[Metric] = []
+        root = QVBoxLayout(self)
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["When", "Measure", "Value", "From"])
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._picked)
+        root.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.value = QDoubleSpinBox()
+        self.value.setRange(0, 1000)
+        self.value.setDecimals(1)
+        self.value.setAccessibleName("Value")
+        self.when = QDateTimeEdit()
+        self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.when.setAccessibleName("When")
+        self.save_btn = QPushButton("Save")
+        self.save_btn.setProperty("role", "primary")
+        self.save_btn.clicked.connect(self.save)
+        self.delete_btn = QPushButton("Delete…")
+        self.delete_btn.clicked.connect(self.ask_delete)
+        self.status = QLabel("")
+        self.status.setProperty("role", "muted")
+        for label, w in (("Value", self.value), ("When", self.when)):
+            row.addWidget(QLabel(label))
+            row.addWidget(w)
+        row.addWidget(self.save_btn)
+        row.addWidget(self.delete_btn)
+        row.addWidget(self.status, 1)
+        root.addLayout(row)
+        ctx.athleteChanged.connect(lambda _a: self.reload())
+        ctx.unitsChanged.connect(lambda _u: self._show())
+        self._picked()
+
+    def reload(self) -> None:
+        athlete_id, log = self.ctx.athlete.id, self.ctx.services.training_log
+
+        def done(entries: list[Metric]) -> None:
+            if athlete_id == self.ctx.athlete.id:
+                self.entries = entries
+                self._show()
+
+        self.ctx.bridge.run(lambda: log.body_entries(athlete_id), done)
+
+    def _show(self) -> None:
+        units = self.ctx.units
+        self.table.setRowCount(len(self.entries))
+        for i, e in enumerate(self.entries):
+            value, unit = shown_value(e.kind, e.value, units)
+            cells = [vm.local_time(e.measured_ms), KIND_LABELS.get(e.kind, (e.kind,))[0],
+                     f"{value:.1f} {unit}", e.source]  # fmt: skip
+            for col, text in enumerate(cells):
+                self.table.setItem(i, col, QTableWidgetItem(text))
+        if not self.entries:
+            self.status.setText("No body entries yet: `pulsedeck body add --weight 72.5`.")
+        self._picked()
+
+    def current(self) -> Metric | None:
+        i = self.table.currentRow()
+        picked = self.table.selectionModel().hasSelection()
+        return self.entries[i] if picked and 0 <= i < len(self.entries) else None
+
+    def _picked(self) -> None:
+        e = self.current()
+        writable = not self.ctx.read_only and not self.ctx.athlete.read_only
+        for w in (self.value, self.when, self.save_btn, self.delete_btn):
+            w.setEnabled(e is not None and writable)
+        if e is not None:
+            value, unit = shown_value(e.kind, e.value, self.ctx.units)
+            self.value.setSuffix(f" {unit}")
+            self.value.setValue(value)
+            self.when.setDateTime(QDateTime.fromMSecsSinceEpoch(e.measured_ms))
+
+    def save(self) -> None:
+        e = self.current()
+        if e is None:
+            return
+        value = self.value.value()
+        if e.kind == "weight_kg":
+            value = vm.weight_to_kg(value, self.ctx.units)
+        at = self.when.dateTime().toMSecsSinceEpoch()
+        shown, _ = shown_value(e.kind, e.value, self.ctx.units)
+        changed_value = None if abs(self.value.value() - shown) < 0.05 else value
+        changed_at = None if abs(at - e.measured_ms) < 60_000 else at  # shown to the minute
+        athlete_id, log, eid = self.ctx.athlete.id, self.ctx.services.training_log, e.id
+
+        def done(edit: BodyEdit) -> None:
+            self._after("Entry saved" + withdrawn_text(edit.withdrawn))
+
+        self.ctx.bridge.run(
+            lambda: log.edit_body(athlete_id, eid, value=changed_value, measured_ms=changed_at),
+            done, lambda exc: self.status.setText(f"Not saved: {exc}"),
+        )  # fmt: skip
+
+    def ask_delete(self) -> None:
+        e = self.current()
+        if e is None:
+            return
+        value, unit = shown_value(e.kind, e.value, self.ctx.units)
+        answer = QMessageBox.question(
+            self, "Delete body entry",
+            f"Delete the {KIND_LABELS.get(e.kind, (e.kind,))[0]} entry {value:.1f} {unit} of "
+            f"{vm.local_time(e.measured_ms)}? This cannot be undone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )  # fmt: skip
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete(e.id)
+
+    def delete(self, entry_id: int) -> None:
+        athlete_id, log = self.ctx.athlete.id, self.ctx.services.training_log
+
+        def done(gone: tuple[Achievement, ...]) -> None:
+            self._after("Entry deleted" + withdrawn_text(gone))
+
+        self.ctx.bridge.run(
+            lambda: log.delete_body(athlete_id, entry_id), done,
+            lambda exc: self.status.setText(f"Not deleted: {exc}"),
+        )  # fmt: skip
+
+    def _after(self, text: str) -> None:
+        self.status.setText(text)
+        self.ctx.message.emit(text)
+        self.reload()
+        self.ctx.refresh_goals()
+        self.ctx.historyChanged.emit()  # the weight, resting HR and HRV charts re-read
