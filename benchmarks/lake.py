@@ -36,7 +36,7 @@ def session_table(i: int, n: int, rng: np.random.Generator) -> pa.Table:
     """One session's samples at 4 Hz: HR, cadence, speed, distance, GPS, some power gaps.
 
     Values carry the sensors' own resolution (BLE RSC speed 1/256 m/s, distance 0.1 m,
-    integer cadence and watts, GPS 1e-7 degrees), as recorded data does.
+    integer cadence and watts, GPS 1e-7 degrees, whole °C), as recorded data does.
     """
     t = T0 + i * 86_400_000 + np.arange(n, dtype=np.int64) * 250
     hr = (130 + 25 * np.sin(np.arange(n) / 300) + rng.normal(0, 2, n)).astype(np.int16)
@@ -62,6 +62,8 @@ def session_table(i: int, n: int, rng: np.random.Generator) -> pa.Table:
         "steps": pa.array(np.arange(n, dtype=np.int64) * 3 // 4),
         "met": pa.array(np.full(n, 9.8)),
         "received_at": pa.nulls(n, pa.timestamp("ms", tz="UTC")),
+        # FIT's whole degrees, drifting slowly, as a watch's sensor reads them.
+        "temperature": pa.array(np.round(18 + np.cumsum(rng.normal(0, 0.01, n)))),
     }
     return pa.Table.from_pydict(cols, schema=SCHEMAS[SAMPLES])
 
@@ -115,6 +117,7 @@ def sqlite_path(n_sessions: int, per_session: int) -> tuple[float, int, int]:
                         altitude=35.0,
                         steps=k,
                         met=9.8,
+                        temperature=18.0 + k // 600,
                         rr=(460.0,) if k % 4 == 0 else (),
                     )  # fmt: skip
                     for k in range(per_session)

@@ -4,17 +4,28 @@ Prints one line per file (imported, duplicate, refused with the reason) and a fi
 Exit codes: 0 every file imported or already there; 1 some file refused (the report says
 why; the others are imported); 2 usage (no PATH, a read-only athlete); 3 storage; 4 a PATH
 that does not exist; 130 Ctrl+C (files imported before it are kept, none half-stored).
+`--watch` runs until Ctrl+C, which ends it normally once the file being imported is done:
+the report then covers the watched files too and the exit code is 0 or 1 as above (a
+second Ctrl+C interrupts at once: 130).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
 
 from app.commands import EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, UserError
 from app.commands.common import CommandContext, command
+
+if TYPE_CHECKING:
+    from sync.imports import FileResult
 
 
 def _line(result: object) -> str:
@@ -37,7 +48,7 @@ def cmd_import(args: argparse.Namespace, ctx: CommandContext) -> int:
     from app.commands.progress import terminal_progress
     from app.store.repo import ReadOnlyAthlete, resolve_athlete
     from app.store.settings import IMPORT_WATCH_DIR, Settings
-    from sync.imports import FileResult, Outcome, import_paths
+    from sync.imports import Outcome, import_paths
 
     paths = [Path(p) for p in args.paths]
     missing = [str(p) for p in paths if not p.exists()]
@@ -67,13 +78,12 @@ def cmd_import(args: argparse.Namespace, ctx: CommandContext) -> int:
     with terminal_progress("import", "files") as bar:
         report = import_paths(ctx.store, athlete.id, paths, on_result=show, progress=bar)
     if watch is not None:
-        from sync.imports.watch import watch_folder
 
-        print(f"watching {watch} (Ctrl+C stops)", file=sys.stderr, flush=True)
-        try:
-            watch_folder(ctx.store, athlete.id, watch, on_result=show)
-        except KeyboardInterrupt:
-            pass
+        def watched(r: FileResult) -> None:  # in the report and the exit code like the rest
+            report.results.append(r)
+            show(r)
+
+        _watch(ctx, athlete.id, watch, watched)
     if args.json:
         print(
             json.dumps(
@@ -100,6 +110,38 @@ def cmd_import(args: argparse.Namespace, ctx: CommandContext) -> int:
     else:
         print(report.summary())
     return EXIT_ERROR if report.count(Outcome.REFUSED) else EXIT_OK
+
+
+def _watch(
+    ctx: CommandContext, athlete_id: int, folder: Path, on_result: Callable[[FileResult], None]
+) -> None:
+    """Watch `folder` until Ctrl+C, which lets the file being imported finish and be reported.
+
+    A second Ctrl+C interrupts at once (exit 130; that file is rolled back, nothing half-stored).
+    """
+    from sync.imports.watch import POLL_S, watch_folder
+
+    stop = threading.Event()
+    on_main = threading.current_thread() is threading.main_thread()  # signals go there only
+    previous = signal.getsignal(signal.SIGINT)
+
+    def first_ctrl_c(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, previous)
+
+    if on_main:
+        signal.signal(signal.SIGINT, first_ctrl_c)
+    try:
+        print(f"watching {folder} (Ctrl+C stops)", file=sys.stderr, flush=True)
+        # POLL_S is read now, not frozen in watch_folder's default (as the app's watcher does);
+        # the sleep is the event's wait, so Ctrl+C ends it at once.
+        watch_folder(
+            ctx.store, athlete_id, folder, on_result=on_result, stop=stop.is_set,
+            poll_s=POLL_S, sleep=stop.wait,
+        )  # fmt: skip
+    finally:
+        if on_main:
+            signal.signal(signal.SIGINT, previous)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

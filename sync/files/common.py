@@ -32,6 +32,14 @@ class Point:
     distance: float | None
     speed: float | None
     power: int | None
+    temperature: float | None = None  # °C; last, so positional construction still holds
+
+
+#: Sample channels a track point takes, and those a later point without one inherits.
+_MERGED = (
+    "lat", "lon", "altitude", "hr", "cadence", "distance", "speed", "power", "temperature",
+)  # fmt: skip
+_CARRIED = ("hr", "cadence", "temperature")
 
 
 def has_positions(samples: Sequence[Sample]) -> bool:
@@ -66,8 +74,8 @@ def _cadence(value: float | None, sport: str) -> int | None:
 def merge_points(samples: Sequence[Sample], sport: str) -> list[Point]:
     """Samples sharing a timestamp merged into one point, newest value per channel winning.
 
-    HR and cadence from another sensor are carried forward to later points for CARRY_MS so a
-    GPS fix without HR still gets the strap's latest reading.
+    HR, cadence and temperature from another sensor are carried forward to later points for
+    CARRY_MS so a GPS fix without HR still gets the strap's latest reading.
     """
     ordered = sorted(samples, key=lambda s: s.t_ms)
     # Only channels with a value get a key (ints stay ints: float here is int | float).
@@ -76,7 +84,7 @@ def merge_points(samples: Sequence[Sample], sport: str) -> list[Point]:
         if not merged or merged[-1]["t_ms"] != s.t_ms:
             merged.append({"t_ms": s.t_ms})
         row = merged[-1]
-        for name in ("lat", "lon", "altitude", "hr", "cadence", "distance", "speed", "power"):
+        for name in _MERGED:
             value = getattr(s, name)
             if value is not None:
                 row[name] = value
@@ -84,7 +92,7 @@ def merge_points(samples: Sequence[Sample], sport: str) -> list[Point]:
     last: dict[str, tuple[int, float]] = {}
     for row in merged:
         t = int(row["t_ms"])
-        for name in ("hr", "cadence"):
+        for name in _CARRIED:
             value = row.get(name)
             if value is not None:
                 last[name] = (t, float(value))
@@ -105,6 +113,7 @@ def merge_points(samples: Sequence[Sample], sport: str) -> list[Point]:
                 distance=_float(row.get("distance")),
                 speed=_float(row.get("speed")),
                 power=None if power is None else max(0, min(int(round(power)), 65535)),
+                temperature=_float(row.get("temperature")),
             )
         )
     return points

@@ -1,4 +1,4 @@
-"""GPX 1.1 with Garmin TrackPointExtension v1 (hr, cad): what Strava reads for GPS sessions."""
+"""GPX 1.1 + Garmin TrackPointExtension v1 (atemp, hr, cad): what Strava reads for GPS sessions."""
 
 from __future__ import annotations
 
@@ -80,11 +80,18 @@ def gpx_loss(points: Sequence[Point]) -> GpxLoss:
     )
 
 
+def _celsius(value: float) -> str:
+    """°C as xsd:double text: whole degrees without ".0" (as Garmin and Strava write them)."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
 def _extension(point: Point) -> ET.Element | None:
-    if point.hr is None and point.cadence is None:
+    if point.hr is None and point.cadence is None and point.temperature is None:
         return None
     tpe = ET.Element(f"{{{TPX_NS}}}TrackPointExtension")
     # Schema order inside TrackPointExtension: atemp, wtemp, depth, hr, cad.
+    if point.temperature is not None:
+        ET.SubElement(tpe, f"{{{TPX_NS}}}atemp").text = _celsius(point.temperature)
     if point.hr is not None:
         ET.SubElement(tpe, f"{{{TPX_NS}}}hr").text = str(point.hr)
     if point.cadence is not None:

@@ -5,7 +5,8 @@ entity bombs and external entities both need it), so are entities and external r
 the input is capped at MAX_FILE_BYTES and MAX_POINTS, and each point is dropped from the tree
 once read, so memory stays flat however long the file. Namespaces are matched by URI, never
 by prefix (`gpxtpx:`, `ns3:`, `tpx:` all work); extension values by local name (hr,
-heartrate, bpm; cad, cadence, RunCadence; power, watts, PowerInWatts; speed).
+heartrate, bpm; cad, cadence, RunCadence; power, watts, PowerInWatts; speed; temperature:
+atemp, temp, Temperature, else wtemp), in GPX and TCX alike.
 """
 
 from __future__ import annotations
@@ -35,8 +36,14 @@ TCX_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
 _HR = {"hr", "heartrate", "heart_rate", "bpm", "heartratebpm"}
 _CAD = {"cad", "cadence", "runcadence"}
 _POWER = {"power", "watts", "powerinwatts"}
-#: Air temperature (°C): TrackPointExtension's atemp, and the plain names some apps write.
+#: Air temperature (°C): TrackPointExtension v1/v2 `atemp`, GpxExtensions v3 `Temperature`,
+#: ClueTrust gpxdata `temp`, and the plain names some apps write.
 _TEMP = {"atemp", "temp", "temperature"}
+#: Water temperature (TrackPointExtension `wtemp`): the point's temperature when it has no air
+#: temperature (a swim), as a watch's FIT record holds what its sensor reads, in water or not.
+_WTEMP = "wtemp"
+#: How a refusal names a value whose key is not plain English.
+_SAYS = {"hr": "heart rate", _WTEMP: "water temperature"}
 
 #: GPX <type> (free text; Strava wrote numbers once) -> Pulsedeck sport.
 GPX_SPORTS = {
@@ -130,15 +137,22 @@ def _values(point: ET.Element, where: str) -> dict[str, float | None]:
         low = name.lower()
         key = (
             "hr" if low in _HR else "cadence" if low in _CAD else "power" if low in _POWER
-            else "speed" if low == "speed" else "temperature" if low in _TEMP else None
+            else "speed" if low == "speed" else "temperature" if low in _TEMP
+            else _WTEMP if low == _WTEMP else None
         )  # fmt: skip
         if key is None or key in out:
             continue
         text = el.text
         if low == "heartratebpm":  # TCX wraps the value: <HeartRateBpm><Value>
             text = next((c.text for c in el if _local(c.tag)[1] == "Value"), None)
-        out[key] = number(text, "heart rate" if key == "hr" else key, where)
+        out[key] = number(text, _SAYS.get(key, key), where)
     return out
+
+
+def _temperature(values: dict[str, float | None]) -> float | None:
+    """Air temperature, else water temperature, of one point (°C)."""
+    air = values.get("temperature")
+    return air if air is not None else values.get(_WTEMP)
 
 
 def _drop(parent: ET.Element | None, elem: ET.Element) -> None:
@@ -190,7 +204,7 @@ def _gpx(
                         lat=lat,
                         lon=lon,
                         altitude=alt,
-                        temperature=v.get("temperature"),
+                        temperature=_temperature(v),
                     ),
                     "track point",
                 )
@@ -281,6 +295,7 @@ def _tcx(
                         lat=lat,
                         lon=lon,
                         altitude=alt,
+                        temperature=_temperature(v),
                     ),
                     "trackpoint",
                 )

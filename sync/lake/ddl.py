@@ -14,7 +14,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from .layout import TOMBSTONES, normalize_prefix, safe_id
-from .schema import PARTITION_SCHEMA, SCHEMA_VERSION, SCHEMAS
+from .schema import ADDED_COLUMNS, PARTITION_SCHEMA, SCHEMA_VERSION, SCHEMAS
 
 #: Years a projected table covers. Athena lists each projected partition a query does not
 #: filter out, so the range is kept to what sessions can hold; `lake ddl --years` widens it.
@@ -136,7 +136,38 @@ def ddl(
         out.append(
             create_table(table, bucket, prefix, database, athlete_ids=athlete_ids, years=years)
         )
+    out.extend(upgrade_notes(database))
     return "\n\n".join(out) + "\n"
+
+
+def add_columns(database: str, version: int) -> list[str]:
+    """`ALTER TABLE ... ADD COLUMNS` bringing tables of `version - 1` to `version`."""
+    by_table: dict[str, list[str]] = {}
+    for table, column in ADDED_COLUMNS.get(version, ()):
+        typ = hive_type(SCHEMAS[table].field(column).type)
+        by_table.setdefault(table, []).append(f"{_ident(column)} {typ}")
+    return [
+        f"ALTER TABLE {_ident(database)}.{_ident(table)} ADD COLUMNS ({', '.join(cols)});"
+        for table, cols in by_table.items()
+    ]
+
+
+def upgrade_notes(database: str) -> list[str]:
+    """Commented ALTER TABLEs for catalogs made by an older `lake ddl`.
+
+    `CREATE ... IF NOT EXISTS` leaves an existing table as it was, so a column added to the
+    schema stays invisible to Athena until it is added; older objects give NULL for it (Athena
+    reads Parquet columns by name). Commented out: on a fresh catalog they would fail.
+    """
+    out = []
+    for version in sorted(ADDED_COLUMNS):
+        lines = [
+            f"-- Tables made by schema version {version - 1} (`pulsedeck.schema_version` in",
+            f"-- SHOW TBLPROPERTIES): run these once to reach version {version}.",
+            *(f"-- {stmt}" for stmt in add_columns(database, version)),
+        ]
+        out.append("\n".join(lines))
+    return out
 
 
 #: DuckDB types of the partition columns: without them DuckDB guesses from the path, and an

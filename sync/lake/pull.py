@@ -175,7 +175,8 @@ _SESSION_FIELDS = (
 )  # fmt: skip
 _SAMPLE_INSERT = (
     "INSERT INTO samples (session_id, device_id, t_ms, hr, cadence, speed, power, distance, "
-    "lat, lon, altitude, steps, met, received_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    "lat, lon, altitude, steps, met, received_ms, temperature) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -264,6 +265,7 @@ def import_session(store: Store, ref: str, tables: dict[str, pa.Table]) -> str:
                 *(samples[c] for c in chans),
                 samples["met"],
                 samples["received_at"],
+                samples["temperature"],  # null from objects of schema version 1
                 strict=True,
             )
         )

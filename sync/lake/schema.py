@@ -9,7 +9,8 @@ from __future__ import annotations
 import pyarrow as pa
 
 #: Bumped whenever a column is added, removed or retyped; stored in every file's metadata.
-SCHEMA_VERSION = 1
+#: 2: samples.temperature (°C).
+SCHEMA_VERSION = 2
 META_SCHEMA_VERSION = b"pulsedeck.schema_version"
 META_TABLE = b"pulsedeck.table"
 
@@ -21,6 +22,12 @@ SAMPLES = "samples"
 RR_INTERVALS = "rr_intervals"
 SETS = "sets"
 LAPS = "laps"
+#: Columns added since version 1, by the version that added them: an older object lacks them
+#: (read back as nulls, `with_added_columns`) and an existing catalog table needs them added
+#: (`lake ddl` prints the ALTER TABLE).
+ADDED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
+    2: ((SAMPLES, "temperature"),),
+}
 #: Upload order: the `sessions` object goes last, so a reader that finds a session row can
 #: rely on the other tables of that session being present already.
 TABLES: tuple[str, ...] = (SAMPLES, RR_INTERVALS, SETS, LAPS, SESSIONS)
@@ -81,6 +88,9 @@ _SAMPLE_FIELDS = [
     _f("steps", pa.int64()),
     _f("met", pa.float64()),
     _f("received_at", TS),
+    # Added in schema version 2: last, so a reader that goes by position sees the old ones
+    # unmoved (Athena reads Parquet by name; older objects give NULL).
+    _f("temperature", pa.float64()),
 ]
 
 _RR_FIELDS = [
@@ -147,8 +157,11 @@ class SchemaMismatch(ValueError):
     """A Parquet file that is not one of ours, or from a newer schema version."""
 
 
-def check_file_schema(table: str, schema: pa.Schema) -> None:
-    """Refuse files of another table or a newer schema version than this build knows."""
+def check_file_schema(table: str, schema: pa.Schema) -> int:
+    """Refuse files of another table or a newer schema version than this build knows.
+
+    Returns the file's schema version.
+    """
     meta = schema.metadata or {}
     name = meta.get(META_TABLE)
     version = meta.get(META_SCHEMA_VERSION)
@@ -162,3 +175,21 @@ def check_file_schema(table: str, schema: pa.Schema) -> None:
         raise SchemaMismatch(
             f"{table} file has schema version {v}; this Pulsedeck reads up to {SCHEMA_VERSION}"
         )
+    return v
+
+
+def with_added_columns(table_name: str, version: int, table: pa.Table) -> pa.Table:
+    """An object of an older schema version with the columns added since it, as nulls.
+
+    A column missing that its version should have means the object is not one of ours.
+    """
+    later = {
+        c for v, cols in ADDED_COLUMNS.items() if v > version for t, c in cols if t == table_name
+    }
+    for f in SCHEMAS[table_name]:
+        if f.name in table.column_names:
+            continue
+        if f.name not in later:
+            raise SchemaMismatch(f"{table_name} file (schema version {version}) has no {f.name}")
+        table = table.append_column(f, pa.nulls(table.num_rows, f.type))
+    return table

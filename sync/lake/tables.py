@@ -20,7 +20,7 @@ from .schema import LAPS, RR_INTERVALS, SAMPLES, SCHEMAS, SESSIONS, SETS
 #: Columns read from `samples` for the lake, in schema order after session_id.
 _SAMPLE_SQL = (
     "SELECT s.t_ms, d.address, s.hr, s.cadence, s.speed, s.power, s.distance, s.lat, s.lon, "
-    "s.altitude, s.steps, s.met, s.received_ms FROM samples s "
+    "s.altitude, s.steps, s.met, s.received_ms, s.temperature FROM samples s "
     "LEFT JOIN devices d ON d.id = s.device_id WHERE s.session_id = ? ORDER BY s.t_ms, s.id"
 )
 _RR_SQL = "SELECT t_ms, rr_ms FROM rr_intervals WHERE session_id = ? ORDER BY t_ms, id"
@@ -115,7 +115,7 @@ def rows_table(name: str, session_uid: str, rows: Sequence[Sequence[object]]) ->
 
 
 def samples_table(session_uid: str, rows: Sequence[Sequence[object]]) -> pa.Table:
-    """Sample rows (t_ms, device, channels..., received_ms) as the lake's `samples` table."""
+    """Sample rows (t_ms, device, channels..., received_ms, temperature) as lake `samples`."""
     return rows_table(SAMPLES, session_uid, rows)
 
 

@@ -48,6 +48,7 @@ def record_session(
                 altitude=35.0 + (i % 7) * 0.25 if gps else None,
                 steps=i * 3,
                 met=8.5,
+                temperature=None if i % 6 == 5 else 14.5 + (i % 9) * 0.25,
                 rr=(60000 / (110 + (i * 7 + seed) % 60),),
                 received_ms=started_ms + i * 1000 + 40 if i % 2 else None,
                 source="strap" if i % 3 else None,

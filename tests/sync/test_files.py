@@ -213,3 +213,47 @@ def test_reference_samples_still_validate(schemas: dict[str, object]) -> None:
     _assert_valid(schemas["gpx"], (ref / "gpx" / "strava_export_run_hr_cad.gpx").read_text())
     tcx = (ref / "tcx" / "fr310xt_velodrome_bike_nogps_hr_cad_watts.tcx").read_text()
     _assert_valid(schemas["tcx"], tcx)
+
+
+def test_gpx_writes_atemp_where_a_point_has_a_temperature(schemas: dict[str, object]) -> None:
+    """atemp first in TrackPointExtension (schema order), alone when there is no HR or cadence."""
+    temps = [21.0, 21.5, -3.25, None, None, None, None, None, None, None]
+    samples = [
+        Sample(t_ms=T0 + i * 1000, lat=1.0 + i * 1e-5, lon=2.0, temperature=t,
+               hr=None if i < 2 else 140)
+        for i, t in enumerate(temps)
+    ]  # fmt: skip
+    text = session_to_gpx(SESSION, samples)
+    _assert_valid(schemas["gpx"], text)
+    points = ET.fromstring(text).findall(".//{http://www.topografix.com/GPX/1/1}trkpt")
+    ext = [p.find(f".//{{{TPX_NS}}}TrackPointExtension") for p in points]
+    assert [e[0].tag.split("}")[1] for e in ext] == ["atemp"] * 8 + ["hr"] * 2
+    assert [e.findtext(f"{{{TPX_NS}}}atemp") for e in ext[:3]] == ["21", "21.5", "-3.25"]
+    assert len(ext[0]) == 1  # temperature only: an extension all the same
+    # The last reading is carried to fixes up to CARRY_MS (5 s) later, then left out.
+    assert [e.findtext(f"{{{TPX_NS}}}atemp") for e in ext[3:]] == ["-3.25"] * 5 + [None] * 2
+
+
+def test_gpx_temperature_round_trips_through_an_import(
+    store, schemas: dict[str, object], tmp_path: Path
+) -> None:
+    from sync.exports.session import export_session
+    from sync.imports import Outcome, import_paths
+
+    temps = [18.0, 18.4, 18.8, 19.1, 35.5, -0.5] * 10
+    me = store.default_athlete()
+    sid = store.create_session(me.id, sport="ride", source="simulator", started_ms=T0)
+    store.insert_samples(sid, [
+        Sample(T0 + i * 1000, hr=130, lat=48.0 + i * 1e-5, lon=2.0, temperature=t)
+        for i, t in enumerate(temps)
+    ])  # fmt: skip
+    store.finish_session(sid, T0 + len(temps) * 1000)
+    path = export_session(store, sid, "gpx", tmp_path / "ride.gpx")
+    _assert_valid(schemas["gpx"], path.read_text())
+    fresh = type(store).open(tmp_path / "fresh")
+    try:
+        [result] = import_paths(fresh, fresh.default_athlete().id, [path]).results
+        assert result.outcome is Outcome.IMPORTED, result.reason
+        assert [s.temperature for s in fresh.load_samples(result.session_id)] == temps
+    finally:
+        fresh.close()
