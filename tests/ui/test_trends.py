@@ -136,3 +136,16 @@ def test_empty_athlete(qtbot, store, make_ctx) -> None:
         assert plot.empty_text, plot.title
         assert not plot.series
     assert screen.calendar.summary.text() == "No sessions this month"
+
+
+def test_hidden_calendar_is_built_when_shown(qtbot, store, make_ctx) -> None:
+    fill_history(store, 4, hz=0.05, end=datetime.now(UTC).date())
+    screen, nav = _screen(qtbot, make_ctx())
+    cal = screen.calendar
+    assert screen.tabs.currentWidget() is screen.chart_area
+    assert cal.summary.text() and cal.entries and not cal.cells  # the cells: not yet
+    screen.tabs.setCurrentIndex(1)
+    assert len(cal.cells) == 42 and cal.buttons
+    assert all(cell.isVisible() for cell in cal.cells.values())
+    next(iter(cal.buttons.values())).click()
+    assert len(nav.opened) == 1
