@@ -149,3 +149,22 @@ def test_hidden_calendar_is_built_when_shown(qtbot, store, make_ctx) -> None:
     assert all(cell.isVisible() for cell in cal.cells.values())
     next(iter(cal.buttons.values())).click()
     assert len(nav.opened) == 1
+
+
+def test_reopening_with_the_same_data_keeps_the_charts(qtbot, store, make_ctx) -> None:
+    from app.training.body import add_metric
+
+    today = datetime.now(UTC).date()
+    aid = fill_history(store, 4, hz=0.05, end=today)
+    screen, _nav = _screen(qtbot, make_ctx())
+    drawn = {name: list(p.series.values()) for name, p in screen.plots.items()}
+    with qtbot.waitSignal(screen.shown, timeout=30_000):
+        screen.activate()  # what opening the screen again does
+    for name, p in screen.plots.items():
+        assert all(a is b for a, b in zip(p.series.values(), drawn[name], strict=True)), name
+    assert screen.status.text().startswith("Me · ")
+    add_metric(store, aid, "weight_kg", 70.0, int(datetime.now(UTC).timestamp() * 1000))
+    with qtbot.waitSignal(screen.shown, timeout=30_000):
+        screen.activate()
+    weight = screen.plots["weight"].series["Weight (kg)"]
+    assert weight is not drawn["weight"][0] and 70.0 in weight.getData()[1]
