@@ -147,8 +147,8 @@ class StaticPlot:
              width: float = 2.0, symbol: str | None = None) -> pg.PlotDataItem:  # fmt: skip
         ys = np.array([np.nan if v is None else v for v in y], dtype=float)
         item = pg.PlotDataItem(np.asarray(x, float), ys, pen=pen(colour, width), connect="finite",
-                               symbol=symbol, symbolSize=5, symbolBrush=colour,
-                               symbolPen=None)  # fmt: skip
+                               symbol=symbol, symbolSize=5, symbolBrush=colour, symbolPen=None,
+                               dynamicRangeLimit=None)  # fmt: skip
         return self.add(name, item)  # type: ignore[return-value]
 
     def stacked_bars(self, x: Sequence[float], width: float,
@@ -178,8 +178,8 @@ class StaticPlot:
         xs = np.asarray(x, float)
         c = QColor(colour)
         edge = pen(colour, 1)
-        a = pg.PlotDataItem(xs, lo, pen=edge, connect="finite")
-        b = pg.PlotDataItem(xs, hi, pen=edge, connect="finite")
+        a = pg.PlotDataItem(xs, lo, pen=edge, connect="finite", dynamicRangeLimit=None)
+        b = pg.PlotDataItem(xs, hi, pen=edge, connect="finite", dynamicRangeLimit=None)
         self.plot.addItem(a)
         self.plot.addItem(b)
         c.setAlpha(60)

@@ -168,3 +168,18 @@ def test_reopening_with_the_same_data_keeps_the_charts(qtbot, store, make_ctx) -
         screen.activate()
     weight = screen.plots["weight"].series["Weight (kg)"]
     assert weight is not drawn["weight"][0] and 70.0 in weight.getData()[1]
+
+
+def test_a_new_y_range_does_not_rebuild_the_series(qtbot, store, make_ctx) -> None:
+    """pyqtgraph re-sets a PlotDataItem's points on every y-range change unless its dynamic
+    range limit is off: the autorange after each series was added paid that on every open."""
+    fill_history(store, 4, hz=0.05, end=datetime.now(UTC).date())
+    screen, _nav = _screen(qtbot, make_ctx())
+    hrv = screen.plots["hrv"]
+    items = [i for i in hrv.plot.listDataItems() if hasattr(i, "updateItems")]
+    assert len(items) >= 4  # the band's two edges, the readings, the 7-day mean
+    rebuilt: list[object] = []
+    for item in items:
+        item.updateItems = lambda *a, _i=item, **k: rebuilt.append(_i)
+    hrv.plot.setYRange(3.0, 5.0, padding=0)
+    assert not rebuilt
