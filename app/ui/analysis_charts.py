@@ -7,12 +7,14 @@ wide and the axis labels whole days, weeks, months or years, whichever fits.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date, timedelta
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen, QPicture, QTransform
 
 from . import theme as th
 from .chart_parts import EmptyNote, legend, pen, style_plot
@@ -47,7 +49,81 @@ def _month_ticks(lo: date, hi: date, every: int) -> list[float]:
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
 
 
-class DateAxis(pg.AxisItem):
+#: Transforms that only shift (no scaling, e.g. high-DPI): pixels map one to one.
+_SHIFT_ONLY = QTransform.TransformationType.TxTranslate.value
+#: A grid line of an axis: its colour (translucent) and its two ends in axis coordinates.
+GridLine = tuple[QColor, QPointF, QPointF]
+
+
+class GridAxis(pg.AxisItem):
+    """An axis whose grid lines are painted as 1-pixel rectangles: the same pixels as
+    pyqtgraph's translucent lines, 6x faster in a micro-benchmark (Qt blends a translucent
+    cosmetic line pixel by pixel, a rectangle span by span); the grid lines were about half
+    of the time a Trends repaint took."""
+
+    #: (the axis picture they belong to, grid lines, tick labels), recorded with the picture.
+    _parts: tuple[QPicture, list[GridLine], QPicture] | None = None
+
+    def paint(self, p, opt, widget):  # noqa: ANN001 - pyqtgraph's signature
+        if self.grid is False or p.deviceTransform().type().value > _SHIFT_ONLY:
+            return super().paint(p, opt, widget)  # no grid, or scaled (high DPI): Qt's lines
+        if self._parts is None or self._parts[0] is not self.picture:
+            self._parts = self._record()
+        picture, lines, labels = self._parts
+        picture.play(p)  # the axis line and any other tick, as pyqtgraph draws them
+        shift = p.deviceTransform()
+        dx, dy = shift.dx(), shift.dy()
+        for colour, p1, p2 in lines:  # a line covers the pixels its ends floor to, inclusive
+            x0, x1 = sorted((math.floor(p1.x() + dx), math.floor(p2.x() + dx)))
+            y0, y1 = sorted((math.floor(p1.y() + dy), math.floor(p2.y() + dy)))
+            p.fillRect(QRectF(x0 - dx, y0 - dy, x1 - x0 + 1, y1 - y0 + 1), colour)
+        labels.play(p)
+        return None
+
+    def _record(self) -> tuple[QPicture, list[GridLine], QPicture]:
+        """What `AxisItem.paint` records, in drawing order: axis line and ticks that are not
+        grid lines, the grid lines (kept apart), the tick labels."""
+        picture, labels = QPicture(), QPicture()
+        lines: list[GridLine] = []
+        painter = QPainter(picture)
+        if self.style["tickFont"]:
+            painter.setFont(self.style["tickFont"])
+        specs = self.generateDrawSpecs(painter)
+        texts = []
+        if specs is not None:
+            axis, ticks, texts = specs
+            other = []
+            for tick_pen, p1, p2 in ticks:
+                if _hairline(tick_pen) and (p1.x() == p2.x() or p1.y() == p2.y()):
+                    lines.append((QColor(tick_pen.color()), QPointF(p1), QPointF(p2)))
+                else:
+                    other.append((tick_pen, p1, p2))
+            self.drawPicture(painter, axis, other, [])
+        painter.end()
+        painter = QPainter(labels)  # as AxisItem.drawPicture draws them
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        if self.style["tickFont"] is not None:
+            painter.setFont(self.style["tickFont"])
+        painter.setPen(self.textPen())
+        painter.setClipRect(self.boundingRect().toAlignedRect())
+        for rect, flags, text in texts:
+            painter.drawText(rect, int(flags), text)
+        painter.end()
+        self.picture = picture
+        return picture, lines, labels
+
+
+def _hairline(p: QPen) -> bool:
+    """A solid 1-pixel cosmetic pen (what pyqtgraph draws grid lines with)."""
+    return (
+        p.style() == Qt.PenStyle.SolidLine
+        and p.brush().style() == Qt.BrushStyle.SolidPattern
+        and p.isCosmetic()
+        and p.widthF() <= 1.0
+    )
+
+
+class DateAxis(GridAxis):
     """Calendar dates at steps people read: days, Mondays, month starts, years."""
 
     def tickValues(self, minVal, maxVal, size):  # noqa: N802 - pyqtgraph's name
@@ -100,7 +176,8 @@ class StaticPlot:
         dates: bool = True,
         x_label: str | None = None,
     ) -> None:
-        axes = {"bottom": DateAxis("bottom")} if dates else {}
+        axes = {"bottom": DateAxis("bottom") if dates else GridAxis("bottom"),
+                "left": GridAxis("left")}  # fmt: skip
         self.plot: pg.PlotItem = layout.addPlot(row=row, col=col, axisItems=axes)
         self.plot.setTitle(title)
         self.title = title
@@ -147,8 +224,8 @@ class StaticPlot:
              width: float = 2.0, symbol: str | None = None) -> pg.PlotDataItem:  # fmt: skip
         ys = np.array([np.nan if v is None else v for v in y], dtype=float)
         item = pg.PlotDataItem(np.asarray(x, float), ys, pen=pen(colour, width), connect="finite",
-                               symbol=symbol, symbolSize=5, symbolBrush=colour,
-                               symbolPen=None)  # fmt: skip
+                               symbol=symbol, symbolSize=5, symbolBrush=colour, symbolPen=None,
+                               dynamicRangeLimit=None)  # fmt: skip
         return self.add(name, item)  # type: ignore[return-value]
 
     def stacked_bars(self, x: Sequence[float], width: float,
@@ -178,8 +255,8 @@ class StaticPlot:
         xs = np.asarray(x, float)
         c = QColor(colour)
         edge = pen(colour, 1)
-        a = pg.PlotDataItem(xs, lo, pen=edge, connect="finite")
-        b = pg.PlotDataItem(xs, hi, pen=edge, connect="finite")
+        a = pg.PlotDataItem(xs, lo, pen=edge, connect="finite", dynamicRangeLimit=None)
+        b = pg.PlotDataItem(xs, hi, pen=edge, connect="finite", dynamicRangeLimit=None)
         self.plot.addItem(a)
         self.plot.addItem(b)
         c.setAlpha(60)

@@ -136,3 +136,50 @@ def test_empty_athlete(qtbot, store, make_ctx) -> None:
         assert plot.empty_text, plot.title
         assert not plot.series
     assert screen.calendar.summary.text() == "No sessions this month"
+
+
+def test_hidden_calendar_is_built_when_shown(qtbot, store, make_ctx) -> None:
+    fill_history(store, 4, hz=0.05, end=datetime.now(UTC).date())
+    screen, nav = _screen(qtbot, make_ctx())
+    cal = screen.calendar
+    assert screen.tabs.currentWidget() is screen.chart_area
+    assert cal.summary.text() and cal.entries and not cal.cells  # the cells: not yet
+    screen.tabs.setCurrentIndex(1)
+    assert len(cal.cells) == 42 and cal.buttons
+    assert all(cell.isVisible() for cell in cal.cells.values())
+    next(iter(cal.buttons.values())).click()
+    assert len(nav.opened) == 1
+
+
+def test_reopening_with_the_same_data_keeps_the_charts(qtbot, store, make_ctx) -> None:
+    from app.training.body import add_metric
+
+    today = datetime.now(UTC).date()
+    aid = fill_history(store, 4, hz=0.05, end=today)
+    screen, _nav = _screen(qtbot, make_ctx())
+    drawn = {name: list(p.series.values()) for name, p in screen.plots.items()}
+    with qtbot.waitSignal(screen.shown, timeout=30_000):
+        screen.activate()  # what opening the screen again does
+    for name, p in screen.plots.items():
+        assert all(a is b for a, b in zip(p.series.values(), drawn[name], strict=True)), name
+    assert screen.status.text().startswith("Me · ")
+    add_metric(store, aid, "weight_kg", 70.0, int(datetime.now(UTC).timestamp() * 1000))
+    with qtbot.waitSignal(screen.shown, timeout=30_000):
+        screen.activate()
+    weight = screen.plots["weight"].series["Weight (kg)"]
+    assert weight is not drawn["weight"][0] and 70.0 in weight.getData()[1]
+
+
+def test_a_new_y_range_does_not_rebuild_the_series(qtbot, store, make_ctx) -> None:
+    """pyqtgraph re-sets a PlotDataItem's points on every y-range change unless its dynamic
+    range limit is off: the autorange after each series was added paid that on every open."""
+    fill_history(store, 4, hz=0.05, end=datetime.now(UTC).date())
+    screen, _nav = _screen(qtbot, make_ctx())
+    hrv = screen.plots["hrv"]
+    items = [i for i in hrv.plot.listDataItems() if hasattr(i, "updateItems")]
+    assert len(items) >= 4  # the band's two edges, the readings, the 7-day mean
+    rebuilt: list[object] = []
+    for item in items:
+        item.updateItems = lambda *a, _i=item, **k: rebuilt.append(_i)
+    hrv.plot.setYRange(3.0, 5.0, padding=0)
+    assert not rebuilt

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -55,6 +56,8 @@ class CalendarView(QWidget):
         self.cells: dict[date, QFrame] = {}
         self._theme = th.LIGHT
         self._sport_colour: dict[str, str] = {}
+        #: The day cells are out of date (built on the next show: a hidden tab costs nothing).
+        self.stale = False
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
         head = QHBoxLayout()
@@ -102,20 +105,13 @@ class CalendarView(QWidget):
         t: th.Theme,
         sport_colours: dict[str, str] | None = None,
     ) -> None:
-        """Show `month` with `entries` (CalendarEntry values of that month's grid)."""
+        """Show `month` with `entries` (CalendarEntry values of that month's grid); the day
+        cells are built now if the calendar is on screen, else when it is next shown."""
         self.month = month.replace(day=1)
         self.entries = list(entries)
         self._theme = t
         self._sport_colour = dict(sport_colours or {})
         self.title.setText(f"{cal.month_name[self.month.month]} {self.month.year}")
-        for cell in self.cells.values():
-            self.grid.removeWidget(cell)
-            cell.deleteLater()
-        self.cells.clear()
-        self.buttons.clear()
-        by_day: dict[date, list[object]] = defaultdict(list)
-        for e in self.entries:
-            by_day[e.day].append(e)  # type: ignore[attr-defined]
         in_month = [e for e in self.entries if e.day.month == self.month.month]  # type: ignore[attr-defined]
         minutes = sum(e.minutes for e in in_month)  # type: ignore[attr-defined]
         load = sum(e.load or 0.0 for e in in_month)  # type: ignore[attr-defined]
@@ -124,11 +120,33 @@ class CalendarView(QWidget):
             if in_month
             else "No sessions this month"
         )
+        self.stale = True
+        if self.isVisible():
+            self._build_cells()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        if self.stale:
+            self._build_cells()
+        super().showEvent(event)
+
+    def _build_cells(self) -> None:
+        """The 42 day cells of the month shown, with a button per session."""
+        self.stale = False
+        for cell in self.cells.values():
+            self.grid.removeWidget(cell)
+            cell.deleteLater()
+        self.cells.clear()
+        self.buttons.clear()
+        by_day: dict[date, list[object]] = defaultdict(list)
+        for e in self.entries:
+            by_day[e.day].append(e)  # type: ignore[attr-defined]
         today = date.today()
         for i, day in enumerate(month_grid(self.month)):
             cell = self._cell(day, by_day.get(day, []), day == today)
             self.cells[day] = cell
             self.grid.addWidget(cell, 1 + i // 7, i % 7)
+            if self.isVisible():
+                cell.show()  # built in showEvent: after Qt showed the children
 
     def _cell(self, day: date, entries: list[object], today: bool) -> QFrame:
         t = self._theme

@@ -176,10 +176,14 @@ class TrendsScreen(QWidget):
 
         def done(result: tuple[Trends, float]) -> None:
             if token == self._token:
+                same = not self.error and result[0] == self.trends
                 self.trends, self.load_ms = result
                 self.error = ""
-                self._draw()
-                self._show_month(self.trends.last.replace(day=1))
+                if same:  # the charts already show it (settings changes redraw at once)
+                    self._show_status(result[0])
+                else:
+                    self._draw()
+                self._show_month(result[0].last.replace(day=1))
                 self.shown.emit()
 
         def failed(exc: BaseException) -> None:
@@ -200,9 +204,7 @@ class TrendsScreen(QWidget):
             p.clear(t)
         if tr is None:
             return
-        who = self.ctx.athlete.name
-        span = f"{tr.first:%d %b %Y} – {tr.last:%d %b %Y}"
-        self.status.setText(NO_DATA.format(who=who) if tr.empty else f"{who} · {span}")
+        self._show_status(tr)
         buckets = tr.buckets(self.period)
         width = 7 * 0.8 if self.period is Period.WEEK else 30 * 0.8
         centre = [day_x(b.start) + (3.5 if self.period is Period.WEEK else 15) for b in buckets]
@@ -217,6 +219,11 @@ class TrendsScreen(QWidget):
         self._fill_lifts(tr)
         self._draw_e1rm()
         self._draw_streak(tr, t)
+
+    def _show_status(self, tr: Trends) -> None:
+        who = self.ctx.athlete.name
+        span = f"{tr.first:%d %b %Y} – {tr.last:%d %b %Y}"
+        self.status.setText(NO_DATA.format(who=who) if tr.empty else f"{who} · {span}")
 
     def _draw_load(self, tr: Trends, t: th.Theme) -> None:
         p = self.plots["load"]
