@@ -156,6 +156,12 @@ def test_small_window_keeps_a_usable_live_chart(qtbot, window) -> None:
     qtbot.waitUntil(lambda: dash.chart.height() >= 200, timeout=5_000)
     assert window.height() == 640 and window.minimumSizeHint().height() <= 640  # it fits
     assert dash.hr_label.height() < 200
+    from PySide6.QtWidgets import QLabel
+
+    hint = next(w for w in dash.findChildren(QLabel) if w.text().startswith("F5 start"))
+    one_line = hint.fontMetrics().horizontalAdvance(hint.text()) <= hint.width()
+    wrapped = hint.wordWrap() and hint.heightForWidth(hint.width()) <= hint.height()
+    assert one_line or wrapped, "the shortcut hint is cut off ('Ctrl+' without 'Shift+S stop')"
 
 
 def test_f11_big_mode_scales_hr_with_the_window(qtbot, window) -> None:

@@ -149,6 +149,7 @@ class DashboardScreen(QWidget):
         keys = QLabel("F5 start / pause · Ctrl+L lap · Ctrl+Shift+S stop")
         keys.setProperty("role", "muted")
         keys.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        keys.setWordWrap(True)  # at 1024 px the hint wraps instead of losing "Shift+S stop"
         bottom.addWidget(keys, 1)
         self.start_btn = self._button("Start", "primary", self._start)
         self.pause_btn = self._button("Pause", None, ctx.toggle_pause)
