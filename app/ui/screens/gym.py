@@ -127,6 +127,9 @@ class GymScreen(QWidget):
         self.hint.setProperty("role", "muted")
         self.hint.setWordWrap(True)
         left.addWidget(self.hint)
+        # Under the search it belongs to (beside Edit/Delete set it pushed Gym past 1024 px).
+        self.exercises_btn = exercises_button(ctx, self, self._exercises_changed)
+        left.addWidget(self.exercises_btn, 0, Qt.AlignmentFlag.AlignLeft)
         left.addStretch(1)
         root.addLayout(left, 2)
 
@@ -161,8 +164,6 @@ class GymScreen(QWidget):
         right.addWidget(self.table, 1)
         self.set_editing = SetEditing(ctx, self.table, lambda: self.rows, self._refresh_listed)
         right.addWidget(self.set_editing.bar)
-        self.exercises_btn = exercises_button(ctx, self, self._exercises_changed)
-        self.set_editing.bar.layout().insertWidget(0, self.exercises_btn)
         root.addLayout(right, 3)
 
         self._tick = QTimer(self)
