@@ -12,7 +12,7 @@ import pytest
 from app.cli import main
 from app.domain.calendar import local_date
 from app.services.coach import FIGURES, CoachService
-from app.services.roster import TREND_DAYS, roster, warm_after_pull
+from app.services.roster import TREND_DAYS, roster, warm, warm_after_pull
 from app.store.repo import Store, now_ms
 from app.training.daily import DailyService, load_context
 from app.training.readiness import ReadinessService
@@ -125,3 +125,26 @@ def test_trend_days_is_the_trends_screens_default_range() -> None:
     from app.ui.screens.trends import DEFAULT_RANGE, RANGES
 
     assert RANGES[DEFAULT_RANGE] == TREND_DAYS
+
+
+def test_a_cancel_stops_the_figures_between_clients_without_raising(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "me")
+    try:
+        record_session(store, "Me", now_ms() - 2 * DAY, n=300)
+        aid = store.default_athlete().id
+        assert warm(store, [aid], cancel=lambda: True) == 0
+        today = local_date(now_ms(), load_context(store, aid).tz)
+        first = today - timedelta(days=TREND_DAYS - 1)
+        svc = DailyService(store)
+        svc.days(aid, first, today)
+        assert svc.recomputed_days == TREND_DAYS  # nothing was stored
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM day_summaries")
+        steps: list[tuple[int, int]] = []
+        assert warm(store, [aid], progress=lambda d, t: steps.append((d, t))) == 1
+        assert steps == [(0, 1), (1, 1)]
+        svc = DailyService(store)
+        svc.days(aid, first, today)
+        assert svc.recomputed_days == 0
+    finally:
+        store.close()
