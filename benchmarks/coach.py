@@ -320,7 +320,7 @@ def main() -> None:
             t_duck, got = _timed(lambda: con.execute(query).fetchall(), repeat=3)
             print(
                 f"DuckDB per-client last/acute/chronic over the copy ({len(got)} clients): "
-                f"{t_duck.ms()}; ratio roster / DuckDB: {t_roster.wall / t_duck.wall:.1f}x"
+                f"{t_duck.ms()}; ratio roster / DuckDB: {t_roster.wall / t_duck.wall:.2f}x"
             )
             athlete = got[0][0]
             daily = (
@@ -330,7 +330,7 @@ def main() -> None:
             t_dd, _ = _timed(lambda: con.execute(daily, [athlete]).fetchall(), repeat=3)
             print(
                 f"DuckDB one client's daily HR over {TREND_DAYS} days from the samples: "
-                f"{t_dd.ms()}; ratio trends / DuckDB: {t_tr.wall / t_dd.wall:.1f}x"
+                f"{t_dd.ms()}; ratio trends / DuckDB: {t_tr.wall / t_dd.wall:.2f}x"
             )
     server.stop()
 
