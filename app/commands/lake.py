@@ -172,6 +172,7 @@ def cmd_status(args: argparse.Namespace, ctx: CommandContext) -> int:
 @command(errors=LAKE_ERRORS)
 def cmd_pull(args: argparse.Namespace, ctx: CommandContext) -> int:
     from app.commands.progress import terminal_progress
+    from app.services.roster import warm_after_pull
     from sync.errors import SyncError
     from sync.lake.layout import BadKey
     from sync.lake.pull import pull
@@ -188,6 +189,8 @@ def cmd_pull(args: argparse.Namespace, ctx: CommandContext) -> int:
         raise UserError(str(exc)) from exc
     except SyncError as exc:
         raise UserError(f"pull from {config.location()} failed: {exc}", EXIT_ERROR) from exc
+    with terminal_progress("computing figures", "clients") as bar:
+        warm_after_pull(store, report, progress=bar)
     if args.json:
         print(json.dumps(asdict(report), indent=2))
     else:

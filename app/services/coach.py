@@ -7,6 +7,7 @@ app.services.roster (the same as `pulsedeck clients`), the pull from sync.lake.p
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,11 @@ if TYPE_CHECKING:
     from app.store.repo import Store
     from sync.lake.identity import LakeIdentity
     from sync.lake.pull import PullReport
-    from sync.progress import CancelCheck, Progress
+    from sync.progress import CancelCheck
+
+
+#: What the pull's progress says while it stores the pulled clients' roster and trends.
+FIGURES = "computing the clients' figures"
 
 
 class PullBusy(RuntimeError):
@@ -60,9 +65,14 @@ class CoachService:
         return CoachState(lake, self.settings.get(st.LAKE_PULL_INTERVAL_H))
 
     def pull(
-        self, *, progress: Progress | None = None, cancel: CancelCheck | None = None
+        self, *, progress: Callable[..., None] | None = None, cancel: CancelCheck | None = None
     ) -> PullReport:
-        """Pull every client in the lake; PullBusy when a pull already runs."""
+        """Pull every client in the lake, then store their figures; PullBusy when one runs.
+
+        `progress(done, total)` counts the clients pulled, then `progress(done, total, label)`
+        the clients whose figures are computed (the task bar, app.ui.tasks, shows the label).
+        """
+        from app.services.roster import warm_after_pull
         from sync.lake.config import resolve_config
         from sync.lake.pull import pull
         from sync.lake.s3 import LakeClient
@@ -71,7 +81,14 @@ class CoachService:
             raise PullBusy()
         try:
             config = resolve_config(self.store)
-            return pull(self.store, LakeClient(config), None, progress=progress, cancel=cancel)
+            report = pull(self.store, LakeClient(config), None, progress=progress, cancel=cancel)
+
+            def figures(done: int, total: int) -> None:
+                if progress is not None:
+                    progress(done, total, f"{FIGURES}: {done:,} of {total:,} clients")
+
+            warm_after_pull(self.store, report, progress=figures, cancel=cancel)
+            return report
         finally:
             self._pulling.release()
 

@@ -4,13 +4,17 @@ Each figure comes from the function that owns it: load (acute 7-day vs chronic 2
 TRIMP) from `app.training.load.athlete_load`, readiness from `ReadinessService.series`, goals
 from `GoalEngine.progress`, the last pull or push from `sync.lake`. Only the roster's own
 judgements live here: which ratio is flagged, which goal is on track, sorting and filtering.
+
+`warm_after_pull` is the pull's last step (`lake pull` and the app's Pull, same function):
+it stores the changed clients' figures, so the first roster and Trends after a pull read
+days instead of computing them from millions of samples.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from app.domain.calendar import local_date
@@ -19,6 +23,8 @@ from app.store.repo import now_ms
 if TYPE_CHECKING:
     from app.domain.goals import GoalProgress
     from app.store.repo import Store
+    from sync.lake.pull import PullReport
+    from sync.progress import CancelCheck, Progress
 
 #: This week's load over the 4-week average above this is flagged "high" (a fast ramp-up)...
 RATIO_HIGH = 1.5
@@ -26,6 +32,9 @@ RATIO_HIGH = 1.5
 RATIO_LOW = 0.8
 #: A readiness reading older than this many days is not shown as today's.
 READINESS_MAX_AGE_DAYS = 3
+#: Days a pull stores for a client's Trends: the screen's default range ("6 months",
+#: app.ui.screens.trends), so the first open after a pull reads them instead of computing.
+TREND_DAYS = 182
 
 _ATHLETES_SQL = "SELECT id, name, read_only, remote_ref FROM athletes ORDER BY id"
 _LAST_SQL = (
@@ -80,73 +89,141 @@ def on_track(progress: GoalProgress, today: date) -> bool:
     return progress.fraction >= elapsed / days
 
 
-def roster(
-    store: Store, *, include_own: bool = False, clock: Callable[[], int] = now_ms
-) -> list[RosterRow]:
-    """One row per pulled client (and this machine's athletes with `include_own`), by name."""
-    from app.training.daily import DailyService, load_context
-    from app.training.goals import GoalEngine
-    from app.training.load import athlete_load
-    from app.training.readiness import ReadinessService
-    from sync.lake.pull import last_pulls
-    from sync.lake.status import last_pushes
+class _Desk:
+    """The services and lake times one pass over the clients shares (days computed once)."""
 
-    with store.engine.connect() as conn:
-        counts = {int(a): (int(n), t) for a, n, t in conn.exec_driver_sql(_LAST_SQL).all()}
-        athletes = conn.exec_driver_sql(_ATHLETES_SQL).all()
-    pulled, pushed = last_pulls(store), last_pushes(store)
-    daily = DailyService(store)
-    readiness = ReadinessService(store)
-    goals = GoalEngine(store, daily, clock)
-    now = clock()
-    rows = []
-    for athlete_id, name, read_only, ref in athletes:
-        if not (read_only or include_own):
-            continue
-        tz = load_context(store, athlete_id).tz
-        today = local_date(now, tz)
-        n, last = counts.get(athlete_id, (0, None))
-        point = athlete_load(daily, athlete_id, today, today)[-1]
+    def __init__(self, store: Store, clock: Callable[[], int]) -> None:
+        from app.training.daily import DailyService
+        from app.training.goals import GoalEngine
+        from app.training.readiness import ReadinessService
+        from sync.lake.pull import last_pulls
+        from sync.lake.status import last_pushes
+
+        self.store = store
+        with store.engine.connect() as conn:
+            self.counts = {int(a): (int(n), t) for a, n, t in conn.exec_driver_sql(_LAST_SQL).all()}
+        self.pulled, self.pushed = last_pulls(store), last_pushes(store)
+        self.daily = DailyService(store)
+        self.readiness = ReadinessService(store)
+        self.goals = GoalEngine(store, self.daily, clock)
+        self.now = clock()
+
+    def today(self, athlete_id: int) -> tuple[date, tzinfo]:
+        """The athlete's local today and time zone."""
+        from app.training.daily import load_context
+
+        tz = load_context(self.store, athlete_id).tz
+        return local_date(self.now, tz), tz
+
+    def row(self, athlete_id: int, name: str, read_only: bool, ref: str | None) -> RosterRow:
+        """The athlete's roster row (its days and readings are stored on the way)."""
+        from app.training.load import athlete_load
+
+        today, tz = self.today(athlete_id)
+        n, last = self.counts.get(athlete_id, (0, None))
+        point = athlete_load(self.daily, athlete_id, today, today)[-1]
+        since = today - timedelta(days=READINESS_MAX_AGE_DAYS)
         ready = next(
             (
                 p
-                for p in reversed(
-                    readiness.series(
-                        athlete_id, today - timedelta(days=READINESS_MAX_AGE_DAYS), today
-                    )
-                )
+                for p in reversed(self.readiness.series(athlete_id, since, today))
                 if p.rmssd_ms is not None or p.resting_hr is not None
             ),
             None,
         )
-        progress = goals.progress(athlete_id, today)
-        rows.append(
-            RosterRow(
-                athlete_id=athlete_id,
-                name=str(name),
-                lake_id=ref,
-                client=bool(read_only),
-                sessions=n,
-                last_session_ms=last,
-                days_since=None if last is None else (today - local_date(last, tz)).days,
-                acute=point.acute,
-                chronic=point.chronic,
-                ratio=point.ratio,
-                load_flag=load_flag(point.ratio),
-                readiness_day=None if ready is None else ready.day,
-                rmssd_ms=None if ready is None else ready.rmssd_ms,
-                readiness_band=None
-                if ready is None or ready.band_low is None or ready.band_high is None
-                else (ready.band_low, ready.band_high),
-                readiness_flag=None if ready is None else ready.flag,
-                resting_hr=None if ready is None else ready.resting_hr,
-                resting_hr_delta=None if ready is None else ready.resting_hr_delta,
-                goals=len(progress),
-                goals_on_track=sum(on_track(p, today) for p in progress),
-                last_sync_ms=pulled.get(ref or "") if read_only else pushed.get(athlete_id),
-            )
+        progress = self.goals.progress(athlete_id, today)
+        return RosterRow(
+            athlete_id=athlete_id,
+            name=name,
+            lake_id=ref,
+            client=read_only,
+            sessions=n,
+            last_session_ms=last,
+            days_since=None if last is None else (today - local_date(last, tz)).days,
+            acute=point.acute,
+            chronic=point.chronic,
+            ratio=point.ratio,
+            load_flag=load_flag(point.ratio),
+            readiness_day=None if ready is None else ready.day,
+            rmssd_ms=None if ready is None else ready.rmssd_ms,
+            readiness_band=None
+            if ready is None or ready.band_low is None or ready.band_high is None
+            else (ready.band_low, ready.band_high),
+            readiness_flag=None if ready is None else ready.flag,
+            resting_hr=None if ready is None else ready.resting_hr,
+            resting_hr_delta=None if ready is None else ready.resting_hr_delta,
+            goals=len(progress),
+            goals_on_track=sum(on_track(p, today) for p in progress),
+            last_sync_ms=self.pulled.get(ref or "") if read_only else self.pushed.get(athlete_id),
         )
+
+
+def _athletes(store: Store) -> list[tuple[int, str, bool, str | None]]:
+    with store.engine.connect() as conn:
+        rows = conn.exec_driver_sql(_ATHLETES_SQL).all()
+    return [(int(a), str(n), bool(ro), None if r is None else str(r)) for a, n, ro, r in rows]
+
+
+def roster(
+    store: Store, *, include_own: bool = False, clock: Callable[[], int] = now_ms
+) -> list[RosterRow]:
+    """One row per pulled client (and this machine's athletes with `include_own`), by name."""
+    desk = _Desk(store, clock)
+    rows = [
+        desk.row(athlete_id, name, read_only, ref)
+        for athlete_id, name, read_only, ref in _athletes(store)
+        if read_only or include_own
+    ]
     return sorted(rows, key=lambda r: r.name.casefold())
+
+
+def warm(
+    store: Store,
+    athlete_ids: Sequence[int],
+    *,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+    clock: Callable[[], int] = now_ms,
+) -> int:
+    """Compute and store these athletes' roster figures and default trends; how many done.
+
+    The days of the last TREND_DAYS (day_summaries) and the morning readings their
+    readiness needs (session_readings) are stored, so the roster and a client's Trends open
+    by reading them. A cancel stops between athletes without raising: whatever is not
+    stored is computed when first shown.
+    """
+    wanted = set(athlete_ids)
+    desk = _Desk(store, clock)
+    todo = [a for a in _athletes(store) if a[0] in wanted]
+    for done, (athlete_id, name, read_only, ref) in enumerate(todo):
+        if progress is not None:
+            progress(done, len(todo))
+        if cancel is not None and cancel():
+            return done
+        today, _ = desk.today(athlete_id)
+        first = today - timedelta(days=TREND_DAYS - 1)
+        desk.daily.days(athlete_id, first, today)
+        desk.readiness.series(athlete_id, first, today)
+        desk.row(athlete_id, name, read_only, ref)
+    if progress is not None:
+        progress(len(todo), len(todo))
+    return len(todo)
+
+
+def warm_after_pull(
+    store: Store,
+    report: PullReport,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+    clock: Callable[[], int] = now_ms,
+) -> int:
+    """After a pull (the CLI's and the app's): `warm` the clients it changed; how many."""
+    if not report.changed:
+        return 0
+    refs = set(report.changed)
+    ids = [a for a, _, read_only, ref in _athletes(store) if read_only and ref in refs]
+    return warm(store, ids, progress=progress, cancel=cancel, clock=clock)
 
 
 def readiness_text(row: RosterRow) -> str:

@@ -60,6 +60,7 @@ class PullReport:
     own: int = 0  # sessions of this machine's own athletes, left alone
     failed: int = 0
     removed: int = 0  # local copies erased because the athlete deleted them
+    changed: list[str] = field(default_factory=list)  # athletes whose local sessions changed
     unknown: list[str] = field(default_factory=list)  # asked-for athletes with no sessions
     errors: list[str] = field(default_factory=list)
 
@@ -351,6 +352,7 @@ def pull(
         if not keys and not gone:
             report.unknown.append(ref)
             continue
+        before = report.imported + report.replaced + report.removed
         report.removed += apply_deletions(store, ref, gone)
         for key in keys:
             check()
@@ -393,6 +395,8 @@ def pull(
                 report.unchanged += 1
             else:
                 report.own += 1
+        if report.imported + report.replaced + report.removed > before:
+            report.changed.append(ref)
         Settings(store).set(st.LAKE_LAST_PULL_MS, now_ms(), ref)
     if progress is not None:
         progress(len(refs), len(refs))
