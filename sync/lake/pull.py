@@ -12,6 +12,11 @@ athlete: a desktop and an edge box sharing an athlete id would race on a read-mo
 manifest (S3 has no portable compare-and-swap) and a lost update would bring a deleted
 session back; a tombstone is written once, by one device, and a deletion is never undone by
 another device's write. Listing them costs one request per 1,000 deletions.
+
+Seen sessions: a session object S3 last modified well before the start of this client's last
+complete pull (no failures), whose session is already here, is not downloaded again: an edit
+on the athlete's side rewrites the object, which moves its time. The margin (SEEN_MARGIN_MS)
+covers the coach's clock against S3's and a push racing that pull.
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ from .writer import read_parquet_bytes
 log = logging.getLogger(__name__)
 
 SOURCE_LAKE = "lake"
+#: Objects modified this long before the last complete pull began are taken as already seen.
+SEEN_MARGIN_MS = 24 * 3_600_000
 
 
 @dataclass
@@ -198,6 +205,17 @@ def _head_row(head: pa.Table, session_uid: str) -> dict[str, object]:
     return rows[0]
 
 
+def _held_uids(store: Store, ref: str) -> set[str]:
+    """Uids of the sessions this machine holds for lake athlete `ref` (a pulled client)."""
+    with store.orm() as s:
+        rows = s.scalars(
+            select(m.Session.uid)
+            .join(m.Athlete, m.Athlete.id == m.Session.athlete_id)
+            .where(m.Athlete.remote_ref == ref, m.Athlete.read_only)
+        )
+        return {uid for uid in rows if uid}
+
+
 def _skip_reason(store: Store, head: dict[str, object]) -> str | None:
     """'own' or 'unchanged' when the local copy must not or need not be replaced."""
     with store.orm() as s:
@@ -317,6 +335,7 @@ def pull(
     since_ms: int | None = None,
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
+    seen_margin_ms: int = SEEN_MARGIN_MS,
 ) -> PullReport:
     """Import the given athletes' sessions (all athletes in the lake when None).
 
@@ -334,6 +353,7 @@ def pull(
             raise Cancelled(f"{kept} session(s) imported before the cancel are kept")
 
     refs = list(athletes) if athletes is not None else list_athletes(client)
+    settings = Settings(store)
     prefix = client.config.prefix
     mine = own_refs(store)
     for done, ref in enumerate(refs):
@@ -342,7 +362,8 @@ def pull(
         check()
         safe_id(ref, "athlete id")
         report.athletes.append(ref)
-        keys = list(client.list_keys(table_prefix(prefix, SESSIONS, ref)))
+        listed = list(client.list_objects(table_prefix(prefix, SESSIONS, ref)))
+        keys = [key for key, _modified in listed]
         if ref in mine:  # this machine's own athlete (perhaps shared with an edge box)
             if not keys:
                 report.unknown.append(ref)
@@ -353,13 +374,21 @@ def pull(
             report.unknown.append(ref)
             continue
         before = report.imported + report.replaced + report.removed
+        failed_before = report.failed
         report.removed += apply_deletions(store, ref, gone)
-        for key in keys:
+        started_at = now_ms()
+        seen = settings.get(st.LAKE_SEEN_MS, ref)
+        seen_before = None if seen is None else seen - seen_margin_ms
+        held = _held_uids(store, ref) if seen_before is not None else set()
+        for key, modified in listed:
             check()
             parsed = parse_key(key)
             if parsed is None or not _month_ok(parsed.year, parsed.month, since_ms):
                 continue
             if parsed.session_uid in gone:  # deleted while its objects were being removed
+                continue
+            if seen_before is not None and modified < seen_before and parsed.session_uid in held:
+                report.unchanged += 1  # not rewritten since a complete pull: nothing to read
                 continue
             try:
                 head = read_parquet_bytes(SESSIONS, client.get(key))
@@ -397,7 +426,9 @@ def pull(
                 report.own += 1
         if report.imported + report.replaced + report.removed > before:
             report.changed.append(ref)
-        Settings(store).set(st.LAKE_LAST_PULL_MS, now_ms(), ref)
+        settings.set(st.LAKE_LAST_PULL_MS, now_ms(), ref)
+        if report.failed == failed_before and since_ms is None:  # every session was read
+            settings.set(st.LAKE_SEEN_MS, started_at, ref)
     if progress is not None:
         progress(len(refs), len(refs))
     return report

@@ -172,6 +172,11 @@ class LakeClient:
 
     def list_keys(self, prefix: str) -> Iterator[str]:
         """Every key under `prefix`."""
+        for key, _modified in self.list_objects(prefix):
+            yield key
+
+    def list_objects(self, prefix: str) -> Iterator[tuple[str, int]]:
+        """Every key under `prefix` with its last-modified time (epoch ms, S3's clock)."""
         token: str | None = None
         while True:
             kwargs: dict[str, object] = {"Bucket": self.bucket, "Prefix": prefix}
@@ -182,7 +187,7 @@ class LakeClient:
             except Exception as exc:
                 raise classify(exc, f"list {prefix}") from None
             for obj in resp.get("Contents", []):
-                yield obj["Key"]
+                yield obj["Key"], int(obj["LastModified"].timestamp() * 1000)
             if not resp.get("IsTruncated"):
                 return
             token = resp.get("NextContinuationToken")
