@@ -174,7 +174,9 @@ def _timed(fn: Callable[[], T], repeat: int = 1) -> tuple[Timing, T]:
 
 def _pull(coach: Store, client: LakeClient) -> tuple[Timing, Timing, PullReport, int]:
     """What the app's Pull and `lake pull` do: the pull, then the changed clients' figures."""
-    t_pull, report = _timed(lambda: pull(coach, client))
+    # Margin 0: moto shares this machine's clock and the generated lake is minutes old, where a
+    # real lake's older sessions predate the pull's default one-day margin (sync.lake.pull).
+    t_pull, report = _timed(lambda: pull(coach, client, seen_margin_ms=0))
     t_warm, warmed = _timed(lambda: warm_after_pull(coach, report))
     return t_pull, t_warm, report, warmed
 
