@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .tasks import CANCELLING, STOPPING, Progress, TaskRunner
+from .tasks import CANCELLING, ProgressShown, TaskRunner
 
 if TYPE_CHECKING:
     from sync.imports import FileResult, ImportReport
@@ -57,7 +57,7 @@ def report_text(report: ImportReport) -> str:
     return report.summary()[:1].upper() + report.summary()[1:]
 
 
-class ImportDialog(QDialog):
+class ImportDialog(ProgressShown, QDialog):
     """Progress, Cancel, every file's outcome as it is done, and the report at the end."""
 
     #: "Show in History" was pressed.
@@ -136,17 +136,6 @@ class ImportDialog(QDialog):
             self.summary.setText(error)
         self.cancel_btn.setEnabled(True)
         self.cancel_btn.setText("Close")
-
-    def _progressed(self, p: Progress) -> None:
-        self.bar.setRange(0, max(1, p.total))
-        self.bar.setValue(min(p.done, p.total))
-        if self.cancel_btn.isEnabled():
-            self.detail.setText(p.label)
-
-    def _cancelling(self) -> None:
-        self.cancel_btn.setEnabled(False)
-        self.cancel_btn.setText(CANCELLING)
-        self.detail.setText(STOPPING)
 
     def _cancel_or_close(self) -> None:
         if self.cancel_btn.text() == "Close":

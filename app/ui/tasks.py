@@ -187,7 +187,26 @@ class TaskRunner(QObject):
         self.finished.emit(outcome, message)
 
 
-class TaskStrip(QFrame):
+class ProgressShown:
+    """What a task's progress view does with a report and a cancel (the strip, the import)."""
+
+    bar: QProgressBar
+    detail: QLabel
+    cancel_btn: QPushButton
+
+    def _progressed(self, p: Progress) -> None:
+        self.bar.setRange(0, max(1, p.total))
+        self.bar.setValue(min(p.done, p.total))
+        if self.cancel_btn.isEnabled():
+            self.detail.setText(p.label)
+
+    def _cancelling(self) -> None:
+        self.cancel_btn.setEnabled(False)
+        self.cancel_btn.setText(CANCELLING)
+        self.detail.setText(STOPPING)
+
+
+class TaskStrip(ProgressShown, QFrame):
     """An inline bar under a screen's content: title, progress, "n of N", Cancel.
 
     Hidden while idle. Not modal: the screen stays usable and the event loop never waits.
@@ -238,14 +257,3 @@ class TaskStrip(QFrame):
         self.cancel_btn.setEnabled(True)
         self.cancel_btn.setText("Cancel")
         self.show()
-
-    def _progressed(self, p: Progress) -> None:
-        self.bar.setRange(0, max(1, p.total))
-        self.bar.setValue(min(p.done, p.total))
-        if self.cancel_btn.isEnabled():
-            self.detail.setText(p.label)
-
-    def _cancelling(self) -> None:
-        self.cancel_btn.setEnabled(False)
-        self.cancel_btn.setText(CANCELLING)
-        self.detail.setText(STOPPING)
