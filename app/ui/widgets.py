@@ -1,12 +1,21 @@
-"""Small reusable widgets: metric tiles, the zone band, a card frame."""
+"""Small reusable widgets: metric tiles, the zone band, a card frame, a read-only row table."""
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QAbstractItemModel, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from . import theme as th
 from . import viewmodels as vm
@@ -16,6 +25,20 @@ def card(parent: QWidget | None = None) -> QFrame:
     frame = QFrame(parent)
     frame.setObjectName("card")
     return frame
+
+
+def row_table(model: QAbstractItemModel) -> QTableView:
+    """A read-only list of rows (History, Roster): one row selected, tall rows, fitted columns."""
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(38)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return table
 
 
 #: Pixel sizes of a tile's number and unit (the style sheet's `metric` role uses the first).
