@@ -371,3 +371,23 @@ def test_a_summary_all_below_zone_1_says_how_to_set_the_profile(data_dir, capsys
         store.close()
     in_zones = replace(info, zone_s=(30.0, 0.0, 0.0, 0.0, 0.0))
     assert "below zone 1" not in format_summary(in_zones)  # only when every zone is empty
+
+
+@pytest.mark.parametrize("name", ["summary", "load", "readiness", "trends"])
+@pytest.mark.parametrize(
+    ("span", "message"),
+    [
+        (["--from", "2026-03-02", "--to", "2026-03-01"], "--to is before --from"),
+        (["--from", "2010-01-01", "--to", "2026-03-01"], "at most ten years at a time"),
+    ],
+)
+def test_day_ranges_follow_one_rule(
+    name: str,
+    span: list[str],
+    message: str,
+    seeded: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every daily or weekly command refuses the same ranges the same way (exit 2, one line)."""
+    assert main([name, *span]) == EXIT_USAGE
+    assert capsys.readouterr().err == f"pulsedeck: {message}\n"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from app.commands import EXIT_NOT_FOUND, EXIT_OK, UserError
 from app.commands.common import CommandContext, command
+from app.domain.validation import check_day_range
 from app.services.analysis import NothingToAnalyse, SessionNotFound
 
 if TYPE_CHECKING:
@@ -248,10 +249,7 @@ def cmd_trends(args: argparse.Namespace, ctx: CommandContext) -> int:
     athlete_id = ctx.athlete().id
     last = args.to or service.today(athlete_id)
     first = monday(args.from_ or last - timedelta(weeks=11))
-    if last < first:
-        raise UserError("--to is before --from")
-    if (last - first).days > 3660:
-        raise UserError("at most ten years at a time")
+    check_day_range(first, last)
     rows = service.weekly(athlete_id, first, last)
     if args.json:
         out = []

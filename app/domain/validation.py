@@ -8,10 +8,23 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 
 
 class InvalidInput(ValueError):
     """A value the user gave that Pulsedeck refuses (the message says why)."""
+
+
+#: The longest range of days a daily or weekly view reads at once (ten years).
+MAX_RANGE_DAYS = 3660
+
+
+def check_day_range(first: date, last: date, start: str = "--from", end: str = "--to") -> None:
+    """Refuse a range of days that ends before it starts or spans more than ten years."""
+    if last < first:
+        raise InvalidInput(f"{end} is before {start}")
+    if (last - first).days > MAX_RANGE_DAYS:
+        raise InvalidInput("at most ten years at a time")
 
 
 def finite_number(value: object, what: str) -> float:

@@ -24,6 +24,7 @@ from app.domain.goals import streak
 from app.domain.readiness import READINESS_SPORT
 from app.domain.strength import epley
 from app.domain.trends import WeekRow, monday, weekly
+from app.domain.validation import check_day_range
 
 if TYPE_CHECKING:
     from app.domain.days import DaySummary
@@ -33,9 +34,6 @@ if TYPE_CHECKING:
     from app.domain.session_hrv import HrvReport
     from app.domain.session_load import Load
     from app.store.repo import SessionInfo, Store
-
-#: Longest range the trends read at once (ten years).
-MAX_TREND_DAYS = 3660
 
 
 class SessionNotFound(LookupError):
@@ -261,10 +259,7 @@ class AnalysisService:
 
     def trends(self, athlete_id: int, first: date, last: date) -> Trends:
         """Everything the Trends screen shows for [first, last] (local days)."""
-        if last < first:
-            raise ValueError("the range ends before it starts")
-        if (last - first).days > MAX_TREND_DAYS:
-            raise ValueError("at most ten years at a time")
+        check_day_range(first, last, "the start", "the end")
         from app.training.daily import load_context
 
         tz = load_context(self.store, athlete_id).tz

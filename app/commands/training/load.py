@@ -9,6 +9,7 @@ from datetime import timedelta
 from app.commands import EXIT_OK, UserError
 from app.commands.common import CommandContext
 from app.domain.calendar import local_date
+from app.domain.validation import check_day_range
 from app.store.repo import now_ms
 from app.training.daily import DailyService, load_context, set_zone_model
 from app.training.load import LoadService, athlete_load, set_thresholds
@@ -51,10 +52,7 @@ def cmd_load(args: argparse.Namespace, ctx: CommandContext) -> int:
     ctx = load_context(store, athlete_id)
     last = args.to or local_date(now_ms(), ctx.tz)
     first = args.from_ or last - timedelta(days=27)
-    if last < first:
-        raise UserError("--to is before --from")
-    if (last - first).days > 3660:
-        raise UserError("at most ten years at a time")
+    check_day_range(first, last)
     points = athlete_load(DailyService(store), athlete_id, first, last)
     fitness = {f.point.day: f for f in LoadService(store).fitness(athlete_id, first, last)}
     rows = []
@@ -103,10 +101,7 @@ def cmd_readiness(args: argparse.Namespace, ctx: CommandContext) -> int:
     ctx = load_context(store, athlete_id)
     last = args.to or local_date(now_ms(), ctx.tz)
     first = args.from_ or last - timedelta(days=13)
-    if last < first:
-        raise UserError("--to is before --from")
-    if (last - first).days > 3660:
-        raise UserError("at most ten years at a time")
+    check_day_range(first, last)
     points = ReadinessService(store).series(athlete_id, first, last)
     rows = [
         {

@@ -7,10 +7,11 @@ import csv
 import sys
 from datetime import timedelta
 
-from app.commands import EXIT_OK, UserError
+from app.commands import EXIT_OK
 from app.commands.common import CommandContext
 from app.domain.calendar import local_date
 from app.domain.days import KCAL_BASIS, DaySummary
+from app.domain.validation import check_day_range
 from app.store.repo import now_ms
 from app.training.daily import DailyService, load_context
 
@@ -60,10 +61,7 @@ def cmd_summary(args: argparse.Namespace, ctx: CommandContext) -> int:
     today = local_date(now_ms(), ctx.tz)
     last = args.to or (args.from_ + timedelta(days=6) if args.from_ else today)
     first = args.from_ or last - timedelta(days=6)
-    if last < first:
-        raise UserError("--to is before --from")
-    if (last - first).days > 3660:
-        raise UserError("at most ten years at a time")
+    check_day_range(first, last)
     days = DailyService(store).days(athlete_id, first, last)
     rows = [summary_row(d) for d in days]
     if args.json:
