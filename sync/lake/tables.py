@@ -18,12 +18,12 @@ from app.store.repo import Store
 from .schema import LAPS, RR_INTERVALS, SAMPLES, SCHEMAS, SESSIONS, SETS
 
 #: Columns read from `samples` for the lake, in schema order after session_id.
-_SAMPLE_SQL = (
+SAMPLE_SQL = (
     "SELECT s.t_ms, d.address, s.hr, s.cadence, s.speed, s.power, s.distance, s.lat, s.lon, "
     "s.altitude, s.steps, s.met, s.received_ms, s.temperature FROM samples s "
     "LEFT JOIN devices d ON d.id = s.device_id WHERE s.session_id = ? ORDER BY s.t_ms, s.id"
 )
-_RR_SQL = "SELECT t_ms, rr_ms FROM rr_intervals WHERE session_id = ? ORDER BY t_ms, id"
+RR_SQL = "SELECT t_ms, rr_ms FROM rr_intervals WHERE session_id = ? ORDER BY t_ms, id"
 _SET_SQL = (
     "SELECT exercise_name, reps, weight_kg, rpe, started_ms, ended_ms, avg_hr, max_hr, "
     "hr_recovery, e1rm_kg, is_pr FROM exercise_sets WHERE session_id = ? ORDER BY started_ms, id"
@@ -171,8 +171,8 @@ def session_tables(store: Store, session_id: int) -> SessionTables:
         ).scalar_one()
         raw = conn.connection.driver_connection  # sqlite3: plain tuples, no Row objects
         assert raw is not None
-        sample_rows = raw.execute(_SAMPLE_SQL, (session_id,)).fetchall()
-        rr_rows = raw.execute(_RR_SQL, (session_id,)).fetchall()
+        sample_rows = raw.execute(SAMPLE_SQL, (session_id,)).fetchall()
+        rr_rows = raw.execute(RR_SQL, (session_id,)).fetchall()
         set_rows = conn.exec_driver_sql(_SET_SQL, (session_id,)).all()
         lap_rows = conn.exec_driver_sql(_LAP_SQL, (session_id,)).all()
     athlete_name, athlete_ref, uid = head[0], head[1], head[2]

@@ -18,7 +18,7 @@ from app.store.repo import Store
 from sync.lake.config import LakeConfig
 from sync.lake.push import push
 from sync.lake.schema import RR_INTERVALS, SAMPLES, SCHEMAS
-from sync.lake.tables import _RR_SQL, _SAMPLE_SQL, build_table, session_tables
+from sync.lake.tables import RR_SQL, SAMPLE_SQL, build_table, session_tables
 from sync.lake.writer import to_parquet_bytes
 from sync.outbox import Outbox
 
@@ -49,7 +49,7 @@ def test_pushed_samples_and_rr_read_back_equal_to_the_row_by_row_reading(
     for sid in (full, bare, empty):
         uid = store.get_session(sid).uid  # type: ignore[union-attr]
         tables = session_tables(store, sid).tables
-        for name, sql in ((SAMPLES, _SAMPLE_SQL), (RR_INTERVALS, _RR_SQL)):
+        for name, sql in ((SAMPLES, SAMPLE_SQL), (RR_INTERVALS, RR_SQL)):
             [key] = [k for k in keys if f"/{name}/" in k and k.endswith(f"{uid}.parquet")]
             body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
             expected = reference(store, sid, name, sql)
