@@ -147,6 +147,7 @@ def migrate(engine: Engine, path: Path | None = None) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+    engine.dispose()  # the migration ran with foreign keys off (env.py); new connections have them
     log.info("database schema at %s", head)
 
 
