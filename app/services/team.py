@@ -33,8 +33,8 @@ from app.instance import AlreadyRunning, InstanceLock
 from app.training.daily import load_context
 from device.feeds.backoff import BackoffPolicy
 from device.feeds.client import FeedEndpoint, FeedStatus
-from device.feeds.server import TraceHub, TraceServer
-from device.feeds.simulator import TraceSimulator
+from device.feeds.server import TraceServer
+from device.feeds.simulator import serve_simulated
 
 from .team_board import TeamBoard
 
@@ -99,7 +99,7 @@ class TeamStopped:
 class _Running:
     task: asyncio.Task[FeedReport | None]
     stop: asyncio.Event
-    simulator: tuple[TraceSimulator, TraceServer, asyncio.Task[None], asyncio.Event] | None = None
+    simulator: tuple[TraceServer, asyncio.Task[None], asyncio.Event] | None = None
 
 
 def heart_target(store: Store, athlete_id: int) -> HeartTarget:
@@ -194,7 +194,7 @@ class TeamService:
         running.stop.set()
         [report] = await asyncio.gather(running.task, return_exceptions=True)
         if running.simulator is not None:
-            _, server, sim_task, sim_stop = running.simulator
+            server, sim_task, sim_stop = running.simulator
             sim_stop.set()
             await asyncio.gather(sim_task, return_exceptions=True)
             await server.close()
@@ -242,25 +242,21 @@ class TeamService:
 
     async def _simulate(
         self, source: SimulatedSource
-    ) -> tuple[tuple[TraceSimulator, TraceServer, asyncio.Task[None], asyncio.Event], FeedEndpoint]:
+    ) -> tuple[tuple[TraceServer, asyncio.Task[None], asyncio.Event], FeedEndpoint]:
         """Serve simulated athletes on 127.0.0.1 (any free port) behind a fresh token."""
         if not 1 <= source.athletes <= MAX_SIMULATED:
             raise TeamError(f"simulate 1 to {MAX_SIMULATED} athletes")
         token = generate_token()
-        hub = TraceHub()
-        server = TraceServer(hub, token, name="pulsedeck-simulate")
-        await server.start()
-        sim = TraceSimulator(
-            hub,
+        sim, server = await serve_simulated(
+            token,
             athletes=source.athletes,
             rate_hz=source.rate_hz,
             seed=source.seed,
             speed=source.speed,
-            server=server,
         )
         sim_stop = asyncio.Event()
         sim_task = asyncio.create_task(sim.run(None, sim_stop), name="team-simulator")
-        return (sim, server, sim_task, sim_stop), FeedEndpoint(server.url, token)
+        return (server, sim_task, sim_stop), FeedEndpoint(server.url, token)
 
     def _opened(self, athlete: OpenedAthlete, recording: Recording) -> None:
         """A session opened (on the loop): a tile, a listener, the athlete's zones."""

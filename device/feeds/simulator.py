@@ -275,3 +275,33 @@ class TraceSimulator:
 
     def sent_count(self) -> int:
         return sum(len(v) for v in self.ledger.values())
+
+
+async def serve_simulated(
+    token: str,
+    *,
+    athletes: int,
+    rate_hz: float,
+    seed: int | None = None,
+    speed: float = 1.0,
+    faults: FaultPlan | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> tuple[TraceSimulator, TraceServer]:
+    """Start a trace server with simulated athletes behind `token` (`simulate`, team view).
+
+    The caller runs the simulator and closes the server (clients connect to its `url`).
+    """
+    hub = TraceHub()
+    server = TraceServer(hub, token, host=host, port=port, name="pulsedeck-simulate")
+    await server.start()
+    simulator = TraceSimulator(
+        hub,
+        athletes=athletes,
+        rate_hz=rate_hz,
+        seed=seed,
+        speed=speed,
+        faults=faults,
+        server=server,
+    )
+    return simulator, server

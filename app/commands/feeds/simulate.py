@@ -36,23 +36,21 @@ def cmd_simulate(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 
 async def _simulate(args: argparse.Namespace, token: str, plan: Any) -> int:
-    from device.feeds.server import TraceHub, TraceServer
-    from device.feeds.simulator import TraceSimulator
+    from device.feeds.simulator import serve_simulated
 
     stop = asyncio.Event()
     install_stop(stop)
-    hub = TraceHub()
-    server = TraceServer(hub, token, host=args.host, port=args.port, name="pulsedeck-simulate")
-    await server.start()
-    sim = TraceSimulator(
-        hub,
+    sim, server = await serve_simulated(
+        token,
         athletes=args.athletes,
         rate_hz=args.rate,
         seed=args.seed,
         speed=args.speed,
         faults=plan,
-        server=server,
+        host=args.host,
+        port=args.port,
     )
+    hub = sim.hub
     print(
         f"serving {server.url}: {args.athletes} athletes at {args.rate:g} Hz (seed {sim.seed})",
         flush=True,
