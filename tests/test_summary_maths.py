@@ -186,7 +186,11 @@ def test_athlete_zones_reads_what_the_store_holds() -> None:
         (90, 108, 126, 144, 162)
     )
     assert athlete_zones(p, "custom", [100, 110, 120, 130, 140], 2026)[0].floors_bpm == (
-        100, 110, 120, 130, 140
+        100,
+        110,
+        120,
+        130,
+        140,
     )
     assert athlete_zones(p, "custom", "[100, 110, 120, 130, 140]", 2026)[0].floors_bpm[0] == 100
     for bad in ("not json", "[1, 2]", [140, 130, 120, 110, 100], {"a": 1}, ["x"] * 5):
@@ -208,8 +212,9 @@ _ANY_VALUE = st.one_of(
 @given(
     t_ms=st.integers(-5, 10**13),
     values=st.lists(_ANY_VALUE, min_size=11, max_size=11),  # one per RANGES channel
-    rr=st.lists(st.one_of(st.floats(allow_nan=True), st.integers(0, 5000), st.text(max_size=1)),
-                max_size=4),  # fmt: skip
+    rr=st.lists(
+        st.one_of(st.floats(allow_nan=True), st.integers(0, 5000), st.text(max_size=1)), max_size=4
+    ),
 )
 def test_validate_fast_path_agrees_with_the_full_check(t_ms, values, rr) -> None:
     """validate()'s straight pass accepts exactly what the channel-by-channel check accepts."""

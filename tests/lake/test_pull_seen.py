@@ -95,7 +95,10 @@ def test_the_margin_rereads_recent_objects(
 
 
 def test_a_pull_with_failures_marks_nothing_seen(
-    store: Store, lake_config: LakeConfig, s3, tmp_path: Path  # noqa: ANN001
+    store: Store,
+    lake_config: LakeConfig,
+    s3,
+    tmp_path: Path,  # noqa: ANN001
 ) -> None:
     _push_three(store, lake_config)
     victim = next(k for k in all_keys(s3, lake_config.bucket) if "/laps/" in k)

@@ -57,9 +57,14 @@ def test_claim_leases_and_an_expired_lease_is_reclaimed(box, clock) -> None:
 
 @pytest.mark.parametrize(
     ("exc", "state"),
-    [(Rejected("no"), ob.DEAD), (AuthRevoked("x"), ob.DEAD), (Uncertain("?"), ob.DEAD),
-     (ServerError("5xx"), ob.PENDING), (NetworkError("t/o"), ob.PENDING),
-     (ValueError("bug"), ob.PENDING)],
+    [
+        (Rejected("no"), ob.DEAD),
+        (AuthRevoked("x"), ob.DEAD),
+        (Uncertain("?"), ob.DEAD),
+        (ServerError("5xx"), ob.PENDING),
+        (NetworkError("t/o"), ob.PENDING),
+        (ValueError("bug"), ob.PENDING),
+    ],
 )
 def test_fail_decides_by_type(box, exc, state) -> None:
     box.enqueue("k", "key")
@@ -128,5 +133,8 @@ def test_drain_runs_due_jobs_and_records_results(box) -> None:
     ran = asyncio.run(ob.drain(box, {"ok": ok, "bad": bad}))
     assert ran == 2
     states = {j.kind: (j.state, j.result) for j in box.jobs()}
-    assert states == {"ok": (ob.DONE, {"done": "1"}), "bad": (ob.DEAD, None),
-                      "ignored": (ob.PENDING, None)}
+    assert states == {
+        "ok": (ob.DONE, {"done": "1"}),
+        "bad": (ob.DEAD, None),
+        "ignored": (ob.PENDING, None),
+    }

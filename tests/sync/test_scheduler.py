@@ -39,10 +39,12 @@ def test_scheduler_runs_at_start_wakes_and_recovers_from_a_jump() -> None:
             raise RuntimeError("a failing run must not stop the schedule")
 
         c = Clocks()
-        cfg = SchedulerConfig(outbox_interval_s=3600, poll_interval_s=3600,
-                              watch_interval_s=0.05, jump_tolerance_s=60)
-        sched = SyncScheduler(outbox, poll, cfg,
-                              watch=ClockWatch(60, wall=lambda: c.wall, mono=lambda: c.mono))
+        cfg = SchedulerConfig(
+            outbox_interval_s=3600, poll_interval_s=3600, watch_interval_s=0.05, jump_tolerance_s=60
+        )
+        sched = SyncScheduler(
+            outbox, poll, cfg, watch=ClockWatch(60, wall=lambda: c.wall, mono=lambda: c.mono)
+        )
         sched.start()
         try:
             # Both run at start (a restart resumes the durable outbox at once).
