@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.commands import (
     EXIT_ERROR,
+    EXIT_NO_BLUETOOTH,
     EXIT_NOT_FOUND,
     EXIT_OK,
     EXIT_USAGE,
@@ -115,7 +116,6 @@ def format_summary(s: SessionInfo) -> str:
 @command
 def cmd_record(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Record from the simulator, the given BLE sensors, or the remembered ones."""
-    from app.commands.devices import EXIT_NO_BLUETOOTH
     from app.recorder.controller import RecordingError
     from app.recorder.job import RecordOptions, run_recording
     from device.ble.manager import BluetoothUnavailable
@@ -316,7 +316,7 @@ def cmd_gui(args: argparse.Namespace, ctx: CommandContext) -> int:
     if not _gui_available():
         raise UserError(GUI_MISSING, EXIT_USAGE)
     try:
-        from app.ui.main import run_gui  # type: ignore[import-not-found]
+        from app.ui.main import run_gui
     except ImportError as exc:
         raise UserError(f"the desktop app is not available: {exc}", EXIT_ERROR) from exc
     return int(run_gui(resolve_data_dir(args.data_dir)))
@@ -419,7 +419,9 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
 
     for module_name, func_name in EXTENSIONS if extensions else ():
         module = __import__(module_name, fromlist=[func_name])
-        register: Callable[[argparse._SubParsersAction], None] = getattr(module, func_name)
+        register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] = getattr(
+            module, func_name
+        )
         register(sub)
     return parser
 

@@ -468,7 +468,7 @@ def isolated_environment(work_dir: Path) -> Iterator[None]:
         from keyring.backends.null import Keyring as NullKeyring
 
         previous_keyring = keyring.get_keyring()
-        keyring.set_keyring(NullKeyring())  # no secrets read or written, no unlock prompt
+        keyring.set_keyring(NullKeyring())  # type: ignore[no-untyped-call]  # untyped in keyring
     except Exception as exc:  # the imports check reports a broken keyring
         log.debug("keyring not isolated: %s", exc)
     try:

@@ -21,9 +21,12 @@ from app.store.repo import Store, now_ms
 class SeenSensor(Protocol):
     """What a scan result offers (device.ble.manager.FoundSensor fits)."""
 
-    address: str
-    name: str | None
-    kind: str
+    @property
+    def address(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def kind(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,7 @@ def watch_folder(
     on_result: Callable[[FileResult], None],
     stop: Callable[[], bool] = lambda: False,
     poll_s: float = POLL_S,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
 ) -> None:
     """Import what is in `folder` now, then every new or changed file, until `stop()`."""
     done: dict[str, tuple[int, float]] = {}

@@ -10,6 +10,7 @@ from datetime import tzinfo
 
 from app.commands import EXIT_OK, UserError
 from app.commands.common import CommandContext
+from app.domain.strength import Record
 from app.services.training_log import TrainingLogService
 from app.store.repo import Store
 from app.training import catalog, strength
@@ -115,7 +116,7 @@ def cmd_exercises_delete(args: argparse.Namespace, ctx: CommandContext) -> int:
 # sets ------------------------------------------------------------------------------------
 
 
-def _record_text(r: strength.Record) -> str:
+def _record_text(r: Record) -> str:
     prev = "first" if r.previous is None else f"was {r.previous:g}"
     what = {
         "e1rm": "estimated 1RM",
@@ -161,7 +162,7 @@ def _span(args: argparse.Namespace, start: int, tz: tzinfo) -> int | None:
     if args.duration is not None:
         if not 0 < args.duration <= 3600:
             raise UserError("--duration must be 1-3600 seconds")
-        return start + round(args.duration * 1000)
+        return start + round(float(args.duration) * 1000)
     if args.end is not None:
         end = instant(args.end, tz)
         if end < start:

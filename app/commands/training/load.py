@@ -33,12 +33,12 @@ def cmd_zones(args: argparse.Namespace, ctx: CommandContext) -> int:
                 raise UserError(f"--bounds must be five numbers: {args.bounds!r}") from exc
         set_zone_model(store, athlete_id, args.model, floors)
     thresholds = set_thresholds(store, athlete_id, args.ftp, args.threshold_hr)
-    ctx = load_context(store, athlete_id)
-    floors_bpm = [round(f, 1) for f in ctx.zones.floors_bpm]
+    who = load_context(store, athlete_id)
+    floors_bpm = [round(f, 1) for f in who.zones.floors_bpm]
     if args.json:
-        dump({"model": ctx.zone_model, "floors_bpm": floors_bpm, **thresholds})
+        dump({"model": who.zone_model, "floors_bpm": floors_bpm, **thresholds})
     else:
-        print(f"zone model {ctx.zone_model}")
+        print(f"zone model {who.zone_model}")
         for i, f in enumerate(floors_bpm, start=1):
             print(f"  Z{i} from {f:g} bpm")
         print(f"FTP {opt(thresholds['ftp_w'])} W, threshold HR {opt(thresholds['threshold_hr'])}")
@@ -49,8 +49,8 @@ def cmd_zones(args: argparse.Namespace, ctx: CommandContext) -> int:
 def cmd_load(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
     athlete_id = athlete(ctx)
-    ctx = load_context(store, athlete_id)
-    last = args.to or local_date(now_ms(), ctx.tz)
+    who = load_context(store, athlete_id)
+    last = args.to or local_date(now_ms(), who.tz)
     first = args.from_ or last - timedelta(days=27)
     check_day_range(first, last)
     points = athlete_load(DailyService(store), athlete_id, first, last)
@@ -82,7 +82,7 @@ def cmd_load(args: argparse.Namespace, ctx: CommandContext) -> int:
         print(
             f"{r['day']!s:10} {r['trimp']:6.1f} {r['acute']:6.1f} {r['chronic']:7.1f} "
             f"{ratio:>5} {r['load']:6.1f} {r['ctl']:6.1f} {r['atl']:6.1f} {r['tsb']:6.1f}  "
-            f"{','.join(r['methods']) or '-'}"  # type: ignore[arg-type]
+            f"{','.join(r['methods']) or '-'}"
         )
     empty = len(rows) - len(shown)
     if empty and rows:
@@ -98,8 +98,8 @@ def cmd_load(args: argparse.Namespace, ctx: CommandContext) -> int:
 def cmd_readiness(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
     athlete_id = athlete(ctx)
-    ctx = load_context(store, athlete_id)
-    last = args.to or local_date(now_ms(), ctx.tz)
+    who = load_context(store, athlete_id)
+    last = args.to or local_date(now_ms(), who.tz)
     first = args.from_ or last - timedelta(days=13)
     check_day_range(first, last)
     points = ReadinessService(store).series(athlete_id, first, last)

@@ -57,8 +57,8 @@ def summary_row(d: DaySummary) -> dict[str, object]:
 def cmd_summary(args: argparse.Namespace, ctx: CommandContext) -> int:
     store = ctx.store
     athlete_id = athlete(ctx)
-    ctx = load_context(store, athlete_id)
-    today = local_date(now_ms(), ctx.tz)
+    who = load_context(store, athlete_id)
+    today = local_date(now_ms(), who.tz)
     last = args.to or (args.from_ + timedelta(days=6) if args.from_ else today)
     first = args.from_ or last - timedelta(days=6)
     check_day_range(first, last)
@@ -67,8 +67,8 @@ def cmd_summary(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.json:
         dump(
             {
-                "athlete": ctx.name,
-                "timezone": ctx.tz_name or str(ctx.tz),
+                "athlete": who.name,
+                "timezone": who.tz_name or str(who.tz),
                 "kcal_basis": KCAL_BASIS,
                 "days": [
                     {**r, "kcal_methods": list(d.kcal_methods)}
@@ -81,7 +81,7 @@ def cmd_summary(args: argparse.Namespace, ctx: CommandContext) -> int:
         w.writeheader()
         w.writerows(rows)
     else:
-        print(f"{ctx.name} ({ctx.tz_name or ctx.tz}); kcal = {KCAL_BASIS}")
+        print(f"{who.name} ({who.tz_name or who.tz}); kcal = {KCAL_BASIS}")
         print(
             f"{'date':10} {'steps':>7} {'km':>7} {'active':>7} {'avgHR':>5} {'maxHR':>5} "
             f"{'kcal':>6} {'sess':>4}  zones (min)"
