@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from app.domain.edits import KEEP, Keep
 from app.domain.goals import Achievement, Goal
 from app.training import body as body_mod
 from app.training import catalog, strength
@@ -59,15 +60,16 @@ class TrainingLogService:
         athlete_id: int,
         set_id: int,
         *,
-        exercise: catalog.ExerciseInfo | str | None = None,
-        reps: int | None = None,
-        weight_kg: float | None = None,
-        rpe: float | None = None,
-        started_ms: int | None = None,
+        exercise: catalog.ExerciseInfo | str | Keep = KEEP,
+        reps: int | Keep = KEEP,
+        weight_kg: float | None | Keep = KEEP,
+        rpe: float | None | Keep = KEEP,
+        started_ms: int | Keep = KEEP,
     ) -> SetEdit:
-        """Change a set (None leaves a field; weight 0 is bodyweight); records are replayed.
+        """Change a set; records are replayed.
 
-        An exercise given by name must be a sure match (catalog.UnknownExercise otherwise).
+        KEEP leaves a field (app.domain.edits); None clears the RPE; None or 0 kg is
+        bodyweight. An exercise given by name must be a sure match (catalog.UnknownExercise).
         """
         self._writable(athlete_id)
         if isinstance(exercise, str):

@@ -71,3 +71,14 @@ def test_own_exercises_only_and_read_only_clients_are_refused(store) -> None:
         log.edit_goal(client, goal.id, 6000)
     with pytest.raises(LookupError):
         log.remove_goal(me, goal.id)  # not mine
+
+
+def test_a_wrong_rpe_is_cleared_with_none_and_kept_when_left_out(store) -> None:
+    me = athlete(store)
+    log = TrainingLogService(store)
+    logged = strength.log_set(store, me, "squat", 5, 100.0, now_ms(), rpe=8.0)
+    assert log.edit_set(me, logged.id, reps=6).saved.rpe == 8.0  # left out: kept
+    cleared = log.edit_set(me, logged.id, rpe=None).saved
+    assert cleared.rpe is None and (cleared.reps, cleared.weight_kg) == (6, 100.0)
+    assert strength.sets(store, me)[0].rpe is None
+    assert log.edit_set(me, logged.id, weight_kg=None).saved.weight_kg is None  # bodyweight

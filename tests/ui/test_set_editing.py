@@ -145,3 +145,22 @@ def test_session_detail_deletes_its_sets_and_leaves_a_read_only_clients_alone(
     screen.sets.selectRow(0)
     assert not screen.set_editing.edit_btn.isEnabled()
     assert not screen.set_editing.delete_btn.isEnabled()
+
+
+def test_the_edit_dialog_clears_a_wrong_rpe(qtbot, window, store) -> None:
+    from app.ui import viewmodels as vm
+    from app.ui.screens.set_editing import NO_RPE
+
+    me = window.ctx.athlete.id
+    logged = strength.log_set(store, me, "Squat", 5, 100.0, 1_000, rpe=8.0)
+    row = vm.SetRow(logged.id, "Squat", 5, 100.0, 8.0, 0, 0, None, None, None)
+    dialog = SetDialog(None, row, vm.METRIC)
+    qtbot.addWidget(dialog)
+    dialog.rpe.setValue(0)
+    assert dialog.rpe.text() == NO_RPE and dialog.change().rpe is None
+    gym = window.show_screen("gym")
+    with qtbot.waitSignal(window.ctx.message, timeout=15_000) as msg:
+        gym.set_editing.apply(logged.id, dialog.change())
+    assert msg.args[0].startswith("Set changed")
+    (saved,) = strength.sets(store, me)
+    assert saved.rpe is None and (saved.reps, saved.weight_kg) == (5, 100.0)
