@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from app.domain.edits import KEEP, Keep
 from app.domain.goals import Achievement, Goal
 from app.training import body as body_mod
 from app.training import catalog, strength
+from app.training.daily import load_context
 from app.training.goals import GoalEngine
 
 if TYPE_CHECKING:
@@ -87,6 +89,11 @@ class TrainingLogService:
         return self._withdraw(athlete_id)
 
     # Body entries ---------------------------------------------------------------------
+
+    def zone(self, athlete_id: int) -> tzinfo:
+        """The athlete's time zone: the log's times are shown and typed in it, not the
+        computer's (a coach abroad edits a client's weigh-in at the client's hour)."""
+        return load_context(self.store, athlete_id).tz
 
     def body_entries(self, athlete_id: int) -> list[body_mod.Metric]:
         """Every measurement, newest first (as a list to correct them from)."""
