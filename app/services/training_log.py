@@ -145,6 +145,24 @@ class TrainingLogService:
         """The athlete's own exercises (built-in ones cannot change)."""
         return [e for e in catalog.exercises(self.store, athlete_id) if not e.builtin]
 
+    def add_exercise(
+        self,
+        athlete_id: int,
+        name: str,
+        *,
+        aliases: Sequence[str] = (),
+        muscle_groups: Sequence[str] = (),
+        equipment: str | None = None,
+        kind: str = "strength",
+    ) -> catalog.ExerciseInfo:
+        """A new exercise of the athlete's own, as `exercises add` / `sets add --create` make
+        (catalog.add_custom: refused if the catalog already has the name)."""
+        self._writable(athlete_id)
+        return catalog.add_custom(
+            self.store, athlete_id, name, aliases=aliases, muscle_groups=muscle_groups,
+            equipment=equipment or None, kind=kind,
+        )  # fmt: skip
+
     def _exercise(self, athlete_id: int, exercise_id: int) -> catalog.ExerciseInfo:
         for e in catalog.exercises(self.store, athlete_id):
             if e.id == exercise_id:

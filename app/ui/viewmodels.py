@@ -17,6 +17,7 @@ from app.services.rows import (
     SPORTS,
     AthleteItem,
     DeviceItem,
+    ExerciseChoices,
     ExerciseMatch,
     FeedItem,
     Lap,
@@ -133,8 +134,8 @@ class GoalItem:
 
 
 __all__ = [
-    "IMPERIAL", "METRIC", "SCREENS", "SPORTS", "AthleteItem", "DeviceItem", "ExerciseMatch",
-    "FeedItem", "GoalItem", "Lap", "Profile", "SessionDetail", "SessionRow", "SetRow",
-    "KM_PER_MILE", "LB_PER_KG", "distance", "hms", "local_time", "number", "speed", "wall_time",
-    "weight", "weight_to_kg", "zone_name",
+    "IMPERIAL", "METRIC", "SCREENS", "SPORTS", "AthleteItem", "DeviceItem", "ExerciseChoices",
+    "ExerciseMatch", "FeedItem", "GoalItem", "Lap", "Profile", "SessionDetail", "SessionRow",
+    "SetRow", "KM_PER_MILE", "LB_PER_KG", "distance", "hms", "local_time", "number", "speed",
+    "wall_time", "weight", "weight_to_kg", "zone_name",
 ]  # fmt: skip
