@@ -178,6 +178,7 @@ def test_gym_never_files_an_unknown_name_under_a_look_alike_and_can_create_it(
     assert gym.exercise.text() == "-"  # not silently a Dumbbell Curl
     texts = [gym.matches.item(i).text() for i in range(gym.matches.count())]
     assert texts and all(t.startswith("Did you mean ") for t in texts)
+    assert len(set(texts)) == len(texts)  # each built-in once (stored once at first use)
     assert gym.picker.create_btn.isVisibleTo(gym)
     assert gym.picker.create_btn.text() == "Create “Zottman Curl” as your own exercise"
     with qtbot.waitSignal(window.ctx.message, timeout=5_000) as said:
