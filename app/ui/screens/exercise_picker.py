@@ -13,21 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QPushButton
+from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSizePolicy
 
 from app.training.catalog import ExerciseInfo
 
 from .. import viewmodels as vm
 from ..context import AppContext
 
-#: A typed name longer than this is shortened on the Create button (the tooltip has it all).
-BUTTON_NAME_CHARS = 28
 
-
-def create_text(name: str) -> str:
-    """The Create button's label for a typed name."""
-    short = name if len(name) <= BUTTON_NAME_CHARS else name[: BUTTON_NAME_CHARS - 1] + "…"
-    return f"Create “{short}” as your own exercise"
+def create_text(name: str, short: bool = False) -> str:
+    """The Create button's label for a typed name (`short` where the column is narrow)."""
+    return f"New exercise “{name}”" if short else f"Create “{name}” as your own exercise"
 
 
 class ExercisePicker(QObject):
@@ -46,6 +42,10 @@ class ExercisePicker(QObject):
         self.choices: vm.ExerciseChoices | None = None
         self.create_btn = QPushButton("")
         self.create_btn.setVisible(False)  # only while the typed name is unknown
+        # A long name is elided to the column (see _create_label), never widens it.
+        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.create_btn.setSizePolicy(policy)
+        matches.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.create_btn.clicked.connect(self.create)
         search.textChanged.connect(self.search)
         matches.currentItemChanged.connect(lambda item, _old: self._current(item))
@@ -88,7 +88,7 @@ class ExercisePicker(QObject):
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.matches.addItem(item)
         writable = not self.ctx.read_only and not self.ctx.athlete.read_only
-        self.create_btn.setText(create_text(choices.query))
+        self.create_btn.setText(self._create_label(choices.query))
         self.create_btn.setToolTip(
             f"Add “{choices.query}” to your exercises (as `sets add --create` does)"
             if writable
@@ -100,6 +100,16 @@ class ExercisePicker(QObject):
             self.picked(None)  # a look-alike is never taken on its own
         elif choices.matches:
             self.matches.setCurrentRow(0)
+
+    def _create_label(self, name: str) -> str:
+        """The Create label that fits the list's width: the long form, else the short one
+        with the name elided (the tooltip has it whole)."""
+        metrics = self.create_btn.fontMetrics()
+        width = self.matches.width() - 24  # the button's frame and padding
+        if metrics.horizontalAdvance(create_text(name)) <= width:
+            return create_text(name)
+        room = max(60, width - metrics.horizontalAdvance(create_text("", short=True)))
+        return create_text(metrics.elidedText(name, Qt.TextElideMode.ElideRight, room), True)
 
     def _current(self, item: QListWidgetItem | None) -> None:
         if item is not None and not self.suggesting:
