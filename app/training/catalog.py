@@ -91,6 +91,7 @@ def parse_entry(raw: object, athlete_id: int | None = None) -> ExerciseInfo:
     equipment = raw.get("equipment")
     if equipment is not None and not isinstance(equipment, str):
         raise CatalogError(f"exercise {name!r}: equipment must be text")
+    equipment = (equipment or "").strip() or None  # blank: none given (a cleared field)
     return ExerciseInfo(
         id=None,
         name=name,

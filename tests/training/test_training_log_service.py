@@ -58,6 +58,8 @@ def test_own_exercises_only_and_read_only_clients_are_refused(store) -> None:
     mine = catalog.add_custom(store, me, "Zottman Curl")
     assert [e.name for e in log.own_exercises(me)] == ["Zottman Curl"]
     assert log.edit_exercise(me, mine.id, name="Zottman curl (slow)").name == "Zottman curl (slow)"
+    assert log.edit_exercise(me, mine.id, equipment="dumbbell").equipment == "dumbbell"
+    assert log.edit_exercise(me, mine.id, equipment=" ").equipment is None  # emptied: none
     bench = catalog.lookup(store, me, "bench press")
     with pytest.raises(catalog.CatalogError, match="built in"):
         log.delete_exercise(me, bench.id)
