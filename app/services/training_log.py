@@ -160,7 +160,7 @@ class TrainingLogService:
         self._writable(athlete_id)
         return catalog.add_custom(
             self.store, athlete_id, name, aliases=aliases, muscle_groups=muscle_groups,
-            equipment=equipment or None, kind=kind,
+            equipment=equipment, kind=kind,
         )  # fmt: skip
 
     def _exercise(self, athlete_id: int, exercise_id: int) -> catalog.ExerciseInfo:
