@@ -330,6 +330,7 @@ def edit_set(
     """Change a set and replay the records of its exercise(s).
 
     KEEP leaves a field as it is; None clears the RPE, and None or 0 kg makes it bodyweight.
+    A new start moves the end with it, and the HR during and after the set is read again.
     """
     with store.orm() as s, s.begin():
         row = _own_set(s, athlete_id, set_id)
@@ -340,10 +341,14 @@ def edit_set(
         old_exercise = row.exercise_id
         if not isinstance(exercise, Keep):
             row.exercise_id, row.exercise_name = exercise.id, exercise.name
-        if not isinstance(started_ms, Keep):
+        if not isinstance(started_ms, Keep) and started_ms != row.started_ms:
             if row.ended_ms is not None:
                 row.ended_ms += started_ms - row.started_ms
             row.started_ms = started_ms
+            if row.session_id is not None and row.ended_ms is not None:  # HR of the new span
+                row.avg_hr, row.max_hr, row.hr_recovery = set_hr(
+                    store, row.session_id, row.started_ms, row.ended_ms
+                )
         row.reps, row.weight_kg, row.rpe = new_reps, new_weight, new_rpe
         row.e1rm_kg = epley(new_weight or 0.0, int(new_reps or 0))
         s.flush()

@@ -171,6 +171,11 @@ def test_hr_during_a_set_and_recovery(store) -> None:
     assert s.max_hr == 139
     assert s.avg_hr == pytest.approx(sum(hr[30:60]) / 30)
     assert s.hr_recovery == pytest.approx(139 - 110)
+    # Moved 30 s earlier (into the HR-100 rest): the span moves along, its HR is read again.
+    moved = strength.edit_set(store, a, s.id, started_ms=t0)
+    assert (moved.started_ms, moved.ended_ms) == (t0, t0 + 29_000)
+    assert (moved.avg_hr, moved.max_hr) == (100, 100)
+    assert moved.hr_recovery == pytest.approx(100 - hr[89])
 
 
 def test_first_use_from_several_threads_stores_the_built_ins_once(tmp_path) -> None:
