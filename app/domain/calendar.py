@@ -22,6 +22,17 @@ def local_date(ms: int, tz: tzinfo) -> date:
     return datetime.fromtimestamp(ms / 1000, UTC).astimezone(tz).date()
 
 
+def wall_clock(ms: int, tz: tzinfo) -> datetime:
+    """The naive date-time a clock in `tz` shows at an instant: what an editor shows."""
+    return datetime.fromtimestamp(ms / 1000, UTC).astimezone(tz).replace(tzinfo=None)
+
+
+def wall_ms(wall: datetime, tz: tzinfo) -> int:
+    """UTC ms of a naive date-time read in `tz` (a repeated hour: the first; a skipped one
+    maps past the gap): what an editor saves."""
+    return round(wall.replace(tzinfo=tz).timestamp() * 1000)
+
+
 def days_between(first: date, last: date) -> list[date]:
     """Every date from `first` to `last` inclusive (empty when last < first)."""
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]

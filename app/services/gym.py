@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from app.store import queries
 from app.training.strength import RECOVERY_MS
 
-from .rows import ExerciseMatch, SetRow, set_row
+from .rows import ExerciseChoices, ExerciseMatch, SetRow, set_row
 
 if TYPE_CHECKING:
     from app.store.repo import Store
@@ -42,6 +42,20 @@ class GymService:
             ExerciseMatch(hit.exercise.name, hit.score, hit.exercise.id)
             for hit in catalog.search(entries, query, limit=limit)
         ]
+
+    def choices(self, athlete_id: int, query: str, limit: int = 6) -> ExerciseChoices:
+        """The search, plus the exercise `query` surely means (catalog.resolve, the rule
+        `sets add` logs by), first in the list; None when it only resembles some."""
+        from app.training import catalog
+
+        matches = self.search(athlete_id, query, limit)
+        found = catalog.resolve(self.store, athlete_id, query) if query.strip() else None
+        if found is None:
+            return ExerciseChoices(query.strip(), tuple(matches), None)
+        sure = next((m for m in matches if m.exercise_id == found.id), None)
+        sure = sure or ExerciseMatch(found.name, 100.0, found.id)
+        rest = tuple(m for m in matches if m.exercise_id != found.id)
+        return ExerciseChoices(query.strip(), (sure, *rest), sure)
 
     def log_set(
         self,

@@ -206,6 +206,20 @@ class ExerciseMatch:
     exercise_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ExerciseChoices:
+    """What Gym offers for a typed name (app.training.catalog's rule: fuzzy matching
+    suggests and never decides below its threshold).
+
+    `sure` is the exercise the name surely means (picked without asking), else None: then
+    `matches` are only suggestions and `query` is the name the athlete may create.
+    """
+
+    query: str
+    matches: tuple[ExerciseMatch, ...]
+    sure: ExerciseMatch | None
+
+
 # Mappers: one per row type, so every place that lists the same thing shows the same fields.
 
 

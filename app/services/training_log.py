@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import TYPE_CHECKING
 
+from app.domain.edits import KEEP, Keep
 from app.domain.goals import Achievement, Goal
 from app.training import body as body_mod
 from app.training import catalog, strength
+from app.training.daily import load_context
 from app.training.goals import GoalEngine
 
 if TYPE_CHECKING:
@@ -59,15 +62,16 @@ class TrainingLogService:
         athlete_id: int,
         set_id: int,
         *,
-        exercise: catalog.ExerciseInfo | str | None = None,
-        reps: int | None = None,
-        weight_kg: float | None = None,
-        rpe: float | None = None,
-        started_ms: int | None = None,
+        exercise: catalog.ExerciseInfo | str | Keep = KEEP,
+        reps: int | Keep = KEEP,
+        weight_kg: float | None | Keep = KEEP,
+        rpe: float | None | Keep = KEEP,
+        started_ms: int | Keep = KEEP,
     ) -> SetEdit:
-        """Change a set (None leaves a field; weight 0 is bodyweight); records are replayed.
+        """Change a set; records are replayed.
 
-        An exercise given by name must be a sure match (catalog.UnknownExercise otherwise).
+        KEEP leaves a field (app.domain.edits); None clears the RPE; None or 0 kg is
+        bodyweight. An exercise given by name must be a sure match (catalog.UnknownExercise).
         """
         self._writable(athlete_id)
         if isinstance(exercise, str):
@@ -85,6 +89,11 @@ class TrainingLogService:
         return self._withdraw(athlete_id)
 
     # Body entries ---------------------------------------------------------------------
+
+    def zone(self, athlete_id: int) -> tzinfo:
+        """The athlete's time zone: the log's times are shown and typed in it, not the
+        computer's (a coach abroad edits a client's weigh-in at the client's hour)."""
+        return load_context(self.store, athlete_id).tz
 
     def body_entries(self, athlete_id: int) -> list[body_mod.Metric]:
         """Every measurement, newest first (as a list to correct them from)."""
@@ -135,6 +144,24 @@ class TrainingLogService:
     def own_exercises(self, athlete_id: int) -> list[catalog.ExerciseInfo]:
         """The athlete's own exercises (built-in ones cannot change)."""
         return [e for e in catalog.exercises(self.store, athlete_id) if not e.builtin]
+
+    def add_exercise(
+        self,
+        athlete_id: int,
+        name: str,
+        *,
+        aliases: Sequence[str] = (),
+        muscle_groups: Sequence[str] = (),
+        equipment: str | None = None,
+        kind: str = "strength",
+    ) -> catalog.ExerciseInfo:
+        """A new exercise of the athlete's own, as `exercises add` / `sets add --create` make
+        (catalog.add_custom: refused if the catalog already has the name)."""
+        self._writable(athlete_id)
+        return catalog.add_custom(
+            self.store, athlete_id, name, aliases=aliases, muscle_groups=muscle_groups,
+            equipment=equipment, kind=kind,
+        )  # fmt: skip
 
     def _exercise(self, athlete_id: int, exercise_id: int) -> catalog.ExerciseInfo:
         for e in catalog.exercises(self.store, athlete_id):

@@ -91,6 +91,7 @@ def parse_entry(raw: object, athlete_id: int | None = None) -> ExerciseInfo:
     equipment = raw.get("equipment")
     if equipment is not None and not isinstance(equipment, str):
         raise CatalogError(f"exercise {name!r}: equipment must be text")
+    equipment = (equipment or "").strip() or None  # blank: none given (a cleared field)
     return ExerciseInfo(
         id=None,
         name=name,
@@ -177,11 +178,16 @@ def sync_builtin(store: Store, path: Path = RESOURCE) -> int:
     """Insert or update the built-in rows from the shipped file; returns rows changed.
 
     Built-ins have athlete_id NULL, which SQLite's unique (athlete_id, name) does not police,
-    so this matches by name inside one write transaction.
+    so this matches by name inside one write transaction, holding the write lock before it
+    reads: two first uses at once (the GUI's background threads) each saw no built-ins and
+    stored them all twice.
     """
     entries = load_builtin(path)
     changed = 0
     with store.orm() as s, s.begin():
+        # A no-op write takes SQLite's write lock first (the driver opens the transaction
+        # lazily, at the first write): the other first use waits, then sees these rows.
+        s.connection().exec_driver_sql("UPDATE exercises SET name = name WHERE 0")
         rows = {
             r.name.casefold(): r
             for r in s.scalars(select(m.Exercise).where(m.Exercise.athlete_id.is_(None)))

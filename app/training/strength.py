@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as OrmSession
 
+from app.domain.edits import KEEP, Keep, kept
 from app.domain.strength import Lift, Record, epley, record_history, volume
 from app.store import models as m
 from app.store.repo import Store
@@ -320,26 +321,34 @@ def edit_set(
     athlete_id: int,
     set_id: int,
     *,
-    exercise: ExerciseInfo | None = None,
-    reps: int | None = None,
-    weight_kg: float | None = None,
-    rpe: float | None = None,
-    started_ms: int | None = None,
+    exercise: ExerciseInfo | Keep = KEEP,
+    reps: int | Keep = KEEP,
+    weight_kg: float | None | Keep = KEEP,
+    rpe: float | None | Keep = KEEP,
+    started_ms: int | Keep = KEEP,
 ) -> SavedSet:
-    """Change a set (None leaves a field as is) and replay the records of its exercise(s)."""
+    """Change a set and replay the records of its exercise(s).
+
+    KEEP leaves a field as it is; None clears the RPE, and None or 0 kg makes it bodyweight.
+    A new start moves the end with it, and the HR during and after the set is read again.
+    """
     with store.orm() as s, s.begin():
         row = _own_set(s, athlete_id, set_id)
-        new_reps = row.reps if reps is None else reps
-        new_weight = row.weight_kg if weight_kg is None else weight_kg or None
-        new_rpe = row.rpe if rpe is None else rpe
+        new_reps = kept(reps, row.reps)
+        new_weight = kept(weight_kg, row.weight_kg) or None
+        new_rpe = kept(rpe, row.rpe)
         _check_set(int(new_reps or 0), new_weight, new_rpe)
         old_exercise = row.exercise_id
-        if exercise is not None:
+        if not isinstance(exercise, Keep):
             row.exercise_id, row.exercise_name = exercise.id, exercise.name
-        if started_ms is not None:
+        if not isinstance(started_ms, Keep) and started_ms != row.started_ms:
             if row.ended_ms is not None:
                 row.ended_ms += started_ms - row.started_ms
             row.started_ms = started_ms
+            if row.session_id is not None and row.ended_ms is not None:  # HR of the new span
+                row.avg_hr, row.max_hr, row.hr_recovery = set_hr(
+                    store, row.session_id, row.started_ms, row.ended_ms
+                )
         row.reps, row.weight_kg, row.rpe = new_reps, new_weight, new_rpe
         row.e1rm_kg = epley(new_weight or 0.0, int(new_reps or 0))
         s.flush()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.domain.calendar import wall_clock
 
 # The rows the services return; screens keep using them as vm.SessionRow etc.
 from app.services.rows import (
@@ -15,6 +17,7 @@ from app.services.rows import (
     SPORTS,
     AthleteItem,
     DeviceItem,
+    ExerciseChoices,
     ExerciseMatch,
     FeedItem,
     Lap,
@@ -81,6 +84,16 @@ def local_time(ms: int, tz_name: str | None = None, fmt: str = "%Y-%m-%d %H:%M")
     return datetime.fromtimestamp(ms / 1000, UTC).astimezone(tz).strftime(fmt)
 
 
+def wall_time(ms: int, tz: tzinfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant as a clock in `tz` shows it (the athlete's zone, not the computer's)."""
+    return wall_clock(ms, tz).strftime(fmt)
+
+
+def zone_name(tz: tzinfo) -> str:
+    """The zone's IANA name ("Pacific/Auckland"), for a label beside times shown in it."""
+    return str(getattr(tz, "key", None) or tz)
+
+
 # View models ------------------------------------------------------------------------------
 
 
@@ -121,8 +134,8 @@ class GoalItem:
 
 
 __all__ = [
-    "IMPERIAL", "METRIC", "SCREENS", "SPORTS", "AthleteItem", "DeviceItem", "ExerciseMatch",
-    "FeedItem", "GoalItem", "Lap", "Profile", "SessionDetail", "SessionRow", "SetRow",
-    "KM_PER_MILE", "LB_PER_KG", "distance", "hms", "local_time", "number", "speed", "weight",
-    "weight_to_kg",
+    "IMPERIAL", "METRIC", "SCREENS", "SPORTS", "AthleteItem", "DeviceItem", "ExerciseChoices",
+    "ExerciseMatch", "FeedItem", "GoalItem", "Lap", "Profile", "SessionDetail", "SessionRow",
+    "SetRow", "KM_PER_MILE", "LB_PER_KG", "distance", "hms", "local_time", "number", "speed",
+    "wall_time", "weight", "weight_to_kg", "zone_name",
 ]  # fmt: skip

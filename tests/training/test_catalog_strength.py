@@ -171,3 +171,38 @@ def test_hr_during_a_set_and_recovery(store) -> None:
     assert s.max_hr == 139
     assert s.avg_hr == pytest.approx(sum(hr[30:60]) / 30)
     assert s.hr_recovery == pytest.approx(139 - 110)
+    # Moved 30 s earlier (into the HR-100 rest): the span moves along, its HR is read again.
+    moved = strength.edit_set(store, a, s.id, started_ms=t0)
+    assert (moved.started_ms, moved.ended_ms) == (t0, t0 + 29_000)
+    assert (moved.avg_hr, moved.max_hr) == (100, 100)
+    assert moved.hr_recovery == pytest.approx(100 - hr[89])
+
+
+def test_first_use_from_several_threads_stores_the_built_ins_once(tmp_path) -> None:
+    """The GUI's background threads search at once on a new database: each saw no built-ins
+    and inserted them all, so every suggestion was listed twice and no typo was ever sure."""
+    import threading
+
+    from app.store.repo import Store
+
+    wanted = len(catalog.load_builtin())
+    errors: list[BaseException] = []
+    for round_ in range(3):
+        s = Store.open(tmp_path / str(round_))
+        start = threading.Barrier(4)
+
+        def first_use(s: Store = s, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                catalog.exercises(s, None)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=first_use) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert len(catalog.exercises(s, None)) == wanted
+        s.close()

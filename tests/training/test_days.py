@@ -335,3 +335,15 @@ def test_live_builder_and_batch_pieces_agree(spec, odometer) -> None:
     for a, b in zip(live, batch, strict=True):
         assert [(s, e) for s, e, _ in a] == [(s, e) for s, e, _ in b]
         assert [v for _, _, v in a] == pytest.approx([v for _, _, v in b])
+
+
+def test_wall_clock_and_back_in_the_athletes_zone() -> None:
+    from app.domain.calendar import wall_clock, wall_ms
+
+    auckland = ZoneInfo("Pacific/Auckland")
+    ms = int(datetime(2026, 5, 31, 19, 30, 17, tzinfo=UTC).timestamp() * 1000) + 345
+    assert wall_clock(ms, auckland) == datetime(2026, 6, 1, 7, 30, 17, 345_000)
+    assert wall_ms(wall_clock(ms, auckland), auckland) == ms
+    # Paris skips 02:00-03:00 on 29 March 2026: a time in the gap maps past it (03:30).
+    gap = wall_ms(datetime(2026, 3, 29, 2, 30), PARIS)
+    assert gap == int(datetime(2026, 3, 29, 1, 30, tzinfo=UTC).timestamp() * 1000)

@@ -43,6 +43,21 @@ def test_editing_and_deleting_sets_recomputes_records(run) -> None:
     assert run("sets", "edit", "2", "--reps", "0")[0] == 2
 
 
+def test_sets_edit_rpe_none_clears_the_rpe_and_a_left_out_option_keeps_it(run) -> None:
+    run("sets", "add", "squat", "5", "100", "--rpe", "8", "--at", "2026-06-01T18:00")
+    code, out, _ = run("sets", "edit", "1", "--reps", "6")
+    assert code == 0 and "RPE 8" in out  # --rpe left out: kept
+    code, out, _ = run("sets", "edit", "1", "--rpe", "none")
+    assert code == 0 and "RPE" not in out and "6 x 100 kg" in out
+    (row,) = json.loads(run("sets", "list", "--json")[1])
+    assert row["rpe"] is None and row["reps"] == 6 and row["weight_kg"] == 100
+    assert run("sets", "edit", "1", "--weight", "none")[0] == 0  # bodyweight, like 0
+    assert json.loads(run("sets", "list", "--json")[1])[0]["weight_kg"] is None
+    with pytest.raises(SystemExit) as usage:
+        run("sets", "edit", "1", "--rpe", "hard")
+    assert usage.value.code == 2
+
+
 def test_deleting_a_weigh_in_withdraws_the_achievement_it_made(run) -> None:
     run("goals", "add", "weight", "79")
     run("body", "add", "--weight", "78.5")

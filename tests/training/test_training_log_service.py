@@ -58,6 +58,8 @@ def test_own_exercises_only_and_read_only_clients_are_refused(store) -> None:
     mine = catalog.add_custom(store, me, "Zottman Curl")
     assert [e.name for e in log.own_exercises(me)] == ["Zottman Curl"]
     assert log.edit_exercise(me, mine.id, name="Zottman curl (slow)").name == "Zottman curl (slow)"
+    assert log.edit_exercise(me, mine.id, equipment="dumbbell").equipment == "dumbbell"
+    assert log.edit_exercise(me, mine.id, equipment=" ").equipment is None  # emptied: none
     bench = catalog.lookup(store, me, "bench press")
     with pytest.raises(catalog.CatalogError, match="built in"):
         log.delete_exercise(me, bench.id)
@@ -71,3 +73,37 @@ def test_own_exercises_only_and_read_only_clients_are_refused(store) -> None:
         log.edit_goal(client, goal.id, 6000)
     with pytest.raises(LookupError):
         log.remove_goal(me, goal.id)  # not mine
+
+
+def test_a_wrong_rpe_is_cleared_with_none_and_kept_when_left_out(store) -> None:
+    me = athlete(store)
+    log = TrainingLogService(store)
+    logged = strength.log_set(store, me, "squat", 5, 100.0, now_ms(), rpe=8.0)
+    assert log.edit_set(me, logged.id, reps=6).saved.rpe == 8.0  # left out: kept
+    cleared = log.edit_set(me, logged.id, rpe=None).saved
+    assert cleared.rpe is None and (cleared.reps, cleared.weight_kg) == (6, 100.0)
+    assert strength.sets(store, me)[0].rpe is None
+    assert log.edit_set(me, logged.id, weight_kg=None).saved.weight_kg is None  # bodyweight
+
+
+def test_gym_choices_pick_only_a_sure_match_and_an_added_name_becomes_one(store) -> None:
+    from app.services.gym import GymService
+
+    me = athlete(store)
+    gym, log = GymService(store), TrainingLogService(store)
+    typo = gym.choices(me, "bench prss")
+    assert typo.sure is not None and typo.matches[0] == typo.sure
+    assert typo.sure.name == "Bench Press"
+    unknown = gym.choices(me, "  Zottman Curl ")
+    assert unknown.sure is None and unknown.query == "Zottman Curl"
+    assert "Zottman Curl" not in [m.name for m in unknown.matches]  # look-alikes only
+    made = log.add_exercise(me, unknown.query, equipment="")
+    assert made.athlete_id == me and made.equipment is None and made.kind == "strength"
+    known = gym.choices(me, "zottman curl")
+    assert known.sure is not None and known.sure.exercise_id == made.id
+    with pytest.raises(catalog.CatalogError, match="already exists"):
+        log.add_exercise(me, "Bench Press")
+    client = athlete(store, "Sam")
+    store.update_profile(client, read_only=True)
+    with pytest.raises(PermissionError):
+        log.add_exercise(client, "Zottman Curl")

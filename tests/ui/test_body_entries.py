@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -80,3 +86,48 @@ def test_weight_is_listed_and_edited_in_pounds_for_imperial(qtbot, window, store
     with qtbot.waitSignal(window.ctx.message, timeout=15_000):
         panel.save()
     assert abs(body_mod.metrics(store, me)[0].value - 170 / vm.LB_PER_KG) < 0.01
+
+
+@pytest.fixture
+def utc_process():
+    """The computer's zone is UTC for the test (TZ + tzset), restored after."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_times_are_the_athletes_zone_not_the_computers(qtbot, window, store, utc_process) -> None:
+    me = window.ctx.athlete.id
+    store.update_profile(me, timezone="Pacific/Auckland")
+    auckland = ZoneInfo("Pacific/Auckland")
+    # 07:30:17.345 on 1 June in Auckland (NZST, UTC+12) is 19:30 the day before in UTC.
+    at = datetime(2026, 6, 1, 7, 30, 17, 345_000, tzinfo=auckland)
+    stored_ms = round(at.timestamp() * 1000)
+    body_mod.add_metric(store, me, "weight_kg", 80.0, stored_ms)
+    panel = _panel(qtbot, window, 1)
+    assert panel.table.item(0, 0).text() == "2026-06-01 07:30"
+    assert "Pacific/Auckland" in panel.table.horizontalHeaderItem(0).text()
+    panel.table.selectRow(0)
+    assert panel.when.text() == "2026-06-01 07:30"
+    assert panel.zone_label.text() == "Pacific/Auckland"
+
+    panel.value.setValue(79.0)  # the time left alone: the stored instant kept to the ms
+    with qtbot.waitSignal(window.ctx.message, timeout=15_000):
+        panel.save()
+    (entry,) = body_mod.metrics(store, me)
+    assert entry.value == 79.0 and entry.measured_ms == stored_ms
+
+    qtbot.waitUntil(lambda: panel.table.item(0, 2).text() == "79.0 kg", timeout=15_000)
+    panel.table.selectRow(0)
+    panel.when.setDateTime(panel.when.dateTime().addSecs(45 * 60))  # 08:15 Auckland
+    with qtbot.waitSignal(window.ctx.message, timeout=15_000):
+        panel.save()
+    moved = datetime(2026, 6, 1, 8, 15, tzinfo=auckland)
+    assert body_mod.metrics(store, me)[0].measured_ms == round(moved.timestamp() * 1000)
+    qtbot.waitUntil(lambda: panel.table.item(0, 0).text() == "2026-06-01 08:15", timeout=15_000)

@@ -41,3 +41,28 @@ def test_rename_carries_to_sets_and_delete_is_refused_while_used(qtbot, window, 
 
 def test_split_list_drops_blanks() -> None:
     assert split_list(" a, ,b ,") == ["a", "b"] and split_list("") == []
+
+
+def test_new_adds_an_exercise_of_your_own_and_refuses_a_known_name(qtbot, window, store) -> None:
+    me = window.ctx.athlete.id
+    gym = window.show_screen("gym")
+    dialog = ExercisesDialog(window.ctx, gym, lambda: None)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: "No exercises of your own" in dialog.status.text(), timeout=15_000)
+    assert dialog.new_btn.isEnabled() and not dialog.save_btn.isEnabled()
+    dialog.new_btn.click()
+    assert dialog.save_btn.isEnabled() and dialog.name.isEnabled() and dialog.name.text() == ""
+    dialog.name.setText("Bench Press")  # the catalog has it: refused, nothing added
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("Not saved"), timeout=15_000)
+    assert "already exists" in dialog.status.text()
+    dialog.name.setText("Zottman Curl")
+    dialog.muscles.setText("biceps, forearms")
+    dialog.equipment.setText("dumbbell")
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("Added"), timeout=15_000)
+    qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=15_000)
+    assert dialog.list.currentItem().text() == "Zottman Curl" and not dialog.creating
+    made = catalog.lookup(store, me, "zottman curl")
+    assert made.athlete_id == me and made.muscle_groups == ("biceps", "forearms")
+    assert made.equipment == "dumbbell" and made.kind == "strength"

@@ -3,7 +3,7 @@ a set is edited (dialog) and deleted (asked first), records and goals recomputed
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.training import strength
@@ -145,3 +145,65 @@ def test_session_detail_deletes_its_sets_and_leaves_a_read_only_clients_alone(
     screen.sets.selectRow(0)
     assert not screen.set_editing.edit_btn.isEnabled()
     assert not screen.set_editing.delete_btn.isEnabled()
+
+
+def test_the_edit_dialog_clears_a_wrong_rpe(qtbot, window, store) -> None:
+    from app.ui import viewmodels as vm
+    from app.ui.screens.set_editing import NO_RPE
+
+    me = window.ctx.athlete.id
+    logged = strength.log_set(store, me, "Squat", 5, 100.0, 1_000, rpe=8.0)
+    row = vm.SetRow(logged.id, "Squat", 5, 100.0, 8.0, 0, 0, None, None, None)
+    dialog = SetDialog(None, row, vm.METRIC)
+    qtbot.addWidget(dialog)
+    dialog.rpe.setValue(0)
+    assert dialog.rpe.text() == NO_RPE and dialog.change().rpe is None
+    gym = window.show_screen("gym")
+    with qtbot.waitSignal(window.ctx.message, timeout=15_000) as msg:
+        gym.set_editing.apply(logged.id, dialog.change())
+    assert msg.args[0].startswith("Set changed")
+    (saved,) = strength.sets(store, me)
+    assert saved.rpe is None and (saved.reps, saved.weight_kg) == (5, 100.0)
+
+
+def test_gym_never_files_an_unknown_name_under_a_look_alike_and_can_create_it(
+    qtbot, window, store
+) -> None:
+    from app.training import catalog
+
+    me = window.ctx.athlete.id
+    gym = window.show_screen("gym")
+    gym.search.setText("Zottman Curl")
+    qtbot.waitUntil(lambda: gym.picker.suggesting, timeout=15_000)
+    assert gym.exercise.text() == "-"  # not silently a Dumbbell Curl
+    texts = [gym.matches.item(i).text() for i in range(gym.matches.count())]
+    assert texts and all(t.startswith("Did you mean ") for t in texts)
+    assert len(set(texts)) == len(texts)  # each built-in once (stored once at first use)
+    assert gym.picker.create_btn.isVisibleTo(gym)
+    assert gym.picker.create_btn.text() == "Create “Zottman Curl” as your own exercise"
+    with qtbot.waitSignal(window.ctx.message, timeout=5_000) as said:
+        gym.set_done()
+    assert "not in the catalog" in said.args[0] and strength.sets(store, me) == []
+
+    first = gym.matches.item(0)
+    gym.matches.itemClicked.emit(first)  # a suggestion the athlete clicks is taken
+    assert gym.exercise.text() == first.data(Qt.ItemDataRole.UserRole)  # its exercise's name
+
+    with qtbot.waitSignal(window.ctx.message, timeout=15_000) as said:
+        gym.picker.create_btn.click()
+    assert said.args[0].startswith("Created “Zottman Curl”")
+    qtbot.waitUntil(lambda: gym.exercise.text() == "Zottman Curl", timeout=15_000)
+    assert not gym.picker.create_btn.isVisibleTo(gym)
+    made = catalog.lookup(store, me, "Zottman Curl")
+    assert made.athlete_id == me and made.kind == "strength"
+    _log(qtbot, window, gym, "Zottman Curl", 10, 12.0, 7.0)
+    (logged,) = strength.sets(store, me)
+    assert logged.exercise_id == made.id
+
+
+def test_gym_picks_a_sure_match_as_you_type(qtbot, window) -> None:
+    gym = window.show_screen("gym")
+    gym.search.setText("bench prss")
+    qtbot.waitUntil(lambda: gym.exercise.text() == "Bench Press", timeout=15_000)
+    assert not gym.picker.suggesting and not gym.picker.create_btn.isVisibleTo(gym)
+    assert gym.matches.item(0).text() == "Bench Press"

@@ -61,6 +61,16 @@ def instant(text: str | None, tz: tzinfo) -> int:
     return int(dt.timestamp() * 1000)
 
 
+def number_or_none(text: str) -> float | None:
+    """An argparse type for an option that can be emptied: a number, or "none" to clear."""
+    if text.strip().casefold() in ("none", "-"):
+        return None
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"a number or 'none' (to clear), got {text!r}") from exc
+
+
 def athlete(ctx: CommandContext) -> int:
     """--athlete or yourself; read commands never create one (exit 4)."""
     return ctx.athlete().id

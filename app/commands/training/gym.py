@@ -10,6 +10,7 @@ from datetime import tzinfo
 
 from app.commands import EXIT_OK, UserError
 from app.commands.common import CommandContext
+from app.domain.edits import KEEP, Keep
 from app.domain.strength import Record
 from app.services.training_log import TrainingLogService
 from app.store.repo import Store
@@ -25,6 +26,7 @@ from .common import (
     editor,
     instant,
     iso,
+    number_or_none,
     withdrawn,
     writer,
 )
@@ -248,11 +250,12 @@ def cmd_sets_list(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 @command
 def cmd_sets_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
+    """An option left out keeps its field (KEEP); `--rpe none` clears the RPE."""
     store = ctx.store
     athlete_id = editor(ctx)
     tz = load_context(store, athlete_id).tz
-    exercise = None
-    if args.exercise is not None:
+    exercise: catalog.ExerciseInfo | Keep = KEEP
+    if not isinstance(args.exercise, Keep):
         exercise = _exercise_to_log(store, athlete_id, args.exercise, create=False)
     edit = TrainingLogService(store).edit_set(
         athlete_id,
@@ -261,7 +264,7 @@ def cmd_sets_edit(args: argparse.Namespace, ctx: CommandContext) -> int:
         reps=args.reps,
         weight_kg=args.weight,
         rpe=args.rpe,
-        started_ms=None if args.at is None else instant(args.at, tz),
+        started_ms=KEEP if isinstance(args.at, Keep) else instant(args.at, tz),
     )
     print(f"set {edit.saved.id}: {_set_text(edit.saved)}")
     for r in edit.saved.records:
@@ -363,11 +366,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s = ssub.add_parser("edit", help="correct a set; records and goals are recomputed")
     add_common(s, json_flag=False)
     s.add_argument("id", type=int, help="set id (sets list)")
-    s.add_argument("--exercise", help="exercise name or id")
-    s.add_argument("--reps", type=int, help="repetitions")
-    s.add_argument("--weight", type=float, help="kg (0 for bodyweight)")
-    s.add_argument("--rpe", type=float, help="rate of perceived exertion, 1-10")
-    s.add_argument("--at", help="new start (ISO date-time)")
+    # An option left out keeps its field (KEEP); "none" empties one that may be empty.
+    s.add_argument("--exercise", default=KEEP, help="exercise name or id")
+    s.add_argument("--reps", type=int, default=KEEP, help="repetitions")
+    s.add_argument("--weight", type=number_or_none, default=KEEP, help="kg (0 or none: bodyweight)")
+    s.add_argument("--rpe", type=number_or_none, default=KEEP, help="RPE 1-10 (none: no RPE)")
+    s.add_argument("--at", default=KEEP, help="new start (ISO date-time)")
     s.set_defaults(func=cmd_sets_edit)
     s = ssub.add_parser("delete", help="delete a set; records and goals are recomputed")
     add_common(s, json_flag=False)

@@ -2,12 +2,16 @@
 
 Edits and deletes go through app.services.training_log, as `pulsedeck body edit|delete`: the
 value is checked like a new one, and weight-goal achievements it no longer supports are
-withdrawn. Afterwards the trends and goals are re-read.
+withdrawn. Afterwards the trends and goals are re-read. Times are shown and typed in the
+athlete's time zone (named beside the editor), not the computer's: a coach abroad sees a
+client's weigh-in at the client's hour, and saving an unchanged time keeps it to the ms.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDateTime
+from datetime import UTC, datetime, tzinfo
+
+from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone
 from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDoubleSpinBox,
@@ -22,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.calendar import wall_clock, wall_ms
 from app.domain.goals import Achievement
 from app.services.training_log import BodyEdit
 from app.training.body import Metric
@@ -55,6 +60,7 @@ class BodyEntriesPanel(QWidget):
         super().__init__()
         self.ctx = ctx
         self.entries: list[Metric] = []
+        self.zone: tzinfo = UTC  # the athlete's, read with the entries
         root = QVBoxLayout(self)
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["When", "Measure", "Value", "From"])
@@ -62,7 +68,10 @@ class BodyEntriesPanel(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # "When (Pacific/Auckland)" whole, at 1024 px too; the other columns share the rest.
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._picked)
         root.addWidget(self.table, 1)
         row = QHBoxLayout()
@@ -71,7 +80,12 @@ class BodyEntriesPanel(QWidget):
         self.value.setDecimals(1)
         self.value.setAccessibleName("Value")
         self.when = QDateTimeEdit()
+        # A wall time in the athlete's zone, held as UTC so Qt never shifts it by the
+        # computer's zone (app.domain.calendar converts).
+        self.when.setTimeZone(QTimeZone(QTimeZone.Initialization.UTC))
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.zone_label = QLabel("")
+        self.zone_label.setProperty("role", "muted")
         self.when.setAccessibleName("When")
         self.save_btn = QPushButton("Save")
         self.save_btn.setProperty("role", "primary")
@@ -83,6 +97,7 @@ class BodyEntriesPanel(QWidget):
         for label, w in (("Value", self.value), ("When", self.when)):
             row.addWidget(QLabel(label))
             row.addWidget(w)
+        row.addWidget(self.zone_label)
         row.addWidget(self.save_btn)
         row.addWidget(self.delete_btn)
         row.addWidget(self.status, 1)
@@ -94,19 +109,22 @@ class BodyEntriesPanel(QWidget):
     def reload(self) -> None:
         athlete_id, log = self.ctx.athlete.id, self.ctx.services.training_log
 
-        def done(entries: list[Metric]) -> None:
+        def done(got: tuple[list[Metric], tzinfo]) -> None:
             if athlete_id == self.ctx.athlete.id:
-                self.entries = entries
+                self.entries, self.zone = got
                 self._show()
 
-        self.ctx.bridge.run(lambda: log.body_entries(athlete_id), done)
+        self.ctx.bridge.run(lambda: (log.body_entries(athlete_id), log.zone(athlete_id)), done)
 
     def _show(self) -> None:
-        units = self.ctx.units
+        units, zone = self.ctx.units, vm.zone_name(self.zone)
+        self.table.horizontalHeaderItem(0).setText(f"When ({zone})")
+        self.zone_label.setText(zone)
+        self.zone_label.setToolTip(f"Times are the athlete's: {zone}")
         self.table.setRowCount(len(self.entries))
         for i, e in enumerate(self.entries):
             value, unit = shown_value(e.kind, e.value, units)
-            cells = [vm.local_time(e.measured_ms), KIND_LABELS.get(e.kind, (e.kind,))[0],
+            cells = [vm.wall_time(e.measured_ms, self.zone), KIND_LABELS.get(e.kind, (e.kind,))[0],
                      f"{value:.1f} {unit}", e.source]  # fmt: skip
             for col, text in enumerate(cells):
                 self.table.setItem(i, col, QTableWidgetItem(text))
@@ -128,7 +146,15 @@ class BodyEntriesPanel(QWidget):
             value, unit = shown_value(e.kind, e.value, self.ctx.units)
             self.value.setSuffix(f" {unit}")
             self.value.setValue(value)
-            self.when.setDateTime(QDateTime.fromMSecsSinceEpoch(e.measured_ms))
+            self.when.setDateTime(self._wall(e.measured_ms))
+
+    def _wall(self, ms: int) -> QDateTime:
+        """The instant as the athlete's clock shows it, for the editor (to the minute)."""
+        w = wall_clock(ms, self.zone)
+        return QDateTime(
+            QDate(w.year, w.month, w.day), QTime(w.hour, w.minute),
+            QTimeZone(QTimeZone.Initialization.UTC),
+        )  # fmt: skip
 
     def save(self) -> None:
         e = self.current()
@@ -137,10 +163,13 @@ class BodyEntriesPanel(QWidget):
         value = self.value.value()
         if e.kind == "weight_kg":
             value = vm.weight_to_kg(value, self.ctx.units)
-        at = self.when.dateTime().toMSecsSinceEpoch()
+        edited = self.when.dateTime()
+        wall = datetime.combine(edited.date().toPython(), edited.time().toPython())
         shown, _ = shown_value(e.kind, e.value, self.ctx.units)
         changed_value = None if abs(self.value.value() - shown) < 0.05 else value
-        changed_at = None if abs(at - e.measured_ms) < 60_000 else at  # shown to the minute
+        # Shown to the minute: the same minute keeps the stored instant exactly.
+        same = wall == wall_clock(e.measured_ms, self.zone).replace(second=0, microsecond=0)
+        changed_at = None if same else wall_ms(wall, self.zone)
         athlete_id, log, eid = self.ctx.athlete.id, self.ctx.services.training_log, e.id
 
         def done(edit: BodyEdit) -> None:
@@ -159,7 +188,7 @@ class BodyEntriesPanel(QWidget):
         answer = QMessageBox.question(
             self, "Delete body entry",
             f"Delete the {KIND_LABELS.get(e.kind, (e.kind,))[0]} entry {value:.1f} {unit} of "
-            f"{vm.local_time(e.measured_ms)}? This cannot be undone.",
+            f"{vm.wall_time(e.measured_ms, self.zone)}? This cannot be undone.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )  # fmt: skip

@@ -1,8 +1,8 @@
-"""Your own exercises (from `exercises add` or `sets add --create`): edit or delete them.
+"""Your own exercises (from `exercises add`, `sets add --create` or here): add, edit, delete.
 
 Built-in exercises never change. The change goes through app.services.training_log, as
-`pulsedeck exercises edit|delete` does: a new name is carried to the exercise's sets, and an
-exercise still used by sets or goals is refused with the reason.
+`pulsedeck exercises add|edit|delete` does: a new name must be new to the catalog, a renamed
+one is carried to the exercise's sets, and one still used by sets or goals is not deleted.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class ExercisesDialog(QDialog):
         self.setWindowTitle("Your exercises")
         self.ctx, self.changed = ctx, changed
         self.items: list[ExerciseInfo] = []
+        self.creating = False  # New… pressed: Save adds rather than changes
         root = QHBoxLayout(self)
         self.list = QListWidget()
         self.list.setMinimumWidth(220)
@@ -70,6 +71,10 @@ class ExercisesDialog(QDialog):
         self.status.setProperty("role", "muted")
         right.addWidget(self.status)
         buttons = QHBoxLayout()
+        self.new_btn = QPushButton("New…")
+        self.new_btn.setToolTip("Add an exercise of your own (its name must be new)")
+        self.new_btn.clicked.connect(self.new)
+        self.new_btn.setEnabled(not ctx.read_only and not ctx.athlete.read_only)
         self.save_btn = QPushButton("Save")
         self.save_btn.setProperty("role", "primary")
         self.save_btn.clicked.connect(self.save)
@@ -77,7 +82,7 @@ class ExercisesDialog(QDialog):
         self.delete_btn.clicked.connect(self.ask_delete)
         close = QPushButton("Close")
         close.clicked.connect(self.accept)
-        for b in (self.save_btn, self.delete_btn):
+        for b in (self.new_btn, self.save_btn, self.delete_btn):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(close)
@@ -98,8 +103,7 @@ class ExercisesDialog(QDialog):
             self.list.setCurrentRow(ids.index(select) if select in ids else 0 if items else -1)
             if not items:
                 self.status.setText(
-                    "No exercises of your own yet (built-in ones cannot change). "
-                    "Add one with `pulsedeck exercises add NAME`."
+                    "No exercises of your own yet (built-in ones cannot change): New… adds one."
                 )
             self._picked(self.list.currentRow())
 
@@ -109,7 +113,25 @@ class ExercisesDialog(QDialog):
         i = self.list.currentRow()
         return self.items[i] if 0 <= i < len(self.items) else None
 
-    def _picked(self, _row: int) -> None:
+    def new(self) -> None:
+        """Empty the form for a new exercise; Save adds it."""
+        self.creating = True
+        self.list.setCurrentRow(-1)  # a click on any exercise leaves "new"
+        for w in (self.name, self.aliases, self.muscles, self.equipment):
+            w.clear()
+            w.setEnabled(True)
+        self.kind.setCurrentText(KINDS[0])
+        for w in (self.kind, self.save_btn):
+            w.setEnabled(True)
+        self.delete_btn.setEnabled(False)
+        self.status.setText("New exercise: give it a name (the rest is optional) and Save.")
+        self.name.setFocus()
+
+    def _picked(self, row: int) -> None:
+        if row >= 0:
+            self.creating = False
+        if self.creating:
+            return
         e = self.current()
         writable = e is not None and not self.ctx.read_only and not self.ctx.athlete.read_only
         for w in (self.name, self.aliases, self.muscles, self.equipment, self.kind,
@@ -124,22 +146,33 @@ class ExercisesDialog(QDialog):
         self.kind.setCurrentText(e.kind)
 
     def save(self) -> None:
-        e = self.current()
-        if e is None or e.id is None:
+        e = None if self.creating else self.current()
+        if not self.creating and (e is None or e.id is None):
             return
-        athlete_id, log, eid = self.ctx.athlete.id, self.ctx.services.training_log, e.id
+        athlete_id, log = self.ctx.athlete.id, self.ctx.services.training_log
+        eid = None if e is None else e.id
         name, aliases = self.name.text().strip(), split_list(self.aliases.text())
         muscles, kind = split_list(self.muscles.text()), self.kind.currentText()
         equipment = self.equipment.text().strip()
 
         def work() -> ExerciseInfo:
+            if eid is None:
+                return log.add_exercise(
+                    athlete_id, name, aliases=aliases, muscle_groups=muscles,
+                    equipment=equipment, kind=kind,
+                )  # fmt: skip
             return log.edit_exercise(
                 athlete_id, eid, name=name, aliases=aliases, muscle_groups=muscles,
                 equipment=equipment, kind=kind,
             )  # fmt: skip
 
         def done(saved: ExerciseInfo) -> None:
-            self.status.setText(f"Saved {saved.name!r}; its sets follow the new name.")
+            self.creating = False
+            self.status.setText(
+                f"Added {saved.name!r}: Gym finds it by name."
+                if eid is None
+                else f"Saved {saved.name!r}; its sets follow the new name."
+            )
             self.changed()
             self.reload(select=saved.id)
 
@@ -182,6 +215,6 @@ class ExercisesDialog(QDialog):
 def exercises_button(ctx: AppContext, parent: QWidget, changed: Callable[[], None]) -> QPushButton:
     """ "Your exercises…": opens the dialog; `changed` runs after each save or delete."""
     button = QPushButton("Your exercises…")
-    button.setToolTip("Rename or delete the exercises you added (built-in ones never change)")
+    button.setToolTip("Add, rename or delete your own exercises (built-in ones never change)")
     button.clicked.connect(lambda: ExercisesDialog(ctx, parent, changed).exec())
     return button

@@ -27,6 +27,7 @@ from .. import viewmodels as vm
 from ..context import AppContext, Navigator
 from ..live import IDLE
 from ..widgets import card
+from .exercise_picker import ExercisePicker
 from .exercises_dialog import exercises_button
 from .set_editing import SetEditing
 
@@ -77,13 +78,14 @@ class GymScreen(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Exercise (typos are fine: 'bench prss')")
         self.search.setStyleSheet("font-size: 20px; padding: 10px;")
-        self.search.textChanged.connect(self._search)
         left.addWidget(self.search)
         self.matches = QListWidget()
         self.matches.setMaximumHeight(210)
         self.matches.setStyleSheet("font-size: 18px;")
-        self.matches.currentTextChanged.connect(self._picked)
         left.addWidget(self.matches)
+        # Picks only a sure match; else suggests, and offers to create the name (Create…).
+        self.picker = ExercisePicker(ctx, self.search, self.matches, self._picked)
+        left.addWidget(self.picker.create_btn)
         form_card = card()
         form = QFormLayout(form_card)
         self.exercise = QLabel("-")
@@ -181,7 +183,7 @@ class GymScreen(QWidget):
             for b in (self.start_btn, self.done_btn):
                 b.setEnabled(False)
                 b.setToolTip("The data folder is read-only: sets cannot be saved.")
-        self._search("")
+        self.picker.search("")
         self.reload()
 
     @staticmethod
@@ -212,25 +214,11 @@ class GymScreen(QWidget):
         self.table.horizontalHeaderItem(2).setText(unit)
         self._show_rows()
 
-    def _search(self, text: str) -> None:
-        athlete_id = self.ctx.athlete.id
-
-        def done(matches: list[vm.ExerciseMatch]) -> None:
-            if self.search.text() != text:
-                return  # a newer query is on its way
-            self.matches.clear()
-            for match in matches:
-                self.matches.addItem(match.name)
-            if matches:
-                self.matches.setCurrentRow(0)
-
-        gym = self.ctx.services.gym
-        self.ctx.bridge.run(lambda: gym.search(athlete_id, text), done)
-
-    def _picked(self, name: str) -> None:
+    def _picked(self, name: str | None) -> None:
+        """The exercise sets are logged under (None: none until one is chosen or created)."""
+        self.exercise.setText(name or "-")
         if not name:
             return
-        self.exercise.setText(name)
         athlete_id, gym = self.ctx.athlete.id, self.ctx.services.gym
 
         def done(last: vm.SetRow | None) -> None:
@@ -267,7 +255,7 @@ class GymScreen(QWidget):
         self._show_rows()
 
     def _exercises_changed(self) -> None:
-        self._search(self.search.text())  # a renamed or deleted exercise in the matches
+        self.picker.refresh()  # a renamed, new or deleted exercise in the matches
         self._refresh_listed()  # and in the sets (renamed)
         self.ctx.historyChanged.emit()
 
@@ -310,7 +298,11 @@ class GymScreen(QWidget):
         """Log the set with what the form shows; the rest timer starts."""
         name = self.exercise.text()
         if name == "-":
-            self.ctx.message.emit("Pick an exercise first")
+            unknown = self.picker.unknown_name
+            self.ctx.message.emit(
+                f"“{unknown}” is not in the catalog: pick a suggestion or create it"
+                if unknown else "Pick an exercise first"
+            )  # fmt: skip
             return
         end = self.ctx.now_ms()
         start = self.set_started_ms or end - DEFAULT_SET_S * 1000

@@ -24,15 +24,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.edits import KEEP
 from app.domain.goals import Achievement
 
 from .. import viewmodels as vm
 from ..context import AppContext
 
+#: How the set dialog shows an RPE of 0: the set has none.
+NO_RPE = "no RPE"
+
 
 @dataclass(frozen=True, slots=True)
 class SetChange:
-    """What the edit dialog asks for: None leaves a field as it is; weight 0 is bodyweight."""
+    """What the edit dialog asks for: exercise None keeps it; weight 0 is bodyweight; RPE
+    None is "no RPE" (a wrongly entered one is cleared)."""
 
     exercise: str | None
     reps: int
@@ -72,8 +77,9 @@ class SetDialog(QDialog):
         self.rpe.setRange(0, 10)
         self.rpe.setSingleStep(0.5)
         self.rpe.setDecimals(1)
-        self.rpe.setSpecialValueText("-")
+        self.rpe.setSpecialValueText(NO_RPE)  # 0: the set has none (saving clears one)
         self.rpe.setValue(row.rpe or 0.0)
+        self.rpe.setToolTip("Rate of perceived exertion 1-10; down to 'no RPE' to clear it")
         form.addRow("Exercise", self.exercise)
         form.addRow("Reps", self.reps)
         form.addRow("Weight (lb)" if units == vm.IMPERIAL else "Weight (kg)", self.weight)
@@ -163,9 +169,11 @@ class SetEditing(QObject):
         """Store the change (off the GUI thread), then re-read what depends on it."""
         athlete_id, log = self._athlete(), self.ctx.services.training_log
 
+        exercise = KEEP if change.exercise is None else change.exercise
+
         def work() -> tuple[Achievement, ...]:
             return log.edit_set(
-                athlete_id, set_id, exercise=change.exercise, reps=change.reps,
+                athlete_id, set_id, exercise=exercise, reps=change.reps,
                 weight_kg=change.weight_kg, rpe=change.rpe,
             ).withdrawn  # fmt: skip
 
