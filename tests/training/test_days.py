@@ -313,7 +313,8 @@ ROW = st.tuples(
 @settings(max_examples=150, deadline=None)
 @given(st.lists(ROW, max_size=60), st.booleans())
 def test_live_builder_and_batch_pieces_agree(spec, odometer) -> None:
-    from app.domain.pieces import PieceBuilder, coalesce, pieces_from_rows
+    from app.domain.lanes import pieces_from_rows
+    from app.domain.pieces import PieceBuilder, coalesce
 
     t, steps, dist = 1_000_000, 0, 0.0
     built: list[Row] = []
@@ -331,7 +332,7 @@ def test_live_builder_and_batch_pieces_agree(spec, odometer) -> None:
         builder.add(r)
     builder.finish(ended)
     live = tuple(coalesce(p) for p in builder.pieces)
-    batch = tuple(coalesce(p) for p in pieces_from_rows(built, ended))
+    batch = tuple(coalesce(lane.pieces()) for lane in pieces_from_rows(built, ended))
     for a, b in zip(live, batch, strict=True):
         assert [(s, e) for s, e, _ in a] == [(s, e) for s, e, _ in b]
         assert [v for _, _, v in a] == pytest.approx([v for _, _, v in b])
