@@ -26,8 +26,7 @@ JUNE1, JUNE10 = date(2026, 6, 1), date(2026, 6, 10)
 def _ten_days(store: Store) -> tuple[int, list[int]]:
     a = athlete(store)
     ids = [
-        session(store, a, ms(2026, 6, day, 8), 120, hr=120 + day, speed=2.5)
-        for day in range(1, 11)
+        session(store, a, ms(2026, 6, day, 8), 120, hr=120 + day, speed=2.5) for day in range(1, 11)
     ]
     return a, ids
 
