@@ -171,9 +171,7 @@ LAKE_LAST_PULL_MS: Setting[int] = declare(
     "lake.last_pull_ms", int, None, "Last pull of a lake athlete id (epoch ms)", Scope.ATHLETE
 )
 LAKE_SEEN_MS: Setting[int] = declare(
-    "lake.seen_ms",
-    int,
-    None,
+    "lake.seen_ms", int, None,
     "Start of the last pull of a lake athlete id that read every session (epoch ms)",
     Scope.ATHLETE,
 )
