@@ -7,16 +7,22 @@ two consecutive readings into a rate spread evenly over the time between them, s
 boundary or an overlapping source can take a proportional share. Holding each channel on its
 own (rather than until the next sample of any kind) keeps a strap and a foot pod that
 interleave their samples from cutting each other's time.
+
+PieceBuilder makes them one sample at a time (the live dashboard); a Track holds them as
+numpy lanes (app.domain.lanes, which also makes them from a whole session at once).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress
+from typing import TYPE_CHECKING
 
 from .samples import Sample
 from .summary import MAX_HOLD_MS, STOPPED_SPEED, Pause
+
+if TYPE_CHECKING:
+    from .lanes import Lane
 
 #: Channel indexes into a track's `pieces`.
 HR, MET, ACTIVE, STEPS, DISTANCE = range(5)
@@ -177,19 +183,15 @@ class PieceBuilder:
 
 @dataclass(frozen=True, slots=True)
 class Track:
-    """One session ready for merging: its identity, priority and per-channel pieces."""
+    """One session ready for merging: its identity, priority and per-channel lanes."""
 
     session_id: int
     source: str
     sport: str
     started_ms: int
     ended_ms: int
-    pieces: tuple[list[Piece], ...]
+    pieces: tuple[Lane, ...]  # indexed by HR, MET, ACTIVE, STEPS, DISTANCE
     peak_hr: float | None = None  # stored max HR for summary-only tracks
-
-
-def _paused(t: int, pauses: Sequence[Pause]) -> bool:
-    return any(p.start_ms <= t and (p.end_ms is None or t < p.end_ms) for p in pauses)
 
 
 def coalesce(pieces: Sequence[Piece]) -> list[Piece]:
@@ -208,90 +210,11 @@ def coalesce(pieces: Sequence[Piece]) -> list[Piece]:
     return out
 
 
-def _held_batch(ts: list[int], vs: list[float], ended: int, scale: float = 1.0) -> list[Piece]:
-    """Held pieces for one channel's readings, exactly as PieceBuilder makes them."""
-    if not ts:
-        return []
-    nxt = ts[1:]
-    nxt.append(ended)
-    cap = MAX_HOLD_MS
-    if scale != 1.0:
-        vs = [v * scale for v in vs]
-    return [
-        (t, t + (d if d < cap else cap), v)
-        for t, n, v in zip(ts, nxt, vs, strict=True)
-        if (d := n - t) > 0
-    ]
+def lanes_of(pieces: Sequence[Sequence[Piece]]) -> tuple[Lane, ...]:
+    """PieceBuilder's lists (one per channel) as the lanes a Track holds."""
+    from .lanes import lane_of
 
-
-def _counter_batch(ts: list[int], vs: list[float]) -> list[Piece]:
-    out: list[Piece] = []
-    pt = pv = None
-    for t, v in zip(ts, vs, strict=True):
-        if pv is not None and pt is not None and v > pv:
-            end = t if t > pt else pt + 1
-            out.append((pt, end, (v - pv) / (end - pt)))
-        pt, pv = t, v
-    return out
-
-
-def _verdicts(rows: Sequence[Row]) -> list[float]:
-    """The active verdict at each row (see PieceBuilder._verdict_at)."""
-    if all(r[2] is None and r[3] is None and r[6] is None for r in rows):
-        return [1.0] * len(rows)
-    if all(r[3] is not None for r in rows):  # speed on every row decides alone
-        return [1.0 if (r[3] or 0.0) >= STOPPED_SPEED else 0.0 for r in rows]
-    cap = MAX_HOLD_MS
-    ls: tuple[int, float] | None = None
-    lc: tuple[int, float] | None = None
-    lm: tuple[int, float] | None = None
-    out: list[float] = []
-    for t, _hr, cad, spd, _dist, _steps, met in rows:
-        if spd is not None:
-            ls = (t, spd)
-        if cad is not None:
-            lc = (t, cad)
-        if met is not None:
-            lm = (t, met)
-        if ls is not None and t - ls[0] <= cap:
-            out.append(1.0 if ls[1] >= STOPPED_SPEED else 0.0)
-        elif lc is not None and t - lc[0] <= cap:
-            out.append(1.0 if lc[1] > 0 else 0.0)
-        elif lm is not None and t - lm[0] <= cap:
-            out.append(1.0 if lm[1] >= ACTIVE_MET else 0.0)
-        else:
-            out.append(1.0)
-    return out
-
-
-def _channel(ts: Sequence[int], col: Sequence[object]) -> tuple[list[int], list[float]]:
-    """The readings of one column: (times, values) where the value is not None."""
-    if None not in col:
-        return list(ts), list(col)  # type: ignore[arg-type]
-    keep = [v is not None for v in col]
-    return list(compress(ts, keep)), list(compress(col, keep))  # type: ignore[arg-type]
-
-
-def pieces_from_rows(rows: Sequence[Row], ended_ms: int) -> tuple[list[Piece], ...]:
-    """All channels' pieces for a finished batch of rows, coalesced.
-
-    Same result as feeding PieceBuilder(distance_from_speed=<fewer than 2 odometer readings>)
-    and coalescing, but several times faster: the full recompute runs this on every sample.
-    """
-    if not rows:
-        return ([], [], [], [], [])
-    ts, hr_c, _cad_c, speed_c, dist_c, steps_c, met_c = (list(c) for c in zip(*rows, strict=True))
-    hr = _held_batch(*_channel(ts, hr_c), ended_ms)
-    met = _held_batch(*_channel(ts, met_c), ended_ms)
-    active = _held_batch(ts, _verdicts(rows), ended_ms)
-    dts, dvs = _channel(ts, dist_c)
-    if len(dts) >= 2:
-        distance = _counter_batch(dts, dvs)
-    else:
-        distance = coalesce(_held_batch(*_channel(ts, speed_c), ended_ms, 1 / 1000))
-    steps = _counter_batch(*_channel(ts, steps_c))
-    # Counters rarely repeat a rate exactly: joining them would cost more than it saves.
-    return (coalesce(hr), coalesce(met), coalesce(active), steps, distance)
+    return tuple(lane_of(p) for p in pieces)
 
 
 def track_from_rows(
@@ -304,10 +227,10 @@ def track_from_rows(
     pauses: Sequence[Pause] = (),
 ) -> Track:
     """A track from time-ordered sample rows; paused samples are skipped, as in summarize."""
-    rows = list(rows)
-    if pauses:
-        rows = [r for r in rows if not _paused(r[0], pauses)]
-    return Track(session_id, source, sport, started_ms, ended_ms, pieces_from_rows(rows, ended_ms))
+    from .lanes import pieces_from_rows
+
+    lanes = pieces_from_rows(list(rows), ended_ms, pauses)
+    return Track(session_id, source, sport, started_ms, ended_ms, lanes)
 
 
 def track_from_summary(
@@ -334,4 +257,4 @@ def track_from_summary(
         pieces[STEPS].append((started_ms, started_ms + span, steps / span))
     if distance_m:
         pieces[DISTANCE].append((started_ms, started_ms + span, distance_m / span))
-    return Track(session_id, source, sport, started_ms, ended_ms, pieces, max_hr)
+    return Track(session_id, source, sport, started_ms, ended_ms, lanes_of(pieces), max_hr)

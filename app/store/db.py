@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 #: The newest Alembic revision in migrations/versions. Kept here so that opening an up-to-date
 #: database needs no Alembic import (start-up time); tests/test_store.py checks it is the head.
-SCHEMA_HEAD = "0004_temperature"
+SCHEMA_HEAD = "0005_session_tracks"
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DB_FILENAME = "pulsedeck.db"

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -370,7 +371,7 @@ class Setting(Base):
 
 
 #: Tables of derived figures only (recomputed when missing or stale): a read may fill them.
-DERIVED_TABLES: frozenset[str] = frozenset({"day_summaries", "session_readings"})
+DERIVED_TABLES: frozenset[str] = frozenset({"day_summaries", "session_readings", "session_tracks"})
 
 
 class DaySummaryRow(Base):
@@ -397,3 +398,15 @@ class SessionReading(Base):
     rev: Mapped[int] = mapped_column(Integer)  # sessions.rev it was computed from
     rmssd_ms: Mapped[float | None] = mapped_column(Float)  # None: no reliable RMSSD
     hr: Mapped[float | None] = mapped_column(Float)  # resting (whole) or mean (first minutes)
+
+
+class SessionTrackRow(Base):
+    """A session's pieces per channel (app.training.track_store), valid for one revision."""
+
+    __tablename__ = "session_tracks"
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    rev: Mapped[int] = mapped_column(Integer)  # sessions.rev it was computed from
+    version: Mapped[int] = mapped_column(Integer)  # track_store.PIECES_VERSION
+    pieces: Mapped[bytes] = mapped_column(LargeBinary)  # track_store.encode

@@ -5,6 +5,8 @@ A cached day is reused while the sessions touching it are unchanged (same ids an
 recomputes just the affected days. Days touched by a session still recording are never
 cached. The cache lives in memory (one DailyService per process) and in the database
 (app.training.day_cache), so a new process, the CLI and the roster reuse the days too.
+A day that must be computed again reads each session's stored pieces (app.training.track_store,
+valid for the same revision) and reads samples only for sessions without them.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from app.domain.readiness import READINESS_SPORT
 from app.domain.summary import Pause
 from app.domain.zones import Zones
 from app.store import models as m
-from app.store.repo import Store
+from app.store.repo import STATUS_RECORDING, Store
 from app.store.settings import CUSTOM_ZONES
 
 from . import day_cache
@@ -228,6 +230,8 @@ class DailyService:
         # so a new session does not reload the day's earlier ones. Keyed by the stamp.
         self._tracks: OrderedDict[tuple[int, tuple[int, int]], Track | None] = OrderedDict()
         self.recomputed_days = 0  # for tests and the benchmark: days computed, not reused
+        self.computed_tracks = 0  # sessions whose samples were read (no valid stored track)
+        self.corrupt_tracks = 0  # stored tracks that did not decode (computed again)
 
     def _metas(self, athlete_id: int, start_ms: int, end_ms: int) -> list[_Meta]:
         raw = self.store.engine.raw_connection()
@@ -247,12 +251,10 @@ class DailyService:
         _, end = day_bounds(days[-1], ctx.tz)
         needed = [mt for mt in metas if mt.touches(start, end)]
         missing = [mt for mt in needed if (mt.id, mt.stamp) not in self._tracks]
-        pauses = _pauses(self.store, [mt.id for mt in missing])
-        loaded: dict[int, Track | None] = {}
+        loaded = self._load_tracks(missing)
         for mt in missing:
-            loaded[mt.id] = track = load_track(self.store, mt, pauses.get(mt.id, ()))
             if mt.ended_ms is not None and mt.started_ms >= recent_ms:  # the latest sessions
-                self._tracks[(mt.id, mt.stamp)] = track
+                self._tracks[(mt.id, mt.stamp)] = loaded[mt.id]
                 while len(self._tracks) > TRACK_CACHE:
                     self._tracks.popitem(last=False)
         chosen = []
@@ -262,6 +264,34 @@ class DailyService:
                 chosen.append(track)
         self.recomputed_days += len(days)
         return summarize_days(chosen, days, ctx.tz, ctx.profile, ctx.zones)
+
+    def _load_tracks(self, metas: Sequence[_Meta]) -> dict[int, Track | None]:
+        """The sessions' tracks: stored ones (session_tracks) when valid, else from samples.
+
+        Tracks computed here are stored for the next time, except those of sessions still
+        recording (samples come in without changing `rev`).
+        """
+        from . import track_store  # numpy: loaded when days are computed, not at start-up
+
+        finished = [mt for mt in metas if _finished(mt)]
+        stored, corrupt = track_store.load(self.store, [mt.stamp for mt in finished])
+        self.corrupt_tracks += corrupt
+        pauses = _pauses(self.store, [mt.id for mt in metas if mt.id not in stored])
+        out: dict[int, Track | None] = {}
+        fresh: list[tuple[int, Track]] = []
+        for mt in metas:
+            got = stored.get(mt.id)
+            if got is not None and mt.ended_ms is not None:
+                out[mt.id] = Track(
+                    mt.id, mt.source, mt.sport, mt.started_ms, mt.ended_ms, got.pieces, got.peak_hr
+                )
+                continue
+            out[mt.id] = track = load_track(self.store, mt, pauses.get(mt.id, ()))
+            self.computed_tracks += 1
+            if track is not None and _finished(mt):
+                fresh.append((mt.rev, track))
+        track_store.save(self.store, fresh)
+        return out
 
     def days(
         self,
@@ -350,6 +380,11 @@ class DailyService:
 
     def day(self, athlete_id: int, day: date) -> DaySummary:
         return self.days(athlete_id, day, day)[0]
+
+
+def _finished(mt: _Meta) -> bool:
+    """Samples final while `rev` is unchanged: its track may be stored."""
+    return mt.ended_ms is not None and mt.status != STATUS_RECORDING
 
 
 def _ended(mt: _Meta) -> int:

@@ -35,7 +35,7 @@ from app.domain.goals import (
     period_of,
     streak,
 )
-from app.domain.pieces import STEPS, Piece, PieceBuilder, Track, sample_row
+from app.domain.pieces import STEPS, Piece, PieceBuilder, Track, lanes_of, sample_row
 from app.domain.readiness import READINESS_SPORT
 from app.domain.samples import Sample
 
@@ -136,7 +136,8 @@ class GoalTracker:
 
     def _track(self, ended_ms: int, pieces: tuple[list[Piece], ...]) -> Track:
         started = self._started_ms or self._first_ms or ended_ms
-        return Track(self.session_id or -1, "ble", self.sport, started, ended_ms, pieces)
+        lanes = lanes_of(pieces)
+        return Track(self.session_id or -1, "ble", self.sport, started, ended_ms, lanes)
 
     def _days(self, first_ms: int, last_ms: int) -> list[date]:
         return days_between(local_date(first_ms, self._ctx.tz), local_date(last_ms, self._ctx.tz))

@@ -6,6 +6,7 @@ keyring entries, job payloads and feed URLs (which may embed a token) are left o
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -57,6 +58,7 @@ _SCOPE: tuple[tuple[str, str], ...] = (
     ("feed_cursors", "athlete_id = :a"),
     ("day_summaries", "athlete_id = :a"),  # derived (app.training.day_cache), erased too
     ("session_readings", "session_id IN ({sessions})"),  # derived (training.readiness)
+    ("session_tracks", "session_id IN ({sessions})"),  # derived (training.track_store)
 )
 #: Columns never exported: keyring entry names and free-form job payloads/results.
 _EXCLUDED: dict[str, set[str]] = {
@@ -100,6 +102,8 @@ def _strip_url(url: object) -> object:
 def _cell(value: object) -> object:
     if isinstance(value, (dict, list)):
         return json.dumps(value, sort_keys=True)
+    if isinstance(value, bytes):  # a blob (session_tracks.pieces) as base64 text
+        return base64.b64encode(value).decode("ascii")
     return "" if value is None else value
 
 

@@ -49,6 +49,11 @@ def _assert_stored(coach: Store) -> None:
         ready = ReadinessService(coach)
         ready.series(aid, first, today)
         assert ready._fresh == []  # noqa: SLF001 - nothing analysed: all read back
+        with coach.engine.begin() as conn:  # a profile change: the days go, the pieces stay
+            conn.exec_driver_sql("DELETE FROM day_summaries WHERE athlete_id = ?", (aid,))
+        svc = DailyService(coach)
+        assert svc.days(aid, first, today) == days
+        assert svc.computed_tracks == 0  # no session's samples read again
         roster_first = today - timedelta(days=27)
         assert DailyService(coach).days(aid, roster_first, today) == fresh_days(
             coach, aid, roster_first, today

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -94,6 +95,8 @@ def test_export_all_has_every_table_a_manifest_and_no_secrets(store, tmp_path):
             assert len(rows) == info["rows"], table
         feeds = list(csv.DictReader(io.StringIO(zf.read("data/feeds.csv").decode())))
         accounts = list(csv.DictReader(io.StringIO(zf.read("data/remote_accounts.csv").decode())))
+        tracks = list(csv.DictReader(io.StringIO(zf.read("data/session_tracks.csv").decode())))
+    assert tracks and all(base64.b64decode(t["pieces"], validate=True) for t in tracks)
     for secret in SECRETS:
         assert secret.encode() not in blob
     assert b"strava:42" not in blob and b"internal" not in blob

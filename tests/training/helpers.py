@@ -68,6 +68,11 @@ def fresh_days(store: Store, athlete_id: int, first: date, last: date) -> list[D
 
     with store.engine.begin() as conn:
         conn.exec_driver_sql("DELETE FROM day_summaries WHERE athlete_id = ?", (athlete_id,))
+        conn.exec_driver_sql(
+            "DELETE FROM session_tracks WHERE session_id IN "
+            "(SELECT id FROM sessions WHERE athlete_id = ?)",
+            (athlete_id,),
+        )
     svc = DailyService(store)
     days = svc.days(athlete_id, first, last)
     assert svc.recomputed_days == len(days)
