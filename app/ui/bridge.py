@@ -124,7 +124,7 @@ class Bridge(QObject):
         else:
             raise TypeError(f"cannot run {work!r}")
         self._set_busy(+1)
-        future = self.loop.submit(coro)  # type: ignore[arg-type]
+        future = self.loop.submit(coro)
 
         def done(f: concurrent.futures.Future[Any]) -> None:
             def on_gui() -> None:
