@@ -15,6 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPicture, QTransform
+from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
 from . import theme as th
 from .chart_parts import EmptyNote, legend, pen, style_plot
@@ -38,7 +39,7 @@ def x_day(x: float) -> date:
 
 
 def _month_ticks(lo: date, hi: date, every: int) -> list[float]:
-    out = []
+    out: list[float] = []
     y, m = lo.year, lo.month
     while True:
         d = date(y, m, 1)
@@ -55,7 +56,7 @@ _SHIFT_ONLY = QTransform.TransformationType.TxTranslate.value
 GridLine = tuple[QColor, QPointF, QPointF]
 
 
-class GridAxis(pg.AxisItem):
+class GridAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph has no type hints: Any
     """An axis whose grid lines are painted as 1-pixel rectangles: the same pixels as
     pyqtgraph's translucent lines, 6x faster in a micro-benchmark (Qt blends a translucent
     cosmetic line pixel by pixel, a rectangle span by span); the grid lines were about half
@@ -64,9 +65,10 @@ class GridAxis(pg.AxisItem):
     #: (the axis picture they belong to, grid lines, tick labels), recorded with the picture.
     _parts: tuple[QPicture, list[GridLine], QPicture] | None = None
 
-    def paint(self, p, opt, widget):  # noqa: ANN001 - pyqtgraph's signature
+    def paint(self, p: QPainter, opt: QStyleOptionGraphicsItem, widget: QWidget | None) -> None:
         if self.grid is False or p.deviceTransform().type().value > _SHIFT_ONLY:
-            return super().paint(p, opt, widget)  # no grid, or scaled (high DPI): Qt's lines
+            super().paint(p, opt, widget)  # no grid, or scaled (high DPI): Qt's lines
+            return
         if self._parts is None or self._parts[0] is not self.picture:
             self._parts = self._record()
         picture, lines, labels = self._parts
@@ -78,7 +80,6 @@ class GridAxis(pg.AxisItem):
             y0, y1 = sorted((math.floor(p1.y() + dy), math.floor(p2.y() + dy)))
             p.fillRect(QRectF(x0 - dx, y0 - dy, x1 - x0 + 1, y1 - y0 + 1), colour)
         labels.play(p)
-        return None
 
     def _record(self) -> tuple[QPicture, list[GridLine], QPicture]:
         """What `AxisItem.paint` records, in drawing order: axis line and ticks that are not
@@ -126,7 +127,9 @@ def _hairline(p: QPen) -> bool:
 class DateAxis(GridAxis):
     """Calendar dates at steps people read: days, Mondays, month starts, years."""
 
-    def tickValues(self, minVal, maxVal, size):  # noqa: N802 - pyqtgraph's name
+    def tickValues(  # noqa: N802 - pyqtgraph's name
+        self, minVal: float, maxVal: float, size: float
+    ) -> list[tuple[float, list[float]]]:
         span = max(1.0, maxVal - minVal)
         most = max(2, int(size // DATE_TICK_PX) if size else 6)
         lo, hi = x_day(np.ceil(minVal)), x_day(np.floor(maxVal))
@@ -146,8 +149,10 @@ class DateAxis(GridAxis):
         ticks = [day_x(date(y, 1, 1)) for y in range(lo.year + 1, hi.year + 1) if y % years == 0]
         return [(365.0 * years, ticks)]
 
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
-        out = []
+    def tickStrings(  # noqa: N802 - pyqtgraph's name
+        self, values: list[float], scale: float, spacing: float
+    ) -> list[str]:
+        out: list[str] = []
         for v in values:
             d = x_day(v)
             if spacing < 28:
@@ -226,7 +231,7 @@ class StaticPlot:
         item = pg.PlotDataItem(np.asarray(x, float), ys, pen=pen(colour, width), connect="finite",
                                symbol=symbol, symbolSize=5, symbolBrush=colour, symbolPen=None,
                                dynamicRangeLimit=None)  # fmt: skip
-        return self.add(name, item)  # type: ignore[return-value]
+        return self.add(name, item)
 
     def stacked_bars(self, x: Sequence[float], width: float,
                      layers: Sequence[tuple[str, Sequence[float], str]]) -> None:  # fmt: skip

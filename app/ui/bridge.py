@@ -124,7 +124,7 @@ class Bridge(QObject):
         else:
             raise TypeError(f"cannot run {work!r}")
         self._set_busy(+1)
-        future = self.loop.submit(coro)  # type: ignore[arg-type]
+        future = self.loop.submit(coro)
 
         def done(f: concurrent.futures.Future[Any]) -> None:
             def on_gui() -> None:
@@ -146,7 +146,7 @@ class Bridge(QObject):
         future.add_done_callback(done)
         return future
 
-    def call_soon_in_gui(self, fn: Callable[[], None]) -> None:
+    def call_soon_in_gui(self, fn: Callable[[], object]) -> None:
         """Run `fn` on the GUI thread (from any thread); used for sensor status events."""
         self._deliver.emit(fn)
 
@@ -159,7 +159,7 @@ class Bridge(QObject):
         return self._busy
 
     @Slot(object)
-    def _on_deliver(self, fn: Callable[[], None]) -> None:
+    def _on_deliver(self, fn: Callable[[], object]) -> None:
         try:
             fn()
         except Exception:  # a broken slot must not take the app down

@@ -68,15 +68,19 @@ def hr_range(hr: np.ndarray, floors: Sequence[float], step: int = HR_STEP) -> tu
     return float(max(0, lo)), float(hi)
 
 
-class TimeAxis(pg.AxisItem):
+class TimeAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph has no type hints: Any
     """Seconds since the start as m:ss or h:mm:ss, at human steps, every label once."""
 
-    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802 - pyqtgraph's name
+    def tickSpacing(  # noqa: N802 - pyqtgraph's name
+        self, minVal: float, maxVal: float, size: float
+    ) -> list[tuple[float, float]]:
         span = max(1e-9, maxVal - minVal)
         step = human_step(span, int(size // TICK_PX) if size else 5)
         return [(float(step), 0.0)]  # one level: no minor ticks repeating a major label
 
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
+    def tickStrings(  # noqa: N802 - pyqtgraph's name
+        self, values: list[float], scale: float, spacing: float
+    ) -> list[str]:
         out: list[str] = []
         seen: set[str] = set()
         for v in values:
@@ -87,7 +91,7 @@ class TimeAxis(pg.AxisItem):
 
 
 def pen(colour: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-    p = pg.mkPen(QColor(colour), width=width)
+    p: QPen = pg.mkPen(QColor(colour), width=width)
     p.setStyle(style)
     return p
 

@@ -7,11 +7,13 @@ draws only what is on screen, at about one point per pixel column. Every chart h
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QEvent, QPointF
+from PySide6.QtGui import QColor, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QWidget
 
 from . import theme as th
 from .chart_parts import (
@@ -46,10 +48,10 @@ def _visible(t: np.ndarray, y: np.ndarray, start: float) -> np.ndarray:
     return y[int(np.searchsorted(t, start)) :] if len(t) else y
 
 
-class LiveChart(pg.GraphicsLayoutWidget):
+class LiveChart(pg.GraphicsLayoutWidget):  # type: ignore[misc]  # pyqtgraph has no type hints
     """Last minutes of HR over the zone bands (axis fitted to the data), cadence in a strip."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plot: pg.PlotItem = self.addPlot(
             row=0, col=0, axisItems={"bottom": TimeAxis("bottom")}
@@ -177,20 +179,20 @@ class LiveChart(pg.GraphicsLayoutWidget):
                 self._fit_cadence(_visible(t, cadence, start))
         self.repaints += 1
 
-    def resizeEvent(self, ev) -> None:
+    def resizeEvent(self, ev: QResizeEvent) -> None:
         super().resizeEvent(ev)
         if hasattr(self, "empty"):
             self.empty.cover()
 
-    def paintEvent(self, ev) -> None:
+    def paintEvent(self, ev: QPaintEvent) -> None:
         super().paintEvent(ev)
         if self.on_painted is not None:
             self.on_painted()
 
-    on_painted = None  # set by benchmarks/tests to time sample -> pixels
+    on_painted: Callable[[], None] | None = None  # set by benchmarks/tests to time sample -> pixels
 
 
-class SessionCharts(pg.GraphicsLayoutWidget):
+class SessionCharts(pg.GraphicsLayoutWidget):  # type: ignore[misc]  # pyqtgraph: no type hints
     """Stacked HR / cadence / power / speed plots with a shared zoomable x and a crosshair."""
 
     LABELS = {"hr": ("HR", "bpm"), "cadence": ("Cadence", "/min"), "power": ("Power", "W"),
@@ -198,7 +200,7 @@ class SessionCharts(pg.GraphicsLayoutWidget):
     #: Decimals shown in the crosshair readout.
     DECIMALS = {"hr": 0, "cadence": 0, "power": 0, "speed": 1}
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
@@ -283,7 +285,8 @@ class SessionCharts(pg.GraphicsLayoutWidget):
         """Hide or show a series (what a click on its legend entry does)."""
         self.curves[name].setVisible(visible)
 
-    def _moved(self, event) -> None:
+    def _moved(self, event: tuple[QPointF]) -> None:
+        """SignalProxy hands on the scene's `sigMouseMoved` arguments: (scene position,)."""
         if not self.plots:
             return
         pos = event[0]
@@ -319,11 +322,11 @@ class SessionCharts(pg.GraphicsLayoutWidget):
         self.readout_text = ""
         self.readout.setText(" ", size="12pt")
 
-    def leaveEvent(self, ev) -> None:
+    def leaveEvent(self, ev: QEvent) -> None:
         super().leaveEvent(ev)
         self.clear_crosshair()
 
-    def resizeEvent(self, ev) -> None:
+    def resizeEvent(self, ev: QResizeEvent) -> None:
         super().resizeEvent(ev)
         if hasattr(self, "empty"):
             self.empty.cover()

@@ -193,6 +193,7 @@ class AppContext(SyncFeedback, QObject):
             return
         self._busy = True
         self.sport = sport
+        goals, push = self.goals, self.bridge.push_sample
 
         def started(info: Started) -> None:
             self._busy = False
@@ -225,7 +226,6 @@ class AppContext(SyncFeedback, QObject):
             self.message.emit(f"Could not start: {exc}")
             self.startFailed.emit(str(exc))
 
-        goals, push = self.goals, self.bridge.push_sample
         analysis = self.analysis = LiveAnalysis()
 
         def listener(sample: Sample) -> None:

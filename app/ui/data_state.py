@@ -20,15 +20,20 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QStackedWidget,
-    QStatusBar,
     QVBoxLayout,
     QWidget,
 )
 
 from . import theme as th
+from .window_startup import WindowMixin
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from app.store.repo import Store
+
     from .bridge import Bridge
+    from .services import Services
 
 #: What the content area says until the store is open (the window's first paint).
 OPENING_TEXT = "Opening your data…"
@@ -122,16 +127,16 @@ class LoadFailedPage(QWidget):
             self.useFolder.emit(Path(folder))
 
 
-class DataStateActions:
+class DataStateActions(WindowMixin):
     """MainWindow's part for the data folder: the failure page, retrying, the read-only banner."""
 
     data_dir: Path
-    store: object
-    failed_page: QWidget | None
+    store: Store | None
+    failed_page: LoadFailedPage | None
     load_error: BaseException | None
     loadFailed: Signal
-    _given_services: object
-    _open_store: object
+    _given_services: Services | None
+    _open_store: Callable[[], Store] | None
     _loading: bool
     _theme: th.Theme
     _placeholder: QLabel
@@ -142,8 +147,6 @@ class DataStateActions:
     if TYPE_CHECKING:  # MainWindow's and QMainWindow's: declared for the type checker only
 
         def start_loading(self) -> None: ...
-
-        def statusBar(self) -> QStatusBar: ...  # noqa: N802
 
     def _load_failed(self, exc: BaseException) -> None:
         # A classified condition (corrupt, not a database, newer schema) is one line; a bug

@@ -160,7 +160,7 @@ class ImportController(QObject):
     #: The import ended; its report (None when it failed before reading any file).
     finished = Signal(object)
 
-    def __init__(self, ctx: AppContext, show_history: Callable[[], None],
+    def __init__(self, ctx: AppContext, show_history: Callable[[], object],
                  parent: QObject | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.ctx = ctx

@@ -51,9 +51,10 @@ class LiveAnalysisView:
         w = self.window
         if w is None:
             return Alpha1State.WARMING_UP
-        if not w.reliable:
+        zone = alpha1_zone(w.alpha1)
+        if not w.reliable or zone is None:  # a reliable window has an α1, so a zone
             return Alpha1State.UNRELIABLE
-        return Alpha1State(alpha1_zone(w.alpha1))
+        return Alpha1State(zone)
 
     @property
     def warmup_left_s(self) -> float:

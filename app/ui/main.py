@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QCoreApplication
+
     from app.store.repo import Store
 
 QUIT_AFTER_SHOW = "PULSEDECK_QUIT_AFTER_SHOW"
@@ -33,7 +35,7 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _application(offscreen: bool = False):
+def _application(offscreen: bool = False) -> QCoreApplication:
     if offscreen and not os.environ.get("QT_QPA_PLATFORM") and not _has_app():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
@@ -148,6 +150,7 @@ def render_screens_png(
             from .demo import DEMO_BACKLOG_S
 
             ctx = window.ctx
+            assert ctx is not None  # the window is ready
             window.wait_until(
                 lambda: ctx.live is not None and ctx.last_view.samples >= DEMO_BACKLOG_S
             )
@@ -157,7 +160,8 @@ def render_screens_png(
             window.wait_until(lambda: False, 0.1)  # let throttled redraws land
             out.parent.mkdir(parents=True, exist_ok=True)
             image = window.grab().toImage()
-            if not image.save(str(out), "PNG"):
+            # The stub wants the format as bytes; PySide6 takes str (and refuses bytes).
+            if not image.save(str(out), "PNG"):  # type: ignore[call-overload]
                 raise OSError(f"could not write {out}")
     finally:
         if window is not None:

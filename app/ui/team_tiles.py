@@ -64,7 +64,8 @@ def big_text(text: str, font: QFont, colour: str, ratio: float) -> QPixmap:
     the few hundred values in use costs a few microseconds.
     """
     key = f"pulsedeck-team:{text}:{font.pixelSize()}:{colour}:{ratio}"
-    found = QPixmapCache.find(key)
+    # The stub lists no `find(key) -> QPixmap | None`, what PySide6 does at run time.
+    found: QPixmap | None = QPixmapCache.find(key)  # type: ignore[call-overload]
     if found is not None:
         return found
     metrics = QFontMetrics(font)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from . import theme as th
 from .bridge import Bridge, LoopThread
-from .data_state import OPENING_TEXT, DataStateActions
+from .data_state import OPENING_TEXT, DataStateActions, LoadFailedPage
 from .live import IDLE
 from .window_actions import WindowActions
 from .window_import import ImportActions
@@ -102,7 +103,7 @@ class MainWindow(WindowStartup, DataStateActions, WindowActions, ImportActions, 
         self.ctx: AppContext | None = None
         self.tray: Tray | None = None
         self.load_error: BaseException | None = None
-        self.failed_page: QWidget | None = None
+        self.failed_page: LoadFailedPage | None = None
         app = QApplication.instance()
         shell_theme = theme or "light"
         self._theme = th.apply(app, shell_theme) if app else th.get(shell_theme)  # type: ignore[arg-type]
@@ -113,7 +114,9 @@ class MainWindow(WindowStartup, DataStateActions, WindowActions, ImportActions, 
         self.ready = False
         self._build()
         self._file_menu()
-        self.centralWidget().installEventFilter(FirstPaintWatcher(self))
+        central = self.centralWidget()
+        assert central is not None  # set by _build
+        central.installEventFilter(FirstPaintWatcher(self))
         self._shortcuts()
         # The data (SQLAlchemy, the store, the start-up reads) and the heavy parts (charts,
         # numpy, the goals engine) load right after the first paint, so the window appears at
@@ -183,7 +186,7 @@ class MainWindow(WindowStartup, DataStateActions, WindowActions, ImportActions, 
                 self.nav.setRowHidden(row, not on)
 
     def _shortcuts(self) -> None:
-        keys = {
+        keys: dict[str, Callable[[], object]] = {
             "F5": self.start_or_pause,
             "Ctrl+Space": self.start_or_pause,
             "Ctrl+L": lambda: self.ctx.lap() if self.ctx is not None else None,
@@ -192,9 +195,9 @@ class MainWindow(WindowStartup, DataStateActions, WindowActions, ImportActions, 
             "F11": self.toggle_big,
         }
         for i in range(1, min(len(NAV), 10) + 1):  # Ctrl+N: the Nth row shown; 10th: Ctrl+0
-            keys[f"Ctrl+{i % 10}"] = lambda n=i: self.show_visible_row(n)
+            keys[f"Ctrl+{i % 10}"] = partial(self.show_visible_row, i)
         for seq, slot in keys.items():
-            QShortcut(QKeySequence(seq), self, activated=slot)
+            QShortcut(QKeySequence(seq), self).activated.connect(slot)
 
     # Navigation ---------------------------------------------------------------------
 
@@ -204,7 +207,9 @@ class MainWindow(WindowStartup, DataStateActions, WindowActions, ImportActions, 
         if 1 <= n <= len(shown):
             self.show_screen(shown[n - 1])
 
-    def screen(self, name: str) -> QWidget:
+    def screen(self, name: str) -> QWidget:  # type: ignore[override]  # see below
+        # Not QWidget.screen() (the display, unused here): ours predates typing, and renaming
+        # it touches every screen and test; Qt's C++ never calls it through Python.
         """The screen called `name`, created (and its module imported) on first use."""
         if name not in self.screens:
             entry = next((n for n in (*NAV, SESSION_SCREEN) if n[0] == name), None)

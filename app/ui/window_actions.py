@@ -11,19 +11,26 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from . import viewmodels as vm
 from .live import IDLE, PAUSED, RECORDING
+from .window_startup import WindowMixin
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import Signal
     from PySide6.QtWidgets import QComboBox, QLabel, QListWidget, QStackedWidget
 
+    from .bridge import Bridge
     from .context import AppContext
+    from .screens.dashboard import DashboardScreen
+    from .screens.team import TeamScreen
     from .services import Services
 
 
-class WindowActions:
+class WindowActions(WindowMixin):
     """Athlete switching, recording controls and quitting for MainWindow."""
 
     ctx: AppContext | None
     services: Services | None
+    bridge: Bridge
+    lastWindowClosed: Signal
     athlete_box: QComboBox
     rec_badge: QLabel
     nav: QListWidget
@@ -45,6 +52,7 @@ class WindowActions:
             for a in items:
                 suffix = " (you)" if a.is_self else (" (read-only)" if a.read_only else "")
                 self.athlete_box.addItem(a.name + suffix, a.id)
+            assert self.ctx is not None  # the athletes are read once the data is open
             want = select_id or self.ctx.athlete.id
             idx = self.athlete_box.findData(want)
             self.athlete_box.setCurrentIndex(max(0, idx))
@@ -58,13 +66,14 @@ class WindowActions:
     def _athlete_picked(self, index: int) -> None:
         athlete_id = self.athlete_box.itemData(index)
         item = next((a for a in self._athletes if a.id == athlete_id), None)
-        if item is None or item.id == self.ctx.athlete.id:
+        ctx = self.ctx  # set before the switcher has any athlete to pick
+        if item is None or ctx is None or item.id == ctx.athlete.id:
             return
-        if self.ctx.state != IDLE:
+        if ctx.state != IDLE:
             QMessageBox.information(self._me(), "Recording", "Stop the recording before switching.")
-            self.athlete_box.setCurrentIndex(self.athlete_box.findData(self.ctx.athlete.id))
+            self.athlete_box.setCurrentIndex(self.athlete_box.findData(ctx.athlete.id))
             return
-        self.ctx.set_athlete(item)
+        ctx.set_athlete(item)
 
     def _on_athlete_changed(self, athlete: vm.AthleteItem) -> None:
         idx = self.athlete_box.findData(athlete.id)
@@ -110,6 +119,7 @@ class WindowActions:
     def _on_state(self, state: str) -> None:
         text = {RECORDING: "● Recording", PAUSED: "❚❚ Paused", IDLE: ""}[state]
         self.rec_badge.setText(text)
+        assert self.ctx is not None  # called by the context's stateChanged
         colour = self.ctx.theme.danger if state == RECORDING else self.ctx.theme.muted
         self.rec_badge.setStyleSheet(f"color: {colour}; font-weight: 700; font-size: 17px;")
 
@@ -145,7 +155,7 @@ class WindowActions:
                 me.showFullScreen()
             else:
                 me.showNormal()
-            team.set_big(on)  # type: ignore[attr-defined]
+            cast("TeamScreen", team).set_big(on)
             return
         dash = self.screens.get("dashboard")
         if dash is None or self.ctx is None:
@@ -153,11 +163,11 @@ class WindowActions:
         on = not getattr(dash, "big", False)
         self.nav.setHidden(on)
         if on:
-            cast("WindowActions", self).show_screen("dashboard")
+            self.show_screen("dashboard")
             me.showFullScreen()
         else:
             me.showNormal()
-        dash.set_big(on)  # type: ignore[attr-defined]
+        cast("DashboardScreen", dash).set_big(on)
 
     if TYPE_CHECKING:  # MainWindow's: declared for the type checker only
 

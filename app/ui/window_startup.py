@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QStackedWidget, QStatusBar, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget, QWidget
 
 from . import theme as th
 from . import viewmodels as vm
@@ -30,6 +30,13 @@ if TYPE_CHECKING:  # SQLAlchemy loads on the worker thread, after the first pain
     from .window import MainWindow
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    #: What MainWindow's mixins extend: QMainWindow for the type checker (their `self` has
+    #: its methods and signals), nothing at run time (MainWindow lists QMainWindow last).
+    WindowMixin = QMainWindow
+else:
+    WindowMixin = object
 
 #: The data opens this long after the window is built even if it has not been painted yet.
 LOAD_ANYWAY_MS = 1500
@@ -54,12 +61,14 @@ class FirstPaintWatcher(QObject):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
-            self._window.centralWidget().removeEventFilter(self)
+            central = self._window.centralWidget()
+            assert central is not None  # the watcher is installed on it
+            central.removeEventFilter(self)
             self._window.firstPainted.emit()
         return False
 
 
-class WindowStartup:
+class WindowStartup(WindowMixin):
     """Opening the data and filling the window in, for MainWindow."""
 
     store: Store | None
@@ -187,7 +196,7 @@ class WindowStartup:
                 idle_rounds = 0
                 time.sleep(0.002)
 
-    def wait_until(self, predicate, timeout_s: float = 10.0) -> bool:
+    def wait_until(self, predicate: Callable[[], object], timeout_s: float = 10.0) -> bool:
         """Process events until `predicate()` holds (offscreen renders); False on timeout."""
         app = QApplication.instance()
         assert app is not None
@@ -200,8 +209,6 @@ class WindowStartup:
         return False
 
     if TYPE_CHECKING:  # MainWindow's (and its other mixins'): declared for the type checker
-
-        def statusBar(self) -> QStatusBar: ...  # noqa: N802
 
         def show_screen(self, name: str, **kwargs: object) -> QWidget: ...
 

@@ -61,8 +61,8 @@ def test_settings_fit_without_horizontal_overflow(qtbot, window, size) -> None:
     settings.zone_model.setCurrentIndex(settings.zone_model.findData("custom"))
     window.resize(*size)
     qtbot.wait(50)
-    body = settings.scroll.widget()
-    viewport = settings.scroll.viewport()
+    body = settings.scroll_area.widget()
+    viewport = settings.scroll_area.viewport()
     assert body.minimumSizeHint().width() <= viewport.width(), "needs a horizontal scroll"
     assert settings.minimumSizeHint().height() <= window.stack.height()
     # Every visible field lies inside the screen horizontally (nothing cut off at the right).
@@ -71,7 +71,7 @@ def test_settings_fit_without_horizontal_overflow(qtbot, window, size) -> None:
             right = w.mapTo(body, w.rect().topRight()).x()
             assert right <= viewport.width() + 1, f"{w!r} sticks out at {size}"
     # Vertically it scrolls: the Save button can be reached.
-    settings.scroll.ensureWidgetVisible(settings.save_btn)
+    settings.scroll_area.ensureWidgetVisible(settings.save_btn)
     assert settings.save_btn.visibleRegion().boundingRect().height() > 0
 
 

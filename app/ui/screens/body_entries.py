@@ -164,7 +164,8 @@ class BodyEntriesPanel(QWidget):
         if e.kind == "weight_kg":
             value = vm.weight_to_kg(value, self.ctx.units)
         edited = self.when.dateTime()
-        wall = datetime.combine(edited.date().toPython(), edited.time().toPython())
+        day, clock = edited.date(), edited.time()
+        wall = datetime(day.year(), day.month(), day.day(), clock.hour(), clock.minute())
         shown, _ = shown_value(e.kind, e.value, self.ctx.units)
         changed_value = None if abs(self.value.value() - shown) < 0.05 else value
         # Shown to the minute: the same minute keeps the stored instant exactly.

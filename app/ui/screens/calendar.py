@@ -7,6 +7,7 @@ import calendar as cal
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
@@ -22,6 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from .. import theme as th
+
+if TYPE_CHECKING:
+    from app.services.analysis import CalendarEntry
 
 #: Sessions shown per day cell; more read "+N more".
 PER_DAY = 3
@@ -51,7 +55,7 @@ class CalendarView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.month = date.today().replace(day=1)
-        self.entries: list[object] = []
+        self.entries: list[CalendarEntry] = []
         self.buttons: dict[int, QPushButton] = {}
         self.cells: dict[date, QFrame] = {}
         self._theme = th.LIGHT
@@ -101,7 +105,7 @@ class CalendarView(QWidget):
     def set_month(
         self,
         month: date,
-        entries: Sequence[object],
+        entries: Sequence[CalendarEntry],
         t: th.Theme,
         sport_colours: dict[str, str] | None = None,
     ) -> None:
@@ -112,9 +116,9 @@ class CalendarView(QWidget):
         self._theme = t
         self._sport_colour = dict(sport_colours or {})
         self.title.setText(f"{cal.month_name[self.month.month]} {self.month.year}")
-        in_month = [e for e in self.entries if e.day.month == self.month.month]  # type: ignore[attr-defined]
-        minutes = sum(e.minutes for e in in_month)  # type: ignore[attr-defined]
-        load = sum(e.load or 0.0 for e in in_month)  # type: ignore[attr-defined]
+        in_month = [e for e in self.entries if e.day.month == self.month.month]
+        minutes = sum(e.minutes for e in in_month)
+        load = sum(e.load or 0.0 for e in in_month)
         self.summary.setText(
             f"{len(in_month)} sessions · {minutes / 60:.1f} h · load {load:.0f}"
             if in_month
@@ -137,9 +141,9 @@ class CalendarView(QWidget):
             cell.deleteLater()
         self.cells.clear()
         self.buttons.clear()
-        by_day: dict[date, list[object]] = defaultdict(list)
+        by_day: dict[date, list[CalendarEntry]] = defaultdict(list)
         for e in self.entries:
-            by_day[e.day].append(e)  # type: ignore[attr-defined]
+            by_day[e.day].append(e)
         today = date.today()
         for i, day in enumerate(month_grid(self.month)):
             cell = self._cell(day, by_day.get(day, []), day == today)
@@ -148,7 +152,7 @@ class CalendarView(QWidget):
             if self.isVisible():
                 cell.show()  # built in showEvent: after Qt showed the children
 
-    def _cell(self, day: date, entries: list[object], today: bool) -> QFrame:
+    def _cell(self, day: date, entries: list[CalendarEntry], today: bool) -> QFrame:
         t = self._theme
         cell = QFrame()
         cell.setObjectName("card")
@@ -166,11 +170,11 @@ class CalendarView(QWidget):
         number.setStyleSheet(f"color: {t.muted if outside else t.text}; font-size: 12px;")
         box.addWidget(number)
         for e in entries[:PER_DAY]:
-            sid = e.session_id  # type: ignore[attr-defined]
-            text = entry_text(e.sport, e.minutes, e.load)  # type: ignore[attr-defined]
-            colour = self._sport_colour.get(e.sport, t.accent)  # type: ignore[attr-defined]
+            sid = e.session_id
+            text = entry_text(e.sport, e.minutes, e.load)
+            colour = self._sport_colour.get(e.sport, t.accent)
             btn = QPushButton(text)
-            btn.setToolTip(f"{e.title or text} — open the session")  # type: ignore[attr-defined]
+            btn.setToolTip(f"{e.title or text} — open the session")
             btn.setCursor(Qt.CursorShape.PointingHandCursor)
             btn.setStyleSheet(
                 f"QPushButton {{ text-align: left; font-size: 12px; padding: 1px 4px; "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QResizeEvent
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import (
 from .. import theme as th
 from .. import viewmodels as vm
 from ..charts import LiveChart
-from ..context import AppContext
+from ..context import AppContext, Navigator
 from ..live import IDLE, PAUSED, RECORDING, LiveView
 from ..readiness import ReadinessRun
 from ..services import BLUETOOTH, SIMULATOR, zone_floors
@@ -47,12 +49,13 @@ READ_ONLY_START = "The data folder is read-only: recording is off (nothing could
 
 
 class DashboardScreen(QWidget):
-    def __init__(self, ctx: AppContext, window: QWidget) -> None:
+    def __init__(self, ctx: AppContext, window: Navigator) -> None:
         super().__init__()
         self.ctx = ctx
         self.window_ = window
         self._floors: tuple[float, ...] = (0, 0, 0, 0, 0)
         root = QVBoxLayout(self)
+        self._root = root
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(10)
 
@@ -171,7 +174,7 @@ class DashboardScreen(QWidget):
         self.use_sim_btn = QPushButton("Record from the simulated strap")
         self.use_sim_btn.clicked.connect(self.use_simulator)
         self.feed_btn = QPushButton("Set up a feed or sensor…")
-        self.feed_btn.clicked.connect(lambda: window.show_screen("devices"))  # type: ignore[attr-defined]
+        self.feed_btn.clicked.connect(lambda: window.show_screen("devices"))
         pl.addWidget(self.use_sim_btn)
         pl.addWidget(self.feed_btn)
         self.problem.hide()
@@ -192,7 +195,7 @@ class DashboardScreen(QWidget):
     def sport(self) -> str:
         return self.sport_box.currentText()
 
-    def _button(self, text: str, role: str | None, slot) -> QPushButton:
+    def _button(self, text: str, role: str | None, slot: Callable[[], None]) -> QPushButton:
         b = QPushButton(text)
         b.setProperty("role", role or "big")
         b.setStyleSheet("font-size: 22px; font-weight: 700; padding: 12px 14px;")
@@ -227,7 +230,7 @@ class DashboardScreen(QWidget):
     def _open_saved(self) -> None:
         saved = self.saved_card.saved
         if saved is not None:
-            self.window_.open_session(saved.session_id)  # type: ignore[attr-defined]
+            self.window_.open_session(saved.session_id)
 
     def show_problem(self, reason: str) -> None:
         """Start failed: the reason in full, and a way forward next to the Start button."""
@@ -249,8 +252,7 @@ class DashboardScreen(QWidget):
     def set_big(self, on: bool) -> None:
         """Big mode (F11): HR, zone and elapsed only, scaled to the window; gym-floor reading."""
         self.big = on  # the tiles follow in show_view (LiveTiles lays them out)
-        layout = self.layout()
-        layout.setStretchFactor(self.top_row, 4 if on else 1)  # type: ignore[attr-defined]
+        self._root.setStretchFactor(self.top_row, 4 if on else 1)
         self._scale()
         self.show_view(self.ctx.last_view)
 
@@ -274,12 +276,12 @@ class DashboardScreen(QWidget):
         super().resizeEvent(event)
         # A short window gives the chart two thirds of what is left, so it stays readable.
         short = self._short = self.height() < SHORT_PX and not self.big
-        self.layout().setStretchFactor(self.centre, 2 if short else 1)  # type: ignore[attr-defined]
+        self._root.setStretchFactor(self.centre, 2 if short else 1)
         self._scale()
         self.show_view(self.ctx.last_view)
 
     def _stop(self) -> None:
-        self.window_.confirm_stop()  # type: ignore[attr-defined]
+        self.window_.confirm_stop()
 
     def _load_floors(self) -> None:
         athlete_id = self.ctx.athlete.id

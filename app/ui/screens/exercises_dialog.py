@@ -117,12 +117,12 @@ class ExercisesDialog(QDialog):
         """Empty the form for a new exercise; Save adds it."""
         self.creating = True
         self.list.setCurrentRow(-1)  # a click on any exercise leaves "new"
-        for w in (self.name, self.aliases, self.muscles, self.equipment):
-            w.clear()
-            w.setEnabled(True)
+        for field in (self.name, self.aliases, self.muscles, self.equipment):
+            field.clear()
+            field.setEnabled(True)
         self.kind.setCurrentText(KINDS[0])
-        for w in (self.kind, self.save_btn):
-            w.setEnabled(True)
+        for widget in (self.kind, self.save_btn):
+            widget.setEnabled(True)
         self.delete_btn.setEnabled(False)
         self.status.setText("New exercise: give it a name (the rest is optional) and Save.")
         self.name.setFocus()

@@ -54,14 +54,14 @@ class GoalsScreen(QWidget):
         self.items: list[vm.GoalItem] = []
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
         self.body = QWidget()
         self.grid = QGridLayout(self.body)
         self.grid.setColumnStretch(1, 1)
         self.grid.setVerticalSpacing(14)
-        self.scroll.setWidget(self.body)
-        root.addWidget(self.scroll, 1)
+        self.scroll_area.setWidget(self.body)
+        root.addWidget(self.scroll_area, 1)
         add = card()
         row = QHBoxLayout(add)
         row.addWidget(QLabel("New goal"))
@@ -120,7 +120,8 @@ class GoalsScreen(QWidget):
     def show_items(self, items: list[vm.GoalItem]) -> None:
         self.items = list(items)
         while self.grid.count():
-            w = self.grid.takeAt(0).widget()
+            taken = self.grid.takeAt(0)
+            w = taken.widget() if taken is not None else None
             if w is not None:
                 w.deleteLater()
         units = self.ctx.units
@@ -166,9 +167,12 @@ class GoalsScreen(QWidget):
         def failed(exc: BaseException) -> None:
             self.status.setText(f"Goal not added: {exc}")
 
-        self.ctx.bridge.run(
-            lambda: self.ctx.goals.add_goal(athlete_id, kind, period, target, zone), done, failed
-        )
+        def add() -> None:  # worker thread
+            goals = self.ctx.goals
+            assert goals is not None  # the goals engine starts with the data, before screens
+            goals.add_goal(athlete_id, kind, period, target, zone)
+
+        self.ctx.bridge.run(add, done, failed)
 
     def _stored(self, kind: str, shown: float) -> float:
         """A target as typed (lb, mi in imperial) in the units goals keep (kg, km)."""

@@ -126,7 +126,7 @@ class LiveTiles:
     ) -> None:
         """Repaint from a snapshot; lay out the tiles (module docstring)."""
         state = a.alpha1_state
-        wanted = []
+        wanted: list[MetricTile] = []
         if state != Alpha1State.NO_RR:
             wanted.append(self.alpha1)
             self._show_alpha1(a, state, theme)

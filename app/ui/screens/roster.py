@@ -110,7 +110,7 @@ class RosterTable(QAbstractTableModel):
     def columnCount(self, parent: _Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> object:
         if orientation != Qt.Orientation.Horizontal:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
@@ -141,7 +141,7 @@ class RosterTable(QAbstractTableModel):
             return goals_text(r)
         return "never" if r.last_sync_ms is None else vm.local_time(r.last_sync_ms, fmt=WHEN)
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
         r, col = self.rows[index.row()], index.column()

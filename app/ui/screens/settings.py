@@ -52,16 +52,16 @@ class SettingsScreen(QWidget):
         # taller than a 640 px window); the two columns never need a horizontal scroll.
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget()
         body.setObjectName("settingsBody")
         body.setStyleSheet("QWidget#settingsBody { background: transparent; }")
-        self.scroll.setWidget(body)
-        self.scroll.viewport().setAutoFillBackground(False)
-        outer.addWidget(self.scroll)
+        self.scroll_area.setWidget(body)
+        self.scroll_area.viewport().setAutoFillBackground(False)
+        outer.addWidget(self.scroll_area)
         root = QBoxLayout(QBoxLayout.Direction.LeftToRight, body)
         root.setContentsMargins(0, 0, 4, 0)
         self.columns = root
@@ -81,8 +81,8 @@ class SettingsScreen(QWidget):
         self.ftp = OptionalSpin(30, 2000, " W", "Functional threshold power: TSS of power rides")
         self.threshold_hr = OptionalSpin(60, 230, " bpm", "Lactate threshold HR (training load)")
         self.zone_model = QComboBox()
-        for value, label in ZONE_MODELS:
-            self.zone_model.addItem(label, value)
+        for value, text in ZONE_MODELS:
+            self.zone_model.addItem(text, value)
         self.zone_model.currentIndexChanged.connect(lambda _i: self._custom_visible())
         # Five "zone N starts at" boxes in a compact grid, labels in the zone colours.
         self.custom_box = QWidget()
@@ -176,15 +176,15 @@ class SettingsScreen(QWidget):
 
         people = QGroupBox("Athletes (you and your clients)")
         pl = QVBoxLayout(people)
-        row = QHBoxLayout()
+        add_row = QHBoxLayout()
         self.new_name = QLineEdit()
         self.new_name.setPlaceholderText("Client name")
         add = QPushButton("Add athlete")
         add.clicked.connect(self._add_athlete)
         self.add_btn = add
-        row.addWidget(self.new_name, 1)
-        row.addWidget(add)
-        pl.addLayout(row)
+        add_row.addWidget(self.new_name, 1)
+        add_row.addWidget(add)
+        pl.addLayout(add_row)
         hint = QLabel("Switch athlete at the top right. Imported clients are read-only.")
         hint.setProperty("role", "muted")
         hint.setWordWrap(True)
@@ -193,7 +193,7 @@ class SettingsScreen(QWidget):
         side.addStretch(1)
         side.setContentsMargins(0, 0, 0, 0)
         root.addLayout(side, 2)
-        self.side_scroll = self.scroll
+        self.side_scroll = self.scroll_area
 
         ctx.athleteChanged.connect(lambda _a: self._athlete_switched())
         ctx.themeChanged.connect(lambda t: self.theme.setCurrentIndex(self.theme.findData(t.name)))

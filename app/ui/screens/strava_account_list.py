@@ -119,9 +119,13 @@ class AccountTree(QTreeWidget):
                 return
 
     def items(self) -> list[QTreeWidgetItem]:
-        out = []
+        out: list[QTreeWidgetItem] = []
         for i in range(self.topLevelItemCount()):
             top = self.topLevelItem(i)
+            assert top is not None  # i < topLevelItemCount()
             out.append(top)
-            out += [top.child(j) for j in range(top.childCount())]
+            for j in range(top.childCount()):
+                child = top.child(j)
+                assert child is not None  # j < childCount()
+                out.append(child)
         return out
