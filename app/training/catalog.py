@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, distinct, func, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from app.store import models as m
@@ -180,14 +180,21 @@ def sync_builtin(store: Store, path: Path = RESOURCE) -> int:
     Built-ins have athlete_id NULL, which SQLite's unique (athlete_id, name) does not police,
     so this matches by name inside one write transaction, holding the write lock before it
     reads: two first uses at once (the GUI's background threads) each saw no built-ins and
-    stored them all twice.
+    stored them all twice. Databases that already hold them twice are merged first
+    (catalog_repair), in the same transaction.
     """
+    # catalog_repair replays records with app.training.strength, which imports this module
+    from .catalog_repair import merge_builtin_duplicates
+
     entries = load_builtin(path)
     changed = 0
     with store.orm() as s, s.begin():
         # A no-op write takes SQLite's write lock first (the driver opens the transaction
         # lazily, at the first write): the other first use waits, then sees these rows.
         s.connection().exec_driver_sql("UPDATE exercises SET name = name WHERE 0")
+        repair = merge_builtin_duplicates(s)
+        if repair is not None:
+            changed += sum(len(g.merged) for g in repair.merges)
         rows = {
             r.name.casefold(): r
             for r in s.scalars(select(m.Exercise).where(m.Exercise.athlete_id.is_(None)))
@@ -214,13 +221,16 @@ def exercises(store: Store, athlete_id: int | None = None) -> list[ExerciseInfo]
     """Built-ins plus `athlete_id`'s own exercises, by name.
 
     Built-ins are synced from the shipped file when the table has fewer than the file (first
-    use, or an upgrade that added exercises).
+    use, or an upgrade that added exercises) or holds one more than once (a database from
+    before 07b4a3c: sync_builtin merges the copies). A read-only store lists what it has.
     """
     with store.orm() as s:
-        stored = s.scalar(
-            select(func.count()).select_from(m.Exercise).where(m.Exercise.athlete_id.is_(None))
-        )
-    if (stored or 0) < len(load_builtin()):
+        stored, names = s.execute(
+            select(func.count(), func.count(distinct(func.lower(m.Exercise.name)))).where(
+                m.Exercise.athlete_id.is_(None)
+            )
+        ).one()
+    if stored < len(load_builtin()) or (names < stored and not store.read_only):
         sync_builtin(store)
     cond: ColumnElement[bool] = m.Exercise.athlete_id.is_(None)
     if athlete_id is not None:
