@@ -64,6 +64,8 @@ class BodyEntriesPanel(QWidget):
         root = QVBoxLayout(self)
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["When", "Measure", "Value", "From"])
+        self._when_header = QTableWidgetItem("When")  # named with the athlete's zone in _show
+        self.table.setHorizontalHeaderItem(0, self._when_header)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
@@ -118,7 +120,7 @@ class BodyEntriesPanel(QWidget):
 
     def _show(self) -> None:
         units, zone = self.ctx.units, vm.zone_name(self.zone)
-        self.table.horizontalHeaderItem(0).setText(f"When ({zone})")
+        self._when_header.setText(f"When ({zone})")
         self.zone_label.setText(zone)
         self.zone_label.setToolTip(f"Times are the athlete's: {zone}")
         self.table.setRowCount(len(self.entries))

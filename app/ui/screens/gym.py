@@ -25,7 +25,7 @@ from app.services.gym import HR_RECOVERY_S
 
 from .. import viewmodels as vm
 from ..context import AppContext, Navigator
-from ..live import IDLE
+from ..live import IDLE, LiveView
 from ..widgets import card
 from .exercise_picker import ExercisePicker
 from .exercises_dialog import exercises_button
@@ -149,11 +149,13 @@ class GymScreen(QWidget):
         tl.addWidget(self.hr_label)
         right.addWidget(timer_card)
         self.table = QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels(["Exercise", "Reps", "kg", "RPE", "HR\navg/max",
-                                              "HR drop\n60 s"])  # fmt: skip
-        self.table.horizontalHeaderItem(5).setToolTip(RECOVERY_HELP)
-        exercise_header = self.table.horizontalHeaderItem(0)
-        exercise_header.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        headers = [QTableWidgetItem(t) for t in
+                   ("Exercise", "Reps", "kg", "RPE", "HR\navg/max", "HR drop\n60 s")]  # fmt: skip
+        for col, item in enumerate(headers):
+            self.table.setHorizontalHeaderItem(col, item)
+        headers[5].setToolTip(RECOVERY_HELP)
+        headers[0].setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self._weight_header = headers[2]  # kg or lb, as the athlete's units
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -173,8 +175,8 @@ class GymScreen(QWidget):
         self._tick.timeout.connect(self._update_timer)
         self._tick.start()
         self._update_timer()
-        QShortcut(QKeySequence("F8"), self, activated=self.start_set)
-        QShortcut(QKeySequence("F9"), self, activated=self.set_done)
+        QShortcut(QKeySequence("F8"), self).activated.connect(self.start_set)
+        QShortcut(QKeySequence("F9"), self).activated.connect(self.set_done)
         ctx.liveChanged.connect(self._on_live)
         ctx.stateChanged.connect(lambda _s: self.reload())
         ctx.unitsChanged.connect(lambda _u: self._units_changed())
@@ -211,7 +213,7 @@ class GymScreen(QWidget):
     def _units_changed(self) -> None:
         unit = "lb" if self.ctx.units == vm.IMPERIAL else "kg"
         self.weight_label.setText(f"Weight ({unit})")
-        self.table.horizontalHeaderItem(2).setText(unit)
+        self._weight_header.setText(unit)
         self._show_rows()
 
     def _picked(self, name: str | None) -> None:
@@ -285,8 +287,10 @@ class GymScreen(QWidget):
                 recovery_text(r.hr_recovery),
             ]
             for col, text in enumerate(values):
-                self.table.setItem(i, col, QTableWidgetItem(text))
-            self.table.item(i, 0).setToolTip(r.exercise)
+                item = QTableWidgetItem(text)
+                if col == 0:
+                    item.setToolTip(r.exercise)
+                self.table.setItem(i, col, item)
         self.set_editing.update_buttons()
 
     def start_set(self) -> None:
@@ -371,7 +375,7 @@ class GymScreen(QWidget):
             self.timer_label.setText("0:00")
             self.timer_caption.setText("READY")
 
-    def _on_live(self, view) -> None:
+    def _on_live(self, view: LiveView) -> None:
         if view.state == IDLE or view.hr is None:
             self.hr_label.setText("HR -")
         else:
