@@ -9,7 +9,8 @@ would compute from the samples, bit for bit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,8 @@ from app.store.repo import STATUS_RECORDING, Store
 
 if TYPE_CHECKING:
     from app.domain.lanes import SampleColumns
+
+log = logging.getLogger(__name__)
 
 #: A session as the day maths sees it (the columns of SessionMeta).
 META_COLUMNS = (
@@ -161,3 +164,16 @@ def store_track(store: Store, session_id: int, samples: SampleColumns) -> bool:
     if track is None:
         return False
     return track_store.save(store, [(meta.rev, track)])
+
+
+def keep_track(store: Store, session_id: int, samples: Callable[[], SampleColumns]) -> bool:
+    """`store_track` as a bulk import's last step: best effort, never raises.
+
+    `samples` makes the columns (inside the guard: a conversion error is caught too). A
+    failure is logged and only means the days read the session's samples once, later.
+    """
+    try:
+        return store_track(store, session_id, samples())
+    except Exception:  # a lost shortcut must never lose the imported session
+        log.warning("pieces of session %s not stored", session_id, exc_info=True)
+        return False
