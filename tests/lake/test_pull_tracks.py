@@ -12,9 +12,8 @@ import pyarrow as pa
 import pytest
 
 from app.store.repo import Store
-from app.training import track_store, tracks
+from app.training import tracks
 from app.training.daily import DailyService
-from app.training.tracks import META_COLUMNS, SessionMeta, load_track, session_pauses
 from sync.lake.config import LakeConfig
 from sync.lake.pull import import_session, pull
 from sync.lake.push import push
@@ -22,55 +21,15 @@ from sync.lake.s3 import LakeClient
 from sync.lake.schema import SAMPLES
 from sync.lake.tables import session_tables
 from sync.outbox import Outbox
-from tests.training.helpers import fresh_days
+from tests.training.track_checks import (
+    assert_days_read_no_samples,
+    assert_tracks_as_from_samples,
+    athletes,
+)
 
 from .conftest import T0, record_session
 
 DAY = 86_400_000
-
-
-def _metas(store: Store) -> list[SessionMeta]:
-    with store.engine.connect() as conn:
-        rows = conn.exec_driver_sql(f"SELECT {META_COLUMNS} FROM sessions ORDER BY id").all()
-    return [SessionMeta(*r) for r in rows]
-
-
-def assert_tracks_as_from_samples(store: Store) -> None:
-    """Every session has a valid stored track, equal to the one made from its samples."""
-    metas = _metas(store)
-    assert metas
-    stored, corrupt = track_store.load(store, [mt.stamp for mt in metas])
-    assert corrupt == 0 and set(stored) == {mt.id for mt in metas}
-    pauses = session_pauses(store, [mt.id for mt in metas])
-    for mt in metas:
-        want = load_track(store, mt, pauses.get(mt.id, ()))
-        assert want is not None
-        got = stored[mt.id]
-        assert len(got.pieces) == len(want.pieces) == 5
-        assert all(g.same(w) for g, w in zip(got.pieces, want.pieces, strict=True)), mt.id
-        assert sum(len(g) for g in got.pieces) > 0
-        assert got.peak_hr == want.peak_hr
-
-
-def assert_days_read_no_samples(store: Store) -> None:
-    """A new service over each athlete's whole range computes no track from samples."""
-    for a in _athletes(store):
-        with store.engine.connect() as conn:
-            lo, hi = conn.exec_driver_sql(
-                "SELECT min(started_ms), max(ended_ms) FROM sessions WHERE athlete_id = ?", (a,)
-            ).one()
-        first = datetime.fromtimestamp(lo / 1000, UTC).date() - timedelta(days=1)
-        last = datetime.fromtimestamp(hi / 1000, UTC).date() + timedelta(days=1)
-        svc = DailyService(store)
-        days = svc.days(a, first, last)
-        assert svc.computed_tracks == 0 and svc.corrupt_tracks == 0
-        assert sum(d.sessions for d in days) > 0
-        assert days == fresh_days(store, a, first, last)  # the same days from the samples
-
-
-def _athletes(store: Store) -> list[int]:
-    with store.engine.connect() as conn:
-        return [r[0] for r in conn.exec_driver_sql("SELECT DISTINCT athlete_id FROM sessions")]
 
 
 def _push_all(store: Store, config: LakeConfig, n: int) -> None:
@@ -155,7 +114,7 @@ def test_a_track_that_cannot_be_stored_never_fails_the_pull(
         with coach.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM session_tracks").scalar() == 0
         monkeypatch.undo()
-        a = _athletes(coach)[0]
+        a = athletes(coach)[0]
         first = datetime.fromtimestamp(T0 / 1000, UTC).date()
         svc = DailyService(coach)
         svc.days(a, first, first + timedelta(days=2))
