@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .pieces import ACTIVE_MET
+from .samples import Sample
 from .summary import MAX_HOLD_MS, STOPPED_SPEED, Pause
 
 I64 = npt.NDArray[np.int64]
@@ -146,12 +147,24 @@ def pieces_from_columns(
     steps: F64,
     met: F64,
     ended_ms: int,
+    pauses: Sequence[Pause] = (),
 ) -> tuple[Lane, ...]:
     """All channels' lanes (hr, met, active, steps, distance) of time-ordered columns.
 
     NaN means "not measured". Same pieces as feeding PieceBuilder(distance_from_speed=<fewer
-    than 2 odometer readings>) and coalescing its held channels.
+    than 2 odometer readings>) and coalescing its held channels. Samples inside a pause are
+    left out, as in summarize.
     """
+    if pauses:
+        out = np.zeros(len(ts), dtype=bool)
+        for p in pauses:
+            out |= (ts >= p.start_ms) & (ts < (_FAR if p.end_ms is None else p.end_ms))
+        if out.any():
+            keep = ~out
+            ts, hr, cadence, speed = ts[keep], hr[keep], cadence[keep], speed[keep]
+            distance, steps, met = distance[keep], steps[keep], met[keep]
+    if not len(ts):
+        return (EMPTY,) * 5
 
     def col(values: F64) -> tuple[I64, F64]:
         has = ~np.isnan(values)
@@ -172,20 +185,57 @@ def pieces_from_columns(
 def pieces_from_rows(
     rows: Sequence[Sequence[float | None]], ended_ms: int, pauses: Sequence[Pause] = ()
 ) -> tuple[Lane, ...]:
-    """Lanes from sample rows `(t_ms, hr, cadence, speed, distance, steps, met)`.
-
-    Samples inside a pause are left out, as in summarize.
-    """
+    """Lanes from time-ordered sample rows `(t_ms, hr, cadence, speed, distance, steps, met)`."""
     if not rows:
         return (EMPTY,) * 5
     table = np.array(rows, dtype=np.float64)  # None becomes NaN
     ts = table[:, 0].astype(np.int64)
-    if pauses:
-        out = np.zeros(len(ts), dtype=bool)
-        for p in pauses:
-            out |= (ts >= p.start_ms) & (ts < (_FAR if p.end_ms is None else p.end_ms))
-        table, ts = table[~out], ts[~out]
-        if not len(ts):
-            return (EMPTY,) * 5
     hr, cad, speed, dist, steps, met = (np.ascontiguousarray(table[:, i]) for i in range(1, 7))
-    return pieces_from_columns(ts, hr, cad, speed, dist, steps, met, ended_ms)
+    return pieces_from_columns(ts, hr, cad, speed, dist, steps, met, ended_ms, pauses)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SampleColumns:
+    """A session's samples as columns, in the order they were written; NaN: not measured.
+
+    What an import still holds after writing the samples, so their pieces need no read back.
+    """
+
+    t_ms: I64
+    hr: F64
+    cadence: F64
+    speed: F64
+    distance: F64
+    steps: F64
+    met: F64
+
+    def __len__(self) -> int:
+        return len(self.t_ms)
+
+    def pieces(self, ended_ms: int, pauses: Sequence[Pause] = ()) -> tuple[Lane, ...]:
+        """The lanes of these samples in time order (ties in written order, as the store reads
+        them back: ORDER BY t_ms, id)."""
+        ts: I64 = self.t_ms
+        cols: list[F64] = [self.hr, self.cadence, self.speed, self.distance, self.steps, self.met]
+        if len(ts) > 1 and (ts[1:] < ts[:-1]).any():
+            order = np.argsort(ts, kind="stable")
+            ts, cols = ts[order], [c[order] for c in cols]
+        hr, cad, speed, dist, steps, met = cols
+        return pieces_from_columns(ts, hr, cad, speed, dist, steps, met, ended_ms, pauses)
+
+
+def columns_of(samples: Sequence[Sample]) -> SampleColumns:
+    """Domain samples (an import's, in written order) as the columns the pieces are made of."""
+
+    def col(values: Sequence[float | None]) -> F64:
+        return np.array(values, dtype=np.float64)  # None becomes NaN
+
+    return SampleColumns(
+        np.array([s.t_ms for s in samples], dtype=np.int64),
+        col([s.hr for s in samples]),
+        col([s.cadence for s in samples]),
+        col([s.speed for s in samples]),
+        col([s.distance for s in samples]),
+        col([s.steps for s in samples]),
+        col([s.met for s in samples]),
+    )

@@ -22,7 +22,7 @@ from .samples import Sample
 from .summary import MAX_HOLD_MS, STOPPED_SPEED, Pause
 
 if TYPE_CHECKING:
-    from .lanes import Lane
+    from .lanes import Lane, SampleColumns
 
 #: Channel indexes into a track's `pieces`.
 HR, MET, ACTIVE, STEPS, DISTANCE = range(5)
@@ -231,6 +231,19 @@ def track_from_rows(
 
     lanes = pieces_from_rows(list(rows), ended_ms, pauses)
     return Track(session_id, source, sport, started_ms, ended_ms, lanes)
+
+
+def track_from_columns(
+    session_id: int,
+    source: str,
+    sport: str,
+    started_ms: int,
+    ended_ms: int,
+    samples: SampleColumns,
+    pauses: Sequence[Pause] = (),
+) -> Track:
+    """The same track as `track_from_rows` from the samples' columns (an import holds them)."""
+    return Track(session_id, source, sport, started_ms, ended_ms, samples.pieces(ended_ms, pauses))
 
 
 def track_from_summary(

@@ -7,7 +7,8 @@ judgements live here: which ratio is flagged, which goal is on track, sorting an
 
 `warm_after_pull` is the pull's last step (`lake pull` and the app's Pull, same function):
 it stores the changed clients' figures, so the first roster and Trends after a pull read
-days instead of computing them from millions of samples.
+days instead of computing them from millions of samples. The pull itself stored each pulled
+session's pieces (sync.lake.pull), so computing these days reads no sample back either.
 """
 
 from __future__ import annotations

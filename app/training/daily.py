@@ -21,17 +21,17 @@ from sqlalchemy import select
 
 from app.domain.calendar import day_bounds, days_between
 from app.domain.days import DaySummary, summarize_days
-from app.domain.pieces import Track, track_from_rows, track_from_summary
+from app.domain.pieces import Track
 from app.domain.profile import Profile, Sex
 from app.domain.readiness import READINESS_SPORT
-from app.domain.summary import Pause
 from app.domain.zones import Zones
 from app.store import models as m
-from app.store.repo import STATUS_RECORDING, Store
+from app.store.repo import Store
 from app.store.settings import CUSTOM_ZONES
 
 from . import day_cache
 from .calendar import resolve_zone
+from .tracks import META_COLUMNS, SessionMeta, is_finished, load_track, open_end, session_pauses
 from .zones import athlete_zones
 
 log = logging.getLogger(__name__)
@@ -40,14 +40,9 @@ log = logging.getLogger(__name__)
 TRACK_CACHE = 64
 
 _SESSIONS_SQL = (
-    "SELECT id, source, sport, status, started_ms, ended_ms, sample_count, avg_hr, max_hr, "
-    "moving_s, steps, distance_m, rev FROM sessions WHERE athlete_id = ? AND deleted_ms IS NULL "
+    f"SELECT {META_COLUMNS} FROM sessions WHERE athlete_id = ? AND deleted_ms IS NULL "
     f"AND sport != '{READINESS_SPORT}' "  # a morning HRV reading at rest is not activity
     "AND started_ms < ? AND (ended_ms IS NULL OR ended_ms >= ?) ORDER BY started_ms, id"
-)
-_SAMPLES_SQL = (
-    "SELECT t_ms, hr, cadence, speed, distance, steps, met FROM samples "
-    "WHERE session_id = ? ORDER BY t_ms, id"
 )
 
 
@@ -137,82 +132,6 @@ def find_athlete(store: Store, name: str | None) -> int:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class _Meta:
-    id: int
-    source: str
-    sport: str
-    status: str
-    started_ms: int
-    ended_ms: int | None
-    sample_count: int | None
-    avg_hr: float | None
-    max_hr: float | None
-    moving_s: float | None
-    steps: float | None
-    distance_m: float | None
-    rev: int
-
-    @property
-    def stamp(self) -> tuple[int, int]:
-        return (self.id, self.rev)
-
-    def touches(self, start: int, end: int) -> bool:
-        ended = _ended(self)  # a session still recording may reach up to now
-        return self.started_ms < end and (ended > start or self.started_ms >= start)
-
-
-def load_track(store: Store, meta: _Meta, pauses: Sequence[Pause]) -> Track | None:
-    """A session's track from its samples, or from its stored totals when it has none."""
-    raw = store.engine.raw_connection()  # plain sqlite3 tuples: 5x faster than Row objects
-    try:
-        cur = raw.cursor()
-        rows = cur.execute(_SAMPLES_SQL, (meta.id,)).fetchall()
-        cur.close()
-    finally:
-        raw.close()
-    if rows:
-        ended = meta.ended_ms if meta.ended_ms is not None else rows[-1][0]
-        return track_from_rows(
-            meta.id, meta.source, meta.sport, meta.started_ms, ended, rows, pauses
-        )
-    if meta.ended_ms is None:
-        return None
-    return track_from_summary(
-        meta.id,
-        meta.source,
-        meta.sport,
-        meta.started_ms,
-        meta.ended_ms,
-        avg_hr=meta.avg_hr,
-        max_hr=meta.max_hr,
-        moving_s=meta.moving_s,
-        steps=meta.steps,
-        distance_m=meta.distance_m,
-    )
-
-
-def _pauses(store: Store, ids: Sequence[int]) -> dict[int, list[Pause]]:
-    out: dict[int, list[Pause]] = {}
-    if not ids:
-        return out
-    with store.orm() as s:
-        rows = s.execute(
-            select(m.Marker.session_id, m.Marker.kind, m.Marker.t_ms)
-            .where(m.Marker.session_id.in_(ids), m.Marker.kind.in_(("pause", "resume")))
-            .order_by(m.Marker.session_id, m.Marker.t_ms, m.Marker.id)
-        ).all()
-    open_at: dict[int, int] = {}
-    for sid, kind, t in rows:
-        if kind == "pause" and sid not in open_at:
-            open_at[sid] = t
-        elif kind == "resume" and sid in open_at:
-            out.setdefault(sid, []).append(Pause(open_at.pop(sid), t))
-    for sid, t in open_at.items():
-        out.setdefault(sid, []).append(Pause(t, None))
-    return out
-
-
 @dataclass
 class _AthleteCache:
     key: tuple[object, ...]
@@ -233,7 +152,7 @@ class DailyService:
         self.computed_tracks = 0  # sessions whose samples were read (no valid stored track)
         self.corrupt_tracks = 0  # stored tracks that did not decode (computed again)
 
-    def _metas(self, athlete_id: int, start_ms: int, end_ms: int) -> list[_Meta]:
+    def _metas(self, athlete_id: int, start_ms: int, end_ms: int) -> list[SessionMeta]:
         raw = self.store.engine.raw_connection()
         try:
             cur = raw.cursor()
@@ -241,10 +160,10 @@ class DailyService:
             cur.close()
         finally:
             raw.close()
-        return [_Meta(*r) for r in rows]
+        return [SessionMeta(*r) for r in rows]
 
     def _compute(
-        self, ctx: AthleteContext, days: list[date], metas: Sequence[_Meta], recent_ms: int
+        self, ctx: AthleteContext, days: list[date], metas: Sequence[SessionMeta], recent_ms: int
     ) -> list[DaySummary]:
         """Summaries of consecutive `days`; tracks of sessions since `recent_ms` are kept."""
         start, _ = day_bounds(days[0], ctx.tz)
@@ -265,7 +184,7 @@ class DailyService:
         self.recomputed_days += len(days)
         return summarize_days(chosen, days, ctx.tz, ctx.profile, ctx.zones)
 
-    def _load_tracks(self, metas: Sequence[_Meta]) -> dict[int, Track | None]:
+    def _load_tracks(self, metas: Sequence[SessionMeta]) -> dict[int, Track | None]:
         """The sessions' tracks: stored ones (session_tracks) when valid, else from samples.
 
         Tracks computed here are stored for the next time, except those of sessions still
@@ -273,10 +192,10 @@ class DailyService:
         """
         from . import track_store  # numpy: loaded when days are computed, not at start-up
 
-        finished = [mt for mt in metas if _finished(mt)]
+        finished = [mt for mt in metas if is_finished(mt)]
         stored, corrupt = track_store.load(self.store, [mt.stamp for mt in finished])
         self.corrupt_tracks += corrupt
-        pauses = _pauses(self.store, [mt.id for mt in metas if mt.id not in stored])
+        pauses = session_pauses(self.store, [mt.id for mt in metas if mt.id not in stored])
         out: dict[int, Track | None] = {}
         fresh: list[tuple[int, Track]] = []
         for mt in metas:
@@ -288,7 +207,7 @@ class DailyService:
                 continue
             out[mt.id] = track = load_track(self.store, mt, pauses.get(mt.id, ()))
             self.computed_tracks += 1
-            if track is not None and _finished(mt):
+            if track is not None and is_finished(mt):
                 fresh.append((mt.rev, track))
         track_store.save(self.store, fresh)
         return out
@@ -355,7 +274,7 @@ class DailyService:
         return [result[d] for d in days]
 
     def _stamps(
-        self, ctx: AthleteContext, days: list[date], metas: Sequence[_Meta]
+        self, ctx: AthleteContext, days: list[date], metas: Sequence[SessionMeta]
     ) -> dict[date, tuple[str, bool]]:
         """Per day: the stamps of the sessions touching it, and whether one is recording."""
         out: dict[date, tuple[str, bool]] = {}
@@ -365,7 +284,7 @@ class DailyService:
             start, end = day_bounds(d, ctx.tz)
             touching = []
             # Sessions are sorted by start; skip those that ended long before this day.
-            while lo < len(order) and _ended(order[lo]) < start - 86_400_000 * 2:
+            while lo < len(order) and open_end(order[lo]) < start - 86_400_000 * 2:
                 lo += 1
             for mt in order[lo:]:
                 if mt.started_ms >= end:
@@ -380,15 +299,6 @@ class DailyService:
 
     def day(self, athlete_id: int, day: date) -> DaySummary:
         return self.days(athlete_id, day, day)[0]
-
-
-def _finished(mt: _Meta) -> bool:
-    """Samples final while `rev` is unchanged: its track may be stored."""
-    return mt.ended_ms is not None and mt.status != STATUS_RECORDING
-
-
-def _ended(mt: _Meta) -> int:
-    return mt.ended_ms if mt.ended_ms is not None else 2**62
 
 
 #: Longest run of days computed in one go (bounds the samples held in memory).

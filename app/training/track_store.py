@@ -142,13 +142,15 @@ def load(store: Store, stamps: Sequence[tuple[int, int]]) -> tuple[dict[int, Sto
     return found, corrupt
 
 
-def save(store: Store, tracks: Sequence[tuple[int, Track]]) -> None:
-    """Store `(rev, track)` pairs in one transaction; failures are logged and forgotten."""
+def save(store: Store, tracks: Sequence[tuple[int, Track]]) -> bool:
+    """Store `(rev, track)` pairs in one transaction; False (logged) when they were not."""
     if not tracks:
-        return
+        return True
     rows = [(t.session_id, rev, PIECES_VERSION, encode(t)) for rev, t in tracks]
     try:
         with store.engine.begin() as conn:
             conn.exec_driver_sql(_SAVE_SQL, rows)
     except DBAPIError as exc:  # read-only folder, busy writer, full disk: compute next time
         log.debug("session tracks not written: %s", exc)
+        return False
+    return True

@@ -16,7 +16,9 @@ run are one session.
 Atomicity: the file is read and checked completely before anything is written; the session,
 its samples, RR intervals and markers are then written in one transaction and the summary
 right after it (a crash between the two leaves a complete session that recovery finishes
-from its last sample, exactly as the import would have).
+from its last sample, exactly as the import would have). Then the session's pieces for the
+day maths are stored from the samples still in memory (app.training.tracks.keep_track), so
+its days never read them back.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from sqlalchemy import insert, select
 
 from app.store import models as m
 from app.store.repo import INSERT_RR_SQL, INSERT_SAMPLE_SQL, STATUS_FINISHED, Store
+from app.training.tracks import keep_track
 from sync.progress import CancelCheck, Cancelled, Progress, Steps
 
 from .model import Activity, ImportRefused, InvalidActivity
@@ -176,6 +179,10 @@ def store_activity(
         with store.engine.begin() as conn:  # nothing half-stored: the session goes again
             conn.exec_driver_sql("DELETE FROM sessions WHERE id = ?", (session_id,))
         raise
+    from app.domain.lanes import columns_of  # numpy: only once a file is stored
+
+    # Its pieces from the samples still in memory, for the summary's last `rev` (best effort).
+    keep_track(store, int(session_id), lambda: columns_of(samples))
     return int(session_id)
 
 

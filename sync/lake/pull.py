@@ -26,16 +26,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
+from app.domain.lanes import SampleColumns
 from app.domain.validation import clean_name
 from app.store import models as m
 from app.store import settings as st
 from app.store.repo import Store, now_ms
 from app.store.settings import Settings
+from app.training.tracks import keep_track
 from sync.errors import SyncError
 from sync.progress import CancelCheck, Cancelled, Progress
 
@@ -70,6 +74,7 @@ class PullReport:
     changed: list[str] = field(default_factory=list)  # athletes whose local sessions changed
     unknown: list[str] = field(default_factory=list)  # asked-for athletes with no sessions
     errors: list[str] = field(default_factory=list)
+    tracks_unstored: int = 0  # imported sessions whose pieces were not stored (computed later)
 
 
 def list_athletes(client: LakeClient) -> list[str]:
@@ -228,8 +233,14 @@ def _skip_reason(store: Store, head: dict[str, object]) -> str | None:
         return "unchanged" if _same(local, head) else None
 
 
-def import_session(store: Store, ref: str, tables: dict[str, pa.Table]) -> str:
-    """Write one pulled session; returns 'imported', 'replaced', 'unchanged' or 'own'."""
+def import_session(
+    store: Store, ref: str, tables: dict[str, pa.Table], report: PullReport | None = None
+) -> str:
+    """Write one pulled session; returns 'imported', 'replaced', 'unchanged' or 'own'.
+
+    A written session's pieces are then stored from the pulled columns (best effort: counted
+    in `report.tracks_unstored` when not), so its days never read its samples back.
+    """
     heads = _rows(tables[SESSIONS])
     if len(heads) != 1:
         raise SchemaMismatch(f"sessions object holds {len(heads)} rows, expected 1")
@@ -318,7 +329,31 @@ def import_session(store: Store, ref: str, tables: dict[str, pa.Table]) -> str:
                     is_pr=bool(st["is_pr"]),
                 )
             )
+        session_id = row.id
+    # After the commit: the markers and sets above were its last writes (each bumps `rev`).
+    stored = keep_track(store, session_id, lambda: sample_columns(tables[SAMPLES]))
+    if not stored and report is not None:
+        report.tracks_unstored += 1
     return outcome
+
+
+def sample_columns(samples: pa.Table) -> SampleColumns:
+    """A `samples` object's columns the pieces are made of, as numpy (null becomes NaN)."""
+
+    def f64(name: str) -> npt.NDArray[np.float64]:
+        col = pc.cast(samples.column(name), pa.float64(), safe=False)
+        return np.asarray(col.to_numpy(), dtype=np.float64)
+
+    t = pc.cast(samples.column("t"), pa.int64()).to_numpy()
+    return SampleColumns(
+        np.asarray(t, dtype=np.int64),
+        f64("hr"),
+        f64("cadence"),
+        f64("speed"),
+        f64("distance"),
+        f64("steps"),
+        f64("met"),
+    )
 
 
 def _month_ok(year: int, month: int, since_ms: int | None) -> bool:
@@ -409,7 +444,7 @@ def pull(
                 for table in (SAMPLES, RR_INTERVALS, SETS, LAPS):
                     k = object_key(prefix, table, ref, started, parsed.session_uid)
                     tables[table] = read_parquet_bytes(table, client.get(k))
-                outcome = import_session(store, ref, tables)
+                outcome = import_session(store, ref, tables, report)
             except (SyncError, SchemaMismatch, ValueError, OSError) as exc:
                 kind = "missing object" if isinstance(exc, NotFound) else type(exc).__name__
                 log.warning("pull %s failed: %s", key, exc)

@@ -4,6 +4,7 @@ app's CoachService.pull call the same warm_after_pull). Real S3 (moto on 127.0.0
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,11 +12,15 @@ import pytest
 
 from app.cli import main
 from app.domain.calendar import local_date
+from app.domain.pieces import Track
+from app.domain.summary import Pause
 from app.services.coach import FIGURES, CoachService
 from app.services.roster import TREND_DAYS, roster, warm, warm_after_pull
 from app.store.repo import Store, now_ms
+from app.training import daily
 from app.training.daily import DailyService, load_context
 from app.training.readiness import ReadinessService
+from app.training.tracks import SessionMeta
 from tests.lake.factory import record_session
 from tests.training.helpers import fresh_days
 
@@ -75,6 +80,34 @@ def test_lake_pull_stores_the_roster_and_trends_figures(
             conn.exec_driver_sql("DELETE FROM day_summaries")
             conn.exec_driver_sql("DELETE FROM session_readings")
         assert roster(store) == stored and len(stored) == 2
+    finally:
+        store.close()
+
+
+def test_the_pulls_figures_read_no_pulled_sessions_samples(
+    tmp_path: Path, lake: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18: the pull stored each session's pieces, so its days need no sample read back."""
+    _client(tmp_path, "Ann", lake, [1, 3, 40, 150, 400])
+    read: list[int] = []
+    real = daily.load_track
+
+    def counting(store: Store, meta: SessionMeta, pauses: Sequence[Pause]) -> Track | None:
+        read.append(meta.id)
+        return real(store, meta, pauses)
+
+    monkeypatch.setattr(daily, "load_track", counting)
+    coach = tmp_path / "coach"
+    assert main(["--data-dir", str(coach), "lake", "pull", "--all-clients", *lake]) == 0
+    assert read == []  # warm_after_pull computed the Trends range from the stored pieces
+    store = Store.open(coach)
+    try:
+        [aid] = [a.id for a in store.list_athletes() if a.read_only]
+        today = local_date(now_ms(), load_context(store, aid).tz)
+        svc = DailyService(store)  # the whole history too, the session of 400 days ago included
+        days = svc.days(aid, today - timedelta(days=410), today)
+        assert svc.computed_tracks == 0 and sum(d.sessions for d in days) == 5
+        assert read == []
     finally:
         store.close()
 
