@@ -69,13 +69,28 @@ def _rows(sid: int, t0: int, n: int, phase: float, power: bool = False):
 
 def _readiness(conn: sqlite3.Connection, sid: int, a: int, t0: int, d: int) -> None:
     """A 3-minute morning reading: HR samples and RR intervals (RMSSD varies by day)."""
-    conn.execute(SESSION_SQL, (sid, str(uuid.uuid4()), a, "readiness", "ble", t0,
-                               t0 + READINESS_S * 1000, READINESS_S, None, None))
-    conn.executemany(SAMPLE_SQL, ((sid, t0 + i * 1000, 55, None, None, None)
-                                  for i in range(READINESS_S)))
+    conn.execute(
+        SESSION_SQL,
+        (
+            sid,
+            str(uuid.uuid4()),
+            a,
+            "readiness",
+            "ble",
+            t0,
+            t0 + READINESS_S * 1000,
+            READINESS_S,
+            None,
+            None,
+        ),
+    )
+    conn.executemany(
+        SAMPLE_SQL, ((sid, t0 + i * 1000, 55, None, None, None) for i in range(READINESS_S))
+    )
     step = 15 + 10 * math.sin(d / 9 + a)
-    conn.executemany(RR_SQL, ((sid, t0 + i * 1000, 1090 + (i % 2) * step)
-                              for i in range(READINESS_S)))
+    conn.executemany(
+        RR_SQL, ((sid, t0 + i * 1000, 1090 + (i % 2) * step) for i in range(READINESS_S))
+    )
 
 
 def build(data_dir: Path, athletes: int, days: int, minutes: int, last_day: date) -> int:
@@ -84,8 +99,15 @@ def build(data_dir: Path, athletes: int, days: int, minutes: int, last_day: date
     ids = []
     for a in range(athletes):
         info = store.ensure_athlete(f"athlete{a:02d}", is_self=a == 0)
-        store.update_profile(info.id, birth_year=1985 + a % 20, sex="male" if a % 2 else "female",
-                             weight_kg=60.0 + a, resting_hr=55, max_hr=185, timezone=TZ)
+        store.update_profile(
+            info.id,
+            birth_year=1985 + a % 20,
+            sex="male" if a % 2 else "female",
+            weight_kg=60.0 + a,
+            resting_hr=55,
+            max_hr=185,
+            timezone=TZ,
+        )
         ids.append(info.id)
     for a in ids[::5]:
         set_thresholds(store, a, ftp_w=250.0, threshold_hr=165)
@@ -101,8 +123,9 @@ def build(data_dir: Path, athletes: int, days: int, minutes: int, last_day: date
     for a in ids:
         for d in range(days):
             day = first_day + timedelta(days=d)
-            t0 = int(datetime(day.year, day.month, day.day, 7, a % 60, tzinfo=tz).timestamp()
-                     * 1000)
+            t0 = int(
+                datetime(day.year, day.month, day.day, 7, a % 60, tzinfo=tz).timestamp() * 1000
+            )
             sources = ["ble", "feed"] if d % 10 == 0 else ["ble"]
             sid += 1
             _readiness(conn, sid, a, t0 - 3_600_000, d)
@@ -110,9 +133,21 @@ def build(data_dir: Path, athletes: int, days: int, minutes: int, last_day: date
             power = a % 5 == 0
             for source in sources:
                 sid += 1
-                conn.execute(SESSION_SQL, (sid, str(uuid.uuid4()), a, "run", source, t0,
-                                           t0 + n * 1000, n, 60.0 + d % 40,
-                                           200.0 if power else None))
+                conn.execute(
+                    SESSION_SQL,
+                    (
+                        sid,
+                        str(uuid.uuid4()),
+                        a,
+                        "run",
+                        source,
+                        t0,
+                        t0 + n * 1000,
+                        n,
+                        60.0 + d % 40,
+                        200.0 if power else None,
+                    ),
+                )
                 conn.executemany(SAMPLE_SQL, _rows(sid, t0, n, a + d, power))
                 total += n
         conn.commit()
@@ -236,8 +271,10 @@ def main() -> None:
         reuse = args.reuse and (data_dir / "pulsedeck.db").exists()
         if not reuse:
             samples = build(data_dir, args.athletes, args.days, args.minutes, last)
-            print(f"built {args.athletes} athletes x {args.days} days, {samples:,} samples "
-                  f"in {time.perf_counter() - t0:.1f} s")
+            print(
+                f"built {args.athletes} athletes x {args.days} days, {samples:,} samples "
+                f"in {time.perf_counter() - t0:.1f} s"
+            )
         store = Store.open(data_dir)
         athletes = [a.id for a in store.list_athletes()]
         engine = GoalEngine(store, clock=lambda: _noon(last))
@@ -251,34 +288,46 @@ def main() -> None:
 
             samples = _count(data_dir / "pulsedeck.db")
             raw, raw_cpu = raw_read(data_dir / "pulsedeck.db")
-            print(f"raw sqlite3 read + per-session SQL aggregate of the same rows: {raw:.2f} s "
-                  f"wall, {raw_cpu:.2f} s CPU ({samples / raw / 1e6:.2f} M samples/s)")
+            print(
+                f"raw sqlite3 read + per-session SQL aggregate of the same rows: {raw:.2f} s "
+                f"wall, {raw_cpu:.2f} s CPU ({samples / raw / 1e6:.2f} M samples/s)"
+            )
             clear_day_cache(store, tracks=True)
             with TrackTimer() as timer:
                 full, full_cpu, read = full_recompute(store, athletes, first, last)
-            print(f"full recompute (no stored days, no stored tracks): {full:.2f} s wall, "
-                  f"{full_cpu:.2f} s CPU for {len(athletes) * args.days:,} athlete-days "
-                  f"({samples / full / 1e6:.2f} M samples/s); ratio ours/raw = "
-                  f"{full / raw:.1f}x wall, {full_cpu / raw_cpu:.1f}x CPU (target <= 3x)")
+            print(
+                f"full recompute (no stored days, no stored tracks): {full:.2f} s wall, "
+                f"{full_cpu:.2f} s CPU for {len(athletes) * args.days:,} athlete-days "
+                f"({samples / full / 1e6:.2f} M samples/s); ratio ours/raw = "
+                f"{full / raw:.1f}x wall, {full_cpu / raw_cpu:.1f}x CPU (target <= 3x)"
+            )
             blob_mb, samples_mb = sizes(data_dir / "pulsedeck.db")
             table = "?" if samples_mb is None else f"{samples_mb:.1f}"
-            print(f"  of which reading samples, computing + storing the tracks: "
-                  f"{timer.seconds:.2f} s ({read} sessions); the stored tracks add "
-                  f"{blob_mb:.2f} MB (samples table: {table} MB)")
+            print(
+                f"  of which reading samples, computing + storing the tracks: "
+                f"{timer.seconds:.2f} s ({read} sessions); the stored tracks add "
+                f"{blob_mb:.2f} MB (samples table: {table} MB)"
+            )
             clear_day_cache(store)
             stored, stored_cpu, read = full_recompute(store, athletes, first, last)
             assert read == 0, f"{read} sessions read their samples again"
-            print(f"full recompute (no stored days, tracks stored): {stored:.2f} s wall, "
-                  f"{stored_cpu:.2f} s CPU; ratio ours/raw = {stored / raw:.1f}x wall, "
-                  f"{stored_cpu / raw_cpu:.1f}x CPU (target <= 3x)")
+            print(
+                f"full recompute (no stored days, tracks stored): {stored:.2f} s wall, "
+                f"{stored_cpu:.2f} s CPU; ratio ours/raw = {stored / raw:.1f}x wall, "
+                f"{stored_cpu / raw_cpu:.1f}x CPU (target <= 3x)"
+            )
             again, again_cpu, _ = full_recompute(store, athletes, first, last)
-            print(f"a new process, days stored: {again:.2f} s wall, {again_cpu:.2f} s CPU; "
-                  f"ratio ours/raw = {again / raw:.2f}x wall, {again_cpu / raw_cpu:.2f}x CPU "
-                  f"(target <= 3x)")
+            print(
+                f"a new process, days stored: {again:.2f} s wall, {again_cpu:.2f} s CPU; "
+                f"ratio ours/raw = {again / raw:.2f}x wall, {again_cpu / raw_cpu:.2f}x CPU "
+                f"(target <= 3x)"
+            )
             lw, lc = full_load(store, athletes, first, last)
-            print(f"CTL/ATL/TSB + readiness, cold: {lw:.2f} s wall, {lc:.2f} s CPU for "
-                  f"{len(athletes)} athletes x {args.days} days; ratio ours/raw = "
-                  f"{lw / raw:.2f}x wall")
+            print(
+                f"CTL/ATL/TSB + readiness, cold: {lw:.2f} s wall, {lc:.2f} s CPU for "
+                f"{len(athletes)} athletes x {args.days} days; ratio ours/raw = "
+                f"{lw / raw:.2f}x wall"
+            )
 
         # Incremental: a warm service, then one new session for athlete 0 on the last day.
         daily = DailyService(store)
@@ -295,12 +344,16 @@ def main() -> None:
         n = args.minutes * 60
         walls, cpus = [], []
         for round_ in range(5):  # five new sessions on the last day, one at a time
-            start = int(datetime(last.year, last.month, last.day, 14 + 2 * round_,
-                                 tzinfo=tz).timestamp() * 1000)
+            start = int(
+                datetime(last.year, last.month, last.day, 14 + 2 * round_, tzinfo=tz).timestamp()
+                * 1000
+            )
             conn = sqlite3.connect(data_dir / "pulsedeck.db")
             sid = conn.execute("SELECT max(id) FROM sessions").fetchone()[0] + 1
-            conn.execute(SESSION_SQL, (sid, str(uuid.uuid4()), a0, "run", "ble", start,
-                                       start + n * 1000, n, 80.0, 200.0))
+            conn.execute(
+                SESSION_SQL,
+                (sid, str(uuid.uuid4()), a0, "run", "ble", start, start + n * 1000, n, 80.0, 200.0),
+            )
             conn.executemany(SAMPLE_SQL, _rows(sid, start, n, 0.0, True))
             conn.commit()
             conn.close()
@@ -319,12 +372,18 @@ def main() -> None:
         ready.series(a0, first, last)
         lwalls, lcpus = [], []
         for round_ in range(5):
-            start = int(datetime(last.year, last.month, last.day, 15 + 2 * round_, 30,
-                                 tzinfo=tz).timestamp() * 1000)
+            start = int(
+                datetime(
+                    last.year, last.month, last.day, 15 + 2 * round_, 30, tzinfo=tz
+                ).timestamp()
+                * 1000
+            )
             conn = sqlite3.connect(data_dir / "pulsedeck.db")
             sid = conn.execute("SELECT max(id) FROM sessions").fetchone()[0] + 1
-            conn.execute(SESSION_SQL, (sid, str(uuid.uuid4()), a0, "run", "ble", start,
-                                       start + n * 1000, n, 80.0, 200.0))
+            conn.execute(
+                SESSION_SQL,
+                (sid, str(uuid.uuid4()), a0, "run", "ble", start, start + n * 1000, n, 80.0, 200.0),
+            )
             conn.executemany(SAMPLE_SQL, _rows(sid, start, n, 0.0, True))
             conn.commit()
             conn.close()
@@ -335,20 +394,34 @@ def main() -> None:
             lcpus.append(time.process_time() - c3)
             assert len(fit) == len(rd) == args.days
         incremental, inc_cpu = statistics.median(walls), statistics.median(cpus)
-        print(f"no change, warm cache: {warm * 1000:.0f} ms wall, {warm_cpu * 1000:.0f} ms CPU "
-              f"({args.days} days + {len(progress)} goals, one athlete)")
-        print(f"incremental after one new {args.minutes}-min session (median of 5): "
-              f"{incremental * 1000:.0f} ms wall, {inc_cpu * 1000:.0f} ms CPU "
-              f"(1 day recomputed, {args.days} days revalidated, {len(progress)} goals, "
-              f"{len(new)} new achievements) -> {'under' if incremental < 0.1 else 'OVER'} 100 ms")
-        print("  each: " + ", ".join(f"{w * 1000:.0f}/{c * 1000:.0f}" for w, c in
-                                     zip(walls, cpus, strict=True)) + " ms wall/CPU")
+        print(
+            f"no change, warm cache: {warm * 1000:.0f} ms wall, {warm_cpu * 1000:.0f} ms CPU "
+            f"({args.days} days + {len(progress)} goals, one athlete)"
+        )
+        print(
+            f"incremental after one new {args.minutes}-min session (median of 5): "
+            f"{incremental * 1000:.0f} ms wall, {inc_cpu * 1000:.0f} ms CPU "
+            f"(1 day recomputed, {args.days} days revalidated, {len(progress)} goals, "
+            f"{len(new)} new achievements) -> {'under' if incremental < 0.1 else 'OVER'} 100 ms"
+        )
+        print(
+            "  each: "
+            + ", ".join(f"{w * 1000:.0f}/{c * 1000:.0f}" for w, c in zip(walls, cpus, strict=True))
+            + " ms wall/CPU"
+        )
         lw, lc = statistics.median(lwalls), statistics.median(lcpus)
-        print(f"CTL/ATL/TSB + readiness incremental after one new session (median of 5): "
-              f"{lw * 1000:.0f} ms wall, {lc * 1000:.0f} ms CPU ({args.days} days, one athlete) "
-              f"-> {'under' if lw < 0.1 else 'OVER'} 100 ms")
-        print("  each: " + ", ".join(f"{w * 1000:.0f}/{c * 1000:.0f}" for w, c in
-                                     zip(lwalls, lcpus, strict=True)) + " ms wall/CPU")
+        print(
+            f"CTL/ATL/TSB + readiness incremental after one new session (median of 5): "
+            f"{lw * 1000:.0f} ms wall, {lc * 1000:.0f} ms CPU ({args.days} days, one athlete) "
+            f"-> {'under' if lw < 0.1 else 'OVER'} 100 ms"
+        )
+        print(
+            "  each: "
+            + ", ".join(
+                f"{w * 1000:.0f}/{c * 1000:.0f}" for w, c in zip(lwalls, lcpus, strict=True)
+            )
+            + " ms wall/CPU"
+        )
         store.close()
 
 
