@@ -176,7 +176,7 @@ def live_latency(seconds: float) -> tuple[list[float], list[float]]:
         window.resize(1280, 800)
         window.show()
         window.settle()
-        chart = window.screen("dashboard").chart
+        chart = window.screen_named("dashboard").chart
         unpainted: deque[float] = deque()
         take = window.bridge.take_samples
 

@@ -228,9 +228,9 @@ def gui(hours: int, rate_hz: float, data_dir: Path, goals: bool = True) -> list[
             * per_hour,
             60,
         )  # fmt: skip
-        repaints = window.screen("dashboard").chart.repaints  # type: ignore[attr-defined]
+        repaints = window.screen_named("dashboard").chart.repaints  # type: ignore[attr-defined]
         window.wait_until(
-            lambda r=repaints: window.screen("dashboard").chart.repaints > r,  # type: ignore[attr-defined]
+            lambda r=repaints: window.screen_named("dashboard").chart.repaints > r,  # type: ignore[attr-defined]
             5,
         )  # the dashboard drew this hour's data
         # Live goals drain their sample queue on a 5 s wall-clock timer (GOALS_REFRESH_MS),

@@ -207,10 +207,11 @@ class MainWindow(WindowStartup, DataStateActions, WindowActions, ImportActions, 
         if 1 <= n <= len(shown):
             self.show_screen(shown[n - 1])
 
-    def screen(self, name: str) -> QWidget:  # type: ignore[override]  # see below
-        # Not QWidget.screen() (the display, unused here): ours predates typing, and renaming
-        # it touches every screen and test; Qt's C++ never calls it through Python.
-        """The screen called `name`, created (and its module imported) on first use."""
+    def screen_named(self, name: str) -> QWidget:
+        """The screen called `name`, created (and its module imported) on first use.
+
+        Not `screen()`: that is QWidget's (the display the window is on).
+        """
         if name not in self.screens:
             entry = next((n for n in (*NAV, SESSION_SCREEN) if n[0] == name), None)
             if entry is None:
@@ -228,10 +229,10 @@ class MainWindow(WindowStartup, DataStateActions, WindowActions, ImportActions, 
                 self._show_title(name)
             return self._placeholder
         if name == "session" and "session_id" not in kwargs:
-            history = cast("HistoryScreen", self.screen("history"))
+            history = cast("HistoryScreen", self.screen_named("history"))
             history.open_latest()
             return self.screens.get("session", history)
-        widget = self.screen(name)
+        widget = self.screen_named(name)
         self.stack.setCurrentWidget(widget)
         self._show_title(name)
         activate = getattr(widget, "activate", None)

@@ -61,7 +61,7 @@ def _record_and_save(qtbot, window) -> int:
     """Record a few seconds from the simulated strap (clicking Start), then stop and save."""
     ctx = window.ctx
     with qtbot.waitSignal(ctx.stateChanged, timeout=20_000) as started:
-        qtbot.mouseClick(window.screen("dashboard").start_btn, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.screen_named("dashboard").start_btn, Qt.MouseButton.LeftButton)
     assert started.args == [RECORDING]
     qtbot.waitUntil(lambda: ctx.last_view.samples > 10, timeout=20_000)
     sid = ctx.session_id

@@ -36,7 +36,7 @@ def test_recording_from_bluetooth_without_it_fails_clearly(qtbot, window) -> Non
 
     if asyncio.run(probe_bluetooth()) is None:
         pytest.skip("this machine has Bluetooth; the no-Bluetooth path cannot be shown here")
-    dash = window.screen("dashboard")
+    dash = window.screen_named("dashboard")
     dash.source_box.setCurrentIndex(dash.source_box.findData(BLUETOOTH))
     assert window.services.source_mode == BLUETOOTH
     with qtbot.waitSignal(window.ctx.message, timeout=20_000) as msg:

@@ -15,7 +15,7 @@ HIGH_FLOORS = (200, 205, 210, 215, 220)
 
 def _start(qtbot, window) -> None:
     with qtbot.waitSignal(window.ctx.stateChanged, timeout=20_000):
-        window.screen("dashboard")._start()
+        window.screen_named("dashboard")._start()
 
 
 def _save(qtbot, window) -> int:

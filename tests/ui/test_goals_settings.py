@@ -91,7 +91,7 @@ def test_units_apply_everywhere(qtbot, window, store, idle) -> None:
     with qtbot.waitSignal(window.ctx.unitsChanged, timeout=15_000):
         settings.set_units(vm.IMPERIAL)
     assert history.model.text(history.model.rows[0], 5).endswith(" mi")
-    dash = window.screen("dashboard")
+    dash = window.screen_named("dashboard")
     from app.ui.live import LiveView
 
     dash.show_view(LiveView(distance_m=1609.344))  # idle shows "-": no distance is known

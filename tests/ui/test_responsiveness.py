@@ -75,7 +75,7 @@ def test_gui_thread_is_never_blocked_with_a_slow_writer(
     # beyond what the idle app already sees on this machine.
     p99 = _p99(gaps)
     assert p99 - max(0.0, idle - 5.0) < MAX_STALL_MS, f"stalled {p99:.1f} ms (p99, idle {idle:.1f})"
-    assert window.screen("dashboard").chart.repaints > 10
+    assert window.screen_named("dashboard").chart.repaints > 10
     # Latency of samples reaching the screen stays low despite the slow disk.
     # (There are only a few dozen redraws here, so p90: the p99 figure is the benchmark's.)
     lat = sorted(ctx.latencies_ms)

@@ -16,13 +16,13 @@ T0 = 1_764_000_000_000
 def _start(qtbot, window) -> None:
     ctx = window.ctx
     with qtbot.waitSignal(ctx.stateChanged, timeout=20_000) as blocker:
-        qtbot.mouseClick(window.screen("dashboard").start_btn, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.screen_named("dashboard").start_btn, Qt.MouseButton.LeftButton)
     assert blocker.args == [RECORDING]
 
 
 def test_record_lap_set_stop_then_find_it_in_history(qtbot, window, store, idle) -> None:
     ctx = window.ctx
-    dash = window.screen("dashboard")
+    dash = window.screen_named("dashboard")
     assert dash.hr_label.text() == "--"
     _start(qtbot, window)
     # The big number and the chart follow the strap.
