@@ -285,7 +285,7 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `hrv`, `power` and `trends` to the `pulsedeck` parser."""
     p = sub.add_parser("hrv", help="a session's HRV: time, frequency, Poincaré, DFA α1")
     p.add_argument("session", type=int, help="session id")

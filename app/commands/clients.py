@@ -76,7 +76,7 @@ def cmd_clients(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `clients` to the `pulsedeck` parser."""
     from app.services.roster import RATIO_HIGH, RATIO_LOW, SORTS
 

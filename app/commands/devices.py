@@ -122,7 +122,7 @@ def cmd_devices_forget(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `gatt` and `devices` to the `pulsedeck` parser."""
     gatt = sub.add_parser("gatt", help="decode Bluetooth GATT payloads")
     gsub = gatt.add_subparsers(dest="gatt_command", metavar="ACTION", required=True)

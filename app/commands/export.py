@@ -173,7 +173,7 @@ def _delete_all(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `export daily|session|xlsx|all|delete-all` to the `pulsedeck` parser."""
     exp = sub.add_parser("export", help="export data (CSV, GPX, TCX, Parquet, XLSX, GDPR)")
     esub = exp.add_subparsers(dest="export_command", metavar="WHAT", required=True)

@@ -144,7 +144,7 @@ def _watch(
             signal.signal(signal.SIGINT, previous)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `import PATH...` to the `pulsedeck` parser."""
     p = sub.add_parser(
         "import",

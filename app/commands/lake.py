@@ -270,7 +270,7 @@ def _destination_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `lake ddl|push|status|pull|configure` to the `pulsedeck` parser."""
     lake = sub.add_parser("lake", help="the S3 data lake (Parquet, Athena/Glue-ready)")
     lsub = lake.add_subparsers(dest="lake_command", metavar="ACTION", required=True)

@@ -314,7 +314,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unit-dir", help="unit directory (default: systemd's); nothing is started")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `service install|status|logs|remove` to the `pulsedeck` parser."""
     service = sub.add_parser("service", help="run the recorder and sync worker under systemd")
     ssub = service.add_subparsers(dest="service_command", metavar="ACTION", required=True)

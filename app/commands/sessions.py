@@ -98,7 +98,7 @@ def cmd_sessions_delete(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK
 
 
-def register_sessions(ssub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register_sessions(ssub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add rename, set and delete under `pulsedeck sessions`."""
     rn = ssub.add_parser("rename", help="set a session's title (a child's name routes a copy)")
     rn.add_argument("id", type=int, help="session id")

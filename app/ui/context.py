@@ -157,10 +157,7 @@ class AppContext(SyncFeedback, QObject):
         self.unitsChanged.emit(units)
 
     def set_theme(self, name: str) -> None:
-        from PySide6.QtWidgets import QApplication
-
-        app = QApplication.instance()
-        self.theme = th.apply(app, name) if app is not None else th.get(name)  # type: ignore[arg-type]
+        self.theme = th.apply_current(name)
         self.bridge.run(lambda: self.services.settings.set(st.THEME, name))
         self.themeChanged.emit(self.theme)
 

@@ -41,7 +41,7 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("screenshot", help="render one screen of the desktop app to a PNG")
     p.add_argument("--screen", required=True, choices=SCREENS, help="which screen to render")
     p.add_argument("--out", required=True, help="PNG file to write")

@@ -155,6 +155,12 @@ def style_sheet(t: Theme) -> str:
     """
 
 
+def apply_current(name: str) -> Theme:
+    """The theme `name`, set on the running QApplication if there is one (else just returned)."""
+    app = QApplication.instance()
+    return apply(app, name) if isinstance(app, QApplication) else get(name)
+
+
 def apply(app: QApplication, name: str) -> Theme:
     """Set palette and style sheet on the application; returns the theme for charts."""
     t = get(name)

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, cast
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -104,9 +103,7 @@ class MainWindow(WindowStartup, DataStateActions, WindowActions, ImportActions, 
         self.tray: Tray | None = None
         self.load_error: BaseException | None = None
         self.failed_page: LoadFailedPage | None = None
-        app = QApplication.instance()
-        shell_theme = theme or "light"
-        self._theme = th.apply(app, shell_theme) if app else th.get(shell_theme)  # type: ignore[arg-type]
+        self._theme = th.apply_current(theme or "light")
         self._quitting = False
         self._loading = False
         self._wanted_screen = "dashboard"

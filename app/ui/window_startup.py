@@ -141,8 +141,7 @@ class WindowStartup(WindowMixin):
         services, athlete = loaded.services, loaded.athlete
         ctx = AppContext(self.bridge, services, None, athlete, loaded.theme_name, self)
         if loaded.theme_name != self._theme.name:
-            app = QApplication.instance()
-            self._theme = th.apply(app, loaded.theme_name) if app else th.get(loaded.theme_name)  # type: ignore[arg-type]
+            self._theme = th.apply_current(loaded.theme_name)
         ctx.theme = self._theme
         self.ctx = ctx
         self.tray = Tray(ctx, self)

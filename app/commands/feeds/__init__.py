@@ -23,7 +23,7 @@ from .simulate import END_GRACE_S as END_GRACE_S
 from .simulate import cmd_simulate as cmd_simulate
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `simulate` and `feeds ...` to the `pulsedeck` parser."""
     simulate.register(sub)
 

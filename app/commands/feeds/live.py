@@ -82,7 +82,7 @@ async def _serve_live(args: argparse.Namespace, store: Any, token: str) -> int:
     return EXIT_OK
 
 
-def register(fsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(fsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `serve-live` to `pulsedeck feeds`."""
     live = fsub.add_parser(
         "serve-live", help="record the simulated strap and serve it live on the LAN"

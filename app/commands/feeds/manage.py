@@ -54,7 +54,7 @@ def cmd_feeds_remove(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK
 
 
-def register(fsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(fsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `add`, `list` and `remove` to `pulsedeck feeds`."""
     from device.feeds.formats import FORMATS
 

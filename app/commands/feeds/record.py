@@ -211,7 +211,7 @@ async def _record(args: argparse.Namespace, store: Any, endpoint: Any, athlete: 
             await broadcast.close()
 
 
-def register(fsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(fsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `record` to `pulsedeck feeds`."""
     from device.feeds.formats import FORMATS
 

@@ -83,7 +83,7 @@ async def _simulate(args: argparse.Namespace, token: str, plan: Any) -> int:
     return EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `simulate` to the `pulsedeck` parser."""
     from device.feeds.simulator import FAULTS
 

@@ -27,7 +27,7 @@ from .sync_jobs import cmd_sync_run as cmd_sync_run
 from .sync_jobs import cmd_sync_status as cmd_sync_status
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `accounts`, `sync` and `strava` to the `pulsedeck` parser."""
     accounts.register(sub)
     sync_jobs.register(sub)

@@ -213,7 +213,7 @@ def add_link_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for Strava")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `accounts` to the `pulsedeck` parser."""
     accounts = sub.add_parser("accounts", help="linked Strava accounts (owner and children)")
     asub = accounts.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)

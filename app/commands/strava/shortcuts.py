@@ -70,7 +70,7 @@ def cmd_strava_status(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `strava` to the `pulsedeck` parser."""
     strava = sub.add_parser("strava", help="Strava shortcuts")
     vsub = strava.add_subparsers(dest="strava_command", metavar="ACTION", required=True)

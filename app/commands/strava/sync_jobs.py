@@ -224,7 +224,7 @@ def cmd_sync_backfill(args: argparse.Namespace, ctx: CommandContext) -> int:
     return with_sync(ctx, work)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `sync` to the `pulsedeck` parser."""
     sync = sub.add_parser("sync", help="background sync: outbox, polling, retries")
     ssub = sync.add_subparsers(dest="sync_command", metavar="ACTION", required=True)

@@ -14,7 +14,7 @@ import argparse
 from . import body, goals, gym, load, summary
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this area's subcommands to the `pulsedeck` parser."""
     summary.register(sub)
     goals.register(sub)

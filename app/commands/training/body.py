@@ -127,7 +127,7 @@ def cmd_body_measure(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `body` and its actions to the `pulsedeck` parser."""
     b = sub.add_parser("body", help="body metrics and their trends")
     bsub = b.add_subparsers(dest="body_command", metavar="ACTION", required=True)

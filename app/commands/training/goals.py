@@ -132,7 +132,7 @@ def cmd_goals_progress(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `goals` and its actions to the `pulsedeck` parser."""
     goals = sub.add_parser("goals", help="goals and their progress")
     gsub = goals.add_subparsers(dest="goals_command", metavar="ACTION", required=True)

@@ -309,7 +309,7 @@ def cmd_prs(args: argparse.Namespace, ctx: CommandContext) -> int:
 # parser ----------------------------------------------------------------------------------
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `prs`, `exercises` and `sets` to the `pulsedeck` parser, in that order."""
     p = sub.add_parser("prs", help="personal records")
     add_common(p)

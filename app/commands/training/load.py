@@ -126,7 +126,7 @@ def cmd_readiness(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `zones`, `load` and `readiness` to the `pulsedeck` parser."""
     z = sub.add_parser("zones", help="show or set the HR zone model")
     add_common(z)

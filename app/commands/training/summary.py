@@ -96,7 +96,7 @@ def cmd_summary(args: argparse.Namespace, ctx: CommandContext) -> int:
     return EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `summary` to the `pulsedeck` parser."""
     p = sub.add_parser("summary", help="daily summaries in the athlete's time zone")
     add_common(p, json_flag=False)
