@@ -214,4 +214,5 @@ def test_lake_ddl_creates_the_markers_table() -> None:
     assert "CREATE EXTERNAL TABLE IF NOT EXISTS `pulsedeck`.`markers` (" in out
     assert "LOCATION 's3://b/p/markers/'" in out
     assert "'s3://b/p/markers/athlete_id=${athlete_id}/year=${year}/month=${month}/'" in out
+    assert "-- markers came after version 2" in out
     assert "CREATE OR REPLACE VIEW markers AS" in duckdb_views("./lake")
