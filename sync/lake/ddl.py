@@ -14,7 +14,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from .layout import TOMBSTONES, normalize_prefix, safe_id
-from .schema import ADDED_COLUMNS, PARTITION_SCHEMA, SCHEMA_VERSION, SCHEMAS
+from .schema import ADDED_COLUMNS, MARKERS, PARTITION_SCHEMA, SCHEMA_VERSION, SCHEMAS
 
 #: Years a projected table covers. Athena lists each projected partition a query does not
 #: filter out, so the range is kept to what sessions can hold; `lake ddl --years` widens it.
@@ -124,6 +124,8 @@ def ddl(
         "-- Partition projection: new pushes are queryable at once, no MSCK REPAIR TABLE.",
         f"-- {who}",
         f"-- Deleted sessions leave the tables; their tombstones sit in <prefix>/{TOMBSTONES}/.",
+        f"-- {MARKERS} came after version 2 (no bump: a new table): on a catalog made before it,",
+        "-- run this again (IF NOT EXISTS creates it and leaves the other tables alone).",
         "-- Glue crawler instead (no projection): one crawler per table location, 'Create a",
         "-- single schema for each S3 path' on, exclude pattern '_*/**'; partition keys",
         "-- athlete_id, year, month. The crawler types year and month as string from the path",

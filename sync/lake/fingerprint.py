@@ -5,6 +5,11 @@ The digest covers everything a session's objects carry that can change after it 
 session row (title, sport, notes, summary...), the athlete's name and lake id, and its strength
 sets (`sets edit|delete`). Samples, RR intervals and laps are fixed once a session is finished.
 It is computed in SQL for every session at once, so checking 5,000 sessions costs one query.
+
+Its pause/resume markers (`MARKER_KINDS`) are fixed too, but count when the session has any:
+a session pushed before the lake carried them gets a new digest, so the next push or
+background enqueue rewrites it with its markers; a session without any keeps its digest and
+is not pushed again for nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 from app.store.repo import Store
 
+from .schema import MARKER_KINDS
 from .tables import SESSION_COLUMNS
 
 _SET_ROW = (
@@ -23,10 +29,14 @@ _SET_ROW = (
     "|| ',' || coalesce(x.weight_kg, '') || ',' || coalesce(x.rpe, '') || ',' || "
     "coalesce(x.started_ms, '') || ',' || coalesce(x.ended_ms, '') || ',' || coalesce(x.is_pr, '')"
 )
+_MARKER_ROW = "k.kind || ',' || k.t_ms || ',' || coalesce(k.label, '')"
+_MARKER_KINDS_SQL = ", ".join(repr(k) for k in MARKER_KINDS)
 _SQL = (
     "SELECT s.id, s.deleted_ms IS NOT NULL, a.name, a.remote_ref, "
     f"{', '.join('s.' + c for c in SESSION_COLUMNS)}, "
-    f"(SELECT group_concat({_SET_ROW}, ';') FROM exercise_sets x WHERE x.session_id = s.id) "
+    f"(SELECT group_concat({_SET_ROW}, ';') FROM exercise_sets x WHERE x.session_id = s.id), "
+    f"(SELECT group_concat({_MARKER_ROW}, ';') FROM (SELECT * FROM markers k "
+    f"WHERE k.session_id = s.id AND k.kind IN ({_MARKER_KINDS_SQL}) ORDER BY k.t_ms, k.id) k) "
     "FROM sessions s JOIN athletes a ON a.id = s.athlete_id"
 )
 
@@ -50,7 +60,9 @@ def fingerprints(store: Store, session_id: int | None = None) -> dict[int, Finge
         rows = conn.exec_driver_sql(sql, args).all()
     out: dict[int, Fingerprint] = {}
     for row in rows:
-        digest = hashlib.sha256(repr(tuple(row[2:])).encode()).hexdigest()[:16]
+        markers = row[-1]  # None without any: the digest of a session before markers travelled
+        held = tuple(row[2:-1]) if markers is None else tuple(row[2:])
+        digest = hashlib.sha256(repr(held).encode()).hexdigest()[:16]
         out[int(row[0])] = Fingerprint(bool(row[1]), digest)
     return out
 

@@ -13,6 +13,13 @@ manifest (S3 has no portable compare-and-swap) and a lost update would bring a d
 session back; a tombstone is written once, by one device, and a deletion is never undone by
 another device's write. Listing them costs one request per 1,000 deletions.
 
+Markers: a session's pause/resume markers (`MARKER_KINDS`) come in its `markers` object and
+are written in the session's transaction, before its track is stored, so the coach's days,
+trends and zone minutes leave paused time out as the athlete's do. A session pushed by a
+build before that object existed has none: it is pulled with no markers (a missing `markers`
+object is no failure, unlike the other tables'). The markers count in "unchanged": a session
+re-pushed with its markers replaces a copy pulled without them (sync/lake/markers.py).
+
 Seen sessions: a session object S3 last modified well before the start of this client's last
 complete pull (no failures), whose session is already here, is not downloaded again: an edit
 on the athlete's side rewrites the object, which moves its time. The margin (SEEN_MARGIN_MS)
@@ -51,8 +58,17 @@ from .layout import (
     tombstone_prefix,
     tombstone_uid,
 )
+from .markers import MarkerRow, add_markers, lake_markers, local_markers, read_markers
 from .s3 import LakeClient, NotFound
-from .schema import LAPS, RR_INTERVALS, SAMPLES, SESSIONS, SETS, SchemaMismatch
+from .schema import (
+    LAPS,
+    MARKERS,
+    RR_INTERVALS,
+    SAMPLES,
+    SESSIONS,
+    SETS,
+    SchemaMismatch,
+)
 from .writer import read_parquet_bytes
 
 log = logging.getLogger(__name__)
@@ -193,11 +209,15 @@ _SAMPLE_INSERT = (
 )
 
 
-def _same(local: m.Session, head: dict[str, object]) -> bool:
+def _same(
+    s: OrmSession, local: m.Session, head: dict[str, object], markers: list[MarkerRow]
+) -> bool:
     """Whether the local copy already holds exactly this lake version of the session."""
     if (local.started_ms, local.ended_ms) != (head["started_at"], head["ended_at"]):
         return False
-    return all(getattr(local, k) == head[k] for k in _SESSION_FIELDS)
+    if not all(getattr(local, k) == head[k] for k in _SESSION_FIELDS):
+        return False
+    return local_markers(s, local.id) == markers
 
 
 def _head_row(head: pa.Table, session_uid: str) -> dict[str, object]:
@@ -221,7 +241,7 @@ def _held_uids(store: Store, ref: str) -> set[str]:
         return {uid for uid in rows if uid}
 
 
-def _skip_reason(store: Store, head: dict[str, object]) -> str | None:
+def _skip_reason(store: Store, head: dict[str, object], markers: list[MarkerRow]) -> str | None:
     """'own' or 'unchanged' when the local copy must not or need not be replaced."""
     with store.orm() as s:
         local = s.scalar(select(m.Session).where(m.Session.uid == head["session_id"]))
@@ -230,7 +250,7 @@ def _skip_reason(store: Store, head: dict[str, object]) -> str | None:
         owner = s.get(m.Athlete, local.athlete_id)
         if owner is None or not owner.read_only:
             return "own"
-        return "unchanged" if _same(local, head) else None
+        return "unchanged" if _same(s, local, head, markers) else None
 
 
 def import_session(
@@ -238,7 +258,8 @@ def import_session(
 ) -> str:
     """Write one pulled session; returns 'imported', 'replaced', 'unchanged' or 'own'.
 
-    A written session's pieces are then stored from the pulled columns (best effort: counted
+    `tables` without MARKERS (objects of an older build) is a session without markers. A
+    written session's pieces are then stored from the pulled columns (best effort: counted
     in `report.tracks_unstored` when not), so its days never read its samples back.
     """
     heads = _rows(tables[SESSIONS])
@@ -247,6 +268,7 @@ def import_session(
     head = heads[0]
     uid = str(head["session_id"])
     samples = _plain(tables[SAMPLES])
+    markers = lake_markers(tables.get(MARKERS))
     with store.orm() as s, s.begin():
         local = s.scalar(select(m.Session).where(m.Session.uid == uid))
         outcome = "imported"
@@ -254,7 +276,7 @@ def import_session(
             owner = s.get(m.Athlete, local.athlete_id)
             if owner is None or not owner.read_only:
                 return "own"
-            if _same(local, head):
+            if _same(s, local, head, markers):
                 return "unchanged"
             s.delete(local)
             s.flush()
@@ -311,6 +333,7 @@ def import_session(
         laps = _rows(tables[LAPS])
         for lap in laps[:-1]:  # each lap but the last was closed by a lap marker
             s.add(m.Marker(session_id=row.id, kind="lap", t_ms=lap["ended_at"], label=lap["label"]))
+        add_markers(s, row.id, markers)  # pauses: read by the track stored below
         for st in _rows(tables[SETS]):
             s.add(
                 m.ExerciseSet(
@@ -433,7 +456,9 @@ def pull(
                     raise SchemaMismatch(f"{key}: started_at is {started!r}, not a time")
                 if since_ms is not None and started < since_ms:
                     continue
-                skip = _skip_reason(store, row)
+                mk_key = object_key(prefix, MARKERS, ref, started, parsed.session_uid)
+                markers = read_markers(client, mk_key)
+                skip = _skip_reason(store, row, lake_markers(markers))
                 if skip is not None:
                     if skip == "unchanged":
                         report.unchanged += 1
@@ -441,6 +466,8 @@ def pull(
                         report.own += 1
                     continue
                 tables = {SESSIONS: head}
+                if markers is not None:
+                    tables[MARKERS] = markers
                 for table in (SAMPLES, RR_INTERVALS, SETS, LAPS):
                     k = object_key(prefix, table, ref, started, parsed.session_uid)
                     tables[table] = read_parquet_bytes(table, client.get(k))

@@ -9,7 +9,9 @@ from __future__ import annotations
 import pyarrow as pa
 
 #: Bumped whenever a column is added, removed or retyped; stored in every file's metadata.
-#: 2: samples.temperature (°C).
+#: 2: samples.temperature (°C). A new table is not a bump: a reader that does not know it
+#: never lists nor reads its objects (the pull lists `sessions` and fetches by key the tables
+#: it knows), and bumping would make every build that reads up to 2 refuse every object.
 SCHEMA_VERSION = 2
 META_SCHEMA_VERSION = b"pulsedeck.schema_version"
 META_TABLE = b"pulsedeck.table"
@@ -22,6 +24,12 @@ SAMPLES = "samples"
 RR_INTERVALS = "rr_intervals"
 SETS = "sets"
 LAPS = "laps"
+#: Added after version 2 as a table of its own (see SCHEMA_VERSION): a pull finding no
+#: `markers` object (pushed by an older build) takes the session as having none.
+MARKERS = "markers"
+#: The marker kinds that travel in `markers`: those the figures depend on (paused time is
+#: left out of moving time, days, trends and zone minutes). Lap markers travel as `laps`.
+MARKER_KINDS: tuple[str, ...] = ("pause", "resume")
 #: Columns added since version 1, by the version that added them: an older object lacks them
 #: (read back as nulls, `with_added_columns`) and an existing catalog table needs them added
 #: (`lake ddl` prints the ALTER TABLE).
@@ -30,7 +38,7 @@ ADDED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
 }
 #: Upload order: the `sessions` object goes last, so a reader that finds a session row can
 #: rely on the other tables of that session being present already.
-TABLES: tuple[str, ...] = (SAMPLES, RR_INTERVALS, SETS, LAPS, SESSIONS)
+TABLES: tuple[str, ...] = (SAMPLES, RR_INTERVALS, SETS, LAPS, MARKERS, SESSIONS)
 
 
 def _f(name: str, typ: pa.DataType, nullable: bool = True) -> pa.Field:
@@ -127,6 +135,13 @@ _LAP_FIELDS = [
     _f("distance_m", pa.float64()),
 ]
 
+_MARKER_FIELDS = [
+    _f("session_id", DICT_STR, False),
+    _f("t", TS, False),
+    _f("kind", DICT_STR, False),
+    _f("label", pa.string()),
+]
+
 
 def _schema(table: str, fields: list[pa.Field]) -> pa.Schema:
     return pa.schema(
@@ -141,6 +156,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     RR_INTERVALS: _schema(RR_INTERVALS, _RR_FIELDS),
     SETS: _schema(SETS, _SET_FIELDS),
     LAPS: _schema(LAPS, _LAP_FIELDS),
+    MARKERS: _schema(MARKERS, _MARKER_FIELDS),
 }
 
 #: Hive partition columns, in path order, with their Arrow types (for pyarrow.dataset).

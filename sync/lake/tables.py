@@ -15,7 +15,16 @@ import pyarrow.compute as pc
 
 from app.store.repo import Store
 
-from .schema import LAPS, RR_INTERVALS, SAMPLES, SCHEMAS, SESSIONS, SETS
+from .schema import (
+    LAPS,
+    MARKER_KINDS,
+    MARKERS,
+    RR_INTERVALS,
+    SAMPLES,
+    SCHEMAS,
+    SESSIONS,
+    SETS,
+)
 
 #: Columns read from `samples` for the lake, in schema order after session_id.
 SAMPLE_SQL = (
@@ -29,6 +38,11 @@ _SET_SQL = (
     "hr_recovery, e1rm_kg, is_pr FROM exercise_sets WHERE session_id = ? ORDER BY started_ms, id"
 )
 _LAP_SQL = "SELECT t_ms, label FROM markers WHERE session_id = ? AND kind = 'lap' ORDER BY t_ms, id"
+#: The markers of the kinds that travel (`MARKER_KINDS`), as lake `markers` rows.
+MARKER_SQL = (
+    "SELECT t_ms, kind, label FROM markers WHERE session_id = ? "
+    f"AND kind IN ({', '.join(repr(k) for k in MARKER_KINDS)}) ORDER BY t_ms, id"
+)
 SESSION_COLUMNS = (
     "uid", "sport", "title", "source", "status", "started_ms", "ended_ms", "timezone", "notes",
     "duration_s", "moving_s", "sample_count", "avg_hr", "max_hr", "zone1_s", "zone2_s",
@@ -161,7 +175,7 @@ def laps_table(
 
 
 def session_tables(store: Store, session_id: int) -> SessionTables:
-    """Read one session and its children from SQLite as the five lake tables."""
+    """Read one session and its children from SQLite as the lake tables (`TABLES`)."""
     with store.engine.connect() as conn:
         head = conn.exec_driver_sql(_SESSION_SQL, (session_id,)).first()
         if head is None:
@@ -175,6 +189,7 @@ def session_tables(store: Store, session_id: int) -> SessionTables:
         rr_rows = raw.execute(RR_SQL, (session_id,)).fetchall()
         set_rows = conn.exec_driver_sql(_SET_SQL, (session_id,)).all()
         lap_rows = conn.exec_driver_sql(_LAP_SQL, (session_id,)).all()
+        marker_rows = raw.execute(MARKER_SQL, (session_id,)).fetchall()
     athlete_name, athlete_ref, uid = head[0], head[1], head[2]
     values = dict(zip(SESSION_COLUMNS, head[2:], strict=True))
     started, ended = values["started_ms"], values["ended_ms"]
@@ -191,6 +206,7 @@ def session_tables(store: Store, session_id: int) -> SessionTables:
         LAPS: laps_table(
             uid, started, ended if ended is not None else started, list(lap_rows), samples
         ),
+        MARKERS: rows_table(MARKERS, uid, marker_rows),
         SESSIONS: sessions,
     }
     return SessionTables(uid, athlete_id, athlete_ref, started, tables)

@@ -6,6 +6,7 @@ import asyncio
 
 from app.cli import main
 from sync.lake.push import push
+from sync.lake.schema import TABLES
 from sync.outbox import Outbox
 
 from .conftest import T0, all_keys, record_session
@@ -18,16 +19,16 @@ def test_delete_all_with_lake_removes_only_that_athletes_objects(
     record_session(store, "Me", T0 + 40 * 86_400_000)
     record_session(store, "Other", T0, is_self=False)
     assert asyncio.run(push(store, Outbox(store), lake_config)).done == 3
-    assert len(all_keys(s3, bucket)) == 15
+    assert len(all_keys(s3, bucket)) == 3 * len(TABLES)
     code = main(
         ["export", "delete-all", "--confirm", "Me", "--lake", "--bucket", bucket, "--prefix",
          lake_config.prefix, "--endpoint-url", lake_config.endpoint_url]
     )  # fmt: skip
     assert code == 0, capsys.readouterr().err
-    assert "10 lake object(s)" in capsys.readouterr().out
+    assert f"{2 * len(TABLES)} lake object(s)" in capsys.readouterr().out
     left = all_keys(s3, bucket)
     data = [k for k in left if "/_deleted/" not in k]
-    assert len(data) == 5  # Other's session; Me's two sessions are tombstoned (next test)
+    assert len(data) == len(TABLES)  # Other's session; Me's two sessions are tombstoned (next test)
     assert len(left) - len(data) == 2
     assert [s.athlete for s in store.list_sessions()] == ["Other"]
 

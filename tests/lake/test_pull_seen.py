@@ -14,6 +14,7 @@ from sync.lake.config import LakeConfig
 from sync.lake.pull import list_athletes, pull
 from sync.lake.push import push
 from sync.lake.s3 import LakeClient
+from sync.lake.schema import TABLES
 from sync.outbox import Outbox
 
 from .conftest import T0, all_keys, record_session
@@ -51,7 +52,7 @@ def test_a_second_pull_reads_only_what_was_rewritten(
     try:
         client = CountingClient(lake_config)
         first = pull(coach, client, seen_margin_ms=0)
-        assert first.imported == 3 and len(client.got) == 3 * 5  # five tables a session
+        assert first.imported == 3 and len(client.got) == 3 * len(TABLES)  # every table
         time.sleep(1.1)  # S3 times have whole seconds: the rewrite lands after the pull began
 
         client.got.clear()
@@ -69,10 +70,11 @@ def test_a_second_pull_reads_only_what_was_rewritten(
         client.got.clear()
         third = pull(coach, client, seen_margin_ms=0)
         assert (third.replaced, third.unchanged) == (1, 2)
-        # --force rewrote every object: each header is read again and compared, and only the
-        # edited session's five tables are downloaded.
-        assert len([key for key in client.got if uid in key]) == 5
-        assert all("/sessions/" in key for key in client.got if uid not in key)
+        # --force rewrote every object: each header and its markers are read again and
+        # compared, and only the edited session's tables are downloaded.
+        assert len([key for key in client.got if uid in key]) == len(TABLES)
+        others = [key for key in client.got if uid not in key]
+        assert all("/sessions/" in key or "/markers/" in key for key in others)
         assert "edited on the athlete's machine" in {s.title for s in coach.list_sessions()}
     finally:
         coach.close()
@@ -89,7 +91,8 @@ def test_the_margin_rereads_recent_objects(
         pull(coach, client)
         client.got.clear()
         assert pull(coach, client).unchanged == 3
-        assert len(client.got) == 3  # each session's header, compared, not imported
+        # each session's header and markers, compared, not imported
+        assert len(client.got) == 3 * 2
     finally:
         coach.close()
 
