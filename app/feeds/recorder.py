@@ -14,7 +14,7 @@ from app.domain.samples import MAX_CLOCK_AHEAD_MS
 from app.domain.summary import SessionSummary
 from app.recorder import Recording
 from app.recorder.recording import RecordingStopped
-from app.store.errors import DatabaseUnavailable, classify, is_transient
+from app.store.errors import DatabaseUnavailable
 from app.store.repo import STATUS_FINISHED, STATUS_RECOVERED, Store, now_ms
 from app.store.settings import FEED_MAX_ATHLETES, Settings
 from device.feeds.backoff import BackoffPolicy
@@ -33,6 +33,7 @@ from .cursors import (
 )
 from .report import AthleteResult, FeedFailed, FeedReport, FeedStorageFailed
 from .sessions import OpenedSession, Remote, apply_profile, display_name, open_sessions
+from .storage_watch import StorageWatch
 from .urls import check_url, source_key
 from .writer import GroupWriter, recording_target
 
@@ -128,8 +129,12 @@ class FeedRecorder:
         #: What the last `run` saved, also when it raised a permanent feed failure.
         self.report: FeedReport | None = None
         #: Storage failed for good (disk full, read-only, corrupt): the run stops.
-        self.storage_failure: DatabaseUnavailable | None = None
-        self._storage_failed: asyncio.Event | None = None
+        self._storage = StorageWatch(store, self.writer)
+
+    @property
+    def storage_failure(self) -> DatabaseUnavailable | None:
+        """Why storage failed for good during the last `run` (the run stopped), else None."""
+        return self._storage.failure
 
     def client(
         self,
@@ -321,7 +326,7 @@ class FeedRecorder:
         return out
 
     async def _save_cursors(self, cursors: list[Cursor]) -> None:
-        if self.writer.failure is not None or self.storage_failure is not None:
+        if self._storage.failed:
             return  # the next run resumes from the committed samples (committed_heads)
         if not cursors:
             return
@@ -335,7 +340,7 @@ class FeedRecorder:
                 self._ceiling_ms(),
             )
         except Exception as exc:  # the samples are safe; only the resume point lags
-            if self._check_storage(exc):
+            if self._storage.check(exc):
                 return
             log.error("feed %s: could not save cursors: %s", self._source, exc)
 
@@ -356,15 +361,7 @@ class FeedRecorder:
         Raises FeedAuthError / FeedUnavailable / FeedConnectionError after saving whatever
         was recorded, so the caller can report a permanent failure.
         """
-        loop = asyncio.get_running_loop()
-        failed = self._storage_failed = asyncio.Event()
-
-        def on_failure() -> None:  # called on the writer thread
-            loop.call_soon_threadsafe(failed.set)
-
-        self.writer.on_failure = on_failure
-        if self.writer.failure is not None:
-            failed.set()
+        failed = self._storage.arm()
         consumer = asyncio.create_task(self._consume(client), name="feed-consumer")
         saver = asyncio.create_task(self._cursor_loop(client), name="feed-cursors")
         waiters: list[asyncio.Task[Any]] = [consumer, asyncio.create_task(failed.wait())]
@@ -382,27 +379,14 @@ class FeedRecorder:
                 await asyncio.gather(self._opening, return_exceptions=True)
             error = results[0]
             if isinstance(error, Exception):
-                self._check_storage(error)
-            if self.storage_failure is None:
-                self.storage_failure = self.writer.failure
+                self._storage.check(error)
+            self._storage.settle()
             report = self.report = await self._finish(client)
         if self.storage_failure is not None:
             raise FeedStorageFailed(self._stopped_message(report), report)
         if isinstance(error, BaseException) and not isinstance(error, asyncio.CancelledError):
             raise error
         return report
-
-    def _check_storage(self, exc: BaseException) -> bool:
-        """Note a permanent storage failure (disk full, read-only, corrupt); True if it is one."""
-        if self.storage_failure is not None:
-            return True
-        cause = self.writer.failure or classify(exc, self.store.path)
-        if isinstance(cause, DatabaseUnavailable) and not is_transient(exc):
-            self.storage_failure = cause
-            if self._storage_failed is not None:
-                self._storage_failed.set()
-            return True
-        return False
 
     def _stopped_message(self, report: FeedReport) -> str:
         """One line for the user: why, what was kept, what was lost, where the sessions are."""
@@ -439,9 +423,9 @@ class FeedRecorder:
             try:
                 summary: SessionSummary | None = await live.recording.stop(status)
             except RecordingStopped as exc:  # kept what was committed, closed as recovered
-                self._check_storage(exc.__cause__ or exc)
+                self._storage.check(exc.__cause__ or exc)
                 summary = None
-            self.storage_failure = self.storage_failure or self.writer.failure
+            self._storage.settle()
             if self.storage_failure is not None:
                 committed = self.writer.committed(live.recording.session_id)
                 if committed == 0:
