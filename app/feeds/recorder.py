@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +23,7 @@ from device.feeds.errors import FeedError
 from device.feeds.formats import FeedFormat
 from device.feeds.protocol import RemoteAthlete
 
+from .athlete import LiveAthlete
 from .broadcast import LiveBroadcast
 from .cursors import (
     Cursor,
@@ -71,19 +72,6 @@ class OpenedAthlete:
 OpenListener = Callable[[OpenedAthlete, Recording], None]
 
 
-@dataclass
-class _Live:
-    remote: str
-    athlete_id: int
-    athlete_name: str
-    recording: Recording
-    queued: int = 0
-    last_t: int | None = None
-    #: (samples queued, cursor) snapshots waiting for the writer to commit that many.
-    snapshots: list[tuple[int, int]] = field(default_factory=list)
-    saved_t: int | None = None
-
-
 class FeedRecorder:
     """Drives one FeedClient into Recordings: one session per remote athlete."""
 
@@ -119,7 +107,7 @@ class FeedRecorder:
         self.flush_interval_s = flush_interval_s
         self.on_status = on_status
         self.clock = clock
-        self.live: dict[str, _Live] = {}
+        self.live: dict[str, LiveAthlete] = {}
         self.remote_info: dict[str, RemoteAthlete] = {}
         self._cursors: dict[str, Cursor] = {}
         self._source = ""
@@ -235,7 +223,9 @@ class FeedRecorder:
             recording.device_ids[client.source_of(remote)] = session.device_id
             if self.broadcast is not None:
                 self.broadcast.attach(recording, remote, self.remote_info.get(remote))
-            self.live[remote] = _Live(remote, session.athlete_id, session.athlete_name, recording)
+            self.live[remote] = LiveAthlete(
+                remote, session.athlete_id, session.athlete_name, recording
+            )
             if self.on_open is not None:
                 athlete = OpenedAthlete(
                     remote,
@@ -258,7 +248,7 @@ class FeedRecorder:
             if batch:
                 await self._open(client, batch)
 
-    async def _live_for(self, client: FeedClient, remote: str) -> _Live:
+    async def _live_for(self, client: FeedClient, remote: str) -> LiveAthlete:
         live = self.live.get(remote)
         if live is not None:
             return live
