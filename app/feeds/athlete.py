@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from app.recorder import Recording
 
@@ -19,6 +19,3 @@ class LiveAthlete:
     queued: int = 0
     #: Device time of the last queued sample: the resume point once that many are committed.
     last_t: int | None = None
-    #: (samples queued, cursor) snapshots waiting for the writer to commit that many.
-    snapshots: list[tuple[int, int]] = field(default_factory=list)
-    saved_t: int | None = None

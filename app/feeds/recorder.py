@@ -25,13 +25,8 @@ from device.feeds.protocol import RemoteAthlete
 
 from .athlete import LiveAthlete
 from .broadcast import LiveBroadcast
-from .cursors import (
-    Cursor,
-    committed_heads,
-    known_remotes,
-    load_cursors,
-    save_cursors,
-)
+from .cursor_saver import CursorSaver
+from .cursors import Cursor, committed_heads, known_remotes, load_cursors
 from .report import AthleteResult, FeedFailed, FeedReport, FeedStorageFailed
 from .sessions import OpenedSession, Remote, apply_profile, display_name, open_sessions
 from .storage_watch import StorageWatch
@@ -45,8 +40,6 @@ log = logging.getLogger(__name__)
 #: the target is under 50 ms from server send to commit. The interval only paces retries after
 #: the writer refused a batch for a passing reason (locked).
 FEED_FLUSH_INTERVAL_S = 0.5
-#: How often committed cursors are written to `feed_cursors` (a crash replays at most this).
-CURSOR_SAVE_S = 1.0
 #: Remote athletes one feed may add (each is a local athlete, device and session for good),
 #: unless the setting says otherwise: a hostile server cannot fill the database with them.
 MAX_ATHLETES = FEED_MAX_ATHLETES.default or 300
@@ -118,6 +111,8 @@ class FeedRecorder:
         self.report: FeedReport | None = None
         #: Storage failed for good (disk full, read-only, corrupt): the run stops.
         self._storage = StorageWatch(store, self.writer)
+        #: Saves each athlete's resume point once the samples before it are committed.
+        self._saver = CursorSaver(store, self.writer, self._storage, self._ceiling_ms)
 
     @property
     def storage_failure(self) -> DatabaseUnavailable | None:
@@ -132,7 +127,7 @@ class FeedRecorder:
         feed_format: FeedFormat | None = None,
     ) -> FeedClient:
         """A client for `endpoint` that resumes after this database's stored cursors."""
-        self._source = source_key(endpoint.url)
+        self._source = self._saver.source = source_key(endpoint.url)
         self._label = urlsplit(endpoint.url).hostname or self._source
         self._cursors = load_cursors(self.store, self._source)
         self._known = known_remotes(self.store, self._source) | set(self._cursors)
@@ -298,47 +293,6 @@ class FeedRecorder:
             elif isinstance(event, FeedStatus) and self.on_status is not None:
                 self.on_status(event)
 
-    def _committed_cursors(self, client: FeedClient) -> list[Cursor]:
-        """Cursors whose samples are all committed; takes a new snapshot for the next round."""
-        out = []
-        offsets = client.offsets.all()
-        for live in self.live.values():
-            stored = self.writer.committed(live.recording.session_id)
-            ready = [t for n, t in live.snapshots if n <= stored]
-            live.snapshots = [(n, t) for n, t in live.snapshots if n > stored]
-            if live.last_t is not None:
-                live.snapshots.append((live.queued, live.last_t))
-            if ready and ready[-1] != live.saved_t:
-                live.saved_t = ready[-1]
-                out.append(
-                    Cursor(live.remote, live.athlete_id, ready[-1], offsets.get(live.remote))
-                )
-        return out
-
-    async def _save_cursors(self, cursors: list[Cursor]) -> None:
-        if self._storage.failed:
-            return  # the next run resumes from the committed samples (committed_heads)
-        if not cursors:
-            return
-        try:
-            await asyncio.to_thread(
-                self.writer.locked,
-                save_cursors,
-                self.store,
-                self._source,
-                cursors,
-                self._ceiling_ms(),
-            )
-        except Exception as exc:  # the samples are safe; only the resume point lags
-            if self._storage.check(exc):
-                return
-            log.error("feed %s: could not save cursors: %s", self._source, exc)
-
-    async def _cursor_loop(self, client: FeedClient) -> None:
-        while True:
-            await asyncio.sleep(CURSOR_SAVE_S)
-            await self._save_cursors(self._committed_cursors(client))
-
     async def run(
         self,
         client: FeedClient,
@@ -353,7 +307,9 @@ class FeedRecorder:
         """
         failed = self._storage.arm()
         consumer = asyncio.create_task(self._consume(client), name="feed-consumer")
-        saver = asyncio.create_task(self._cursor_loop(client), name="feed-cursors")
+        saver = asyncio.create_task(
+            self._saver.run(self.live, client.offsets.all), name="feed-cursors"
+        )
         waiters: list[asyncio.Task[Any]] = [consumer, asyncio.create_task(failed.wait())]
         if stop is not None:
             waiters.append(asyncio.create_task(stop.wait()))
@@ -451,7 +407,7 @@ class FeedRecorder:
                     summary,
                 )
             )
-        await self._save_cursors(final)
+        await self._saver.save(final)
         stats = client.stats
         rejected = dict(stats.rejected)
         if self.refused_samples:
