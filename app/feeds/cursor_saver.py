@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.store.repo import Store
@@ -69,7 +69,7 @@ class CursorSaver:
                 )
         return out
 
-    async def save(self, cursors: list[Cursor]) -> None:
+    async def save(self, cursors: Sequence[Cursor]) -> None:
         """Upsert `cursors` in one transaction; a failure only leaves the resume point behind."""
         if self.storage.failed:
             return  # the next run resumes from the committed samples (committed_heads)

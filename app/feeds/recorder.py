@@ -11,11 +11,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.domain.samples import MAX_CLOCK_AHEAD_MS
-from app.domain.summary import SessionSummary
 from app.recorder import Recording
-from app.recorder.recording import RecordingStopped
 from app.store.errors import DatabaseUnavailable
-from app.store.repo import STATUS_FINISHED, STATUS_RECOVERED, Store, now_ms
+from app.store.repo import Store
 from app.store.settings import FEED_MAX_ATHLETES, Settings
 from device.feeds.backoff import BackoffPolicy
 from device.feeds.client import FeedClient, FeedEndpoint, FeedSample, FeedStatus
@@ -27,7 +25,8 @@ from .athlete import LiveAthlete
 from .broadcast import LiveBroadcast
 from .cursor_saver import CursorSaver
 from .cursors import Cursor, committed_heads, known_remotes, load_cursors
-from .report import AthleteResult, FeedFailed, FeedReport, FeedStorageFailed
+from .finish import finish_run, stopped_message
+from .report import FeedFailed, FeedReport, FeedStorageFailed
 from .sessions import OpenedSession, Remote, apply_profile, display_name, open_sessions
 from .storage_watch import StorageWatch
 from .urls import check_url, source_key
@@ -45,8 +44,6 @@ FEED_FLUSH_INTERVAL_S = 0.5
 MAX_ATHLETES = FEED_MAX_ATHLETES.default or 300
 #: Refused athlete ids remembered to count them once each (memory stays bounded beyond).
 REFUSED_MEMORY = 10_000
-#: Samples of refused athletes, counted in the report's rejections.
-ATHLETE_CAP = "athlete-cap"
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,106 +324,22 @@ class FeedRecorder:
             if isinstance(error, Exception):
                 self._storage.check(error)
             self._storage.settle()
-            report = self.report = await self._finish(client)
+            report = self.report = await finish_run(
+                self.live.values(),
+                client,
+                store=self.store,
+                writer=self.writer,
+                storage=self._storage,
+                saver=self._saver,
+                refused_athletes=self.refused_athletes,
+                refused_samples=self.refused_samples,
+            )
         if self.storage_failure is not None:
-            raise FeedStorageFailed(self._stopped_message(report), report)
+            message = stopped_message(self.storage_failure, report, self.live.values(), self.writer)
+            raise FeedStorageFailed(message, report)
         if isinstance(error, BaseException) and not isinstance(error, asyncio.CancelledError):
             raise error
         return report
-
-    def _stopped_message(self, report: FeedReport) -> str:
-        """One line for the user: why, what was kept, what was lost, where the sessions are."""
-        failure = self.storage_failure
-        lost = 0
-        for live in self.live.values():
-            stats = live.recording.stats
-            lost += max(
-                0,
-                stats.received - stats.rejected - self.writer.committed(live.recording.session_id),
-            )
-        sessions = len(report.athletes)
-        return (
-            f"{failure}: recording stopped; {report.stored} samples kept, {lost} not stored; "
-            f"{sessions} session{'s' if sessions != 1 else ''} closed as recovered"
-        )
-
-    async def _finish(self, client: FeedClient) -> FeedReport:
-        try:
-            return await self._finish_recordings(client)
-        finally:
-            await asyncio.to_thread(self.writer.close)
-
-    async def _finish_recordings(self, client: FeedClient) -> FeedReport:
-        results = []
-        stored = 0
-        offsets = client.offsets.all()
-        final: list[Cursor] = []  # saved in one transaction once every session is finished
-        for live in self.live.values():
-            # After a storage failure every session is closed as recovered (rows may be lost).
-            status = STATUS_FINISHED if self.storage_failure is None else STATUS_RECOVERED
-            if self.writer.failure is not None:  # its rows may all be lost: maybe nothing kept
-                live.recording.storage_failed(self.writer.failure)
-            try:
-                summary: SessionSummary | None = await live.recording.stop(status)
-            except RecordingStopped as exc:  # kept what was committed, closed as recovered
-                self._storage.check(exc.__cause__ or exc)
-                summary = None
-            self._storage.settle()
-            if self.storage_failure is not None:
-                committed = self.writer.committed(live.recording.session_id)
-                if committed == 0:
-                    continue  # removed, or left for recovery: nothing of it to show
-                stored += committed
-                results.append(
-                    AthleteResult(
-                        live.remote,
-                        live.athlete_id,
-                        live.athlete_name,
-                        live.recording.session_id,
-                        summary,
-                    )
-                )
-                continue
-            if live.recording.stats.received == 0:
-                # Announced but silent: no session to show for it (soft-deleted).
-                await asyncio.to_thread(
-                    self.writer.locked, self.store.set_deleted, live.recording.session_id, now_ms()
-                )
-                continue
-            stored += live.recording.stats.stored
-            if live.last_t is not None:
-                final.append(
-                    Cursor(live.remote, live.athlete_id, live.last_t, offsets.get(live.remote))
-                )
-            results.append(
-                AthleteResult(
-                    live.remote,
-                    live.athlete_id,
-                    live.athlete_name,
-                    live.recording.session_id,
-                    summary,
-                )
-            )
-        await self._saver.save(final)
-        stats = client.stats
-        rejected = dict(stats.rejected)
-        if self.refused_samples:
-            rejected[ATHLETE_CAP] = self.refused_samples
-        return FeedReport(
-            source=self._source,
-            athletes=tuple(results),
-            accepted=stats.accepted,
-            stored=stored,
-            duplicates=stats.duplicates,
-            rejected=rejected,
-            no_reading=stats.no_reading,
-            connects=stats.connects,
-            disconnects=stats.disconnects,
-            gaps=tuple(stats.gaps),
-            ended=client.ended,
-            last_error=stats.last_error,
-            refused_athletes=self.refused_athletes,
-        )
 
 
 def single_athlete(endpoint: FeedEndpoint) -> str | None:
