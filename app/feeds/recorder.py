@@ -21,6 +21,7 @@ from device.feeds.errors import FeedError
 from device.feeds.formats import FeedFormat
 from device.feeds.protocol import RemoteAthlete
 
+from .admission import MAX_ATHLETES, Admission
 from .athlete import LiveAthlete
 from .broadcast import LiveBroadcast
 from .cursor_saver import CursorSaver
@@ -39,11 +40,6 @@ log = logging.getLogger(__name__)
 #: the target is under 50 ms from server send to commit. The interval only paces retries after
 #: the writer refused a batch for a passing reason (locked).
 FEED_FLUSH_INTERVAL_S = 0.5
-#: Remote athletes one feed may add (each is a local athlete, device and session for good),
-#: unless the setting says otherwise: a hostile server cannot fill the database with them.
-MAX_ATHLETES = FEED_MAX_ATHLETES.default or 300
-#: Refused athlete ids remembered to count them once each (memory stays bounded beyond).
-REFUSED_MEMORY = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,17 +78,12 @@ class FeedRecorder:
         self.store = store
         #: Told of each session as it opens, so a live view can listen to its samples.
         self.on_open = on_open
-        self.max_athletes = max_athletes
-        #: Remote athletes this feed mapped in earlier runs, and new ones admitted in this one.
-        self._known: set[str] = set()
-        self._admitted: set[str] = set()
-        self._refused: set[str] = set()
-        self.refused_athletes = 0
-        self.refused_samples = 0
         #: Commits every recording's samples (and this recorder's other writes), grouped.
         self.writer = writer if writer is not None else GroupWriter(store)
         self.sport = sport
         self.athlete_names = dict(athlete_names or {})
+        #: Known and named remote athletes, and new ones up to `max_athletes`.
+        self._admission = Admission(max_athletes, self.athlete_names)
         self.broadcast = broadcast
         self.flush_interval_s = flush_interval_s
         self.on_status = on_status
@@ -112,6 +103,19 @@ class FeedRecorder:
         self._saver = CursorSaver(store, self.writer, self._storage, self._ceiling_ms)
 
     @property
+    def max_athletes(self) -> int:
+        return self._admission.max_athletes
+
+    @property
+    def refused_athletes(self) -> int:
+        """New remote athletes refused because the feed reached `max_athletes`."""
+        return self._admission.refused_athletes
+
+    @property
+    def refused_samples(self) -> int:
+        return self._admission.refused_samples
+
+    @property
     def storage_failure(self) -> DatabaseUnavailable | None:
         """Why storage failed for good during the last `run` (the run stopped), else None."""
         return self._storage.failure
@@ -127,7 +131,8 @@ class FeedRecorder:
         self._source = self._saver.source = source_key(endpoint.url)
         self._label = urlsplit(endpoint.url).hostname or self._source
         self._cursors = load_cursors(self.store, self._source)
-        self._known = known_remotes(self.store, self._source) | set(self._cursors)
+        self._admission.source = self._source
+        self._admission.known = known_remotes(self.store, self._source) | set(self._cursors)
         ceiling = self._ceiling_ms()
         cursors: dict[str, int] = {}
         for remote, cursor in self._cursors.items():
@@ -153,28 +158,6 @@ class FeedRecorder:
     def _ceiling_ms(self) -> int:
         """The latest device time a cursor may hold now (the client refuses later samples)."""
         return int(self.clock() * 1000) + MAX_CLOCK_AHEAD_MS
-
-    def _admit(self, key: str) -> bool:
-        """True for athletes this feed knows; new ones only while the feed is under its cap."""
-        if key in self.live or key in self._known or key in self._admitted:
-            return True
-        if key in self.athlete_names or len(self._known) + len(self._admitted) < self.max_athletes:
-            self._admitted.add(key)
-            return True
-        if key not in self._refused and len(self._refused) < REFUSED_MEMORY:
-            self._refused.add(key)
-            self.refused_athletes += 1
-            count = self.refused_athletes
-            if count & (count - 1) == 0:  # 1st, 2nd, 4th...: a flood of ids is not a log flood
-                log.warning(
-                    "feed %s: refused new remote athlete %s: the feed has %d athletes, the most "
-                    "allowed (setting feeds.max_athletes); %d refused so far",
-                    self._source,
-                    key,
-                    len(self._known) + len(self._admitted),
-                    count,
-                )
-        return False
 
     def _remote(self, key: str) -> Remote:
         """What the session opener needs to know of remote athlete `key`."""
@@ -253,7 +236,7 @@ class FeedRecorder:
         return self.live[remote]
 
     async def _on_athlete(self, client: FeedClient, info: RemoteAthlete) -> None:
-        if not self._admit(info.key):
+        if info.key not in self.live and not self._admission.admit(info.key):
             return
         known = self.remote_info.get(info.key)
         if known is not None:  # a profile update keeps the name it had
@@ -278,8 +261,8 @@ class FeedRecorder:
     async def _consume(self, client: FeedClient) -> None:
         async for event in client.events():
             if isinstance(event, FeedSample):
-                if event.athlete not in self.live and not self._admit(event.athlete):
-                    self.refused_samples += 1
+                if event.athlete not in self.live and not self._admission.admit(event.athlete):
+                    self._admission.refused_samples += 1
                     continue
                 live = await self._live_for(client, event.athlete)
                 if live.recording.submit(event.sample):
