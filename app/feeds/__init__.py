@@ -1,11 +1,12 @@
 """Record websocket feeds: one session per remote athlete, resume cursors, live LAN broadcast.
 
 The device layer (`device.feeds`) yields validated samples; this package maps each remote
-athlete to a local athlete and a Recording (`recorder`), commits every feed recording's samples
-through one shared writer (`writer`), persists the resume cursor and clock offset in
-`feed_cursors` only once the samples before it are committed (`cursors`), and stores feed
-tokens in the OS keyring, never in SQLite (`stored`). It can also serve live samples with the
-same protocol (`broadcast`).
+athlete to a local athlete and a Recording (`recorder`, `sessions`), up to a cap per feed
+(`admission`), commits every feed recording's samples through one shared writer (`writer`),
+persists the resume cursor and clock offset in `feed_cursors` only once the samples before it
+are committed (`cursor_saver`, `cursors`), stops every session and reports at the end of a run
+(`finish`, `report`), and stores feed tokens in the OS keyring, never in SQLite (`stored`). It
+can also serve live samples with the same protocol (`broadcast`).
 """
 
 from __future__ import annotations

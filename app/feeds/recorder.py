@@ -6,16 +6,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from app.domain.samples import MAX_CLOCK_AHEAD_MS
-from app.domain.summary import SessionSummary
 from app.recorder import Recording
-from app.recorder.recording import RecordingStopped
-from app.store.errors import DatabaseUnavailable, classify, is_transient
-from app.store.repo import STATUS_FINISHED, STATUS_RECOVERED, Store, now_ms
+from app.store.errors import DatabaseUnavailable
+from app.store.repo import Store
 from app.store.settings import FEED_MAX_ATHLETES, Settings
 from device.feeds.backoff import BackoffPolicy
 from device.feeds.client import FeedClient, FeedEndpoint, FeedSample, FeedStatus
@@ -23,16 +21,15 @@ from device.feeds.errors import FeedError
 from device.feeds.formats import FeedFormat
 from device.feeds.protocol import RemoteAthlete
 
+from .admission import MAX_ATHLETES, Admission
+from .athlete import LiveAthlete
 from .broadcast import LiveBroadcast
-from .cursors import (
-    Cursor,
-    committed_heads,
-    known_remotes,
-    load_cursors,
-    save_cursors,
-)
-from .report import AthleteResult, FeedFailed, FeedReport, FeedStorageFailed
+from .cursor_saver import CursorSaver
+from .cursors import Cursor, committed_heads, known_remotes, load_cursors
+from .finish import finish_run, stopped_message
+from .report import FeedFailed, FeedReport, FeedStorageFailed
 from .sessions import OpenedSession, Remote, apply_profile, display_name, open_sessions
+from .storage_watch import StorageWatch
 from .urls import check_url, source_key
 from .writer import GroupWriter, recording_target
 
@@ -43,15 +40,6 @@ log = logging.getLogger(__name__)
 #: the target is under 50 ms from server send to commit. The interval only paces retries after
 #: the writer refused a batch for a passing reason (locked).
 FEED_FLUSH_INTERVAL_S = 0.5
-#: How often committed cursors are written to `feed_cursors` (a crash replays at most this).
-CURSOR_SAVE_S = 1.0
-#: Remote athletes one feed may add (each is a local athlete, device and session for good),
-#: unless the setting says otherwise: a hostile server cannot fill the database with them.
-MAX_ATHLETES = FEED_MAX_ATHLETES.default or 300
-#: Refused athlete ids remembered to count them once each (memory stays bounded beyond).
-REFUSED_MEMORY = 10_000
-#: Samples of refused athletes, counted in the report's rejections.
-ATHLETE_CAP = "athlete-cap"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,19 +56,6 @@ class OpenedAthlete:
 
 #: Called on the loop when a remote athlete's Recording starts (before its first sample).
 OpenListener = Callable[[OpenedAthlete, Recording], None]
-
-
-@dataclass
-class _Live:
-    remote: str
-    athlete_id: int
-    athlete_name: str
-    recording: Recording
-    queued: int = 0
-    last_t: int | None = None
-    #: (samples queued, cursor) snapshots waiting for the writer to commit that many.
-    snapshots: list[tuple[int, int]] = field(default_factory=list)
-    saved_t: int | None = None
 
 
 class FeedRecorder:
@@ -103,22 +78,17 @@ class FeedRecorder:
         self.store = store
         #: Told of each session as it opens, so a live view can listen to its samples.
         self.on_open = on_open
-        self.max_athletes = max_athletes
-        #: Remote athletes this feed mapped in earlier runs, and new ones admitted in this one.
-        self._known: set[str] = set()
-        self._admitted: set[str] = set()
-        self._refused: set[str] = set()
-        self.refused_athletes = 0
-        self.refused_samples = 0
         #: Commits every recording's samples (and this recorder's other writes), grouped.
         self.writer = writer if writer is not None else GroupWriter(store)
         self.sport = sport
         self.athlete_names = dict(athlete_names or {})
+        #: Known and named remote athletes, and new ones up to `max_athletes`.
+        self._admission = Admission(max_athletes, self.athlete_names)
         self.broadcast = broadcast
         self.flush_interval_s = flush_interval_s
         self.on_status = on_status
         self.clock = clock
-        self.live: dict[str, _Live] = {}
+        self.live: dict[str, LiveAthlete] = {}
         self.remote_info: dict[str, RemoteAthlete] = {}
         self._cursors: dict[str, Cursor] = {}
         self._source = ""
@@ -128,8 +98,27 @@ class FeedRecorder:
         #: What the last `run` saved, also when it raised a permanent feed failure.
         self.report: FeedReport | None = None
         #: Storage failed for good (disk full, read-only, corrupt): the run stops.
-        self.storage_failure: DatabaseUnavailable | None = None
-        self._storage_failed: asyncio.Event | None = None
+        self._storage = StorageWatch(store, self.writer)
+        #: Saves each athlete's resume point once the samples before it are committed.
+        self._saver = CursorSaver(store, self.writer, self._storage, self._ceiling_ms)
+
+    @property
+    def max_athletes(self) -> int:
+        return self._admission.max_athletes
+
+    @property
+    def refused_athletes(self) -> int:
+        """New remote athletes refused because the feed reached `max_athletes`."""
+        return self._admission.refused_athletes
+
+    @property
+    def refused_samples(self) -> int:
+        return self._admission.refused_samples
+
+    @property
+    def storage_failure(self) -> DatabaseUnavailable | None:
+        """Why storage failed for good during the last `run` (the run stopped), else None."""
+        return self._storage.failure
 
     def client(
         self,
@@ -139,10 +128,11 @@ class FeedRecorder:
         feed_format: FeedFormat | None = None,
     ) -> FeedClient:
         """A client for `endpoint` that resumes after this database's stored cursors."""
-        self._source = source_key(endpoint.url)
+        self._source = self._saver.source = source_key(endpoint.url)
         self._label = urlsplit(endpoint.url).hostname or self._source
         self._cursors = load_cursors(self.store, self._source)
-        self._known = known_remotes(self.store, self._source) | set(self._cursors)
+        self._admission.source = self._source
+        self._admission.known = known_remotes(self.store, self._source) | set(self._cursors)
         ceiling = self._ceiling_ms()
         cursors: dict[str, int] = {}
         for remote, cursor in self._cursors.items():
@@ -168,28 +158,6 @@ class FeedRecorder:
     def _ceiling_ms(self) -> int:
         """The latest device time a cursor may hold now (the client refuses later samples)."""
         return int(self.clock() * 1000) + MAX_CLOCK_AHEAD_MS
-
-    def _admit(self, key: str) -> bool:
-        """True for athletes this feed knows; new ones only while the feed is under its cap."""
-        if key in self.live or key in self._known or key in self._admitted:
-            return True
-        if key in self.athlete_names or len(self._known) + len(self._admitted) < self.max_athletes:
-            self._admitted.add(key)
-            return True
-        if key not in self._refused and len(self._refused) < REFUSED_MEMORY:
-            self._refused.add(key)
-            self.refused_athletes += 1
-            count = self.refused_athletes
-            if count & (count - 1) == 0:  # 1st, 2nd, 4th...: a flood of ids is not a log flood
-                log.warning(
-                    "feed %s: refused new remote athlete %s: the feed has %d athletes, the most "
-                    "allowed (setting feeds.max_athletes); %d refused so far",
-                    self._source,
-                    key,
-                    len(self._known) + len(self._admitted),
-                    count,
-                )
-        return False
 
     def _remote(self, key: str) -> Remote:
         """What the session opener needs to know of remote athlete `key`."""
@@ -230,7 +198,9 @@ class FeedRecorder:
             recording.device_ids[client.source_of(remote)] = session.device_id
             if self.broadcast is not None:
                 self.broadcast.attach(recording, remote, self.remote_info.get(remote))
-            self.live[remote] = _Live(remote, session.athlete_id, session.athlete_name, recording)
+            self.live[remote] = LiveAthlete(
+                remote, session.athlete_id, session.athlete_name, recording
+            )
             if self.on_open is not None:
                 athlete = OpenedAthlete(
                     remote,
@@ -253,7 +223,7 @@ class FeedRecorder:
             if batch:
                 await self._open(client, batch)
 
-    async def _live_for(self, client: FeedClient, remote: str) -> _Live:
+    async def _live_for(self, client: FeedClient, remote: str) -> LiveAthlete:
         live = self.live.get(remote)
         if live is not None:
             return live
@@ -266,7 +236,7 @@ class FeedRecorder:
         return self.live[remote]
 
     async def _on_athlete(self, client: FeedClient, info: RemoteAthlete) -> None:
-        if not self._admit(info.key):
+        if info.key not in self.live and not self._admission.admit(info.key):
             return
         known = self.remote_info.get(info.key)
         if known is not None:  # a profile update keeps the name it had
@@ -291,8 +261,8 @@ class FeedRecorder:
     async def _consume(self, client: FeedClient) -> None:
         async for event in client.events():
             if isinstance(event, FeedSample):
-                if event.athlete not in self.live and not self._admit(event.athlete):
-                    self.refused_samples += 1
+                if event.athlete not in self.live and not self._admission.admit(event.athlete):
+                    self._admission.refused_samples += 1
                     continue
                 live = await self._live_for(client, event.athlete)
                 if live.recording.submit(event.sample):
@@ -302,47 +272,6 @@ class FeedRecorder:
                 await self._on_athlete(client, event)
             elif isinstance(event, FeedStatus) and self.on_status is not None:
                 self.on_status(event)
-
-    def _committed_cursors(self, client: FeedClient) -> list[Cursor]:
-        """Cursors whose samples are all committed; takes a new snapshot for the next round."""
-        out = []
-        offsets = client.offsets.all()
-        for live in self.live.values():
-            stored = self.writer.committed(live.recording.session_id)
-            ready = [t for n, t in live.snapshots if n <= stored]
-            live.snapshots = [(n, t) for n, t in live.snapshots if n > stored]
-            if live.last_t is not None:
-                live.snapshots.append((live.queued, live.last_t))
-            if ready and ready[-1] != live.saved_t:
-                live.saved_t = ready[-1]
-                out.append(
-                    Cursor(live.remote, live.athlete_id, ready[-1], offsets.get(live.remote))
-                )
-        return out
-
-    async def _save_cursors(self, cursors: list[Cursor]) -> None:
-        if self.writer.failure is not None or self.storage_failure is not None:
-            return  # the next run resumes from the committed samples (committed_heads)
-        if not cursors:
-            return
-        try:
-            await asyncio.to_thread(
-                self.writer.locked,
-                save_cursors,
-                self.store,
-                self._source,
-                cursors,
-                self._ceiling_ms(),
-            )
-        except Exception as exc:  # the samples are safe; only the resume point lags
-            if self._check_storage(exc):
-                return
-            log.error("feed %s: could not save cursors: %s", self._source, exc)
-
-    async def _cursor_loop(self, client: FeedClient) -> None:
-        while True:
-            await asyncio.sleep(CURSOR_SAVE_S)
-            await self._save_cursors(self._committed_cursors(client))
 
     async def run(
         self,
@@ -356,17 +285,11 @@ class FeedRecorder:
         Raises FeedAuthError / FeedUnavailable / FeedConnectionError after saving whatever
         was recorded, so the caller can report a permanent failure.
         """
-        loop = asyncio.get_running_loop()
-        failed = self._storage_failed = asyncio.Event()
-
-        def on_failure() -> None:  # called on the writer thread
-            loop.call_soon_threadsafe(failed.set)
-
-        self.writer.on_failure = on_failure
-        if self.writer.failure is not None:
-            failed.set()
+        failed = self._storage.arm()
         consumer = asyncio.create_task(self._consume(client), name="feed-consumer")
-        saver = asyncio.create_task(self._cursor_loop(client), name="feed-cursors")
+        saver = asyncio.create_task(
+            self._saver.run(self.live, client.offsets.all), name="feed-cursors"
+        )
         waiters: list[asyncio.Task[Any]] = [consumer, asyncio.create_task(failed.wait())]
         if stop is not None:
             waiters.append(asyncio.create_task(stop.wait()))
@@ -382,121 +305,24 @@ class FeedRecorder:
                 await asyncio.gather(self._opening, return_exceptions=True)
             error = results[0]
             if isinstance(error, Exception):
-                self._check_storage(error)
-            if self.storage_failure is None:
-                self.storage_failure = self.writer.failure
-            report = self.report = await self._finish(client)
+                self._storage.check(error)
+            self._storage.settle()
+            report = self.report = await finish_run(
+                self.live.values(),
+                client,
+                store=self.store,
+                writer=self.writer,
+                storage=self._storage,
+                saver=self._saver,
+                refused_athletes=self.refused_athletes,
+                refused_samples=self.refused_samples,
+            )
         if self.storage_failure is not None:
-            raise FeedStorageFailed(self._stopped_message(report), report)
+            message = stopped_message(self.storage_failure, report, self.live.values(), self.writer)
+            raise FeedStorageFailed(message, report)
         if isinstance(error, BaseException) and not isinstance(error, asyncio.CancelledError):
             raise error
         return report
-
-    def _check_storage(self, exc: BaseException) -> bool:
-        """Note a permanent storage failure (disk full, read-only, corrupt); True if it is one."""
-        if self.storage_failure is not None:
-            return True
-        cause = self.writer.failure or classify(exc, self.store.path)
-        if isinstance(cause, DatabaseUnavailable) and not is_transient(exc):
-            self.storage_failure = cause
-            if self._storage_failed is not None:
-                self._storage_failed.set()
-            return True
-        return False
-
-    def _stopped_message(self, report: FeedReport) -> str:
-        """One line for the user: why, what was kept, what was lost, where the sessions are."""
-        failure = self.storage_failure
-        lost = 0
-        for live in self.live.values():
-            stats = live.recording.stats
-            lost += max(
-                0,
-                stats.received - stats.rejected - self.writer.committed(live.recording.session_id),
-            )
-        sessions = len(report.athletes)
-        return (
-            f"{failure}: recording stopped; {report.stored} samples kept, {lost} not stored; "
-            f"{sessions} session{'s' if sessions != 1 else ''} closed as recovered"
-        )
-
-    async def _finish(self, client: FeedClient) -> FeedReport:
-        try:
-            return await self._finish_recordings(client)
-        finally:
-            await asyncio.to_thread(self.writer.close)
-
-    async def _finish_recordings(self, client: FeedClient) -> FeedReport:
-        results = []
-        stored = 0
-        offsets = client.offsets.all()
-        final: list[Cursor] = []  # saved in one transaction once every session is finished
-        for live in self.live.values():
-            # After a storage failure every session is closed as recovered (rows may be lost).
-            status = STATUS_FINISHED if self.storage_failure is None else STATUS_RECOVERED
-            if self.writer.failure is not None:  # its rows may all be lost: maybe nothing kept
-                live.recording.storage_failed(self.writer.failure)
-            try:
-                summary: SessionSummary | None = await live.recording.stop(status)
-            except RecordingStopped as exc:  # kept what was committed, closed as recovered
-                self._check_storage(exc.__cause__ or exc)
-                summary = None
-            self.storage_failure = self.storage_failure or self.writer.failure
-            if self.storage_failure is not None:
-                committed = self.writer.committed(live.recording.session_id)
-                if committed == 0:
-                    continue  # removed, or left for recovery: nothing of it to show
-                stored += committed
-                results.append(
-                    AthleteResult(
-                        live.remote,
-                        live.athlete_id,
-                        live.athlete_name,
-                        live.recording.session_id,
-                        summary,
-                    )
-                )
-                continue
-            if live.recording.stats.received == 0:
-                # Announced but silent: no session to show for it (soft-deleted).
-                await asyncio.to_thread(
-                    self.writer.locked, self.store.set_deleted, live.recording.session_id, now_ms()
-                )
-                continue
-            stored += live.recording.stats.stored
-            if live.last_t is not None:
-                final.append(
-                    Cursor(live.remote, live.athlete_id, live.last_t, offsets.get(live.remote))
-                )
-            results.append(
-                AthleteResult(
-                    live.remote,
-                    live.athlete_id,
-                    live.athlete_name,
-                    live.recording.session_id,
-                    summary,
-                )
-            )
-        await self._save_cursors(final)
-        stats = client.stats
-        rejected = dict(stats.rejected)
-        if self.refused_samples:
-            rejected[ATHLETE_CAP] = self.refused_samples
-        return FeedReport(
-            source=self._source,
-            athletes=tuple(results),
-            accepted=stats.accepted,
-            stored=stored,
-            duplicates=stats.duplicates,
-            rejected=rejected,
-            no_reading=stats.no_reading,
-            connects=stats.connects,
-            disconnects=stats.disconnects,
-            gaps=tuple(stats.gaps),
-            ended=client.ended,
-            last_error=stats.last_error,
-            refused_athletes=self.refused_athletes,
-        )
 
 
 def single_athlete(endpoint: FeedEndpoint) -> str | None:

@@ -10,6 +10,9 @@ from app.recorder.recording import RecordingStopped
 from device.feeds.errors import FeedError
 from device.feeds.protocol import Gap
 
+#: Samples of athletes refused by the feed's cap, counted in the report's rejections.
+ATHLETE_CAP = "athlete-cap"
+
 
 @dataclass(frozen=True, slots=True)
 class AthleteResult:
